@@ -1,0 +1,66 @@
+# geogmina: the README's two commands are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+export GEOGMINA_DEBUG ?= 1
+export DJANGO_SETTINGS_MODULE := gis_app.settings
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_PARCELS ?= 3000
+
+.PHONY: help deps venv npm db-start db-stop migrate demo run test lint format bench backup
+
+help:
+	@echo "make run    install what is missing, start the database, migrate, load the demo town, serve http://$(HOST):$(PORT)"
+	@echo "make test   lint and every test (what CI runs)"
+	@echo "make db-start | db-stop | migrate | demo | lint | format | bench"
+
+deps: .make/system-deps
+.make/system-deps: scripts/install-system-deps.sh
+	@mkdir -p .make
+	@scripts/install-system-deps.sh
+	@touch $@
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml | .make/system-deps
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q -e ".[dev]"
+	@touch $@
+
+npm: node_modules/.installed
+node_modules/.installed: package.json package-lock.json | .make/system-deps
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+db-start: venv
+	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m gis_app.dbctl start; fi
+
+db-stop:
+	@if [ -x $(PY) ]; then $(PY) -m gis_app.dbctl stop; fi
+
+migrate: db-start
+	@$(PY) manage.py migrate --noinput -v 0
+
+demo: migrate npm
+	@$(PY) manage.py load_demo --if-empty --parcels $(DEMO_PARCELS)
+
+run: demo
+	@echo "geogmina: serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	@$(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: venv
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/lint-imports --no-cache
+
+format: venv
+	@$(VENV)/bin/ruff check --fix .
+
+test: lint npm db-start
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: npm db-start
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

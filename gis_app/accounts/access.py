@@ -1,0 +1,132 @@
+"""Who may use a view and which municipalities a user sees.
+
+Every view declares its rule with ``@access(...)``; the rule is kept on the view as
+``view.access_rule`` so a test can walk the URL configuration and find any view without one.
+Selectors narrow querysets with ``municipality_ids(user, capability)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from gis_app.accounts.roles import CAPABILITIES, PUBLIC, Capability
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    """``public`` views need no login; otherwise the user needs ``capability`` somewhere."""
+
+    public: bool
+    capability: Capability | None = None
+    description: str = ""
+
+    @property
+    def roles(self) -> frozenset[str]:
+        if self.public:
+            return frozenset({PUBLIC})
+        assert self.capability is not None
+        return CAPABILITIES[self.capability]
+
+
+def user_roles(user: Any, municipality_id: int | None = None) -> set[str]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    grants = _grants(user)
+    return {role for mid, role in grants if municipality_id is None or mid == municipality_id}
+
+
+def _grants(user: Any) -> list[tuple[int, str]]:
+    cached = getattr(user, "_geogmina_grants", None)
+    if cached is None:
+        cached = list(user.grants.values_list("municipality_id", "role"))
+        user._geogmina_grants = cached
+    return cached
+
+
+def municipality_ids(user: Any, capability: Capability) -> set[int]:
+    """Municipalities in which ``user`` holds ``capability`` (empty for the public)."""
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
+        return set()
+    allowed = CAPABILITIES[capability]
+    return {mid for mid, role in _grants(user) if role in allowed}
+
+
+def has_capability(user: Any, capability: Capability, municipality_id: int | None = None) -> bool:
+    ids = municipality_ids(user, capability)
+    return bool(ids) if municipality_id is None else municipality_id in ids
+
+
+def visible_municipality_ids(user: Any) -> set[int]:
+    """Municipalities in which the user holds any role at all."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return {mid for mid, _ in _grants(user)}
+
+
+def access(
+    capability: Capability | None = None, *, public: bool = False, description: str = ""
+) -> Callable:
+    """Declare and enforce who may use a view.
+
+    ``@access(public=True)``: anyone, including the public. ``@access(Capability.X)``: a logged-in
+    user holding X in at least one municipality; anonymous users go to the login page, others
+    get 403. Per-record municipality checks belong to the selector that loads the record.
+    """
+    if public == (capability is not None):
+        raise ValueError("give either public=True or a capability")
+    rule = AccessRule(public=public, capability=capability, description=description)
+
+    def decorate(view: Callable) -> Callable:
+        if isinstance(view, type):  # class-based view
+            view.access_rule = rule
+            original = view.dispatch
+
+            @wraps(original)
+            def dispatch(self, request, *args, **kwargs):
+                denied = _check(request, rule)
+                return denied or original(self, request, *args, **kwargs)
+
+            view.dispatch = dispatch
+            return view
+
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            denied = _check(request, rule)
+            return denied or view(request, *args, **kwargs)
+
+        wrapped.access_rule = rule
+        return wrapped
+
+    return decorate
+
+
+def _check(request: HttpRequest, rule: AccessRule) -> HttpResponse | None:
+    if rule.public:
+        return None
+    if not request.user.is_authenticated:
+        if request.path.startswith("/api/") or request.headers.get("accept") == "application/json":
+            from django.http import JsonResponse
+
+            return JsonResponse({"error": "authentication required"}, status=401)
+        return redirect(f"/accounts/login/?next={request.get_full_path()}")
+    if not has_capability(request.user, rule.capability):
+        raise PermissionDenied(f"this page needs the capability {rule.capability}")
+    return None
+
+
+def grant(user: Any, municipality: Any, roles: Iterable[str]) -> None:
+    """Give ``user`` the ``roles`` in ``municipality`` (used by demo data and tests)."""
+    from gis_app.accounts.models import Grant
+
+    for role in roles:
+        Grant.objects.get_or_create(user=user, municipality=municipality, role=role)
+    if hasattr(user, "_geogmina_grants"):
+        del user._geogmina_grants

@@ -1,0 +1,1 @@
+"""The audit trail: who read protected data and who changed register records."""

@@ -1,0 +1,234 @@
+"""Settings, read once from the environment into a typed object.
+
+Every variable is documented in the README. Without ``DATABASE_URL`` the project uses its own
+embedded PostgreSQL + PostGIS cluster under ``var/`` (see ``gis_app.dbctl``). Secrets have no
+production default: with ``GEOGMINA_DEBUG`` off, a missing ``SECRET_KEY`` is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from gis_app import dbctl
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"expected a boolean (1/0, true/false), got {value!r}")
+
+
+def _list(value: str | None, default: list[str]) -> list[str]:
+    if not value:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class Env:
+    """The environment as the project understands it."""
+
+    debug: bool
+    secret_key: str
+    database_url: str
+    embedded_db: bool
+    allowed_hosts: list[str]
+    csrf_trusted_origins: list[str]
+    var_dir: Path
+    media_root: Path
+    static_root: Path
+    language: str
+    pii_key: str
+    test_db_name: str
+    secure_cookies: bool
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_environ(cls, environ: os._Environ | dict[str, str] = os.environ) -> Env:
+        debug = _bool(environ.get("GEOGMINA_DEBUG"), default=False)
+        var_dir = Path(environ.get("GEOGMINA_VAR_DIR", BASE_DIR / "var")).resolve()
+        secret_key = environ.get("SECRET_KEY", "")
+        if not secret_key:
+            if not debug:
+                raise ImproperlyConfigured(
+                    "SECRET_KEY is not set. Set it in the environment "
+                    "(or GEOGMINA_DEBUG=1 for a development key kept under var/)."
+                )
+            secret_key = _dev_secret(var_dir / "dev-secret-key")
+        pii_key = environ.get("GEOGMINA_PII_KEY", "")
+        if not pii_key:
+            if not debug:
+                raise ImproperlyConfigured(
+                    "GEOGMINA_PII_KEY is not set: it protects owners' PESEL numbers at rest."
+                )
+            pii_key = _dev_secret(var_dir / "dev-pii-key")
+        database_url = environ.get("DATABASE_URL", "")
+        embedded = not database_url
+        if embedded:
+            database_url = dbctl.url()
+        return cls(
+            debug=debug,
+            secret_key=secret_key,
+            database_url=database_url,
+            embedded_db=embedded,
+            allowed_hosts=_list(
+                environ.get("ALLOWED_HOSTS"), ["127.0.0.1", "localhost"] if debug else []
+            ),
+            csrf_trusted_origins=_list(environ.get("CSRF_TRUSTED_ORIGINS"), []),
+            var_dir=var_dir,
+            media_root=Path(environ.get("MEDIA_ROOT", var_dir / "media")),
+            static_root=Path(environ.get("STATIC_ROOT", var_dir / "static")),
+            language=environ.get("GEOGMINA_LANGUAGE", "pl"),
+            pii_key=pii_key,
+            test_db_name=environ.get("GEOGMINA_TEST_DB", "test_geogmina"),
+            secure_cookies=_bool(environ.get("GEOGMINA_SECURE_COOKIES"), default=not debug),
+        )
+
+
+def _dev_secret(path: Path) -> str:
+    """A development secret that survives restarts but never leaves this machine."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+ENV = Env.from_environ()
+
+DEBUG = ENV.debug
+SECRET_KEY = ENV.secret_key
+ALLOWED_HOSTS = ENV.allowed_hosts
+CSRF_TRUSTED_ORIGINS = ENV.csrf_trusted_origins
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "django.contrib.postgres",
+    "gis_app.accounts",
+    "gis_app.audit",
+    "layers",
+    "importers",
+    "registers.taxes",
+    "registers.leases",
+    "registers.housing",
+    "registers.parking",
+    "registers.landscape",
+    "map_ui",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+if not DEBUG:
+    # Production serves collected static files (npm packages included) itself, no CDN.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
+ROOT_URLCONF = "gis_app.urls"
+WSGI_APPLICATION = "gis_app.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "gis_app" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_db = dj_database_url.parse(ENV.database_url, conn_max_age=60, conn_health_checks=True)
+if _db["ENGINE"] != "django.contrib.gis.db.backends.postgis":
+    raise ImproperlyConfigured(
+        f"DATABASE_URL must use the postgis:// scheme, got engine {_db['ENGINE']}"
+    )
+# ``?host=/path&port=N`` arrives in OPTIONS; tools reading HOST/PORT (psql, ogr2ogr) want them.
+for _key in ("host", "port"):
+    if _key in _db["OPTIONS"]:
+        _db[_key.upper()] = str(_db["OPTIONS"].pop(_key))
+_db["TEST"] = {"NAME": ENV.test_db_name}
+DATABASES = {"default": _db}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = ENV.language
+LANGUAGES = [("pl", "Polski"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Warsaw"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = ENV.static_root
+NODE_MODULES = BASE_DIR / "node_modules"
+# Front-end packages come from npm (package.json) and are served by the app itself: no CDN.
+STATICFILES_DIRS = [
+    ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
+    ("vendor/ol", NODE_MODULES / "ol"),
+]
+MEDIA_URL = "media/"
+MEDIA_ROOT = ENV.media_root
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+SESSION_COOKIE_SECURE = ENV.secure_cookies
+CSRF_COOKIE_SECURE = ENV.secure_cookies
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+GEOGMINA_VAR_DIR = ENV.var_dir
+GEOGMINA_PII_KEY = ENV.pii_key
+GEOGMINA_EMBEDDED_DB = ENV.embedded_db
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
+
+# Debian 12 ships GDAL 3.6, which cannot block file and network access from spatial-reference
+# strings. geogmina never hands a user-supplied SRS string to GDAL: importers map srsName onto an
+# EPSG integer first (docs/decisions.md), so the warning is silenced deliberately.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]

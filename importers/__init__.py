@@ -1,0 +1,1 @@
+"""Outside data into ``layers`` (and registers where the source carries it)."""

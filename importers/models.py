@@ -1,0 +1,1 @@
+"""Models of the importers (ImportRun and its report)."""

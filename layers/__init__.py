@@ -1,0 +1,1 @@
+"""The spatial register: the one source of truth for geometry."""

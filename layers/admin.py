@@ -1,0 +1,102 @@
+"""Django admin for the spatial register, with a map widget that works without internet."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.gis import admin as gis_admin
+
+from layers import models
+from layers.widgets import OfflineMapWidget
+
+
+class MapAdmin(gis_admin.GISModelAdmin):
+    gis_widget = OfflineMapWidget
+    list_per_page = 50
+
+
+class SourcedAdmin(MapAdmin):
+    readonly_fields = ("source_namespace", "local_id", "version_id", "object_start",
+                       "version_start", "version_end", "object_end", "retired_at",
+                       "import_run_id", "unresolved_links")
+
+
+@admin.register(models.Municipality)
+class MunicipalityAdmin(MapAdmin):
+    list_display = ("teryt", "name")
+    search_fields = ("teryt", "name")
+
+
+@admin.register(models.Precinct)
+class PrecinctAdmin(SourcedAdmin):
+    list_display = ("teryt", "name", "municipality")
+    list_filter = ("municipality",)
+    search_fields = ("teryt", "name")
+
+
+@admin.register(models.Parcel)
+class ParcelAdmin(SourcedAdmin):
+    list_display = ("cadastral_id", "precinct", "legal_area_m2", "geom_area_m2", "retired_at")
+    list_filter = ("municipality", "precinct")
+    search_fields = ("cadastral_id", "number", "kw_numbers")
+    raw_id_fields = ("registration_unit", "addresses", "precinct")
+
+
+@admin.register(models.Building)
+class BuildingAdmin(SourcedAdmin):
+    list_display = ("building_id", "kind", "storeys_above", "built_up_area_m2")
+    list_filter = ("municipality", "kind")
+    search_fields = ("building_id",)
+    raw_id_fields = ("registration_unit", "addresses", "parcels", "precinct")
+
+
+@admin.register(models.LandUse)
+class LandUseAdmin(SourcedAdmin):
+    list_display = ("contour_id", "kind", "ofu", "ozu", "ozk")
+    list_filter = ("municipality", "kind", "ofu")
+    raw_id_fields = ("parcel", "precinct")
+
+
+@admin.register(models.ParkingZone)
+class ParkingZoneAdmin(SourcedAdmin):
+    list_display = ("code", "name", "kind", "municipality")
+    list_filter = ("municipality", "kind")
+
+
+@admin.register(models.LandscapeArea)
+class LandscapeAreaAdmin(SourcedAdmin):
+    list_display = ("code", "name", "kind", "municipality")
+    list_filter = ("municipality", "kind")
+
+
+@admin.register(models.Address)
+class AddressAdmin(SourcedAdmin):
+    list_display = ("__str__", "municipality")
+    search_fields = ("search_text",)
+
+
+@admin.register(models.RegistrationUnit)
+class RegistrationUnitAdmin(SourcedAdmin):
+    list_display = ("unit_id", "kind", "group", "municipality")
+    list_filter = ("kind", "group")
+    search_fields = ("unit_id",)
+
+
+@admin.register(models.Subject)
+class SubjectAdmin(SourcedAdmin):
+    list_display = ("name", "kind", "municipality")
+    list_filter = ("kind",)
+    search_fields = ("search_text",)
+    exclude = ("pesel_encrypted",)
+
+
+@admin.register(models.Share)
+class ShareAdmin(SourcedAdmin):
+    list_display = ("kind", "subject", "registration_unit", "numerator", "denominator")
+    raw_id_fields = ("subject", "registration_unit")
+
+
+@admin.register(models.FeatureVersion)
+class FeatureVersionAdmin(MapAdmin):
+    list_display = ("feature_type", "local_id", "version_id", "version_start", "version_end")
+    list_filter = ("feature_type",)
+    search_fields = ("local_id",)

@@ -1,0 +1,1 @@
+"""Pure Python: identifiers, code lists, SRIDs. Imports neither Django nor the database."""

@@ -1,0 +1,1 @@
+"""The web: the map page, parcel card, search, register pages, the inspector's check."""

@@ -1,0 +1,1 @@
+"""map_ui keeps no tables of its own."""

@@ -1,0 +1,1 @@
+"""The municipal registers, each tied to plots and buildings of ``layers``."""

@@ -1,0 +1,1 @@
+"""The law of this register as pure functions (no Django, no database)."""

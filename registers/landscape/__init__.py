@@ -1,0 +1,1 @@
+"""Landscape resolution register."""

@@ -1,0 +1,1 @@
+"""Models of this register (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Municipal property and leases register."""

@@ -1,0 +1,1 @@
+"""Paid parking register."""

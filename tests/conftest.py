@@ -1,0 +1,75 @@
+"""Shared fixtures: municipalities, users with roles, real data location."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.gis.geos import MultiPolygon, Polygon
+
+from gis_app.accounts.access import grant
+from gis_app.accounts.roles import Role
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+REALDATA = SHARED / "realdata"
+
+
+@pytest.fixture
+def realdata() -> Path:
+    if not REALDATA.is_dir():
+        pytest.fail(f"the shared real-data folder is missing: {REALDATA}")
+    return REALDATA
+
+
+def square(x: float, y: float, size: float, srid: int = 2180) -> MultiPolygon:
+    poly = Polygon(((x, y), (x + size, y), (x + size, y + size), (x, y + size), (x, y)),
+                   srid=srid)
+    return MultiPolygon(poly, srid=srid)
+
+
+@pytest.fixture
+def make_municipality(db):
+    from layers.models import Municipality
+
+    def make(teryt: str = "180501_1", name: str = "Jasło"):
+        return Municipality.objects.get_or_create(teryt=teryt, defaults={"name": name})[0]
+
+    return make
+
+
+@pytest.fixture
+def make_parcel(db, make_municipality):
+    from layers.models import Parcel, Precinct
+
+    def make(number: str, x: float, y: float, size: float = 20.0, municipality=None, **kw):
+        municipality = municipality or make_municipality()
+        precinct, _ = Precinct.objects.get_or_create(
+            teryt=f"{municipality.teryt}.0001",
+            defaults={"municipality": municipality, "name": "1",
+                      "source_namespace": "test", "local_id": f"{municipality.teryt}.0001"})
+        return Parcel.objects.create(
+            municipality=municipality, precinct=precinct,
+            cadastral_id=f"{precinct.teryt}.{number}", number=number,
+            legal_area_m2=kw.pop("legal_area_m2", size * size),
+            source_namespace=kw.pop("source_namespace", "test"),
+            local_id=kw.pop("local_id", f"{municipality.teryt}-{number}"),
+            version_id="1", geom=kw.pop("geom", square(x, y, size)), **kw)
+
+    return make
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username: str, municipality=None, roles: tuple[str, ...] = (), **kw):
+        user = get_user_model().objects.create_user(username=username, password="pw-" + username,
+                                                    **kw)
+        if municipality is not None:
+            grant(user, municipality, roles)
+        return user
+
+    return make
+
+
+ALL_ROLES = [r.value for r in Role]

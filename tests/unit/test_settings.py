@@ -1,0 +1,41 @@
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from gis_app.settings import Env
+
+
+def test_production_needs_a_secret_key(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
+        Env.from_environ({"GEOGMINA_DEBUG": "0", "GEOGMINA_VAR_DIR": str(tmp_path)})
+
+
+def test_production_needs_a_pii_key(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="GEOGMINA_PII_KEY"):
+        Env.from_environ({"SECRET_KEY": "x" * 50, "GEOGMINA_VAR_DIR": str(tmp_path)})
+
+
+def test_debug_keeps_a_development_key_under_var(tmp_path):
+    env = Env.from_environ({"GEOGMINA_DEBUG": "1", "GEOGMINA_VAR_DIR": str(tmp_path)})
+    again = Env.from_environ({"GEOGMINA_DEBUG": "1", "GEOGMINA_VAR_DIR": str(tmp_path)})
+    assert env.secret_key == again.secret_key and len(env.secret_key) > 40
+    assert (tmp_path / "dev-secret-key").stat().st_mode & 0o077 == 0
+
+
+def test_database_url_selects_a_server_and_embedded_is_the_default(tmp_path):
+    env = Env.from_environ({"GEOGMINA_DEBUG": "1", "GEOGMINA_VAR_DIR": str(tmp_path),
+                            "DATABASE_URL": "postgis://u:p@db.example:5433/town"})
+    assert not env.embedded_db and env.database_url.endswith("/town")
+    embedded = Env.from_environ({"GEOGMINA_DEBUG": "1", "GEOGMINA_VAR_DIR": str(tmp_path)})
+    assert embedded.embedded_db and embedded.database_url.startswith("postgis://")
+
+
+def test_wrong_boolean_is_named(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="boolean"):
+        Env.from_environ({"GEOGMINA_DEBUG": "maybe", "GEOGMINA_VAR_DIR": str(tmp_path)})
+
+
+def test_embedded_cluster_never_uses_the_system_port():
+    from gis_app import dbctl
+
+    assert dbctl.port() != 5432
+    assert "host=" in dbctl.url()
