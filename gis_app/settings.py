@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "gis_app.accounts",
     "gis_app.audit",
     "layers",
+    "layers.tiles",
     "importers",
     "registers.taxes",
     "registers.leases",

@@ -11,6 +11,11 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("taxes/", include("registers.taxes.urls")),
+    path("leases/", include("registers.leases.urls")),
+    path("housing/", include("registers.housing.urls")),
+    path("parking/", include("registers.parking.urls")),
+    path("landscape/", include("registers.landscape.urls")),
     path("", include("map_ui.urls")),
 ]
 

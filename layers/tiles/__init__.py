@@ -1,0 +1,1 @@
+"""Vector tiles: one SQL function per layer (ST_AsMVT), served by a thin view."""
