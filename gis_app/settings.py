@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "gis_app.audit",
     "layers",
     "layers.tiles",
+    "layers.rasters",
     "importers",
     "registers.taxes",
     "registers.leases",

@@ -1,0 +1,1 @@
+"""Rasters (orthophotos, elevation models): registry, XYZ tiles, terrain queries."""
