@@ -205,6 +205,9 @@ NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
     ("vendor/ol", NODE_MODULES / "ol"),
+    ("vendor/leaflet.vectorgrid", NODE_MODULES / "leaflet.vectorgrid" / "dist"),
+    ("vendor/proj4", NODE_MODULES / "proj4" / "dist"),
+    ("vendor/leaflet-draw", NODE_MODULES / "leaflet-draw" / "dist"),
 ]
 MEDIA_URL = "media/"
 MEDIA_ROOT = ENV.media_root
