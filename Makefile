@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PARCELS ?= 3000
 
-.PHONY: help deps venv npm db-start db-stop migrate demo run test lint format bench backup
+.PHONY: help deps venv npm messages db-start db-stop migrate demo run test lint format bench backup
 
 help:
 	@echo "make run    install what is missing, start the database, migrate, load the demo town, serve http://$(HOST):$(PORT)"
@@ -36,6 +36,13 @@ node_modules/.installed: package.json package-lock.json | .make/system-deps
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Compiled translations are build products (not committed): rebuilt when a .po file changes.
+PO_FILES := $(shell find . -path ./.venv -prune -o -path ./node_modules -prune -o -name '*.po' -print)
+MO_FILES := $(PO_FILES:.po=.mo)
+messages: $(MO_FILES)
+%.mo: %.po | $(VENV)/.installed
+	@msgfmt --check-format -o $@ $<
+
 db-start: venv
 	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m gis_app.dbctl start; fi
 
@@ -45,7 +52,7 @@ db-stop:
 migrate: db-start
 	@$(PY) manage.py migrate --noinput -v 0
 
-demo: migrate npm
+demo: migrate npm messages
 	@$(PY) manage.py load_demo --if-empty --parcels $(DEMO_PARCELS)
 
 run: demo
@@ -59,7 +66,7 @@ lint: venv
 format: venv
 	@$(VENV)/bin/ruff check --fix .
 
-test: lint npm db-start
+test: lint npm messages db-start
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: npm db-start

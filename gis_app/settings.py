@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "django.contrib.postgres",
+    "gis_app",
     "gis_app.accounts",
     "gis_app.audit",
     "layers",

@@ -1,16 +1,21 @@
 """URL configuration. Every view declares who may use it (``gis_app.accounts.access``)."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from gis_app.accounts.access import access
+
+login_view = access(public=True, description="log in")(auth_views.LoginView.as_view())
+logout_view = access(public=True, description="log out (POST)")(auth_views.LogoutView.as_view())
+language_view = access(public=True, description="switch the UI language (POST)")(set_language)
+
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/login/", login_view, name="login"),
+    path("accounts/logout/", logout_view, name="logout"),
+    path("i18n/setlang/", language_view, name="set_language"),
     path("tiles/", include("layers.tiles.urls")),
     path("rasters/", include("layers.rasters.urls")),
     path("ogc/", include("layers.ogc.urls")),
@@ -22,7 +27,5 @@ urlpatterns = [
     path("", include("map_ui.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files (lease documents, inspection photos) are never served as plain media: each
+# register serves its files through a view that checks the user's role.
