@@ -53,6 +53,9 @@ class Env:
     pii_key: str
     test_db_name: str
     secure_cookies: bool
+    ssl_redirect: bool
+    hsts_seconds: int
+    behind_https_proxy: bool
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -94,6 +97,9 @@ class Env:
             pii_key=pii_key,
             test_db_name=environ.get("GEOGMINA_TEST_DB", "test_geogmina"),
             secure_cookies=_bool(environ.get("GEOGMINA_SECURE_COOKIES"), default=not debug),
+            ssl_redirect=_bool(environ.get("GEOGMINA_SSL_REDIRECT"), default=not debug),
+            hsts_seconds=int(environ.get("GEOGMINA_HSTS_SECONDS", "0" if debug else "31536000")),
+            behind_https_proxy=_bool(environ.get("GEOGMINA_BEHIND_HTTPS_PROXY"), default=False),
         )
 
 
@@ -178,7 +184,7 @@ if _db["ENGINE"] != "django.contrib.gis.db.backends.postgis":
     )
 # ``?host=/path&port=N`` arrives in OPTIONS; tools reading HOST/PORT (psql, ogr2ogr) want them.
 for _key in ("host", "port"):
-    if _key in _db["OPTIONS"]:
+    if _key in _db.get("OPTIONS", {}):
         _db[_key.upper()] = str(_db["OPTIONS"].pop(_key))
 _db["TEST"] = {"NAME": ENV.test_db_name}
 DATABASES = {"default": _db}
@@ -222,6 +228,17 @@ CSRF_COOKIE_SECURE = ENV.secure_cookies
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_SSL_REDIRECT = ENV.ssl_redirect
+SECURE_HSTS_SECONDS = ENV.hsts_seconds
+SECURE_HSTS_INCLUDE_SUBDOMAINS = ENV.hsts_seconds > 0
+SECURE_HSTS_PRELOAD = ENV.hsts_seconds >= 31536000  # the header only; submitting is a choice
+SECURE_REFERRER_POLICY = "same-origin"
+if ENV.behind_https_proxy:
+    # Only behind a proxy that sets this header itself (nginx: proxy_set_header X-Forwarded-Proto)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Uploads: refuse oversized requests before they reach a view.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 GEOGMINA_VAR_DIR = ENV.var_dir
 GEOGMINA_PII_KEY = ENV.pii_key

@@ -39,3 +39,29 @@ def test_embedded_cluster_never_uses_the_system_port():
 
     assert dbctl.port() != 5432
     assert "host=" in dbctl.url()
+
+
+def test_production_settings_pass_check_deploy(tmp_path):
+    """`manage.py check --deploy` on the production configuration reports nothing."""
+    import os
+    import secrets
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOGMINA_")}
+    env.update({
+        "GEOGMINA_DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "GEOGMINA_PII_KEY": secrets.token_urlsafe(32),
+        "ALLOWED_HOSTS": "gis.example.gov.pl",
+        "GEOGMINA_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": "postgis://u:p@127.0.0.1:1/none",
+    })
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO, env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
