@@ -69,5 +69,8 @@ format: venv
 test: lint npm messages db-start
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
+backup: db-start
+	@$(PY) manage.py backup
+
 bench: npm db-start
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
