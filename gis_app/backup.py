@@ -26,7 +26,7 @@ def _conn_args(db: dict[str, Any], name: str | None = None) -> tuple[list[str], 
     env = dict(os.environ)
     if db.get("PASSWORD"):
         env["PGPASSWORD"] = str(db["PASSWORD"])
-    return args + ["-d", name or str(db["NAME"])], env
+    return [*args, "-d", name or str(db["NAME"])], env
 
 
 def backup(db: dict[str, Any], target_dir: Path, name: str | None = None) -> Path:
