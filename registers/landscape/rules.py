@@ -1,1 +1,371 @@
-"""The law of this register as pure functions (no Django, no database)."""
+"""The landscape resolution and the advertising fee as pure functions (no Django, no database).
+
+Sources (shared/domain/legal-facts.md §3, §8): art. 37a–37d u.p.z.p. (rules per area of the
+landscape resolution; penalty art. 37d = 40 × (fixed + variable × area) per day from the start of
+proceedings until compliance), art. 17a–17b and 19 UPOL (advertising fee: fixed part + variable
+part per m² per day within the year's caps; property tax paid on the board is credited),
+art. 6 ust. 1 u.o.p. and art. 16–17 u.o.z. (forms of protection).
+
+A rule is data: (subject, kind, value, citation). ``evaluate`` answers pass / fail / review for
+every rule that applies to the described object, each with the paragraph it comes from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
+
+GROSZ = Decimal("0.01")
+PENALTY_MULTIPLIER = Decimal(40)  # art. 37d ust. 4 u.p.z.p.
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for translation (makemessages knows this name); Django translates it."""
+    return message
+
+
+class Subject(StrEnum):
+    ADVERTISING = "advertising"  # advertising boards and devices (tablice i urządzenia reklamowe)
+    SIGN = "sign"  # szyld
+    FENCE = "fence"
+    SMALL_ARCHITECTURE = "small_architecture"
+
+
+class ObjectType(StrEnum):
+    BOARD = "board"
+    DEVICE = "device"
+    SIGN = "sign"
+    FENCE = "fence"
+    SMALL_ARCHITECTURE = "small_architecture"
+
+
+SUBJECT_OF = {
+    ObjectType.BOARD: Subject.ADVERTISING,
+    ObjectType.DEVICE: Subject.ADVERTISING,
+    ObjectType.SIGN: Subject.SIGN,
+    ObjectType.FENCE: Subject.FENCE,
+    ObjectType.SMALL_ARCHITECTURE: Subject.SMALL_ARCHITECTURE,
+}
+
+
+class Mounting(StrEnum):
+    FREE_STANDING = "free_standing"
+    BUILDING = "building"
+    FENCE = "fence"
+
+
+class RuleKind(StrEnum):
+    ALLOWED = "allowed"  # yes / no
+    MAX_AREA_M2 = "max_area_m2"
+    MAX_HEIGHT_M = "max_height_m"
+    MAX_COUNT = "max_count"  # per property (or per business for signs)
+    LIT_ALLOWED = "lit_allowed"
+    MOVING_IMAGES_ALLOWED = "moving_images_allowed"
+    MOUNTINGS_ALLOWED = "mountings_allowed"  # list of Mounting values
+    BANNED_MATERIALS = "banned_materials"  # list
+    ALLOWED_MATERIALS = "allowed_materials"  # list
+    ALLOWED_COLOURS = "allowed_colours"  # list
+    MIN_SEE_THROUGH = "min_see_through"  # share in per cent of the fence face
+    PLACEMENT = "placement"  # free text: always for the inspector's eye
+
+
+BOOL_KINDS = {RuleKind.ALLOWED, RuleKind.LIT_ALLOWED, RuleKind.MOVING_IMAGES_ALLOWED}
+NUMBER_KINDS = {RuleKind.MAX_AREA_M2, RuleKind.MAX_HEIGHT_M, RuleKind.MAX_COUNT,
+                RuleKind.MIN_SEE_THROUGH}
+LIST_KINDS = {RuleKind.MOUNTINGS_ALLOWED, RuleKind.BANNED_MATERIALS, RuleKind.ALLOWED_MATERIALS,
+              RuleKind.ALLOWED_COLOURS}
+_TRUE = {"yes", "tak", "true", "1"}
+_FALSE = {"no", "nie", "false", "0"}
+
+
+def parse_value(kind: str, text: str) -> bool | Decimal | tuple[str, ...] | str:
+    """A rule's stored text as its typed value; ValueError names what is wrong."""
+    kind = RuleKind(kind)
+    text = (text or "").strip()
+    if kind in BOOL_KINDS:
+        low = text.lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise ValueError(f"{kind}: expected yes or no, got {text!r}")
+    if kind in NUMBER_KINDS:
+        try:
+            value = Decimal(text.replace(",", "."))
+        except InvalidOperation:
+            raise ValueError(f"{kind}: expected a number, got {text!r}") from None
+        if not value.is_finite() or value < 0:
+            raise ValueError(f"{kind}: expected a number ≥ 0, got {text!r}")
+        return value
+    if kind in LIST_KINDS:
+        items = tuple(i.strip().lower() for i in text.split(",") if i.strip())
+        if not items:
+            raise ValueError(f"{kind}: expected a comma-separated list")
+        if kind == RuleKind.MOUNTINGS_ALLOWED:
+            bad = [i for i in items if i not in set(Mounting)]
+            if bad:
+                raise ValueError(f"{kind}: unknown mounting {', '.join(bad)}; use "
+                                 f"{', '.join(Mounting)}")
+        return items
+    if not text:
+        raise ValueError(f"{kind}: the placement rule needs its text")
+    return text
+
+
+@dataclass(frozen=True)
+class Rule:
+    subject: Subject
+    kind: RuleKind
+    value: str
+    citation: str
+
+
+@dataclass(frozen=True)
+class Area:
+    """A landscape area at the point: a resolution zone or a form of protection."""
+
+    code: str
+    name: str
+    kind: str  # LandscapeArea.Kind value
+    rules: tuple[Rule, ...] = ()
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    """What the inspector sees; ``None`` = not measured (the rule then needs review)."""
+
+    type: ObjectType
+    area_m2: Decimal | None = None
+    height_m: Decimal | None = None
+    lit: bool | None = None
+    moving_images: bool | None = None
+    mounting: Mounting | None = None
+    material: str = ""
+    colour: str = ""
+    see_through_pct: Decimal | None = None
+    count_on_property: int | None = None  # including this one
+
+
+class Verdict(StrEnum):
+    PASS = "pass"  # noqa: S105 (a verdict, not a password)
+    FAIL = "fail"
+    REVIEW = "review"
+
+
+@dataclass(frozen=True)
+class Finding:
+    area_code: str
+    area_name: str
+    subject: str
+    kind: str
+    verdict: Verdict
+    template: str
+    params: dict
+    citation: str
+
+    @property
+    def message(self) -> str:
+        return self.template % self.params
+
+
+# What a form of protection adds by statute whatever the resolution says: the inspector checks
+# the protection act's bans (the area's own rules, entered as data, may add concrete limits).
+PROTECTION_NOTES = {
+    "landscape_park": "art. 16–17 u.o.p.",
+    "protected_landscape": "art. 23–24 u.o.p.",
+    "natura_2000": "art. 33 u.o.p.",
+    "cultural_park": "art. 17 ust. 1 u.o.z.",
+    "conservation_zone": "art. 7 pkt 4 u.o.z.",
+}
+
+
+def _check(rule: Rule, obj: ObjectSpec) -> tuple[Verdict, str, dict]:
+    value = parse_value(rule.kind, rule.value)
+    k = rule.kind
+    if k == RuleKind.ALLOWED:
+        if value:
+            return Verdict.PASS, gettext_noop("allowed in this area"), {}
+        return Verdict.FAIL, gettext_noop("banned in this area"), {}
+    if k in (RuleKind.MAX_AREA_M2, RuleKind.MAX_HEIGHT_M, RuleKind.MAX_COUNT):
+        actual = {RuleKind.MAX_AREA_M2: obj.area_m2, RuleKind.MAX_HEIGHT_M: obj.height_m,
+                  RuleKind.MAX_COUNT: obj.count_on_property}[k]
+        label = {RuleKind.MAX_AREA_M2: gettext_noop("area"),
+                 RuleKind.MAX_HEIGHT_M: gettext_noop("height"),
+                 RuleKind.MAX_COUNT: gettext_noop("number on the property")}[k]
+        unit = {RuleKind.MAX_AREA_M2: "m²", RuleKind.MAX_HEIGHT_M: "m",
+                RuleKind.MAX_COUNT: ""}[k]
+        params = {"label": label, "limit": value, "unit": unit, "actual": actual}
+        if actual is None:
+            return Verdict.REVIEW, gettext_noop("%(label)s not given; at most %(limit)s "
+                                                "%(unit)s allowed"), params
+        if Decimal(actual) > value:
+            return Verdict.FAIL, gettext_noop("%(label)s %(actual)s %(unit)s exceeds the "
+                                              "maximum %(limit)s %(unit)s"), params
+        return Verdict.PASS, gettext_noop("%(label)s %(actual)s %(unit)s within the maximum "
+                                          "%(limit)s %(unit)s"), params
+    if k in (RuleKind.LIT_ALLOWED, RuleKind.MOVING_IMAGES_ALLOWED):
+        actual = obj.lit if k == RuleKind.LIT_ALLOWED else obj.moving_images
+        label = gettext_noop("lighting") if k == RuleKind.LIT_ALLOWED else \
+            gettext_noop("moving images")
+        if value:
+            return Verdict.PASS, gettext_noop("%(label)s allowed"), {"label": label}
+        if actual is None:
+            return Verdict.REVIEW, gettext_noop("%(label)s not stated; banned in this area"), \
+                {"label": label}
+        if actual:
+            return Verdict.FAIL, gettext_noop("%(label)s banned in this area"), {"label": label}
+        return Verdict.PASS, gettext_noop("no %(label)s, as required"), {"label": label}
+    if k == RuleKind.MOUNTINGS_ALLOWED:
+        params = {"allowed": ", ".join(value), "actual": obj.mounting or ""}
+        if obj.mounting is None:
+            return Verdict.REVIEW, gettext_noop("mounting not given; allowed: %(allowed)s"), params
+        if str(obj.mounting) in value:
+            return Verdict.PASS, gettext_noop("mounting %(actual)s allowed"), params
+        return Verdict.FAIL, gettext_noop("mounting %(actual)s not allowed; allowed: "
+                                          "%(allowed)s"), params
+    if k in (RuleKind.BANNED_MATERIALS, RuleKind.ALLOWED_MATERIALS, RuleKind.ALLOWED_COLOURS):
+        actual = (obj.colour if k == RuleKind.ALLOWED_COLOURS else obj.material).strip().lower()
+        params = {"list": ", ".join(value), "actual": actual}
+        if not actual:
+            return Verdict.REVIEW, gettext_noop("not stated; the rule lists: %(list)s"), params
+        if k == RuleKind.BANNED_MATERIALS:
+            if actual in value:
+                return Verdict.FAIL, gettext_noop("material %(actual)s is banned"), params
+            return Verdict.PASS, gettext_noop("material %(actual)s is not banned "
+                                              "(%(list)s)"), params
+        if actual in value:
+            return Verdict.PASS, gettext_noop("%(actual)s is allowed"), params
+        return Verdict.FAIL, gettext_noop("%(actual)s is not among the allowed: %(list)s"), \
+            params
+    if k == RuleKind.MIN_SEE_THROUGH:
+        params = {"limit": value, "actual": obj.see_through_pct}
+        if obj.see_through_pct is None:
+            return Verdict.REVIEW, gettext_noop("see-through share not given; at least "
+                                                "%(limit)s %%"), params
+        if Decimal(obj.see_through_pct) < value:
+            return Verdict.FAIL, gettext_noop("see-through share %(actual)s %% below the "
+                                              "minimum %(limit)s %%"), params
+        return Verdict.PASS, gettext_noop("see-through share %(actual)s %% meets "
+                                          "%(limit)s %%"), params
+    return Verdict.REVIEW, gettext_noop("check the placement: %(text)s"), {"text": value}
+
+
+def evaluate(areas: Sequence[Area], obj: ObjectSpec) -> list[Finding]:
+    """Every rule of every area at the point that applies to ``obj``, with its verdict.
+
+    A ban (``allowed = no``) fails the object whatever its size. A form of protection adds a
+    review item citing its act. A point with no rules for the object's subject yields one
+    review finding, never a silent pass.
+    """
+    subject = SUBJECT_OF[ObjectType(obj.type)]
+    out: list[Finding] = []
+    for area in areas:
+        for rule in area.rules:
+            if rule.subject != subject:
+                continue
+            verdict, template, params = _check(rule, obj)
+            out.append(Finding(area.code, area.name, str(subject), str(rule.kind), verdict,
+                               template, params, rule.citation))
+        note = PROTECTION_NOTES.get(area.kind)
+        if note:
+            out.append(Finding(area.code, area.name, str(subject), "protection", Verdict.REVIEW,
+                               gettext_noop("the object lies in a protected area (%(kind)s): "
+                                            "check the bans of its act"),
+                               {"kind": area.kind}, note))
+    if not out:
+        out.append(Finding("", "", str(subject), "none", Verdict.REVIEW,
+                           gettext_noop("no rule of the landscape resolution found at this "
+                                        "point for this object"), {}, ""))
+    return out
+
+
+def outcome(findings: Iterable[Finding]) -> Verdict:
+    verdicts = {f.verdict for f in findings}
+    if Verdict.FAIL in verdicts:
+        return Verdict.FAIL
+    if Verdict.REVIEW in verdicts:
+        return Verdict.REVIEW
+    return Verdict.PASS
+
+
+# --- advertising fee (art. 17a–17b UPOL) and penalty (art. 37d u.p.z.p.) --------------------
+
+@dataclass(frozen=True)
+class FeeRates:
+    """Daily rates: fixed part (zł/day) and variable part (zł per m² per day)."""
+
+    fixed: Decimal
+    variable: Decimal
+
+
+def money(amount: Decimal) -> Decimal:
+    return amount.quantize(GROSZ, rounding=ROUND_HALF_UP)
+
+
+def rates_within_caps(rates: FeeRates, cap: FeeRates) -> list[str]:
+    """Problems with council rates against the year's statutory caps (art. 19 pkt 1 lit. g–h)."""
+    problems = []
+    if rates.fixed < 0 or rates.variable < 0:
+        problems.append("rates may not be negative")
+    if rates.fixed > cap.fixed:
+        problems.append(f"fixed part {rates.fixed} zł exceeds the cap {cap.fixed} zł")
+    if rates.variable > cap.variable:
+        problems.append(f"variable part {rates.variable} zł/m² exceeds the cap "
+                        f"{cap.variable} zł/m²")
+    return problems
+
+
+def daily_fee(rates: FeeRates, area_m2: Decimal) -> Decimal:
+    """Fee per day of one board or device: fixed + variable × exposure area (art. 17b)."""
+    return money(rates.fixed + rates.variable * Decimal(area_m2))
+
+
+def days_in_period(placed_from: date, placed_to: date | None, period_start: date,
+                   period_end: date) -> int:
+    """Days (inclusive) the board stood within the period: the fee is pro rata by day."""
+    lo = max(placed_from, period_start)
+    hi = min(placed_to or period_end, period_end)
+    return max(0, (hi - lo).days + 1)
+
+
+@dataclass(frozen=True)
+class FeeDue:
+    daily: Decimal
+    days: int
+    gross: Decimal
+    tax_credit: Decimal
+    due: Decimal
+
+
+def advertising_fee(rates: FeeRates, area_m2: Decimal, days: int,
+                    property_tax_paid: Decimal = Decimal("0")) -> FeeDue:
+    """Fee for ``days``, less the property tax paid on the board (art. 17a ust. 6 UPOL)."""
+    daily = daily_fee(rates, area_m2)
+    gross = money(daily * days)
+    credit = min(money(Decimal(property_tax_paid)), gross)
+    return FeeDue(daily, days, gross, credit, gross - credit)
+
+
+def penalty_per_day(rates: FeeRates, area_m2: Decimal) -> Decimal:
+    """Art. 37d: 40 × the fixed part + 40 × the variable part × exposure area, per day."""
+    return money(PENALTY_MULTIPLIER * (rates.fixed + rates.variable * Decimal(area_m2)))
+
+
+@dataclass(frozen=True)
+class Penalty:
+    per_day: Decimal
+    days: int
+    total: Decimal
+    until: date
+
+
+def penalty(rates: FeeRates, area_m2: Decimal, proceedings_started: date,
+            compliance: date | None, today: date) -> Penalty:
+    """From the start of proceedings until compliance (or ``today`` while still non-compliant)."""
+    until = compliance or today
+    days = max(0, (until - proceedings_started).days + 1)
+    per_day = penalty_per_day(rates, area_m2)
+    return Penalty(per_day, days, per_day * days, until)

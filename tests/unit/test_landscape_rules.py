@@ -1,0 +1,128 @@
+"""Landscape rules, advertising fee and penalty with the real numbers of legal-facts §3."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+
+from registers.landscape.rules import (
+    Area,
+    FeeRates,
+    Mounting,
+    ObjectSpec,
+    ObjectType,
+    Rule,
+    RuleKind,
+    Subject,
+    Verdict,
+    advertising_fee,
+    daily_fee,
+    days_in_period,
+    evaluate,
+    outcome,
+    parse_value,
+    penalty,
+    penalty_per_day,
+    rates_within_caps,
+)
+
+CAP = {2025: FeeRates(D("3.72"), D("0.34")), 2026: FeeRates(D("3.89"), D("0.36"))}
+ADV = Subject.ADVERTISING
+ZONE_A = Area("A", "Strefa A", "resolution_zone", (
+    Rule(ADV, RuleKind.MAX_AREA_M2, "2", "§ 5 ust. 1"),
+    Rule(ADV, RuleKind.LIT_ALLOWED, "nie", "§ 5 ust. 3"),
+    Rule(ADV, RuleKind.MOUNTINGS_ALLOWED, "building", "§ 5 ust. 2"),
+    Rule(Subject.FENCE, RuleKind.BANNED_MATERIALS, "prefabricated concrete", "§ 9 ust. 1"),
+    Rule(Subject.FENCE, RuleKind.MIN_SEE_THROUGH, "50", "§ 9 ust. 2"),
+))
+ZONE_B = Area("B", "Strefa B", "resolution_zone", (
+    Rule(ADV, RuleKind.MAX_AREA_M2, "12", "§ 6 ust. 1"),
+    Rule(ADV, RuleKind.MAX_HEIGHT_M, "6", "§ 6 ust. 2"),
+))
+
+
+def board(area, **kw):
+    return ObjectSpec(ObjectType.BOARD, area_m2=D(area), **kw)
+
+
+def test_12_m2_board_fails_in_zone_a_with_the_paragraph():
+    found = evaluate([ZONE_A], board("12", lit=False, mounting=Mounting.BUILDING))
+    area_rule = next(f for f in found if f.kind == "max_area_m2")
+    assert area_rule.verdict == Verdict.FAIL and area_rule.citation == "§ 5 ust. 1"
+    assert "12 m² exceeds the maximum 2 m²" in area_rule.message
+    assert outcome(found) == Verdict.FAIL
+
+
+def test_12_m2_board_passes_in_zone_b_and_unknown_height_needs_review():
+    found = evaluate([ZONE_B], board("12", height_m=D("5")))
+    assert {f.verdict for f in found} == {Verdict.PASS}
+    found = evaluate([ZONE_B], board("12"))
+    assert outcome(found) == Verdict.REVIEW
+
+
+def test_lit_and_mounting_and_ban():
+    found = evaluate([ZONE_A], board("1.5", lit=True, mounting=Mounting.FREE_STANDING))
+    verdicts = {f.kind: f.verdict for f in found}
+    assert verdicts == {"max_area_m2": Verdict.PASS, "lit_allowed": Verdict.FAIL,
+                        "mountings_allowed": Verdict.FAIL}
+    banned = Area("P", "Park kulturowy", "cultural_park",
+                  (Rule(ADV, RuleKind.ALLOWED, "no", "§ 3 uchwały o parku"),))
+    found = evaluate([banned], board("0.5"))
+    assert [(f.kind, f.verdict) for f in found] == [("allowed", Verdict.FAIL),
+                                                    ("protection", Verdict.REVIEW)]
+    assert found[1].citation == "art. 17 ust. 1 u.o.z."
+
+
+def test_fence_material_and_see_through():
+    fence = ObjectSpec(ObjectType.FENCE, material="Prefabricated concrete",
+                       see_through_pct=D("20"))
+    found = evaluate([ZONE_A, ZONE_B], fence)
+    assert [(f.area_code, f.verdict) for f in found] == [("A", Verdict.FAIL), ("A", Verdict.FAIL)]
+    ok = evaluate([ZONE_A], ObjectSpec(ObjectType.FENCE, material="wood", see_through_pct=D(60)))
+    assert outcome(ok) == Verdict.PASS
+
+
+def test_no_rule_at_point_is_review_not_pass():
+    found = evaluate([], board("1"))
+    assert outcome(found) == Verdict.REVIEW and len(found) == 1
+
+
+def test_parse_value_errors_name_the_problem():
+    assert parse_value("allowed", "TAK") is True
+    assert parse_value("max_area_m2", "2,5") == D("2.5")
+    with pytest.raises(ValueError, match="expected a number"):
+        parse_value("max_area_m2", "two")
+    with pytest.raises(ValueError, match="unknown mounting roof"):
+        parse_value("mountings_allowed", "building, roof")
+    with pytest.raises(ValueError):
+        parse_value("no_such_kind", "1")
+
+
+def test_fee_for_12_m2_board_at_2026_caps():
+    assert daily_fee(CAP[2026], D(12)) == D("8.21")
+    assert daily_fee(CAP[2025], D(12)) == D("7.80")
+    year = advertising_fee(CAP[2026], D(12), 365)
+    assert year.gross == D("2996.65")
+    credited = advertising_fee(CAP[2026], D(12), 10, property_tax_paid=D("20.00"))
+    assert credited.gross == D("82.10") and credited.due == D("62.10")
+    assert advertising_fee(CAP[2026], D(12), 10, D("500")).due == 0
+
+
+def test_pro_rata_days():
+    assert days_in_period(date(2026, 3, 1), None, date(2026, 1, 1), date(2026, 12, 31)) == 306
+    assert days_in_period(date(2025, 6, 1), date(2026, 1, 10), date(2026, 1, 1),
+                          date(2026, 12, 31)) == 10
+    assert days_in_period(date(2027, 1, 1), None, date(2026, 1, 1), date(2026, 12, 31)) == 0
+
+
+def test_penalty_art_37d():
+    assert penalty_per_day(CAP[2026], D(12)) == D("328.40")
+    p = penalty(CAP[2026], D(12), date(2026, 3, 1), date(2026, 3, 10), today=date(2026, 6, 1))
+    assert p.days == 10 and p.total == D("3284.00")
+    open_case = penalty(CAP[2026], D(12), date(2026, 3, 1), None, today=date(2026, 3, 2))
+    assert open_case.days == 2 and open_case.until == date(2026, 3, 2)
+
+
+def test_rates_within_caps():
+    assert rates_within_caps(FeeRates(D("3.89"), D("0.36")), CAP[2026]) == []
+    assert len(rates_within_caps(FeeRates(D("3.89"), D("0.36")), CAP[2025])) == 2
