@@ -5,5 +5,11 @@ from map_ui import views
 app_name = "map_ui"
 urlpatterns = [
     path("", views.map_page, name="map"),
+    path("search/", views.search_page, name="search"),
+    path("api/search", views.search_api, name="search_api"),
+    path("api/parcels/at", views.parcel_at, name="parcel_at"),
+    path("api/parcels/<int:parcel_id>", views.card_api, name="card_api"),
+    path("parcels/<int:parcel_id>/card", views.card_fragment, name="card"),
+    path("parcels/<int:parcel_id>/print", views.card_print, name="card_print"),
     path("health/", views.health, name="health"),
 ]

@@ -7,11 +7,15 @@ only for features of those municipalities, and for a layer that is not public it
 feature outside them. The public passes an empty array.
 
 Registers add their layers from ``AppConfig.ready()``: registers → layers is the allowed arrow.
+Cached tiles are validated by an ETag built from a change counter per table in ``tables``; a
+register puts its own table under that counter with ``track_changes_sql(table)`` in a migration
+(a layer whose tables are not all tracked is served without an ETag, never stale).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from gis_app.accounts.roles import Capability
 
@@ -26,6 +30,8 @@ class TileLayer:
     min_zoom: int = 0
     max_zoom: int = 22
     label: str = ""
+    # Leaflet.VectorGrid style of the layer's features (color, fillColor, weight, fillOpacity …)
+    style: tuple[tuple[str, Any], ...] = ()
 
 
 _LAYERS: dict[str, TileLayer] = {}
@@ -43,3 +49,20 @@ def tile_layer(name: str) -> TileLayer | None:
 
 def tile_layers() -> list[TileLayer]:
     return list(_LAYERS.values())
+
+
+def visible_tile_layers(user: Any) -> list[TileLayer]:
+    """The layers ``user`` may fetch: public ones, and the others where they hold the capability."""
+    from gis_app.accounts.access import has_capability
+
+    return [
+        layer for layer in _LAYERS.values()
+        if layer.public or has_capability(user, layer.detail_capability)
+    ]
+
+
+def track_changes_sql(table: str) -> str:
+    """SQL for a migration (RunSQL) putting ``table`` under the tiles' change counter."""
+    if not table.replace("_", "").isalnum():
+        raise ValueError(f"not a plain table name: {table!r}")
+    return f"SELECT tiles_track('{table}');"
