@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from registers.landscape import views
 
 app_name = "landscape"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.area_list, name="areas"),
+    path("areas/<int:pk>/rules/", views.area_rules, name="area_rules"),
+    path("check/", views.check_page, name="check"),
+    path("api/check", views.api_check, name="api_check"),
+    path("inspections/", views.inspection_list, name="inspections"),
+    path("inspections.geojson", views.inspections_geojson, name="inspections_geojson"),
+    path("inspections/<int:pk>/", views.inspection_detail, name="inspection"),
+    path("photos/<int:pk>", views.photo, name="photo"),
+    path("devices/", views.device_list, name="devices"),
+]

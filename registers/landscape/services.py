@@ -1,0 +1,296 @@
+"""The inspector's check, inspections with photos, rules editing and the advertising fee.
+
+Thin over rules.py: load the areas at a point, turn the form into an ObjectSpec, evaluate, save.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.gis.geos import GEOSGeometry, Point
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gis_app.accounts.access import municipality_ids
+from gis_app.accounts.roles import Capability
+from gis_app.audit.log import audit
+from gis_app.audit.models import AuditAction
+from layers.domain.srid import STORAGE_SRID
+from layers.models import LandscapeArea, Municipality, Parcel
+from registers.landscape import rules
+from registers.landscape.models import (
+    AdvertisingDevice,
+    AdvertisingFeeCap,
+    AdvertisingFeeRate,
+    AreaRule,
+    Inspection,
+    InspectionPhoto,
+)
+
+ALLOWED_SRIDS = (4326, 2180, 2176, 2177, 2178, 2179)
+MAX_PHOTOS = 5
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+PHOTO_TYPES = {  # magic bytes → (content type, extension); the client's claim is not trusted
+    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
+}
+# Line of sight from the terrain model (the raster engineer's work) will refine "visible from
+# public space" (art. 17a ust. 5 UPOL); until then a None result means "not assessed".
+LINE_OF_SIGHT = None
+
+
+class InputError(ValueError):
+    """Bad input: ``field`` names the parameter, the message says what is wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def make_point(x: Any, y: Any, srid: Any) -> Point:
+    try:
+        srid = int(srid or 4326)
+    except ValueError:
+        raise InputError("srid", _("srid must be one of %(s)s")
+                         % {"s": ", ".join(map(str, ALLOWED_SRIDS))}) from None
+    if srid not in ALLOWED_SRIDS:
+        raise InputError("srid", _("srid must be one of %(s)s")
+                         % {"s": ", ".join(map(str, ALLOWED_SRIDS))})
+    try:
+        fx, fy = float(str(x).replace(",", ".")), float(str(y).replace(",", "."))
+    except ValueError:
+        raise InputError("x", _("coordinates x and y must be numbers")) from None
+    if srid == 4326 and not (-180 <= fx <= 180 and -90 <= fy <= 90):
+        raise InputError("x", _("x is longitude and y latitude in EPSG:4326"))
+    p = GEOSGeometry(f"SRID={srid};POINT({fx} {fy})")
+    if srid != STORAGE_SRID:
+        p.transform(STORAGE_SRID)
+    return p
+
+
+def _decimal(data: Any, name: str) -> Decimal | None:
+    raw = str(data.get(name) or "").strip().replace(",", ".")
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise InputError(name, _("%(f)s must be a number") % {"f": name}) from None
+    if not value.is_finite() or value < 0 or value > 100000:
+        raise InputError(name, _("%(f)s must be a number between 0 and 100000") % {"f": name})
+    return value
+
+
+def _tristate(data: Any, name: str) -> bool | None:
+    raw = str(data.get(name) or "").strip().lower()
+    if raw in ("", "unknown"):
+        return None
+    if raw in ("yes", "true", "1", "on", "tak"):
+        return True
+    if raw in ("no", "false", "0", "nie"):
+        return False
+    raise InputError(name, _("%(f)s must be yes, no or unknown") % {"f": name})
+
+
+def parse_spec(data: Any) -> rules.ObjectSpec:
+    """The object description from a form or query; InputError names the wrong field."""
+    try:
+        kind = rules.ObjectType(data.get("type") or "")
+    except ValueError:
+        raise InputError("type", _("type must be one of: %(v)s")
+                         % {"v": ", ".join(rules.ObjectType)}) from None
+    mounting = data.get("mounting") or None
+    if mounting:
+        try:
+            mounting = rules.Mounting(mounting)
+        except ValueError:
+            raise InputError("mounting", _("mounting must be one of: %(v)s")
+                             % {"v": ", ".join(rules.Mounting)}) from None
+    count = data.get("count_on_property") or None
+    if count is not None:
+        try:
+            count = int(count)
+            if count < 1:
+                raise ValueError
+        except ValueError:
+            raise InputError("count_on_property",
+                             _("count_on_property must be a whole number ≥ 1")) from None
+    return rules.ObjectSpec(
+        type=kind, area_m2=_decimal(data, "area_m2"), height_m=_decimal(data, "height_m"),
+        lit=_tristate(data, "lit"), moving_images=_tristate(data, "moving_images"),
+        mounting=mounting, material=str(data.get("material") or "")[:100],
+        colour=str(data.get("colour") or "")[:100],
+        see_through_pct=_decimal(data, "see_through_pct"), count_on_property=count)
+
+
+def spec_dict(spec: rules.ObjectSpec) -> dict:
+    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(spec).items()}
+
+
+def areas_at(point: Point) -> QuerySet[LandscapeArea]:
+    return (LandscapeArea.objects.filter(retired_at__isnull=True, geom__intersects=point)
+            .prefetch_related(Prefetch("rules", queryset=AreaRule.objects.order_by("id")))
+            .order_by("kind", "code"))
+
+
+def pure_areas(areas: list[LandscapeArea]) -> list[rules.Area]:
+    return [rules.Area(a.code, a.name, a.kind, tuple(r.as_rule() for r in a.rules.all()))
+            for a in areas]
+
+
+def finding_dict(f: rules.Finding) -> dict:
+    params = {k: (_(v) if isinstance(v, str) else str(v) if v is not None else "")
+              for k, v in f.params.items()}
+    return {"area_code": f.area_code, "area_name": f.area_name, "subject": f.subject,
+            "rule": f.kind, "verdict": str(f.verdict), "verdict_label": verdict_label(f.verdict),
+            "message": _(f.template) % params, "citation": f.citation}
+
+
+def verdict_label(v: str) -> str:
+    return str(dict(Inspection.Outcome.choices)[str(v)])
+
+
+def municipality_at(point: Point, areas: list[LandscapeArea]) -> Municipality | None:
+    if areas:
+        return areas[0].municipality
+    parcel = Parcel.objects.filter(retired_at__isnull=True, geom__intersects=point).first()
+    if parcel:
+        return parcel.municipality
+    return Municipality.objects.filter(geom__intersects=point).first()
+
+
+def check(user: Any, point: Point, spec: rules.ObjectSpec) -> dict:
+    """Evaluate every rule at the point for the object; only in the user's municipalities."""
+    areas = list(areas_at(point).select_related("municipality"))
+    municipality = municipality_at(point, areas)
+    allowed = municipality_ids(user, Capability.INSPECT)
+    if municipality is None:
+        raise InputError("x", _("the point lies in no municipality of this installation"))
+    if municipality.id not in allowed:
+        raise PermissionDenied(_("you may not inspect in this municipality"))
+    areas = [a for a in areas if a.municipality_id == municipality.id]
+    findings = rules.evaluate(pure_areas(areas), spec)
+    parcel = Parcel.objects.filter(retired_at__isnull=True, geom__intersects=point,
+                                   municipality=municipality).first()
+    return {
+        "municipality": municipality,
+        "parcel": parcel.cadastral_id if parcel else "",
+        "areas": [{"code": a.code, "name": a.name, "kind": a.get_kind_display()}
+                  for a in areas],
+        "findings": [finding_dict(f) for f in findings],
+        "outcome": str(rules.outcome(findings)),
+        "outcome_label": verdict_label(rules.outcome(findings)),
+        "line_of_sight": LINE_OF_SIGHT,
+    }
+
+
+def validate_photo(f: UploadedFile) -> tuple[str, str]:
+    """(content type, extension) from the file's own bytes; InputError if refused."""
+    if f.size > MAX_PHOTO_BYTES:
+        raise InputError("photos", _("photo %(n)s is larger than 10 MB") % {"n": f.name})
+    head = f.read(16)
+    f.seek(0)
+    for magic, kind in PHOTO_TYPES.items():
+        if head.startswith(magic):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp", ".webp"
+    raise InputError("photos", _("photo %(n)s is not a JPEG, PNG or WebP image") % {"n": f.name})
+
+
+@transaction.atomic
+def inspection_create(user: Any, point: Point, spec: rules.ObjectSpec, note: str = "",
+                      photos: list[UploadedFile] | None = None,
+                      inspected_at: datetime | None = None) -> Inspection:
+    """Re-evaluate on the server (the client's verdict is not trusted) and save with photos."""
+    photos = photos or []
+    if len(photos) > MAX_PHOTOS:
+        raise InputError("photos", _("at most %(n)s photos") % {"n": MAX_PHOTOS})
+    kinds = [validate_photo(p) for p in photos]
+    result = check(user, point, spec)
+    inspection = Inspection.objects.create(
+        municipality=result["municipality"], inspector=user,
+        inspected_at=inspected_at or timezone.now(), geom=point,
+        parcel_cadastral_id=result["parcel"], object=spec_dict(spec),
+        findings=result["findings"], outcome=result["outcome"], note=note[:2000])
+    for upload, (ctype, ext) in zip(photos, kinds, strict=True):
+        upload.name = f"photo{ext}"  # the stored name is generated; only the extension is ours
+        InspectionPhoto.objects.create(inspection=inspection, file=upload, content_type=ctype,
+                                       size=upload.size,
+                                       original_name=str(getattr(upload, "_original", ""))[:200])
+    audit(user, AuditAction.CREATE, "landscape.inspection", inspection.pk,
+          municipality_id=inspection.municipality_id,
+          after={"outcome": inspection.outcome, "object": inspection.object,
+                 "photos": len(photos)})
+    return inspection
+
+
+def inspections_for(user: Any) -> QuerySet[Inspection]:
+    return (Inspection.objects.filter(
+        municipality_id__in=municipality_ids(user, Capability.VIEW_LANDSCAPE))
+        .select_related("inspector", "municipality"))
+
+
+# --- advertising fee and penalty ------------------------------------------------------------
+
+def fee_rates(municipality_id: int, year: int) -> tuple[rules.FeeRates, str] | None:
+    """The council's rates for the year, else the statutory caps (legal-facts §3.2)."""
+    rate = AdvertisingFeeRate.objects.filter(municipality_id=municipality_id, year=year).first()
+    if rate:
+        return rules.FeeRates(rate.fixed, rate.variable), rate.resolution_number
+    cap = AdvertisingFeeCap.objects.filter(year=year).first()
+    if cap:
+        return rules.FeeRates(cap.fixed, cap.variable), _("statutory maximum %(y)s") % {"y": year}
+    return None
+
+
+def device_assessment(device: AdvertisingDevice, year: int, today: date | None = None) -> dict:
+    """Verdict with citations, the year's fee (pro rata, tax credited) and any penalty."""
+    today = today or timezone.localdate()
+    areas = [a for a in areas_at(device.geom) if a.municipality_id == device.municipality_id]
+    count = None  # unknown property: a per-property limit then needs review
+    if device.parcel_cadastral_id:
+        count = AdvertisingDevice.objects.filter(
+            municipality_id=device.municipality_id,
+            parcel_cadastral_id=device.parcel_cadastral_id, removed_on__isnull=True).count()
+    spec = rules.ObjectSpec(**{**asdict(device.as_spec()), "count_on_property": count})
+    findings = rules.evaluate(pure_areas(areas), spec)
+    out: dict[str, Any] = {
+        "device": device,
+        "findings": [finding_dict(f) for f in findings],
+        "outcome": str(rules.outcome(findings)),
+        "outcome_label": verdict_label(rules.outcome(findings)),
+        "fee": None, "penalty": None, "rates_source": "",
+        "in_resolution_area": any(a.kind == LandscapeArea.Kind.RESOLUTION_ZONE for a in areas),
+    }
+    found = fee_rates(device.municipality_id, year)
+    if found is None:
+        return out
+    rates, source = found
+    out["rates_source"] = source
+    if out["in_resolution_area"]:  # art. 17a ust. 2: only where the resolution applies
+        days = rules.days_in_period(device.placed_from, device.removed_on, date(year, 1, 1),
+                                    date(year, 12, 31))
+        out["fee"] = rules.advertising_fee(rates, device.area_m2, days,
+                                           device.property_tax_paid)
+    if device.proceedings_started and out["outcome"] == rules.Verdict.FAIL:
+        out["penalty"] = rules.penalty(rates, device.area_m2, device.proceedings_started,
+                                       device.compliance_date, today)
+    return out
+
+
+@transaction.atomic
+def area_rules_save(user: Any, area: LandscapeArea, formset: Any) -> None:
+    before = [str(r) for r in area.rules.all()]
+    formset.save()
+    audit(user, AuditAction.UPDATE, "landscape.area_rules", area.pk,
+          municipality_id=area.municipality_id, before=before,
+          after=[str(r) for r in area.rules.all()])

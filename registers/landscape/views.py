@@ -1,0 +1,208 @@
+"""Landscape pages: areas and rules, the inspector's check, inspections (list, map, export),
+photos, registered boards with fee and penalty."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gis_app.accounts.access import access, municipality_ids
+from gis_app.accounts.roles import Capability
+from gis_app.audit.log import audit
+from gis_app.audit.models import AuditAction
+from layers.exports import ExportFormatError, write_table
+from layers.models import LandscapeArea
+from registers.landscape import rules, services
+from registers.landscape.forms import AreaRuleFormSet
+from registers.landscape.models import AdvertisingDevice, InspectionPhoto
+
+
+def _areas_geojson(ids: set[int]) -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT coalesce(json_agg(json_build_object(
+                'type', 'Feature',
+                'geometry', ST_AsGeoJSON(ST_Transform(geom, 4326), 6)::json,
+                'properties', json_build_object('code', code, 'name', name, 'kind', kind)
+            )), '[]'::json)
+            FROM layers_landscapearea
+            WHERE retired_at IS NULL AND municipality_id = ANY(%s)
+            """, [list(ids)])
+        features = cur.fetchone()[0]
+    if isinstance(features, str):
+        features = json.loads(features)
+    return {"type": "FeatureCollection", "features": features}
+
+
+@access(Capability.VIEW_LANDSCAPE, description="landscape areas and the number of their rules")
+def area_list(request: HttpRequest) -> HttpResponse:
+    ids = municipality_ids(request.user, Capability.VIEW_LANDSCAPE)
+    areas = (LandscapeArea.objects.filter(municipality_id__in=ids, retired_at__isnull=True)
+             .select_related("municipality").annotate(rule_count=Count("rules"))
+             .order_by("municipality__name", "kind", "code"))
+    return render(request, "landscape/area_list.html", {
+        "areas": areas, "editable": municipality_ids(request.user, Capability.EDIT_LANDSCAPE)})
+
+
+@access(Capability.EDIT_LANDSCAPE, description="edit the rules of a landscape area")
+def area_rules(request: HttpRequest, pk: int) -> HttpResponse:
+    area = get_object_or_404(
+        LandscapeArea, pk=pk,
+        municipality_id__in=municipality_ids(request.user, Capability.EDIT_LANDSCAPE))
+    formset = AreaRuleFormSet(request.POST or None, instance=area)
+    if request.method == "POST":
+        if formset.is_valid():
+            services.area_rules_save(request.user, area, formset)
+            return redirect("landscape:areas")
+        return render(request, "landscape/area_rules.html", {"area": area, "formset": formset},
+                      status=400)
+    return render(request, "landscape/area_rules.html", {"area": area, "formset": formset})
+
+
+def _check_context(request: HttpRequest) -> dict:
+    ids = municipality_ids(request.user, Capability.INSPECT)
+    return {"areas_geojson": _areas_geojson(ids), "types": list(rules.ObjectType),
+            "mountings": list(rules.Mounting), "srids": services.ALLOWED_SRIDS,
+            "data": request.POST or request.GET, "result": None, "error": None}
+
+
+@access(Capability.INSPECT, description="the inspector's check on site (phone-sized page)")
+def check_page(request: HttpRequest) -> HttpResponse:
+    context = _check_context(request)
+    if request.method != "POST":
+        return render(request, "landscape/check.html", context)
+    data = request.POST
+    try:
+        point = services.make_point(data.get("x"), data.get("y"), data.get("srid"))
+        spec = services.parse_spec(data)
+        if data.get("action") == "save":
+            inspection = services.inspection_create(
+                request.user, point, spec, note=data.get("note", ""),
+                photos=request.FILES.getlist("photos"))
+            return redirect(f"{_url('landscape:inspections')}?saved={inspection.pk}")
+        context["result"] = services.check(request.user, point, spec)
+    except services.InputError as exc:
+        context["error"] = exc
+        return render(request, "landscape/check.html", context, status=400)
+    return render(request, "landscape/check.html", context)
+
+
+def _url(name: str) -> str:
+    from django.urls import reverse
+
+    return reverse(name)
+
+
+@access(Capability.INSPECT, description="the inspector's check as JSON")
+def api_check(request: HttpRequest) -> JsonResponse:
+    data = request.POST if request.method == "POST" else request.GET
+    try:
+        point = services.make_point(data.get("x"), data.get("y"), data.get("srid"))
+        spec = services.parse_spec(data)
+        result = services.check(request.user, point, spec)
+    except services.InputError as exc:
+        return JsonResponse({"error": exc.message, "parameter": exc.field}, status=400)
+    except PermissionDenied as exc:
+        return JsonResponse({"error": str(exc)}, status=403)
+    result["municipality"] = result["municipality"].teryt
+    return JsonResponse(result)
+
+
+EXPORT_COLUMNS = [
+    ("id", "id"), ("inspected_at", "inspected_at"), ("inspector", "inspector"),
+    ("municipality", "municipality"), ("parcel", "parcel"), ("object_type", "object_type"),
+    ("area_m2", "area_m2"), ("outcome", "outcome"), ("citations", "citations"),
+    ("x_2180", "x_2180"), ("y_2180", "y_2180"),
+]
+
+
+@access(Capability.VIEW_LANDSCAPE, description="the inspections register: list, map, export")
+def inspection_list(request: HttpRequest) -> HttpResponse:
+    qs = services.inspections_for(request.user)
+    fmt = request.GET.get("format")
+    if fmt:
+        rows = [{
+            "id": i.id, "inspected_at": timezone.localtime(i.inspected_at).isoformat("minutes"),
+            "inspector": i.inspector.get_username(), "municipality": i.municipality.teryt,
+            "parcel": i.parcel_cadastral_id, "object_type": i.object.get("type"),
+            "area_m2": i.object.get("area_m2"), "outcome": i.outcome,
+            "citations": sorted({f["citation"] for f in i.findings
+                                 if f.get("verdict") == "fail" and f.get("citation")}),
+            "x_2180": round(i.geom.x, 2), "y_2180": round(i.geom.y, 2),
+        } for i in qs]
+        try:
+            body, mime = write_table(rows, EXPORT_COLUMNS, fmt)
+        except ExportFormatError as exc:
+            return JsonResponse({"error": str(exc), "parameter": "format"}, status=400)
+        audit(request.user, AuditAction.EXPORT, "landscape.inspection", "",
+              detail=f"{fmt}, {len(rows)} rows")
+        response = HttpResponse(body, content_type=mime)
+        response["Content-Disposition"] = f'attachment; filename="inspections.{fmt}"'
+        return response
+    return render(request, "landscape/inspection_list.html", {
+        "inspections": qs[:500], "saved": request.GET.get("saved", ""),
+        "can_inspect": bool(municipality_ids(request.user, Capability.INSPECT))})
+
+
+@access(Capability.VIEW_LANDSCAPE, description="inspections as GeoJSON for the register map")
+def inspections_geojson(request: HttpRequest) -> JsonResponse:
+    features = []
+    for i in services.inspections_for(request.user)[:2000]:
+        p = i.geom.transform(4326, clone=True)
+        features.append({"type": "Feature",
+                         "geometry": {"type": "Point", "coordinates": [round(p.x, 7),
+                                                                       round(p.y, 7)]},
+                         "properties": {"id": i.id, "outcome": i.outcome,
+                                        "outcome_label": i.get_outcome_display(),
+                                        "type": i.object.get("type", ""),
+                                        "date": f"{timezone.localtime(i.inspected_at):%Y-%m-%d}"}})
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+@access(Capability.VIEW_LANDSCAPE, description="one inspection with its findings and photos")
+def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = get_object_or_404(services.inspections_for(request.user), pk=pk)
+    return render(request, "landscape/inspection_detail.html", {"i": inspection})
+
+
+@access(Capability.VIEW_LANDSCAPE, description="an inspection photo (served after a role check)")
+def photo(request: HttpRequest, pk: int) -> FileResponse:
+    p = InspectionPhoto.objects.filter(
+        pk=pk, inspection__municipality_id__in=municipality_ids(
+            request.user, Capability.VIEW_LANDSCAPE)).first()
+    if p is None:
+        raise Http404
+    response = FileResponse(p.file.open("rb"), content_type=p.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@access(Capability.VIEW_LANDSCAPE, description="registered boards: verdict, fee, penalty")
+def device_list(request: HttpRequest) -> HttpResponse:
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+        if not 2000 <= year <= 2100:
+            raise ValueError
+    except ValueError:
+        return JsonResponse({"error": _("year must be a number 2000–2100"),
+                             "parameter": "year"}, status=400)
+    devices = AdvertisingDevice.objects.filter(
+        municipality_id__in=municipality_ids(request.user, Capability.VIEW_LANDSCAPE),
+        removed_on__isnull=True).select_related("municipality")
+    rows = [services.device_assessment(d, year) for d in devices]
+    return render(request, "landscape/device_list.html", {"rows": rows, "year": year})

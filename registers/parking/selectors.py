@@ -1,0 +1,54 @@
+"""Read queries of the parking register: the zones at a plot with their current tariff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from layers.models import Parcel, ParkingZone
+from registers.parking.models import Tariff
+from registers.parking.services import tariff_at
+
+
+def zone_list() -> QuerySet[ParkingZone]:
+    """Parking zones and tariffs are public law: every active zone is public."""
+    return ParkingZone.objects.filter(retired_at__isnull=True).select_related(
+        "municipality").order_by("municipality__name", "code")
+
+
+def tariff_dict(t: Tariff) -> dict[str, Any]:
+    return {
+        "id": t.id, "resolution_number": t.resolution_number,
+        "resolution_date": t.resolution_date, "valid_from": t.valid_from,
+        "valid_to": t.valid_to, "rates": [t.first_hour, t.second_hour, t.third_hour,
+                                          t.later_hours],
+        "step_minutes": t.step_minutes, "minimum_charge": t.minimum_charge,
+        "paid_weekdays": t.paid_weekdays, "paid_from": t.paid_from, "paid_to": t.paid_to,
+        "surcharge": t.surcharge, "surcharge_reduced": t.surcharge_reduced,
+        "parking_card_zero_rate": t.parking_card_zero_rate,
+        "subscriptions": [{"kind": s.get_kind_display(), "period_days": s.period_days,
+                           "price": s.price} for s in t.subscriptions.all()],
+    }
+
+
+def card_section(user: Any, parcel: Parcel) -> dict | None:
+    """The paid-parking zone(s) over the plot and the tariff valid today (public data).
+
+    None when no zone touches the plot, so the card shows no empty section.
+    """
+    zones = list(ParkingZone.objects.filter(
+        retired_at__isnull=True, municipality_id=parcel.municipality_id,
+        geom__intersects=parcel.geom).order_by("code"))
+    if not zones:
+        return None
+    today = timezone.localdate()
+    out = []
+    for z in zones:
+        t = tariff_at(z, today)
+        out.append({"id": z.id, "code": z.code, "name": z.name,
+                    "city_centre": z.kind == ParkingZone.Kind.CITY_CENTRE,
+                    "kind": z.get_kind_display(),
+                    "tariff": tariff_dict(t) if t else None})
+    return {"zones": out}

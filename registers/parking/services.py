@@ -1,0 +1,167 @@
+"""Tariff validation and saving, zone lookup and the fee for a stay (thin over rules.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gis_app.audit.log import audit
+from gis_app.audit.models import AuditAction
+from layers.domain.srid import STORAGE_SRID
+from layers.models import ParkingZone
+from registers.parking import rules
+from registers.parking.models import MinimumWage, Subscription, Tariff
+
+ALLOWED_SRIDS = {2180, 2176, 2177, 2178, 2179, 4326}
+
+
+class TariffError(ValueError):
+    pass
+
+
+def violation_text(v: rules.Violation) -> str:
+    params = {k: (_(p) if isinstance(p, str) else p) for k, p in v.params.items()}
+    return f"{v.article}: {_(v.template) % params}"
+
+
+def wage_years(t: Tariff, today: date | None = None) -> list[int]:
+    last = (t.valid_to or today or timezone.localdate()).year
+    return list(range(t.valid_from.year, max(last, t.valid_from.year) + 1))
+
+
+def tariff_violations(t: Tariff, subscription_kinds: set[str] | None = None) -> list[str]:
+    """Messages for every art. 13b/13f rule broken in any year of validity with a known wage."""
+    years = wage_years(t)
+    wages = dict(MinimumWage.objects.filter(year__in=years).values_list("year", "amount"))
+    if not wages:
+        return [_("no minimum wage is recorded for %(years)s; add it before the tariff")
+                % {"years": ", ".join(str(y) for y in years)}]
+    try:
+        pure = rules.Tariff(
+            first_hour=t.first_hour, second_hour=t.second_hour, third_hour=t.third_hour,
+            later_hours=t.later_hours, city_centre=t.city_centre, step_minutes=t.step_minutes,
+            minimum_charge=t.minimum_charge, surcharge=t.surcharge,
+            surcharge_reduced=t.surcharge_reduced,
+            schedule=rules.Schedule(weekdays=rules.parse_weekdays(t.paid_weekdays),
+                                    start=t.paid_from, end=t.paid_to))
+    except ValueError as exc:
+        return [str(exc)]
+    out: list[str] = []
+    if t.paid_to <= t.paid_from:
+        out.append(_("paid hours must end after they start"))
+    for year, wage in sorted(wages.items()):
+        for v in rules.validate_tariff(pure, wage):
+            text = f"{year}: {violation_text(v)}"
+            if text not in out:
+                out.append(text)
+    return out
+
+
+@transaction.atomic
+def tariff_save(user: Any, t: Tariff, subscriptions: list[dict] | None = None) -> Tariff:
+    """Validate against the law and store the tariff (and its subscriptions) in one go."""
+    problems = tariff_violations(t)
+    overlap = Tariff.objects.filter(zone=t.zone).exclude(pk=t.pk).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=t.valid_from))
+    if t.valid_to:
+        overlap = overlap.filter(valid_from__lte=t.valid_to)
+    if overlap.exists():
+        problems.append(_("another tariff of this zone is valid in the same period"))
+    if problems:
+        raise TariffError(problems)
+    before = None
+    if t.pk:
+        before = _snapshot(Tariff.objects.get(pk=t.pk))
+    t.save()
+    if subscriptions is not None:
+        t.subscriptions.all().delete()
+        for s in subscriptions:
+            Subscription.objects.create(tariff=t, **s)
+    audit(user, AuditAction.UPDATE if before else AuditAction.CREATE, "parking.tariff", t.pk,
+          municipality_id=t.zone.municipality_id, before=before, after=_snapshot(t))
+    return t
+
+
+def _snapshot(t: Tariff) -> dict:
+    return {f: str(getattr(t, f)) for f in (
+        "zone_id", "resolution_number", "valid_from", "valid_to", "first_hour", "second_hour",
+        "third_hour", "later_hours", "step_minutes", "minimum_charge", "paid_weekdays",
+        "paid_from", "paid_to", "surcharge", "surcharge_reduced", "parking_card_zero_rate")}
+
+
+def tariff_at(zone: ParkingZone, day: date) -> Tariff | None:
+    return (Tariff.objects.filter(zone=zone, valid_from__lte=day)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+            .select_related("zone").prefetch_related("subscriptions")
+            .order_by("-valid_from").first())
+
+
+def point(x: float, y: float, srid: int) -> GEOSGeometry:
+    if srid not in ALLOWED_SRIDS:
+        raise ValueError(f"srid must be one of {sorted(ALLOWED_SRIDS)}")
+    p = GEOSGeometry(f"SRID={srid};POINT({x} {y})")
+    if srid != STORAGE_SRID:
+        p.transform(STORAGE_SRID)
+    return p
+
+
+def zones_at_point(x: float, y: float, srid: int = STORAGE_SRID) -> QuerySet[ParkingZone]:
+    return ParkingZone.objects.filter(retired_at__isnull=True,
+                                      geom__intersects=point(x, y, srid)).order_by("code")
+
+
+@dataclass
+class FeeResult:
+    zone: ParkingZone
+    tariff: Tariff
+    fee: rules.Fee
+
+    def as_json(self) -> dict:
+        f = self.fee
+        return {
+            "zone": {"id": self.zone.id, "code": self.zone.code, "name": self.zone.name,
+                     "city_centre": self.zone.kind == ParkingZone.Kind.CITY_CENTRE},
+            "tariff": {"id": self.tariff.id,
+                       "resolution": self.tariff.resolution_number,
+                       "valid_from": self.tariff.valid_from.isoformat()},
+            "total": str(f.total),
+            "currency": "PLN",
+            "paid_minutes": f.paid_minutes,
+            "exemption": f.exemption,
+            "days": [{
+                "date": d.day.isoformat(), "from": d.start.time().isoformat("minutes"),
+                "to": d.end.time().isoformat("minutes"), "paid_minutes": d.paid_minutes,
+                "billed_minutes": d.billed_minutes, "amount": str(d.amount),
+                "hours": [{"hour": h, "minutes": m, "rate": str(r), "amount": str(a)}
+                          for h, m, r, a in d.hours],
+            } for d in f.days],
+        }
+
+
+def fee_for(zone: ParkingZone, start: datetime, end: datetime,
+            vehicle: rules.Vehicle = rules.Vehicle.ORDINARY,
+            subscription: str | None = None) -> FeeResult:
+    """The fee of a stay under the tariff valid on the day it starts (local time)."""
+    tz = timezone.get_current_timezone()
+    if timezone.is_aware(start):
+        start = timezone.make_naive(start, tz)
+    if timezone.is_aware(end):
+        end = timezone.make_naive(end, tz)
+    tariff = tariff_at(zone, start.date())
+    if tariff is None:
+        raise TariffError([_("zone %(code)s has no tariff valid on %(day)s")
+                           % {"code": zone.code, "day": start.date().isoformat()}])
+    return FeeResult(zone, tariff, rules.calculate_fee(tariff.as_rules(), start, end, vehicle,
+                                                       subscription))
+
+
+def money_str(value: Decimal) -> str:
+    return f"{value:.2f}".replace(".", ",")

@@ -1,0 +1,155 @@
+"""Parking pages: tariffs (public list, edit for EDIT_PARKING), the fee calculator and its API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from gis_app.accounts.access import access, municipality_ids
+from gis_app.accounts.roles import Capability
+from layers.models import ParkingZone
+from registers.parking import rules, selectors, services
+from registers.parking.forms import SubscriptionFormSet, TariffForm
+from registers.parking.models import Tariff
+
+
+class ParamError(ValueError):
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(message)
+        self.param = param
+        self.message = message
+
+
+@dataclass
+class FeeQuery:
+    zone: ParkingZone
+    start: datetime
+    end: datetime
+    vehicle: rules.Vehicle
+    subscription: str | None
+
+
+def _datetime(q: QueryDict, name: str) -> datetime:
+    raw = q.get(name, "").strip()
+    if not raw:
+        raise ParamError(name, _("parameter %(p)s is required (e.g. 2026-03-03T17:30)")
+                         % {"p": name})
+    try:
+        value = parse_datetime(raw)
+    except ValueError:
+        value = None
+    if value is None:
+        raise ParamError(name, _("parameter %(p)s is not a date and time: %(v)s")
+                         % {"p": name, "v": raw})
+    return value
+
+
+def parse_fee_query(q: QueryDict) -> FeeQuery:
+    """The calculator's parameters; ParamError names the first wrong one."""
+    zone = None
+    if q.get("zone"):
+        try:
+            zone = ParkingZone.objects.get(pk=int(q["zone"]), retired_at__isnull=True)
+        except (ValueError, ParkingZone.DoesNotExist):
+            raise ParamError("zone", _("no parking zone %(v)s") % {"v": q["zone"]}) from None
+    elif q.get("x") or q.get("y"):
+        try:
+            x, y = float(q.get("x", "")), float(q.get("y", ""))
+        except ValueError:
+            raise ParamError("x", _("parameters x and y must be numbers")) from None
+        try:
+            srid = int(q.get("srid", "4326"))
+            zones = list(services.zones_at_point(x, y, srid))
+        except ValueError:
+            raise ParamError("srid", _("srid must be one of 2180, 2176–2179, 4326")) from None
+        if not zones:
+            raise ParamError("x", _("no paid-parking zone at this point"))
+        zone = zones[0]
+    else:
+        raise ParamError("zone", _("give a zone or a point (x, y, srid)"))
+    start, end = _datetime(q, "start"), _datetime(q, "end")
+    if end <= start:
+        raise ParamError("end", _("the end must be after the start"))
+    if (end - start).days > 31:
+        raise ParamError("end", _("a stay may last at most 31 days"))
+    try:
+        vehicle = rules.Vehicle(q.get("vehicle") or "ordinary")
+    except ValueError:
+        raise ParamError("vehicle", _("vehicle must be one of: %(v)s")
+                         % {"v": ", ".join(rules.Vehicle)}) from None
+    return FeeQuery(zone, start, end, vehicle, q.get("subscription") or None)
+
+
+def _compute(q: QueryDict) -> dict:
+    query = parse_fee_query(q)
+    try:
+        result = services.fee_for(query.zone, query.start, query.end, query.vehicle,
+                                  query.subscription)
+    except services.TariffError as exc:
+        raise ParamError("start", "; ".join(exc.args[0])) from None
+    except ValueError as exc:
+        raise ParamError("subscription", str(exc)) from None
+    return result.as_json()
+
+
+@access(public=True, description="the parking fee as JSON (anyone may compute a fee)")
+def api_fee(request: HttpRequest) -> JsonResponse:
+    try:
+        return JsonResponse(_compute(request.GET))
+    except ParamError as exc:
+        return JsonResponse({"error": exc.message, "parameter": exc.param}, status=400)
+
+
+@access(public=True, description="the parking fee calculator page")
+def calculator(request: HttpRequest) -> HttpResponse:
+    context = {"zones": selectors.zone_list(), "vehicles": list(rules.Vehicle),
+               "q": request.GET, "result": None, "error": None}
+    if request.GET.get("start") or request.GET.get("end"):
+        try:
+            context["result"] = _compute(request.GET)
+        except ParamError as exc:
+            context["error"] = exc
+    status = 400 if context["error"] else 200
+    return render(request, "parking/calculator.html", context, status=status)
+
+
+@access(public=True, description="paid-parking zones and their tariffs (public law)")
+def tariff_list(request: HttpRequest) -> HttpResponse:
+    zones = selectors.zone_list().prefetch_related("tariffs__subscriptions")
+    editable = municipality_ids(request.user, Capability.EDIT_PARKING)
+    return render(request, "parking/tariff_list.html", {"zones": zones, "editable": editable})
+
+
+@access(Capability.EDIT_PARKING, description="create or edit a tariff (validated by law)")
+def tariff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    allowed = municipality_ids(request.user, Capability.EDIT_PARKING)
+    tariff = None
+    if pk is not None:
+        tariff = Tariff.objects.select_related("zone").filter(
+            pk=pk, zone__municipality_id__in=allowed).first()
+        if tariff is None:
+            raise Http404
+    form = TariffForm(request.POST or None, instance=tariff, municipality_ids=allowed)
+    formset = SubscriptionFormSet(request.POST or None, instance=tariff or Tariff())
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        t = form.save(commit=False)
+        subs = [{k: f.cleaned_data[k] for k in ("kind", "period_days", "price")}
+                for f in formset.forms
+                if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        try:
+            with transaction.atomic():
+                services.tariff_save(request.user, t, subs)
+        except services.TariffError as exc:
+            problems = list(exc.args[0])
+        else:
+            return redirect("parking:tariffs")
+    return render(request, "parking/tariff_form.html",
+                  {"form": form, "formset": formset, "problems": problems, "tariff": tariff},
+                  status=400 if request.method == "POST" else 200)
