@@ -1,0 +1,257 @@
+"""Landscape register on PostGIS: demo verdicts with citations, fee and penalty of the demo
+boards, the check and its API, inspections with photos, export, tiles, roles and scoping."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from gis_app.accounts.roles import Role
+from layers.models import LandscapeArea
+from layers.tiles.registry import tile_layer
+from registers.landscape import demo, selectors, services
+from registers.landscape.models import AdvertisingDevice, AreaRule, Inspection
+from tests.conftest import square
+
+pytestmark = pytest.mark.django_db
+
+X, Y = 677_000, 211_000
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+@pytest.fixture
+def town(make_municipality):
+    return make_municipality("146301_1", "Radom")
+
+
+@pytest.fixture
+def other(make_municipality):
+    return make_municipality("180501_1", "Jasło")
+
+
+def area(municipality, code, x, y, size=400, kind=LandscapeArea.Kind.RESOLUTION_ZONE):
+    return LandscapeArea.objects.create(
+        municipality=municipality, kind=kind, code=code, name=f"Strefa {code}",
+        geom=square(x, y, size), source_namespace="test",
+        local_id=f"{municipality.teryt}-{code}-{kind}")
+
+
+@pytest.fixture
+def zones(town):
+    a, b = area(town, "A", X, Y), area(town, "B", X + 400, Y)
+    demo.load_demo(town)
+    return a, b
+
+
+def post_check(client, **kw):
+    data = {"x": X + 100, "y": Y + 100, "srid": 2180, "type": "board", "area_m2": "12",
+            "height_m": "5", "lit": "no", "mounting": "free_standing", "action": "check"}
+    data.update(kw)
+    return client.post("/landscape/check/", data)
+
+
+def test_demo_board_verdicts_with_citations(zones):
+    year = 2026
+    rows = {d.label: services.device_assessment(d, year, today=date(2026, 3, 10))
+            for d in AdvertisingDevice.objects.all()}
+    big_a = rows["billboard 12 m² in zone A"]
+    assert big_a["outcome"] == "fail"
+    fails = {(f["rule"], f["citation"]) for f in big_a["findings"] if f["verdict"] == "fail"}
+    assert ("max_area_m2", "§ 5 ust. 1 uchwała Nr XV/13/2019") in fails
+    assert ("mountings_allowed", "§ 5 ust. 5 uchwała Nr XV/13/2019") in fails
+    assert big_a["fee"].daily == D("8.21")
+    assert big_a["penalty"].per_day == D("328.40") and big_a["penalty"].days == 10
+    assert big_a["penalty"].total == D("3284.00")
+    small_a = rows["board 1.5 m² on a shop front"]
+    assert small_a["outcome"] == "pass" and small_a["penalty"] is None
+    assert small_a["fee"].days == 365
+    big_b = rows["billboard 12 m² in zone B"]
+    assert big_b["outcome"] == "pass"
+    assert {f["citation"] for f in big_b["findings"]} >= {"§ 6 ust. 1 uchwała Nr XV/13/2019"}
+    assert big_b["fee"].gross == D("2996.65")
+
+
+def test_demo_falls_back_to_other_codes_and_is_idempotent(town):
+    area(town, "S1", X, Y)
+    area(town, "S2", X + 400, Y)
+    first = demo.load_demo(town)
+    assert {c: a.code for c, a in first.items()} == {"A": "S1", "B": "S2"}
+    demo.load_demo(town)
+    assert AdvertisingDevice.objects.count() == 3
+    assert AreaRule.objects.filter(area__code="S1").count() == len(demo.RULES["A"])
+
+
+def test_inspector_checks_and_saves_with_photo(client, make_user, zones, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    inspector = make_user("insp", zones[0].municipality, (Role.LANDSCAPE_INSPECTOR,))
+    client.force_login(inspector)
+    r = post_check(client, HTTP_ACCEPT_LANGUAGE="pl")
+    html = r.content.decode()
+    assert r.status_code == 200 and 'data-outcome="fail"' in html
+    assert "§ 5 ust. 1 uchwała Nr XV/13/2019" in html
+    photo = SimpleUploadedFile("../../evil name.php.png", PNG, content_type="text/html")
+    r = client.post("/landscape/check/", {
+        "x": X + 100, "y": Y + 100, "srid": 2180, "type": "board", "area_m2": "12",
+        "action": "save", "note": "ul. Rynek", "photos": [photo]})
+    assert r.status_code == 302
+    i = Inspection.objects.get()
+    assert i.outcome == "fail" and i.inspector == inspector and i.object["area_m2"] == "12"
+    p = i.photos.get()
+    assert p.file.name.startswith("landscape/inspections/") and p.file.name.endswith(".png")
+    assert ".." not in p.file.name and "evil" not in p.file.name
+    assert p.content_type == "image/png"
+    r = client.get(f"/landscape/photos/{p.id}")
+    assert r.status_code == 200 and r["Content-Type"] == "image/png"
+
+
+def test_photo_type_and_count_limits(client, make_user, zones, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(make_user("insp", zones[0].municipality, (Role.LANDSCAPE_INSPECTOR,)))
+    fake = SimpleUploadedFile("x.jpg", b"<html>not an image</html>", content_type="image/jpeg")
+    r = client.post("/landscape/check/", {"x": X + 1, "y": Y + 1, "srid": 2180, "type": "board",
+                                          "action": "save", "photos": [fake]})
+    assert r.status_code == 400 and "photos" in r.content.decode()
+    many = [SimpleUploadedFile(f"{n}.png", PNG) for n in range(6)]
+    r = client.post("/landscape/check/", {"x": X + 1, "y": Y + 1, "srid": 2180, "type": "board",
+                                          "action": "save", "photos": many})
+    assert r.status_code == 400 and not Inspection.objects.exists()
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"x": "abc"}, "x"), ({"srid": "3857"}, "srid"), ({"type": "tower"}, "type"),
+    ({"area_m2": "-1"}, "area_m2"), ({"lit": "maybe"}, "lit"), ({"mounting": "roof"}, "mounting"),
+    ({"x": 5000, "y": 5000}, "x"),
+])
+def test_check_api_names_bad_parameters(client, make_user, zones, data, field):
+    client.force_login(make_user("insp", zones[0].municipality, (Role.LANDSCAPE_INSPECTOR,)))
+    params = {"x": X + 100, "y": Y + 100, "srid": 2180, "type": "board", "area_m2": "12"}
+    params.update(data)
+    r = client.get("/landscape/api/check", params)
+    assert r.status_code == 400 and r.json()["parameter"] == field
+
+
+def test_check_api_in_wgs84_and_zone_b(client, make_user, zones):
+    client.force_login(make_user("insp", zones[0].municipality, (Role.LANDSCAPE_INSPECTOR,)))
+    pt = zones[1].geom.point_on_surface.transform(4326, clone=True)
+    r = client.get("/landscape/api/check", {"x": pt.x, "y": pt.y, "srid": 4326, "type": "board",
+                                            "area_m2": "12", "height_m": "5", "lit": "no",
+                                            "moving_images": "no"})
+    body = r.json()
+    assert r.status_code == 200 and body["outcome"] == "pass"
+    assert [a["code"] for a in body["areas"]] == ["B"]
+
+
+def test_cross_municipality_denial(client, make_user, zones, other):
+    area(other, "A", X + 10_000, Y)
+    client.force_login(make_user("insp", other, (Role.LANDSCAPE_INSPECTOR,)))
+    assert post_check(client).status_code == 403
+    r = client.get("/landscape/api/check", {"x": X + 100, "y": Y + 100, "srid": 2180,
+                                            "type": "board"})
+    assert r.status_code == 403
+    Inspection.objects.create(
+        municipality=zones[0].municipality, inspector=make_user("a", zones[0].municipality,
+                                                                (Role.LANDSCAPE_INSPECTOR,)),
+        inspected_at="2026-03-01T10:00Z", geom=zones[0].geom.point_on_surface,
+        object={"type": "board"}, findings=[], outcome="fail")
+    assert client.get("/landscape/inspections.geojson").json()["features"] == []
+    i = Inspection.objects.get()
+    assert client.get(f"/landscape/inspections/{i.id}/").status_code == 404
+    assert client.get(f"/landscape/areas/{zones[0].id}/rules/").status_code == 404
+    csv = client.get("/landscape/inspections/?format=csv").content.decode("utf-8-sig")
+    assert csv.strip().count("\n") == 0
+
+
+@pytest.mark.parametrize(("role", "check", "view", "edit"), [
+    (Role.LANDSCAPE_INSPECTOR, 200, 200, 200),
+    (Role.PLANNER, 403, 200, 200),
+    (Role.TAX_OFFICER, 403, 200, 403),
+    (Role.PROPERTY_OFFICER, 403, 200, 403),
+    (Role.ADMINISTRATOR, 403, 200, 403),
+])
+def test_roles(client, make_user, zones, role, check, view, edit):
+    client.force_login(make_user("u", zones[0].municipality, (role,)))
+    assert client.get("/landscape/check/").status_code == check
+    assert client.get("/landscape/api/check", {"x": 1, "y": 1}).status_code in (
+        (400,) if check == 200 else (403,))
+    for url in ("/landscape/", "/landscape/inspections/", "/landscape/inspections.geojson",
+                "/landscape/devices/"):
+        assert client.get(url).status_code == view, url
+    assert client.get(f"/landscape/areas/{zones[0].id}/rules/").status_code == edit
+
+
+def test_public_gets_no_inspection_pages(client, zones):
+    for url in ("/landscape/", "/landscape/check/", "/landscape/inspections/",
+                "/landscape/devices/", f"/landscape/areas/{zones[0].id}/rules/"):
+        r = client.get(url)
+        assert r.status_code == 302 and "/accounts/login/" in r["Location"], url
+    r = client.get("/landscape/api/check", HTTP_ACCEPT="application/json")
+    assert r.status_code == 401
+
+
+def test_rules_edit_validates_values(client, make_user, zones):
+    a = zones[0]
+    client.force_login(make_user("planner", a.municipality, (Role.PLANNER,)))
+    rules = list(a.rules.all())
+    data = {"rules-TOTAL_FORMS": len(rules) + 1, "rules-INITIAL_FORMS": len(rules),
+            "rules-MIN_NUM_FORMS": 0, "rules-MAX_NUM_FORMS": 1000}
+    for n, r in enumerate(rules):
+        data.update({f"rules-{n}-id": r.id, f"rules-{n}-subject": r.subject,
+                     f"rules-{n}-kind": r.kind, f"rules-{n}-value": r.value,
+                     f"rules-{n}-citation": r.citation})
+    n = len(rules)
+    bad = {**data, f"rules-{n}-subject": "advertising", f"rules-{n}-kind": "max_height_m",
+           f"rules-{n}-value": "tall", f"rules-{n}-citation": "§ 1"}
+    r = client.post(f"/landscape/areas/{a.id}/rules/", bad)
+    assert r.status_code == 400 and "expected a number" in r.content.decode()
+    k = next(i for i, r in enumerate(rules) if r.kind == "max_area_m2")
+    good = {**data, f"rules-{k}-value": "4", f"rules-{n}-subject": "sign",
+            f"rules-{n}-kind": "allowed", f"rules-{n}-value": "tak",
+            f"rules-{n}-citation": "§ 7 ust. 3"}
+    assert client.post(f"/landscape/areas/{a.id}/rules/", good).status_code == 302
+    assert a.rules.get(id=rules[k].id).value == "4"
+    assert a.rules.filter(subject="sign", kind="allowed").exists()
+
+
+def test_export_and_tile_function(client, make_user, zones):
+    user = make_user("insp", zones[0].municipality, (Role.LANDSCAPE_INSPECTOR,))
+    client.force_login(user)
+    post_check(client, action="save")
+    r = client.get("/landscape/inspections/?format=csv")
+    text = r.content.decode("utf-8-sig")
+    assert r.status_code == 200 and "fail" in text and "§ 5 ust. 1" in text
+    assert client.get("/landscape/inspections/?format=xlsx").status_code == 200
+    assert client.get("/landscape/inspections/?format=pdf").status_code == 400
+    layer = tile_layer("landscape_inspections")
+    assert layer is not None and not layer.public
+    mid = zones[0].municipality_id
+    with connection.cursor() as cur:
+        # the z/x/y tile of the inspection point (EPSG:3857) at z16
+        cur.execute("""
+            SELECT x, y FROM (SELECT ST_Transform(geom, 3857) g FROM landscape_inspection) p,
+            LATERAL (SELECT floor((ST_X(g) + 20037508.34) / (40075016.68 / 65536))::int AS x,
+                            floor((20037508.34 - ST_Y(g)) / (40075016.68 / 65536))::int AS y) t""")
+        tx, ty = cur.fetchone()
+        cur.execute("SELECT length(landscape_inspections_tile(16, %s, %s, %s))",
+                    [tx, ty, [mid]])
+        assert cur.fetchone()[0] > 0
+        cur.execute("SELECT length(landscape_inspections_tile(16, %s, %s, %s))",
+                    [tx, ty, []])
+        assert cur.fetchone()[0] == 0
+
+
+def test_card_section_public_rules_staff_devices(make_parcel, make_user, zones):
+    town = zones[0].municipality
+    parcel = make_parcel("7", X + 10, Y + 10, size=420, municipality=town)
+    section = selectors.card_section(None, parcel)
+    assert [a["code"] for a in section["areas"]] == ["A", "B"]
+    assert any(r["citation"].startswith("§ 5 ust. 1") for r in section["areas"][0]["rules"])
+    assert section["devices"] is None
+    staff = make_user("p", town, (Role.PLANNER,))
+    assert selectors.card_section(staff, parcel)["devices"] is not None
+    from django.template.loader import render_to_string
+    html = render_to_string("landscape/card_section.html", {"section": section})
+    assert "§ 5 ust. 1" in html
+    far = make_parcel("8", X + 9000, Y, municipality=town)
+    assert selectors.card_section(None, far) is None
