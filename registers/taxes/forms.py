@@ -1,0 +1,70 @@
+"""Forms of the tax pages; validation messages name the field and the problem."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from registers.taxes import rules
+from registers.taxes.models import ReconciliationCase, TaxObject, Taxpayer
+from registers.taxes.services import object_problems
+
+
+class ResolutionForm(forms.Form):
+    year = forms.IntegerField(label=_("tax year"), min_value=2000, max_value=2100)
+    number = forms.CharField(label=_("resolution number"), max_length=64)
+    adopted_on = forms.DateField(label=_("adopted on"),
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for code, label in rules.CATEGORY_LABELS.items():
+            self.fields[f"rate_{code}"] = forms.DecimalField(
+                label=f"{code} – {label} [{rules.category_unit(code)}]", required=False,
+                min_value=Decimal("0"), max_digits=10, decimal_places=4)
+
+    def rates(self) -> dict[str, Decimal]:
+        return {code: self.cleaned_data[f"rate_{code}"] for code in rules.CATEGORY_LABELS
+                if self.cleaned_data.get(f"rate_{code}") is not None}
+
+
+class TaxpayerForm(forms.ModelForm):
+    class Meta:
+        model = Taxpayer
+        fields = ["kind", "name", "tax_id", "address", "business", "external_ref"]
+
+
+class TaxObjectForm(forms.ModelForm):
+    class Meta:
+        model = TaxObject
+        fields = ["taxpayer", "kind", "category", "variant", "cadastral_id", "building_id",
+                  "area_m2", "usable_full_m2", "usable_half_m2", "usable_low_m2", "value",
+                  "exempt", "exemption_basis", "arose_on", "ceased_on", "declaration", "note"]
+        widgets = {"arose_on": forms.DateInput(attrs={"type": "date"}),
+                   "ceased_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args: Any, municipality_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["taxpayer"].queryset = Taxpayer.objects.filter(
+            municipality_id=municipality_id)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for problem in object_problems(data):
+            field, _sep, message = problem.partition(": ")
+            field = {"object_kind": "kind"}.get(field, field)
+            self.add_error(field if field in self.fields else None, message)
+        return data
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV file with declaration lines"))
+
+
+class CaseStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("status"), choices=ReconciliationCase.Status.choices)
+    note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(
+        attrs={"rows": 2}))

@@ -1,0 +1,646 @@
+"""Writing and computing the tax register: resolutions, declarations, the roll, reconciliation.
+
+The roll and the reconciliation are set-based: a fixed handful of SQL statements whatever the
+number of objects (``sql/liabilities.sql``, ``sql/reconciliation.sql``). Per-taxpayer pages use
+the pure rules on the few objects concerned; the database tests prove both agree.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from gis_app.audit.log import audit
+from gis_app.audit.models import AuditAction
+from layers.exports import write_table
+from layers.models import Building, Municipality, Parcel
+from registers.taxes import rules
+from registers.taxes.models import (
+    AssessmentYear,
+    ConversionFactor,
+    Rate,
+    RateCap,
+    RateResolution,
+    ReconciliationCase,
+    TaxObject,
+    Taxpayer,
+    YearlyParameters,
+)
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+
+@cache
+def _sql(name: str) -> str:
+    return (SQL_DIR / name).read_text()
+
+
+# ---------------------------------------------------------------------------------------------
+# Yearly data (tables seeded from data.py; an administrator adds later years)
+
+
+def caps_for(year: int) -> dict[str, Decimal]:
+    return {c.category: c.cap for c in RateCap.objects.filter(year=year)}
+
+
+def parameters_for(year: int) -> YearlyParameters:
+    """The year's parameters, else the latest earlier year's (so a new year never breaks)."""
+    params = YearlyParameters.objects.filter(year__lte=year).order_by("-year").first()
+    if params is None:
+        raise ValidationError(f"no yearly tax parameters for {year} or before; add them in the "
+                              "admin (minimum threshold, rye and timber prices)")
+    return params
+
+
+def conversion_factors() -> dict[tuple[str, str, str], Decimal]:
+    return {(f.district, f.ofu, f.soil_class): f.factor for f in ConversionFactor.objects.all()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Rate resolutions
+
+
+def resolution_for(municipality_id: int, year: int) -> RateResolution | None:
+    """The resolution in force in ``year`` (art. 20a: the latest of that year or before)."""
+    years = RateResolution.objects.filter(municipality_id=municipality_id,
+                                          year__lte=year).values_list("year", flat=True)
+    used = rules.rates_year(years, year)
+    if used is None:
+        return None
+    return RateResolution.objects.get(municipality_id=municipality_id, year=used)
+
+
+def rates_for(municipality_id: int, year: int) -> dict[tuple[str, str], Decimal]:
+    """(category, variant) → rate of the resolution in force; empty if none was ever adopted."""
+    resolution = resolution_for(municipality_id, year)
+    if resolution is None:
+        return {}
+    return {(r.category, r.variant): r.rate for r in resolution.rates.all()}
+
+
+def general_rates(municipality_id: int, year: int) -> dict[str, Decimal]:
+    """General rate per category; categories the council left out take the year's cap (used
+    only to estimate lost revenue, never to assess)."""
+    caps = caps_for(year) or caps_for(
+        RateCap.objects.filter(year__lte=year).order_by("-year").values_list(
+            "year", flat=True).first() or year)
+    out = dict(caps)
+    out.update({c: r for (c, v), r in rates_for(municipality_id, year).items() if v == ""})
+    return out
+
+
+@dataclass
+class RateInput:
+    category: str
+    rate: Decimal
+    variant: str = ""
+    description: str = ""
+
+
+def resolution_save(user: Any, municipality: Municipality, year: int, number: str,
+                    adopted_on: date, rates: Iterable[RateInput],
+                    resolution: RateResolution | None = None) -> RateResolution:
+    """Create or replace a resolution; every rate is checked against the year's cap.
+
+    Raises ``ValidationError`` naming category, rate and cap for each rate above its cap, or
+    when the year has no caps yet (an administrator adds them first).
+    """
+    rates = list(rates)
+    caps = caps_for(year)
+    if not caps:
+        raise ValidationError(f"no statutory maximum rates for {year}: an administrator must "
+                              "add that year's caps first")
+    errors = []
+    for r in rates:
+        if r.category not in caps:
+            errors.append(f"{r.category}: no cap for {year}")
+    by_rate = {f"{r.category}/{r.variant}": r.rate for r in rates}
+    caps_by_key = {f"{r.category}/{r.variant}": caps.get(r.category) for r in rates}
+    for key, rate in by_rate.items():
+        cap = caps_by_key[key]
+        if cap is not None and rate > cap:
+            category = key.split("/")[0]
+            errors.append(str(rules.RateAboveCap(category, rate, cap, year)))
+        if rate < 0:
+            errors.append(f"{key}: a rate cannot be negative")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        before = None
+        if resolution is None:
+            resolution = RateResolution.objects.create(
+                municipality=municipality, year=year, number=number, adopted_on=adopted_on)
+            action = AuditAction.CREATE
+        else:
+            before = {f"{r.category}/{r.variant}": str(r.rate) for r in resolution.rates.all()}
+            resolution.number, resolution.adopted_on, resolution.year = number, adopted_on, year
+            resolution.save()
+            resolution.rates.all().delete()
+            action = AuditAction.UPDATE
+        Rate.objects.bulk_create([
+            Rate(resolution=resolution, category=r.category, variant=r.variant,
+                 description=r.description, rate=r.rate) for r in rates])
+        audit(user, action, "taxes.rateresolution", resolution.pk,
+              municipality_id=municipality.pk, before=before,
+              after={"number": number, "year": year,
+                     "rates": {k: str(v) for k, v in by_rate.items()}})
+    return resolution
+
+
+# ---------------------------------------------------------------------------------------------
+# Liability of a taxpayer (pure rules on the taxpayer's objects)
+
+
+def object_line(obj: TaxObject, year: int, rates: dict[tuple[str, str], Decimal]
+                ) -> rules.ObjectLine | None:
+    """One object's line for ``year`` (None when the obligation did not exist that year)."""
+    months = rules.obligation_months(year, obj.arose_on, obj.ceased_on)
+    if months == 0:
+        return None
+    rate = rates.get((obj.category, obj.variant)) if obj.variant else None
+    if rate is None:
+        rate = rates.get((obj.category, ""))
+    return rules.ObjectLine(object_id=obj.pk, category=obj.category, base=object_base(obj),
+                            rate=rate if rate is not None else Decimal("0"), months=months,
+                            exempt=obj.exempt or rate is None)
+
+
+def object_base(obj: TaxObject) -> Decimal:
+    if obj.kind == TaxObject.Kind.LAND:
+        return obj.area_m2
+    if obj.kind == TaxObject.Kind.BUILDING:
+        return rules.usable_area(obj.usable_full_m2, obj.usable_half_m2 or Decimal("0"),
+                                 obj.usable_low_m2 or Decimal("0"))
+    return obj.value
+
+
+@dataclass
+class TaxpayerLiability:
+    taxpayer: Taxpayer
+    year: int
+    rows: list[tuple[TaxObject, rules.ObjectLine]]
+    joint: list[tuple[TaxObject, rules.ObjectLine]]  # co-owned objects addressed to another
+    result: rules.Liability
+    instalments: list[tuple[date, Decimal]]
+    threshold: Decimal
+    resolution: RateResolution | None
+
+
+def taxpayer_liability(user: Any, taxpayer: Taxpayer, year: int) -> TaxpayerLiability:
+    """Per-object breakdown, total, threshold and instalments; the read is audit-logged."""
+    rates = rates_for(taxpayer.municipality_id, year)
+    threshold = parameters_for(year).minimum_threshold
+    own = TaxObject.objects.filter(taxpayer=taxpayer).order_by("kind", "cadastral_id", "id")
+    joint = TaxObject.objects.filter(co_owners__taxpayer=taxpayer).exclude(taxpayer=taxpayer)
+    rows = [(o, line) for o in own if (line := object_line(o, year, rates)) is not None]
+    joint_rows = [(o, line) for o in joint if (line := object_line(o, year, rates)) is not None]
+    result = rules.liability([line for _, line in rows], threshold)
+    first_month = min((13 - line.months for _, line in rows if line.months), default=1)
+    plan = rules.instalment_plan(result.tax, year, legal_person=taxpayer.legal_person,
+                                 first_month=first_month if taxpayer.legal_person else 1)
+    audit(user, AuditAction.READ_TAX, "taxes.taxpayer", taxpayer.pk,
+          municipality_id=taxpayer.municipality_id, detail=f"liability {year}")
+    return TaxpayerLiability(taxpayer=taxpayer, year=year, rows=rows, joint=joint_rows,
+                             result=result, instalments=plan, threshold=threshold,
+                             resolution=resolution_for(taxpayer.municipality_id, year))
+
+
+# ---------------------------------------------------------------------------------------------
+# The tax roll (set-based)
+
+ROLL_SQL = """
+WITH l AS MATERIALIZED (
+    SELECT * FROM taxes_object_liabilities(%(m)s, %(y)s)
+),
+tp AS (
+    SELECT taxpayer_id, count(*) AS n, sum(amount) AS subtotal, round(sum(amount)) AS rounded
+    FROM l
+    GROUP BY taxpayer_id
+)
+SELECT 'category' AS row_kind, category AS key, count(*) AS n,
+       count(*) FILTER (WHERE exempt) AS n_other, sum(base) AS base, sum(amount) AS amount
+FROM l
+GROUP BY category
+UNION ALL
+SELECT 'total', NULL, count(*), count(*) FILTER (WHERE rounded > %(thr)s), sum(subtotal),
+       sum(CASE WHEN rounded > %(thr)s THEN rounded ELSE 0 END)
+FROM tp
+"""
+
+ROLL_ROWS_SQL = """
+SELECT t.id, t.name, t.kind, t.tax_id, tp.n, tp.subtotal,
+       CASE WHEN round(tp.subtotal) > %(thr)s THEN round(tp.subtotal) ELSE 0 END AS tax,
+       round(tp.subtotal) <= %(thr)s AS below_threshold
+FROM (
+    SELECT taxpayer_id, count(*) AS n, sum(amount) AS subtotal
+    FROM taxes_object_liabilities(%(m)s, %(y)s)
+    GROUP BY taxpayer_id
+) AS tp
+JOIN taxes_taxpayer AS t ON t.id = tp.taxpayer_id
+ORDER BY t.name, t.id
+"""
+
+
+@dataclass
+class Roll:
+    municipality_id: int
+    year: int
+    threshold: Decimal
+    categories: list[dict[str, Any]] = field(default_factory=list)
+    objects: int = 0
+    taxpayers: int = 0
+    taxpayers_assessed: int = 0
+    subtotal: Decimal = Decimal("0")  # sum of per-object amounts
+    assessed_total: Decimal = Decimal("0")  # sum of rounded, above-threshold decisions
+
+
+def roll(municipality_id: int, year: int) -> Roll:
+    """Totals per category and of the decisions, computed in one SQL statement."""
+    threshold = parameters_for(year).minimum_threshold
+    out = Roll(municipality_id=municipality_id, year=year, threshold=threshold)
+    with connection.cursor() as cur:
+        cur.execute(ROLL_SQL, {"m": municipality_id, "y": year, "thr": threshold})
+        for row_kind, key, n, n_other, base, amount in cur.fetchall():
+            if row_kind == "category":
+                out.categories.append({"category": key, "label": rules.CATEGORY_LABELS[key],
+                                       "objects": n, "exempt": n_other, "base": base,
+                                       "amount": amount})
+                out.objects += n
+            else:
+                out.taxpayers, out.taxpayers_assessed = n, n_other
+                out.subtotal, out.assessed_total = base or Decimal("0"), amount or Decimal("0")
+    out.categories.sort(key=lambda c: c["category"])
+    return out
+
+
+def roll_record(municipality_id: int, year: int, result: Roll) -> None:
+    AssessmentYear.objects.update_or_create(
+        municipality_id=municipality_id, year=year,
+        defaults={"computed_at": timezone.now(), "total": result.assessed_total,
+                  "taxpayers_assessed": result.taxpayers_assessed})
+
+
+def roll_rows(municipality_id: int, year: int, limit: int | None = None,
+              offset: int = 0) -> Iterator[dict[str, Any]]:
+    """Per-taxpayer decisions (one SQL statement), ordered by name."""
+    threshold = parameters_for(year).minimum_threshold
+    sql = ROLL_ROWS_SQL + (" LIMIT %(limit)s OFFSET %(offset)s" if limit else "")
+    with connection.cursor() as cur:
+        cur.execute(sql, {"m": municipality_id, "y": year, "thr": threshold,
+                          "limit": limit, "offset": offset})
+        for tid, name, kind, tax_id, n, subtotal, tax, below in cur.fetchall():
+            yield {"taxpayer_id": tid, "name": name, "kind": kind, "tax_id": tax_id,
+                   "objects": n, "subtotal": subtotal, "tax": tax, "below_threshold": below}
+
+
+ROLL_COLUMNS = [("taxpayer_id", "id"), ("name", "podatnik"), ("kind", "rodzaj"),
+                ("tax_id", "NIP/REGON"), ("objects", "przedmioty"),
+                ("subtotal", "suma [zł]"), ("tax", "podatek [zł]"),
+                ("below_threshold", "poniżej progu")]
+
+
+def roll_export(user: Any, municipality_id: int, year: int, fmt: str) -> tuple[bytes, str]:
+    """The roll as CSV/XLSX: one row per taxpayer, then the category totals."""
+    result = roll(municipality_id, year)
+    rows: list[dict[str, Any]] = list(roll_rows(municipality_id, year))
+    rows.append({})
+    for c in result.categories:
+        rows.append({"name": f"{c['category']} – {c['label']}", "objects": c["objects"],
+                     "subtotal": c["amount"]})
+    rows.append({"name": "RAZEM", "objects": result.objects, "subtotal": result.subtotal,
+                 "tax": result.assessed_total})
+    data, mime = write_table(rows, ROLL_COLUMNS, fmt)
+    audit(user, AuditAction.EXPORT, "taxes.roll", f"{municipality_id}/{year}",
+          municipality_id=municipality_id, detail=f"tax roll {year} as {fmt}")
+    return data, mime
+
+
+# ---------------------------------------------------------------------------------------------
+# Reconciliation with the cadastre
+
+
+@dataclass(frozen=True)
+class ReconciliationParams:
+    """Tolerances; defaults overridable in settings (GEOGMINA_TAX_* names)."""
+
+    tol_m2: Decimal = Decimal("1")
+    tol_ratio: Decimal = Decimal("0.02")
+    footprint_factor: Decimal = Decimal("1.5")
+    usable_ratio: Decimal = Decimal("0.8")
+
+    @classmethod
+    def from_settings(cls) -> ReconciliationParams:
+        return cls(
+            tol_m2=Decimal(str(getattr(settings, "GEOGMINA_TAX_AREA_TOLERANCE_M2", "1"))),
+            tol_ratio=Decimal(str(getattr(settings, "GEOGMINA_TAX_AREA_TOLERANCE_RATIO",
+                                          "0.02"))),
+            footprint_factor=Decimal(str(getattr(settings, "GEOGMINA_TAX_FOOTPRINT_FACTOR",
+                                                 "1.5"))),
+            usable_ratio=Decimal(str(getattr(settings, "GEOGMINA_TAX_USABLE_RATIO", "0.8"))),
+        )
+
+
+OTHER_PROPERTY_OFU = ("B", "Bi", "Bp", "Bz", "K", "Tk", "Ti", "Tp", "Tr")
+
+MERGE_SQL = """
+INSERT INTO taxes_reconciliationcase (
+    municipality_id, fingerprint, kind, cadastral_id, building_id, tax_object_id,
+    estimated_loss, detail, status, status_note, still_detected, first_seen_at, last_seen_at)
+SELECT %(m)s, f.fingerprint, f.kind, f.cadastral_id, f.building_id, f.tax_object_id,
+       f.estimated_loss, f.detail, 'new', '', true, now(), now()
+FROM _tax_found AS f
+ON CONFLICT (municipality_id, fingerprint) DO UPDATE SET
+    kind = EXCLUDED.kind,
+    cadastral_id = EXCLUDED.cadastral_id,
+    building_id = EXCLUDED.building_id,
+    tax_object_id = EXCLUDED.tax_object_id,
+    estimated_loss = EXCLUDED.estimated_loss,
+    detail = EXCLUDED.detail,
+    still_detected = true,
+    last_seen_at = now()
+"""
+
+RETIRE_SQL = """
+UPDATE taxes_reconciliationcase AS c
+SET still_detected = false
+WHERE c.municipality_id = %(m)s
+  AND c.still_detected
+  AND NOT EXISTS (SELECT 1 FROM _tax_found AS f WHERE f.fingerprint = c.fingerprint)
+"""
+
+
+@dataclass
+class ReconciliationResult:
+    found: int
+    by_kind: dict[str, int]
+    leases_checked: bool
+    note: str = ""
+
+
+def reconcile(municipality_id: int, on_date: date | None = None,
+              params: ReconciliationParams | None = None) -> ReconciliationResult:
+    """Find every disagreement and merge it into the case list by fingerprint.
+
+    Cases keep their status across runs; a case no longer found is marked
+    ``still_detected = False`` (never deleted: the officer's work stays).
+    """
+    on_date = on_date or timezone.localdate()
+    params = params or ReconciliationParams.from_settings()
+    rates = general_rates(municipality_id, on_date.year)
+    kinds = list(rules.BUILDING_KIND_CATEGORY)
+    args = {
+        "m": municipality_id, "on": on_date, "tol_m2": params.tol_m2,
+        "tol_ratio": params.tol_ratio, "footprint_factor": params.footprint_factor,
+        "usable_ratio": params.usable_ratio, "kinds": kinds,
+        "cats": [rules.BUILDING_KIND_CATEGORY[k] for k in kinds],
+        "rate_cats": list(rates), "rate_values": [rates[c] for c in rates],
+        "other_ofu": OTHER_PROPERTY_OFU,
+        **{c: rates.get(c, Decimal("0")) for c in ("G1", "G2", "G3")},
+    }
+    lease_rows, leases_checked, note = _lease_candidates(municipality_id, on_date, rates)
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS _tax_found")
+        cur.execute("CREATE TEMP TABLE _tax_found ON COMMIT DROP AS " + _sql("reconciliation.sql"),
+                    args)
+        if lease_rows:
+            cur.executemany(
+                "INSERT INTO _tax_found VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb)", lease_rows)
+        cur.execute(MERGE_SQL, {"m": municipality_id})
+        cur.execute(RETIRE_SQL, {"m": municipality_id})
+        cur.execute("SELECT kind, count(*) FROM _tax_found GROUP BY kind")
+        by_kind = dict(cur.fetchall())
+    return ReconciliationResult(found=sum(by_kind.values()), by_kind=by_kind,
+                                leases_checked=leases_checked, note=note)
+
+
+def _lease_candidates(municipality_id: int, on_date: date, rates: dict[str, Decimal]
+                      ) -> tuple[list[tuple], bool, str]:
+    """Leases of municipal land whose parcels carry no land tax object of the lessee (art. 3
+    ust. 1 pkt 4 lit. a: the lessee pays). Uses the leases register when it is installed."""
+    try:
+        from registers.leases.selectors import leases_for_tax_reconciliation
+    except ImportError:
+        return [], False, "leases register not available: leases not checked"
+    import json
+
+    from layers.domain.text import normalize_text
+
+    leases = leases_for_tax_reconciliation(municipality_id, on_date)
+    if not leases:
+        return [], True, ""
+    ids = {cid for lease in leases for cid in lease.get("cadastral_ids", [])}
+    holders: dict[str, set[str]] = {}
+    for cid, name in TaxObject.objects.filter(
+            municipality_id=municipality_id, kind=TaxObject.Kind.LAND, cadastral_id__in=ids
+    ).exclude(ceased_on__lt=on_date).values_list("cadastral_id", "taxpayer__name"):
+        holders.setdefault(cid, set()).add(normalize_text(name))
+    out = []
+    for lease in leases:
+        lessee = normalize_text(lease.get("lessee_name") or "")
+        cids = list(lease.get("cadastral_ids") or [])
+        if any(lessee and lessee in holders.get(cid, set()) for cid in cids):
+            continue
+        area = Decimal(str(lease.get("leased_area_m2") or 0))
+        out.append(("lease_untaxed", f"lease_untaxed:{lease['lease_id']}",
+                    cids[0] if cids else "", "", None,
+                    (area * rates.get("G3", Decimal("0"))).quantize(Decimal("0.01")),
+                    json.dumps({"lease_id": lease["lease_id"], "lessee": lease.get("lessee_name"),
+                                "cadastral_ids": cids, "leased_area_m2": str(area)})))
+    return out, True, ""
+
+
+def case_set_status(user: Any, case: ReconciliationCase, status: str, note: str = ""
+                    ) -> ReconciliationCase:
+    if status not in ReconciliationCase.Status.values:
+        raise ValidationError(f"unknown status {status!r}")
+    before = {"status": case.status, "note": case.status_note}
+    case.status, case.status_note = status, note
+    case.status_changed_by = user if getattr(user, "is_authenticated", False) else None
+    case.status_changed_at = timezone.now()
+    case.save(update_fields=["status", "status_note", "status_changed_by",
+                             "status_changed_at"])
+    audit(user, AuditAction.UPDATE, "taxes.reconciliationcase", case.pk,
+          municipality_id=case.municipality_id, before=before,
+          after={"status": status, "note": note})
+    return case
+
+
+# ---------------------------------------------------------------------------------------------
+# Declarations (IN-1 / DN-1) by CSV
+
+
+IMPORT_COLUMNS = [
+    "taxpayer_ref", "taxpayer_name", "taxpayer_kind", "tax_id", "business", "object_kind",
+    "category", "variant", "cadastral_id", "building_id", "area_m2", "usable_full_m2",
+    "usable_half_m2", "usable_low_m2", "value", "exempt", "exemption_basis", "arose_on",
+    "ceased_on", "declaration",
+]
+REQUIRED_COLUMNS = {"taxpayer_ref", "taxpayer_name", "object_kind", "category"}
+
+
+@dataclass
+class ImportResult:
+    errors: list[str]
+    taxpayers_created: int = 0
+    objects_created: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _decimal(value: str, column: str, errors: list[str], line: int) -> Decimal | None:
+    value = (value or "").strip().replace(",", ".").replace(" ", "")
+    if not value:
+        return None
+    try:
+        d = Decimal(value)
+    except InvalidOperation:
+        errors.append(f"line {line}: {column}: not a number ({value!r})")
+        return None
+    if d < 0 or not d.is_finite():
+        errors.append(f"line {line}: {column}: must be a non-negative number ({value!r})")
+        return None
+    return d
+
+
+def _date(value: str, column: str, errors: list[str], line: int) -> date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors.append(f"line {line}: {column}: not a date YYYY-MM-DD ({value!r})")
+        return None
+
+
+def _bool(value: str) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "tak", "t", "yes", "y"}
+
+
+def declarations_import(user: Any, municipality: Municipality, text: str) -> ImportResult:
+    """Import declaration lines; any error rejects the whole file (nothing stored).
+
+    One line = one tax object; taxpayers are matched on ``taxpayer_ref`` within the
+    municipality (created when new). Errors name the line and the column.
+    """
+    errors: list[str] = []
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")),
+                            delimiter=";" if text.split("\n", 1)[0].count(";") else ",")
+    header = set(reader.fieldnames or [])
+    missing = REQUIRED_COLUMNS - header
+    if missing:
+        return ImportResult(errors=[f"line 1: missing columns: {', '.join(sorted(missing))}"])
+    unknown = header - set(IMPORT_COLUMNS)
+    if unknown:
+        return ImportResult(errors=[f"line 1: unknown columns: {', '.join(sorted(unknown))}"])
+    parsed: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+    for line, row in enumerate(reader, start=2):
+        tp = {"ref": (row.get("taxpayer_ref") or "").strip(),
+              "name": (row.get("taxpayer_name") or "").strip(),
+              "kind": (row.get("taxpayer_kind") or "person").strip() or "person",
+              "tax_id": (row.get("tax_id") or "").strip(),
+              "business": _bool(row.get("business", ""))}
+        if not tp["ref"]:
+            errors.append(f"line {line}: taxpayer_ref: required")
+        if not tp["name"]:
+            errors.append(f"line {line}: taxpayer_name: required")
+        if tp["kind"] not in Taxpayer.Kind.values:
+            errors.append(f"line {line}: taxpayer_kind: {tp['kind']!r} is not person/company")
+        kind = (row.get("object_kind") or "").strip()
+        category = (row.get("category") or "").strip().upper()
+        obj: dict[str, Any] = {
+            "kind": kind, "category": category, "variant": (row.get("variant") or "").strip(),
+            "cadastral_id": (row.get("cadastral_id") or "").strip(),
+            "building_id": (row.get("building_id") or "").strip(),
+            "exempt": _bool(row.get("exempt", "")),
+            "exemption_basis": (row.get("exemption_basis") or "").strip(),
+            "declaration": (row.get("declaration") or "").strip(),
+        }
+        for col in ("area_m2", "usable_full_m2", "usable_half_m2", "usable_low_m2", "value"):
+            obj[col] = _decimal(row.get(col, ""), col, errors, line)
+        obj["arose_on"] = _date(row.get("arose_on", ""), "arose_on", errors, line)
+        obj["ceased_on"] = _date(row.get("ceased_on", ""), "ceased_on", errors, line)
+        errors.extend(f"line {line}: {msg}" for msg in object_problems(obj))
+        parsed.append((line, tp, obj))
+    if not parsed and not errors:
+        errors.append("the file holds no declaration lines")
+    if errors:
+        return ImportResult(errors=errors)
+    result = ImportResult(errors=[])
+    with transaction.atomic():
+        refs = {tp["ref"] for _, tp, _ in parsed}
+        existing = {t.external_ref: t for t in Taxpayer.objects.filter(
+            municipality=municipality, external_ref__in=refs)}
+        for _, tp, _ in parsed:
+            if tp["ref"] not in existing:
+                existing[tp["ref"]] = Taxpayer.objects.create(
+                    municipality=municipality, external_ref=tp["ref"], name=tp["name"],
+                    kind=tp["kind"], tax_id=tp["tax_id"], business=tp["business"])
+                result.taxpayers_created += 1
+        parcels = dict(Parcel.objects.filter(
+            municipality=municipality, retired_at__isnull=True,
+            cadastral_id__in={o["cadastral_id"] for _, _, o in parsed}
+        ).values_list("cadastral_id", "id"))
+        buildings = dict(Building.objects.filter(
+            municipality=municipality, retired_at__isnull=True,
+            building_id__in={o["building_id"] for _, _, o in parsed}
+        ).values_list("building_id", "id"))
+        objects = [TaxObject(municipality=municipality, taxpayer=existing[tp["ref"]],
+                             parcel_row_id=parcels.get(o["cadastral_id"]),
+                             building_row_id=buildings.get(o["building_id"]), **o)
+                   for _, tp, o in parsed]
+        TaxObject.objects.bulk_create(objects)
+        result.objects_created = len(objects)
+        audit(user, AuditAction.IMPORT, "taxes.taxobject", "",
+              municipality_id=municipality.pk,
+              detail=f"declarations CSV: {result.objects_created} objects, "
+                     f"{result.taxpayers_created} new taxpayers")
+    return result
+
+
+def object_problems(obj: dict[str, Any]) -> list[str]:
+    """What is wrong with a tax object's data, each naming the field (empty: fine)."""
+    problems = []
+    kind, category = obj.get("kind"), obj.get("category")
+    if kind not in TaxObject.Kind.values:
+        problems.append(f"object_kind: {kind!r} is not land/building/structure")
+        return problems
+    if category not in rules.CATEGORY_LABELS:
+        problems.append(f"category: {category!r} is not one of "
+                        f"{', '.join(rules.CATEGORY_LABELS)}")
+        return problems
+    expected = rules.Category(category).object_kind
+    if expected != kind:
+        problems.append(f"category: {category} applies to {expected}, not {kind}")
+    if kind == "land":
+        if obj.get("area_m2") is None:
+            problems.append("area_m2: required for land")
+        if not obj.get("cadastral_id"):
+            problems.append("cadastral_id: required for land")
+    elif kind == "building":
+        if obj.get("usable_full_m2") is None:
+            problems.append("usable_full_m2: required for a building (0 if none)")
+        if not (obj.get("building_id") or obj.get("cadastral_id")):
+            problems.append("building_id: give the building id or the parcel id")
+    elif obj.get("value") is None:
+        problems.append("value: required for a structure")
+    if obj.get("exempt") and not obj.get("exemption_basis"):
+        problems.append("exemption_basis: an exemption needs its legal basis")
+    arose, ceased = obj.get("arose_on"), obj.get("ceased_on")
+    if arose and ceased and ceased < arose:
+        problems.append("ceased_on: before arose_on")
+    return problems

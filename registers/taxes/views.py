@@ -1,0 +1,267 @@
+"""Pages of the tax register. Thin: parse → service/selector → render.
+
+Every page needs VIEW_TAX (reading) or EDIT_TAX (writing) in the municipality it shows; a
+municipality the user holds no such role in answers 403 and shows nothing of it.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gis_app.accounts.access import access, has_capability, municipality_ids
+from gis_app.accounts.roles import Capability
+from gis_app.audit.log import audit
+from gis_app.audit.models import AuditAction
+from layers.domain.text import normalize_text
+from layers.exports import EXPORT_FORMATS
+from layers.models import Municipality
+from registers.taxes import rules, services
+from registers.taxes.forms import (
+    CaseStatusForm,
+    ImportForm,
+    ResolutionForm,
+    TaxObjectForm,
+    TaxpayerForm,
+)
+from registers.taxes.models import RateResolution, ReconciliationCase, Taxpayer
+from registers.taxes.services import IMPORT_COLUMNS, RateInput
+
+ROLL_PAGE = 100
+
+
+def _municipality(request: HttpRequest, municipality_id: int,
+                  capability: Capability = Capability.VIEW_TAX) -> Municipality:
+    municipality = get_object_or_404(Municipality, pk=municipality_id)
+    if not has_capability(request.user, capability, municipality.pk):
+        raise PermissionDenied(f"no {capability} in this municipality")
+    return municipality
+
+
+def _year(request: HttpRequest) -> int:
+    try:
+        return int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        return timezone.localdate().year
+
+
+@access(Capability.VIEW_TAX, description="property tax: the municipalities and years")
+def index(request: HttpRequest) -> HttpResponse:
+    towns = Municipality.objects.filter(
+        id__in=municipality_ids(request.user, Capability.VIEW_TAX))
+    return render(request, "taxes/index.html", {"towns": towns, "year": _year(request)})
+
+
+@access(Capability.VIEW_TAX, description="property tax: rate resolutions of a municipality")
+def resolution_list(request: HttpRequest, municipality_id: int) -> HttpResponse:
+    town = _municipality(request, municipality_id)
+    resolutions = RateResolution.objects.filter(municipality=town).prefetch_related("rates")
+    return render(request, "taxes/resolutions.html", {
+        "town": town, "resolutions": resolutions, "labels": rules.CATEGORY_LABELS,
+        "can_edit": has_capability(request.user, Capability.EDIT_TAX, town.pk)})
+
+
+@access(Capability.EDIT_TAX, description="property tax: adopt a rate resolution (caps checked)")
+def resolution_new(request: HttpRequest, municipality_id: int) -> HttpResponse:
+    town = _municipality(request, municipality_id, Capability.EDIT_TAX)
+    form = ResolutionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            existing = RateResolution.objects.filter(municipality=town,
+                                                     year=form.cleaned_data["year"]).first()
+            services.resolution_save(
+                request.user, town, form.cleaned_data["year"], form.cleaned_data["number"],
+                form.cleaned_data["adopted_on"],
+                [RateInput(c, r) for c, r in form.rates().items()], resolution=existing)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Resolution saved."))
+            return redirect("taxes:resolutions", municipality_id=town.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "taxes/form.html", {"town": town, "form": form,
+                                               "title": _("New rate resolution")}, status=status)
+
+
+@access(Capability.VIEW_TAX, description="property tax: taxpayers of a municipality")
+def taxpayer_list(request: HttpRequest, municipality_id: int) -> HttpResponse:
+    town = _municipality(request, municipality_id)
+    qs = Taxpayer.objects.filter(municipality=town).annotate(n_objects=Count("tax_objects"))
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(name__icontains=q) | qs.filter(external_ref=q) | qs.filter(tax_id=q)
+    page = Paginator(qs.order_by("name", "id"), 50).get_page(request.GET.get("page"))
+    audit(request.user, AuditAction.READ_OWNERS, "taxes.taxpayer", "",
+          municipality_id=town.pk, detail=f"taxpayer list q={normalize_text(q)!r}")
+    return render(request, "taxes/taxpayers.html", {
+        "town": town, "page": page, "q": q, "year": _year(request),
+        "can_edit": has_capability(request.user, Capability.EDIT_TAX, town.pk)})
+
+
+@access(Capability.EDIT_TAX, description="property tax: record a taxpayer")
+def taxpayer_new(request: HttpRequest, municipality_id: int) -> HttpResponse:
+    town = _municipality(request, municipality_id, Capability.EDIT_TAX)
+    form = TaxpayerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        taxpayer = form.save(commit=False)
+        taxpayer.municipality = town
+        taxpayer.save()
+        audit(request.user, AuditAction.CREATE, "taxes.taxpayer", taxpayer.pk,
+              municipality_id=town.pk, after={"name": taxpayer.name, "kind": taxpayer.kind})
+        return redirect("taxes:liability", taxpayer_id=taxpayer.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "taxes/form.html", {"town": town, "form": form,
+                                               "title": _("New taxpayer")}, status=status)
+
+
+@access(Capability.VIEW_TAX,
+        description="property tax: a taxpayer's liability for a year, objects and instalments")
+def liability(request: HttpRequest, taxpayer_id: int) -> HttpResponse:
+    taxpayer = get_object_or_404(Taxpayer, pk=taxpayer_id)
+    _municipality(request, taxpayer.municipality_id)
+    year = _year(request)
+    try:
+        result = services.taxpayer_liability(request.user, taxpayer, year)
+    except ValidationError as exc:
+        return HttpResponseBadRequest("; ".join(exc.messages))
+    return render(request, "taxes/liability.html", {
+        "taxpayer": taxpayer, "town": taxpayer.municipality, "year": year, "r": result,
+        "labels": rules.CATEGORY_LABELS,
+        "can_edit": has_capability(request.user, Capability.EDIT_TAX, taxpayer.municipality_id)})
+
+
+@access(Capability.EDIT_TAX, description="property tax: record a tax object (IN-1/DN-1 data)")
+def taxobject_new(request: HttpRequest, municipality_id: int) -> HttpResponse:
+    town = _municipality(request, municipality_id, Capability.EDIT_TAX)
+    initial = {"taxpayer": request.GET.get("taxpayer")}
+    form = TaxObjectForm(request.POST or None, initial=initial, municipality_id=town.pk)
+    if request.method == "POST" and form.is_valid():
+        obj = form.save(commit=False)
+        obj.municipality = town
+        from layers.models import Building, Parcel
+
+        obj.parcel_row = Parcel.objects.filter(municipality=town, retired_at__isnull=True,
+                                               cadastral_id=obj.cadastral_id).first()
+        if obj.building_id:
+            obj.building_row = Building.objects.filter(
+                municipality=town, retired_at__isnull=True, building_id=obj.building_id).first()
+        obj.save()
+        audit(request.user, AuditAction.CREATE, "taxes.taxobject", obj.pk,
+              municipality_id=town.pk, after={"kind": obj.kind, "category": obj.category,
+                                              "cadastral_id": obj.cadastral_id,
+                                              "building_id": obj.building_id})
+        return redirect("taxes:liability", taxpayer_id=obj.taxpayer_id)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "taxes/form.html", {"town": town, "form": form,
+                                               "title": _("New tax object")}, status=status)
+
+
+@access(Capability.EDIT_TAX, description="property tax: import declaration lines from CSV")
+def declarations_import(request: HttpRequest, municipality_id: int) -> HttpResponse:
+    town = _municipality(request, municipality_id, Capability.EDIT_TAX)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            raw = form.cleaned_data["file"].read()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                form.add_error("file", _("The file is not UTF-8 text."))
+            else:
+                result = services.declarations_import(request.user, town, text)
+                status = 200 if result.ok else 400
+    return render(request, "taxes/import.html", {"town": town, "form": form, "result": result,
+                                                 "columns": IMPORT_COLUMNS}, status=status)
+
+
+@access(Capability.VIEW_TAX, description="property tax: the tax roll of a year, CSV/XLSX export")
+def roll(request: HttpRequest, municipality_id: int) -> HttpResponse:
+    town = _municipality(request, municipality_id)
+    year = _year(request)
+    fmt = request.GET.get("format")
+    try:
+        if fmt:
+            if fmt not in EXPORT_FORMATS:
+                return HttpResponseBadRequest(
+                    f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+            data, mime = services.roll_export(request.user, town.pk, year, fmt)
+            audit(request.user, AuditAction.READ_TAX, "taxes.roll", f"{town.pk}/{year}",
+                  municipality_id=town.pk, detail="export")
+            response = HttpResponse(data, content_type=mime)
+            response["Content-Disposition"] = (
+                f'attachment; filename="tax-roll-{town.teryt}-{year}.{fmt}"')
+            return response
+        result = services.roll(town.pk, year)
+    except ValidationError as exc:
+        return HttpResponseBadRequest("; ".join(exc.messages))
+    services.roll_record(town.pk, year, result)
+    try:
+        page_no = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page_no = 1
+    rows = list(services.roll_rows(town.pk, year, limit=ROLL_PAGE,
+                                   offset=(page_no - 1) * ROLL_PAGE))
+    audit(request.user, AuditAction.READ_TAX, "taxes.roll", f"{town.pk}/{year}",
+          municipality_id=town.pk, detail=f"roll page {page_no}")
+    return render(request, "taxes/roll.html", {
+        "town": town, "year": year, "roll": result, "rows": rows, "page_no": page_no,
+        "has_next": len(rows) == ROLL_PAGE, "resolution": services.resolution_for(town.pk, year)})
+
+
+@access(Capability.VIEW_TAX,
+        description="property tax: reconciliation cases ranked by lost revenue")
+def case_list(request: HttpRequest, municipality_id: int) -> HttpResponse:
+    town = _municipality(request, municipality_id)
+    qs = ReconciliationCase.objects.filter(municipality=town)
+    status = request.GET.get("status", "")
+    if status in ReconciliationCase.Status.values:
+        qs = qs.filter(status=status)
+    if request.GET.get("all") != "1":
+        qs = qs.filter(still_detected=True)
+    kind = request.GET.get("kind", "")
+    if kind in ReconciliationCase.Kind.values:
+        qs = qs.filter(kind=kind)
+    page = Paginator(qs.order_by("-estimated_loss", "fingerprint").select_related(
+        "status_changed_by"), 50).get_page(request.GET.get("page"))
+    audit(request.user, AuditAction.READ_TAX, "taxes.reconciliationcase", "",
+          municipality_id=town.pk, detail="case list")
+    return render(request, "taxes/cases.html", {
+        "town": town, "page": page, "status": status, "kind": kind,
+        "statuses": ReconciliationCase.Status.choices, "kinds": ReconciliationCase.Kind.choices,
+        "form": CaseStatusForm(),
+        "can_edit": has_capability(request.user, Capability.EDIT_TAX, town.pk)})
+
+
+@access(Capability.EDIT_TAX, description="property tax: run the reconciliation with the cadastre")
+@require_POST
+def reconcile_run(request: HttpRequest, municipality_id: int) -> HttpResponse:
+    town = _municipality(request, municipality_id, Capability.EDIT_TAX)
+    result = services.reconcile(town.pk)
+    messages.info(request, _("Reconciliation found %(n)d discrepancies.") % {"n": result.found}
+                  + (f" {result.note}" if result.note else ""))
+    return redirect("taxes:cases", municipality_id=town.pk)
+
+
+@access(Capability.EDIT_TAX, description="property tax: change a reconciliation case's status")
+@require_POST
+def case_status(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_object_or_404(ReconciliationCase, pk=case_id)
+    _municipality(request, case.municipality_id, Capability.EDIT_TAX)
+    form = CaseStatusForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("; ".join(
+            f"{field}: {' '.join(errs)}" for field, errs in form.errors.items()))
+    services.case_set_status(request.user, case, form.cleaned_data["status"],
+                             form.cleaned_data["note"])
+    return redirect("taxes:cases", municipality_id=case.municipality_id)
