@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from registers.housing import views
 
 app_name = "housing"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.flat_list, name="flat_list"),
+    path("new/", views.flat_edit, name="flat_new"),
+    path("<int:pk>/edit/", views.flat_edit, name="flat_edit"),
+]

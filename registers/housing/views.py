@@ -1,0 +1,98 @@
+"""Pages of the protected-housing register."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from gis_app.accounts.access import access, has_capability, municipality_ids
+from gis_app.accounts.roles import Capability
+from gis_app.audit.log import audit
+from gis_app.audit.models import AuditAction
+from layers.exports import EXPORT_FORMATS, write_table
+from layers.models import Municipality
+from registers.housing import selectors, services
+from registers.housing.forms import FlatForm
+from registers.housing.messages import issue_text
+from registers.housing.models import ProtectedFlat
+
+COLUMNS = [
+    ("municipality", _("municipality")), ("address", _("address")),
+    ("cadastral_id", _("parcel id")), ("building_id", _("building id")),
+    ("premises_id", _("premises id")), ("kind_label", _("type")), ("operator", _("operator")),
+    ("operator_name", _("operator name")), ("places", _("places")),
+    ("occupied_places", _("occupied places")), ("usable_area_m2", _("usable area [m²]")),
+    ("m2_per_person", _("m² per person")), ("accessible", _("accessible for wheelchairs")),
+    ("target_group", _("target group")),
+    ("voivode_register_date", _("entered in the voivode's register")),
+    ("stay_months", _("period of stay [months]")), ("issues_text", _("breaches of the standard")),
+]
+
+
+@access(Capability.VIEW_HOUSING, description="protected flats (training / assisted): list "
+                                              "with the standard check, CSV/XLSX export")
+def flat_list(request: HttpRequest) -> HttpResponse:
+    g = request.GET
+    rows = selectors.flat_rows(request.user, kind=g.get("kind", ""),
+                               operator=g.get("operator", ""), flagged=g.get("flagged", ""),
+                               q=g.get("q", ""))
+    for r in rows:
+        r["issues_text"] = "; ".join(issue_text(i) for i in r["issues"])
+    fmt = g.get("export", "")
+    if fmt:
+        if fmt not in EXPORT_FORMATS:
+            return HttpResponse(_("Unknown export format %(fmt)s; use csv or xlsx.")
+                                % {"fmt": fmt}, status=400)
+        data, mime = write_table(rows, COLUMNS, fmt)
+        audit(request.user, AuditAction.EXPORT, "protected_flat", "",
+              detail=f"{fmt}, {len(rows)} rows")
+        response = HttpResponse(data, content_type=mime)
+        response["Content-Disposition"] = f'attachment; filename="protected-flats.{fmt}"'
+        return response
+    return render(request, "housing/flat_list.html", {
+        "rows": rows, "filters": g, "standard": selectors.standard_on(),
+        "kinds": ProtectedFlat._meta.get_field("kind").choices,
+        "operators": ProtectedFlat.Operator.choices,
+        "can_edit": has_capability(request.user, Capability.EDIT_HOUSING),
+    })
+
+
+@access(Capability.EDIT_HOUSING, description="add or change a protected flat (optimistic "
+                                              "locking)")
+def flat_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    towns = Municipality.objects.filter(
+        id__in=municipality_ids(request.user, Capability.EDIT_HOUSING))
+    flat = None
+    if pk is not None:
+        flat = selectors.flat_get(request.user, pk, Capability.EDIT_HOUSING)
+        if flat is None:
+            if selectors.flat_get(request.user, pk) is not None:
+                raise PermissionDenied(_("You may read this flat but not edit it."))
+            raise Http404
+    form = FlatForm(request.POST or None, instance=flat, municipalities=towns)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = {k: form.cleaned_data[k] for k in FlatForm.Meta.fields}
+            municipality_id = flat.municipality_id if flat else form.cleaned_data[
+                "municipality"].id
+            try:
+                services.flat_save(request.user, municipality_id, data,
+                                   flat_id=pk, expected_version=form.cleaned_data["version"])
+                return redirect("housing:flat_list")
+            except services.StaleEditError as exc:
+                form.add_error(None, exc.messages[0])
+                status = 409
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    for message in exc.messages:
+                        form.add_error(None, message)
+    issues = [issue_text(i) for i in selectors.flat_check(flat)] if flat else []
+    return render(request, "housing/flat_form.html", {"form": form, "flat": flat,
+                                                      "issues": issues}, status=status)

@@ -1,0 +1,86 @@
+/* The lease map: plots (municipal ones highlighted), other live leases, the lease's own area.
+ * With `editable`, leaflet-draw lets the officer draw or reshape the leased area; the result is
+ * written as GeoJSON (WGS 84) into the hidden form field, and a click on a plot adds its id to
+ * the plots field. No base map: nothing is fetched from outside the app. */
+(function () {
+  "use strict";
+
+  function init(opts) {
+    var data = JSON.parse(document.getElementById(opts.dataId).textContent);
+    var map = L.map(opts.mapId, { preferCanvas: false, zoomSnap: 0.25 });
+    var plots = L.geoJSON(data.plots, {
+      style: function (f) {
+        return f.properties.municipal
+          ? { color: "#2e7d32", weight: 1.5, fillColor: "#a5d6a7", fillOpacity: 0.35 }
+          : { color: "#8d6e63", weight: 1, fillColor: "#d7ccc8", fillOpacity: 0.15 };
+      },
+      onEachFeature: function (f, layer) {
+        layer.bindTooltip(f.properties.cadastral_id, { sticky: true });
+        if (opts.plotsInput) {
+          layer.on("click", function () {
+            if (drawing) return;
+            var input = document.getElementById(opts.plotsInput);
+            var ids = input.value.split(",").map(function (s) { return s.trim(); })
+              .filter(function (s) { return s; });
+            var i = ids.indexOf(f.properties.cadastral_id);
+            if (i >= 0) ids.splice(i, 1); else ids.push(f.properties.cadastral_id);
+            input.value = ids.join(", ");
+          });
+        }
+      }
+    }).addTo(map);
+    var others = L.geoJSON(data.leases, {
+      style: { color: "#c2185b", weight: 1, dashArray: "4 3", fillOpacity: 0.15 },
+      interactive: false
+    }).addTo(map);
+    var drawn = new L.FeatureGroup().addTo(map);
+    if (data.current) {
+      L.geoJSON(data.current).eachLayer(function (layer) {
+        if (layer.getLatLngs) {
+          // one editable polygon per ring set
+          var latlngs = layer.getLatLngs();
+          var polys = (layer instanceof L.Polygon && Array.isArray(latlngs[0]) &&
+                       Array.isArray(latlngs[0][0])) ? latlngs : [latlngs];
+          polys.forEach(function (ll) {
+            drawn.addLayer(L.polygon(ll, { color: "#c2185b", weight: 2, fillOpacity: 0.4 }));
+          });
+        }
+      });
+    }
+    var bounds = null;
+    [data.focus && data.focus.length ? L.geoJSON({ type: "FeatureCollection", features: data.focus }) : null,
+     drawn.getLayers().length ? drawn : null, plots].some(function (g) {
+      if (g && g.getBounds && g.getBounds().isValid()) { bounds = g.getBounds(); return true; }
+      return false;
+    });
+    if (bounds) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 19 });
+    else map.setView([51.9, 19.1], 6);
+    L.control.scale({ imperial: false }).addTo(map);
+
+    var drawing = false;
+    function write() {
+      if (!opts.areaInput) return;
+      var fc = drawn.toGeoJSON();
+      document.getElementById(opts.areaInput).value = fc.features.length ? JSON.stringify(fc) : "";
+    }
+    if (opts.editable) {
+      var control = new L.Control.Draw({
+        draw: { polygon: { allowIntersection: false, showArea: true,
+                           shapeOptions: { color: "#c2185b" } },
+                rectangle: { shapeOptions: { color: "#c2185b" } },
+                polyline: false, circle: false, marker: false, circlemarker: false },
+        edit: { featureGroup: drawn }
+      });
+      map.addControl(control);
+      map.on(L.Draw.Event.DRAWSTART, function () { drawing = true; });
+      map.on(L.Draw.Event.DRAWSTOP, function () { setTimeout(function () { drawing = false; }, 0); });
+      map.on(L.Draw.Event.CREATED, function (e) { drawn.addLayer(e.layer); write(); });
+      map.on(L.Draw.Event.EDITED, write);
+      map.on(L.Draw.Event.DELETED, write);
+    }
+    window.leaseMap = { map: map, drawn: drawn, plots: plots, others: others };
+    return window.leaseMap;
+  }
+
+  window.initLeaseMap = init;
+})();

@@ -1,0 +1,458 @@
+"""Pages of the leases register: thin views over selectors (reads) and services (changes)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gis_app.accounts.access import access, has_capability, municipality_ids
+from gis_app.accounts.roles import Capability
+from gis_app.audit.log import audit
+from gis_app.audit.models import AuditAction
+from layers.exports import EXPORT_FORMATS, write_table
+from layers.models import Municipality, Parcel
+from registers.leases import selectors, services
+from registers.leases.forms import (
+    DocumentForm,
+    LeaseForm,
+    OfferForm,
+    PropertyOverrideForm,
+    UsufructUpdateForm,
+)
+from registers.leases.models import InvestmentOffer, Lease, LeaseDocument, PropertyOverride
+from registers.leases.rules import usufruct_due_date, usufruct_update_spread
+
+MAP_FEATURE_LIMIT = 1500
+
+
+def _municipalities(user: Any, capability: Capability) -> QuerySet[Municipality]:
+    return Municipality.objects.filter(id__in=municipality_ids(user, capability))
+
+
+def _export(request: HttpRequest, rows: list[dict[str, Any]], columns: list[tuple[str, str]],
+            name: str, object_type: str) -> HttpResponse | None:
+    """The list as CSV/XLSX when ``?export=`` asks for it (audit-logged), else None."""
+    fmt = request.GET.get("export", "")
+    if not fmt:
+        return None
+    if fmt not in EXPORT_FORMATS:
+        return HttpResponse(_("Unknown export format %(fmt)s; use csv or xlsx.") % {"fmt": fmt},
+                            status=400, content_type="text/plain; charset=utf-8")
+    data, mime = write_table(rows, columns, fmt)
+    if request.user.is_authenticated:
+        audit(request.user, AuditAction.EXPORT, object_type, "",
+              detail=f"{fmt}, {len(rows)} rows, {request.get_full_path()}")
+    response = HttpResponse(data, content_type=mime)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+# --- leases ------------------------------------------------------------------------------------
+
+
+LEASE_COLUMNS = [
+    ("number", _("contract number")), ("municipality", _("municipality")),
+    ("kind", _("kind")), ("status", _("status")), ("lessee_name", _("lessee")),
+    ("lessee_kind", _("lessee kind")), ("cadastral_ids", _("plots")),
+    ("area_m2", _("leased area [m²]")), ("purpose", _("purpose")),
+    ("rent_amount", _("rent (net) per period")), ("rent_period", _("rent period")),
+    ("vat_rate", _("VAT rate [%]")), ("start_date", _("start")), ("end_date", _("end")),
+    ("days_left", _("days to expiry")), ("shared", _("shared use")),
+]
+
+
+@access(Capability.VIEW_LEASES, description="lease agreements: list with filters, "
+                                             "expiring within N days, CSV/XLSX export")
+def lease_list(request: HttpRequest) -> HttpResponse:
+    g = request.GET
+    expiring = _int(g.get("expiring"))
+    leases = selectors.lease_list(request.user, status=g.get("status", ""),
+                                  kind=g.get("kind", ""), q=g.get("q", ""),
+                                  expiring_within=expiring,
+                                  municipality_id=_int(g.get("municipality")))
+    today = date.today()
+    rows = [{
+        "id": lease.id, "number": lease.number, "municipality": lease.municipality.name,
+        "kind": lease.get_kind_display(), "status": lease.get_status_display(),
+        "status_code": lease.status, "lessee_name": lease.lessee_name,
+        "lessee_kind": lease.get_lessee_kind_display(), "cadastral_ids": lease.cadastral_ids,
+        "area_m2": round(lease.area_m2, 2), "purpose": lease.get_purpose_display(),
+        "rent_amount": lease.rent_amount, "rent_period": lease.rent_period,
+        "vat_rate": lease.vat_rate, "start_date": lease.start_date, "end_date": lease.end_date,
+        "days_left": None if lease.end_date is None else (lease.end_date - today).days,
+        "shared": lease.shared,
+    } for lease in leases[:5000]]
+    exported = _export(request, rows, LEASE_COLUMNS, "leases", "lease")
+    if exported:
+        return exported
+    return render(request, "leases/lease_list.html", {
+        "rows": rows, "statuses": Lease.Status.choices, "kinds": Lease.Kind.choices,
+        "filters": g, "expiring": expiring,
+        "municipalities": _municipalities(request.user, Capability.VIEW_LEASES),
+        "can_edit": has_capability(request.user, Capability.EDIT_LEASES),
+    })
+
+
+def _geojson(sql: str, params: list[Any]) -> dict[str, Any]:
+    with connection.cursor() as cur:
+        cur.execute(f"""
+            SELECT json_build_object('type', 'FeatureCollection', 'features',
+                   coalesce(json_agg(json_build_object(
+                       'type', 'Feature',
+                       'geometry', ST_AsGeoJSON(ST_Transform(f.geom, 4326), 7)::json,
+                       'properties', to_jsonb(f) - 'geom')), '[]'::json))
+            FROM ({sql}) AS f""", params)
+        row = cur.fetchone()[0]
+    return row if isinstance(row, dict) else json.loads(row)
+
+
+def map_layers(municipality_ids_: list[int], *, lease: Lease | None = None,
+               parcel: Parcel | None = None) -> dict[str, Any]:
+    """GeoJSON (WGS 84) for the lease map: municipal plots, the plots near the one asked for or
+    under the lease, and the live leases among them."""
+    municipal = list(selectors.municipal_parcels(municipality_ids_)
+                     .values_list("id", flat=True)[:MAP_FEATURE_LIMIT])
+    focus_ids: list[int] = []
+    if lease is not None:
+        focus_ids += list(Parcel.objects.filter(
+            municipality_id=lease.municipality_id, retired_at__isnull=True,
+            cadastral_id__in=lease.cadastral_ids).values_list("id", flat=True))
+    if parcel is not None:
+        focus_ids.append(parcel.id)
+    plots = _geojson(
+        """
+        SELECT p.id, p.cadastral_id, (p.id = ANY(%(municipal)s)) AS municipal, p.geom
+        FROM layers_parcel AS p
+        WHERE p.retired_at IS NULL AND p.municipality_id = ANY(%(m)s)
+          AND (p.id = ANY(%(municipal)s) OR p.id = ANY(%(focus)s)
+               OR EXISTS (SELECT 1 FROM layers_parcel AS f WHERE f.id = ANY(%(focus)s)
+                          AND ST_DWithin(f.geom, p.geom, 100)))
+        LIMIT %(limit)s
+        """,
+        {"municipal": municipal, "m": municipality_ids_, "focus": focus_ids,
+         "limit": MAP_FEATURE_LIMIT})
+    leases = _geojson(
+        """
+        SELECT l.id, l.number, l.lessee_name, l.status, l.geom
+        FROM leases_lease AS l
+        WHERE l.municipality_id = ANY(%(m)s) AND l.status IN ('proposed', 'active')
+          AND l.id <> %(self)s
+        LIMIT %(limit)s
+        """, {"m": municipality_ids_, "self": lease.id if lease else 0,
+              "limit": MAP_FEATURE_LIMIT})
+    current = None
+    if lease is not None:
+        current = _geojson("SELECT l.id, l.geom FROM leases_lease AS l WHERE l.id = %s",
+                           [lease.id])
+    return {"plots": plots, "leases": leases, "current": current,
+            "focus": [f for f in plots["features"] if f["properties"]["id"] in focus_ids]}
+
+
+def _area_input(form: LeaseForm) -> Any:
+    upload = form.cleaned_data.get("area_file")
+    if upload:
+        return services.area_from_file(upload.name, upload.read())
+    if form.cleaned_data.get("area_geojson"):
+        return services.area_from_geojson(form.cleaned_data["area_geojson"])
+    return None
+
+
+def _form_page(request: HttpRequest, form: LeaseForm, lease: Lease | None,
+               parcel: Parcel | None, status: int = 200) -> HttpResponse:
+    ids = sorted(municipality_ids(request.user, Capability.EDIT_LEASES))
+    if lease is not None:
+        ids = [lease.municipality_id]
+    return render(request, "leases/lease_form.html", {
+        "form": form, "lease": lease, "map_data": map_layers(ids, lease=lease, parcel=parcel),
+    }, status=status)
+
+
+@access(Capability.EDIT_LEASES, description="new lease: draw the leased area on the map, "
+                                             "upload it as a file or take the whole plot")
+def lease_new(request: HttpRequest) -> HttpResponse:
+    towns = _municipalities(request.user, Capability.EDIT_LEASES)
+    parcel = None
+    pid = _int(request.GET.get("parcel"))
+    if pid:
+        parcel = Parcel.objects.filter(pk=pid, municipality__in=towns).first()
+    if request.method != "POST":
+        initial = {"cadastral_ids": parcel.cadastral_id} if parcel else {}
+        if parcel:
+            initial["municipality"] = parcel.municipality_id
+        return _form_page(request, LeaseForm(initial=initial, municipalities=towns), None, parcel)
+    form = LeaseForm(request.POST, request.FILES, municipalities=towns)
+    if form.is_valid():
+        try:
+            data = form.lease_data() | {"municipality_id": form.cleaned_data["municipality"].id}
+            lease = services.lease_create(request.user, data, _area_input(form))
+            return redirect("leases:lease_detail", pk=lease.pk)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+    return _form_page(request, form, None, parcel, status=400)
+
+
+@access(Capability.EDIT_LEASES, description="edit a lease (optimistic locking: a stale save "
+                                             "is refused with a clear message)")
+def lease_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    lease = selectors.lease_get(request.user, pk, Capability.EDIT_LEASES)
+    if lease is None:
+        if selectors.lease_get(request.user, pk) is not None:
+            raise PermissionDenied(_("You may read this lease but not edit it."))
+        raise Http404
+    towns = Municipality.objects.filter(pk=lease.municipality_id)
+    if request.method != "POST":
+        return _form_page(request, LeaseForm(instance=lease, municipalities=towns), lease, None)
+    form = LeaseForm(request.POST, request.FILES, instance=Lease.objects.get(pk=pk),
+                     municipalities=towns)
+    status = 400
+    if form.is_valid():
+        changes = form.lease_data()
+        try:
+            area = _area_input(form)
+            services.lease_update(request.user, pk, form.cleaned_data["version"] or 0, changes,
+                                  area)
+            return redirect("leases:lease_detail", pk=pk)
+        except services.StaleEditError as exc:
+            form.add_error(None, exc.messages[0])
+            status = 409
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+    return _form_page(request, form, lease, None, status=status)
+
+
+@access(Capability.VIEW_LEASES, description="a lease: terms, leased area on the map, rent "
+                                             "schedule with indexation, documents")
+def lease_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    lease = selectors.lease_get(request.user, pk)
+    if lease is None:
+        raise Http404
+    schedule = selectors.lease_rent_schedule(lease)
+    columns = [("year", _("year")), ("rent_per_period", _("rent per period")),
+               ("months", _("months")), ("net", _("net")), ("vat", _("VAT")),
+               ("gross", _("gross")), ("index_applied", _("index applied"))]
+    exported = _export(request, [r.__dict__ for r in schedule], columns,
+                       f"rent-schedule-{lease.pk}", "lease")
+    if exported:
+        return exported
+    plots = Parcel.objects.filter(municipality_id=lease.municipality_id, retired_at__isnull=True,
+                                  cadastral_id__in=lease.cadastral_ids)
+    sections = [selectors.card_section(request.user, p) for p in plots]
+    return render(request, "leases/lease_detail.html", {
+        "lease": lease, "schedule": schedule, "documents": lease.documents.all(),
+        "warnings": services.lease_warnings(lease),
+        "can_edit": has_capability(request.user, Capability.EDIT_LEASES, lease.municipality_id),
+        "document_form": DocumentForm(),
+        "map_data": map_layers([lease.municipality_id], lease=lease),
+        "plot_sections": [s for s in sections if s],
+        "missing_index": bool(lease.indexation == "cpi" and schedule
+                              and schedule[-1].year < (lease.end_date or date.max).year
+                              and schedule[-1].year < date.today().year + 1),
+    })
+
+
+@require_POST
+@access(Capability.EDIT_LEASES, description="attach a document to a lease (PDF, images, "
+                                             "office files; size-limited)")
+def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    lease = selectors.lease_get(request.user, pk, Capability.EDIT_LEASES)
+    if lease is None:
+        raise Http404
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.document_add(request.user, lease, form.cleaned_data["title"],
+                                  form.cleaned_data["file"])
+            return redirect("leases:lease_detail", pk=pk)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("file", message)
+    return render(request, "leases/document_error.html", {"lease": lease, "form": form},
+                  status=400)
+
+
+@access(Capability.VIEW_LEASES, description="download a lease document")
+def document_download(request: HttpRequest, doc_id: int) -> FileResponse:
+    doc = LeaseDocument.objects.select_related("lease").filter(
+        pk=doc_id,
+        lease__municipality_id__in=municipality_ids(request.user, Capability.VIEW_LEASES),
+    ).first()
+    if doc is None:
+        raise Http404
+    return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.original_name)
+
+
+# --- municipal property ------------------------------------------------------------------------
+
+
+PROPERTY_COLUMNS = [
+    ("cadastral_id", _("parcel id")), ("municipality", _("municipality")),
+    ("legal_area_m2", _("legal area [m²]")), ("group", _("registration group")),
+    ("source", _("source")), ("manager", _("managing unit")),
+    ("management_form_label", _("form of management")),
+    ("inventory_number", _("inventory number")), ("leased", _("leased now")),
+]
+
+
+@access(Capability.VIEW_LEASES, description="municipal property: plots of groups 4/5 "
+                                             "corrected by hand; filters, CSV/XLSX export")
+def property_list(request: HttpRequest) -> HttpResponse:
+    g = request.GET
+    rows = selectors.property_list(request.user, municipality_id=_int(g.get("municipality")),
+                                   q=g.get("q", ""),
+                                   management_form=g.get("management_form", ""),
+                                   leased=g.get("leased", ""))
+    exported = _export(request, rows, PROPERTY_COLUMNS, "municipal-property",
+                       "property_override")
+    if exported:
+        return exported
+    return render(request, "leases/property_list.html", {
+        "rows": rows, "filters": g,
+        "forms": PropertyOverride.ManagementForm.choices,
+        "municipalities": _municipalities(request.user, Capability.VIEW_LEASES),
+        "can_edit": has_capability(request.user, Capability.EDIT_LEASES),
+    })
+
+
+@access(Capability.EDIT_LEASES, description="correct whether a plot is municipal and its "
+                                             "management fields")
+def property_edit(request: HttpRequest, parcel_id: int) -> HttpResponse:
+    parcel = Parcel.objects.filter(
+        pk=parcel_id, retired_at__isnull=True,
+        municipality_id__in=municipality_ids(request.user, Capability.EDIT_LEASES)).first()
+    if parcel is None:
+        raise Http404
+    instance = PropertyOverride.objects.filter(municipality_id=parcel.municipality_id,
+                                               cadastral_id=parcel.cadastral_id).first()
+    form = PropertyOverrideForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.property_override_save(request.user, parcel.municipality_id,
+                                            parcel.cadastral_id, **form.cleaned_data)
+            return redirect(reverse("leases:property_list") + f"?q={parcel.cadastral_id}")
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+    return render(request, "leases/property_form.html", {"form": form, "parcel": parcel},
+                  status=400 if request.method == "POST" else 200)
+
+
+# --- perpetual usufruct ------------------------------------------------------------------------
+
+
+@access(Capability.VIEW_LEASES, description="perpetual usufruct: annual fees (art. 72) and "
+                                             "their update spread (art. 77)")
+def usufruct_list(request: HttpRequest) -> HttpResponse:
+    year = date.today().year
+    rows = []
+    for u in selectors.usufruct_list(request.user):
+        fee = services.usufruct_fee(u)
+        spread = (usufruct_update_spread(u.previous_fee, fee, u.fee_updated_year)
+                  if u.previous_fee is not None and u.fee_updated_year else [])
+        payable = dict(spread).get(year, fee)
+        rows.append({"u": u, "fee": fee, "payable": payable, "spread": spread,
+                     "due": usufruct_due_date(year),
+                     "form": UsufructUpdateForm(initial={"version": u.version,
+                                                         "effective_year": year + 1})})
+    return render(request, "leases/usufruct_list.html", {
+        "rows": rows, "year": year,
+        "can_edit": has_capability(request.user, Capability.EDIT_LEASES)})
+
+
+@require_POST
+@access(Capability.EDIT_LEASES, description="update a perpetual-usufruct fee")
+def usufruct_update(request: HttpRequest, pk: int) -> HttpResponse:
+    u = selectors.usufruct_list(request.user).filter(pk=pk).first()
+    if u is None:
+        raise Http404
+    form = UsufructUpdateForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.usufruct_update(request.user, pk, form.cleaned_data["version"],
+                                     form.cleaned_data["new_land_value"],
+                                     form.cleaned_data["effective_year"])
+            return redirect("leases:usufruct_list")
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = " ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+    return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+
+
+# --- investment offer --------------------------------------------------------------------------
+
+
+OFFER_COLUMNS = [
+    ("title", _("title")), ("municipality", _("municipality")), ("mode", _("offered for")),
+    ("cadastral_ids", _("plots")), ("area_m2", _("area [m²]")), ("price", _("price")),
+    ("conditions", _("conditions")), ("contact", _("contact")),
+]
+
+
+@access(public=True, description="the investment offer: published municipal plots for sale, "
+                                 "lease or PPP (officers also see drafts of their towns)")
+def offer_list(request: HttpRequest) -> HttpResponse:
+    g = request.GET
+    offers = list(selectors.offer_list(municipality_id=_int(g.get("municipality")),
+                                       mode=g.get("mode", "")))
+    own_ids = municipality_ids(request.user, Capability.EDIT_LEASES)
+    if own_ids:
+        drafts = selectors.offer_list(published_only=False, mode=g.get("mode", "")).filter(
+            published=False, municipality_id__in=own_ids)
+        offers += list(drafts)
+    rows = [{"id": o.id, "title": o.title, "municipality": o.municipality.name,
+             "municipality_id": o.municipality_id, "mode": o.get_mode_display(),
+             "cadastral_ids": o.cadastral_ids, "area_m2": round(o.area_m2),
+             "price": o.price, "conditions": o.conditions, "contact": o.contact,
+             "published": o.published} for o in offers]
+    exported = _export(request, [r for r in rows if r["published"]], OFFER_COLUMNS,
+                       "investment-offer", "investment_offer")
+    if exported:
+        return exported
+    return render(request, "leases/offer_list.html", {
+        "rows": rows, "modes": InvestmentOffer.Mode.choices, "filters": g,
+        "municipalities": Municipality.objects.all(), "edit_ids": own_ids,
+    })
+
+
+@access(Capability.EDIT_LEASES, description="create or change an investment offer")
+def offer_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    towns = _municipalities(request.user, Capability.EDIT_LEASES)
+    instance = None
+    if pk is not None:
+        instance = InvestmentOffer.objects.filter(pk=pk, municipality__in=towns).first()
+        if instance is None:
+            raise Http404
+    form = OfferForm(request.POST or None, instance=instance, municipalities=towns)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in OfferForm.Meta.fields}
+        data["cadastral_ids"] = form.cleaned_data["cadastral_ids"]
+        data["municipality_id"] = (instance.municipality_id if instance
+                                   else form.cleaned_data["municipality"].id)
+        try:
+            services.offer_save(request.user, data, pk)
+            return redirect("leases:offer_list")
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+    return render(request, "leases/offer_form.html", {"form": form, "offer": instance},
+                  status=400 if request.method == "POST" else 200)
