@@ -1,0 +1,188 @@
+"""The register's tile functions (leased areas, municipal property, investment offer, protected
+flats) through the tile endpoint: decoded MVT, scoped to the viewer's municipalities."""
+
+from __future__ import annotations
+
+import math
+import struct
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from pyproj import Transformer
+
+from gis_app.accounts.roles import Role
+from layers.models import RegistrationUnit
+from layers.tiles.registry import tile_layer
+from registers.housing.models import ProtectedFlat
+from registers.leases import services
+from tests.conftest import square
+
+pytestmark = pytest.mark.django_db
+
+X, Y = 677_000.0, 211_000.0
+Z = 16
+
+
+def tile_of(x: float, y: float, z: int) -> tuple[int, int, int]:
+    lon, lat = Transformer.from_crs(2180, 4326, always_xy=True).transform(x, y)
+    n = 2 ** z
+    tx = int((lon + 180) / 360 * n)
+    ty = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return z, tx, ty
+
+
+def _varint(buf: bytes, i: int) -> tuple[int, int]:
+    shift = result = 0
+    while True:
+        b = buf[i]
+        i += 1
+        result |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return result, i
+        shift += 7
+
+
+def _fields(buf: bytes):
+    i = 0
+    while i < len(buf):
+        key, i = _varint(buf, i)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            value, i = _varint(buf, i)
+        elif wire == 2:
+            length, i = _varint(buf, i)
+            value, i = buf[i:i + length], i + length
+        elif wire == 1:
+            value, i = buf[i:i + 8], i + 8
+        elif wire == 5:
+            value, i = buf[i:i + 4], i + 4
+        else:
+            raise ValueError(f"wire type {wire}")
+        yield field, value
+
+
+def _value(buf: bytes) -> Any:
+    for field, v in _fields(buf):
+        if field == 1:
+            return v.decode()
+        if field == 3:
+            return struct.unpack("<d", v)[0]
+        if field in (4, 5):
+            return v
+        if field == 6:
+            return (v >> 1) ^ -(v & 1)
+        if field == 7:
+            return bool(v)
+    return None
+
+
+def decode(data: bytes) -> dict[str, list[dict[str, Any]]]:
+    """{layer: [feature properties]} of an MVT tile (enough of the spec for these tests)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for field, layer in _fields(data):
+        if field != 3:
+            continue
+        name, keys, values, feats = "", [], [], []
+        for f, v in _fields(layer):
+            if f == 1:
+                name = v.decode()
+            elif f == 3:
+                keys.append(v.decode())
+            elif f == 4:
+                values.append(_value(v))
+            elif f == 2:
+                feats.append(v)
+        rows = []
+        for feat in feats:
+            props: dict[str, Any] = {}
+            for f, v in _fields(feat):
+                if f == 2:
+                    tags, j = [], 0
+                    while j < len(v):
+                        t, j = _varint(v, j)
+                        tags.append(t)
+                    for k, val in zip(tags[::2], tags[1::2], strict=True):
+                        props[keys[k]] = values[val]
+            rows.append(props)
+        out[name] = rows
+    return out
+
+
+@pytest.fixture
+def world(make_municipality, make_parcel, make_user):
+    town = make_municipality()
+    other = make_municipality("186101_1", "Krosno")
+    plot = make_parcel("1", X, Y, size=40, municipality=town)
+    unit = RegistrationUnit.objects.create(municipality=town, unit_id="G.1", kind="G", group=4,
+                                           source_namespace="t", local_id="g1")
+    plot.registration_unit = unit
+    plot.save()
+    officer = make_user("officer", town, (Role.PROPERTY_OFFICER,))
+    services.lease_create(officer, dict(
+        municipality_id=town.id, number="L/1", lessee_name="A", cadastral_ids=[plot.cadastral_id],
+        start_date=date.today() - timedelta(days=300),
+        end_date=date.today() + timedelta(days=20), status="proposed"), square(X + 1, Y + 1, 10))
+    services.offer_save(officer, dict(municipality_id=town.id, title="Oferta", mode="sale",
+                                      cadastral_ids=[plot.cadastral_id], published=True,
+                                      price=Decimal("1000")))
+    ProtectedFlat.objects.create(municipality=town, address="ul. Słoneczna 1",
+                                 cadastral_id=plot.cadastral_id, kind="assisted",
+                                 operator_kind="ngo", places=6, occupied_places=5,
+                                 usable_area_m2=Decimal("60"))
+    return {"town": town, "other": other, "plot": plot, "officer": officer,
+            "planner": make_user("planner", town, (Role.PLANNER,)),
+            "tax": make_user("tax", town, (Role.TAX_OFFICER,)),
+            "stranger": make_user("stranger", other, (Role.PROPERTY_OFFICER,))}
+
+
+def fetch(user, layer: str) -> tuple[int, dict[str, list[dict[str, Any]]]]:
+    c = Client()
+    if user is not None:
+        c.force_login(user)
+    z, x, y = tile_of(X + 10, Y + 10, Z)
+    resp = c.get(f"/tiles/{layer}/{z}/{x}/{y}.pbf")
+    return resp.status_code, decode(resp.content) if resp.status_code == 200 else {}
+
+
+def test_layers_are_registered():
+    assert not tile_layer("leased_areas").public
+    assert not tile_layer("municipal_property").public
+    assert tile_layer("investment_offer").public
+    assert not tile_layer("protected_flats").public
+
+
+def test_leased_areas_tile_by_role(world):
+    status, tile = fetch(world["planner"], "leased_areas")
+    assert status == 200
+    (feature,) = tile["leased_areas"]
+    assert feature["number"] == "L/1" and feature["expiry"] == "expiring"
+    assert feature["status"] == "proposed"
+    assert fetch(None, "leased_areas")[0] == 401
+    assert fetch(world["stranger"], "leased_areas") == (200, {})  # Krosno's officer: no feature
+
+
+def test_municipal_property_tile(world):
+    status, tile = fetch(world["officer"], "municipal_property")
+    assert status == 200 and [f["cadastral_id"] for f in tile["municipal_property"]] == [
+        world["plot"].cadastral_id]
+    services.property_override_save(world["officer"], world["town"].id,
+                                     world["plot"].cadastral_id, status="exclude")
+    assert fetch(world["officer"], "municipal_property") == (200, {})
+    assert fetch(None, "municipal_property")[0] == 401
+
+
+def test_investment_offer_tile_is_public(world):
+    status, tile = fetch(None, "investment_offer")
+    assert status == 200 and tile["investment_offer"][0]["title"] == "Oferta"
+
+
+def test_protected_flats_tile_needs_view_housing(world):
+    status, tile = fetch(world["planner"], "protected_flats")
+    assert status == 200
+    assert tile["protected_flats"][0]["places"] == 6
+    assert fetch(world["tax"], "protected_flats")[0] == 403  # tax officers lack VIEW_HOUSING
+    assert fetch(None, "protected_flats")[0] == 401
+    assert fetch(world["stranger"], "protected_flats") == (200, {})
