@@ -1,5 +1,7 @@
 """Foundation pages: the map page, the health check, the admin map widget, all offline."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -15,7 +17,9 @@ def test_map_page_loads_only_local_assets(make_parcel):
     html = resp.content.decode()
     assert external_assets(html) == []
     assert "/static/vendor/leaflet/leaflet.js" in html
-    assert "180501_1.0001.1" in html
+    assert "/static/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js" in html
+    assert "/static/vendor/proj4/proj4.js" in html
+    assert "/tiles/parcels/{z}/{x}/{y}.pbf" in html
 
 
 def test_health_reports_postgis():
@@ -41,6 +45,16 @@ def test_admin_needs_staff(make_user):
 
 def test_polish_is_the_default_and_english_available():
     pl = Client().get("/")
-    assert 'lang="pl"' in pl.content.decode()
+    html = pl.content.decode()
+    assert 'lang="pl"' in html
+    assert "Szukaj" in html and "Kliknij działkę na mapie" in html
     en = Client(headers={"accept-language": "en"}).get("/")
     assert 'lang="en"' in en.content.decode()
+    assert "Click a plot on the map" in en.content.decode()
+
+
+def test_the_online_base_map_is_never_the_default():
+    html = Client().get("/").content.decode()
+    osm = re.search(r"var (tile_layer_\w+) = L\.tileLayer\(\s*\"https://tile\.openstreetmap", html)
+    assert osm, "the OpenStreetMap base layer is offered"
+    assert f"{osm.group(1)}.addTo(" not in html
