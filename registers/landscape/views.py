@@ -137,7 +137,8 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format")
     if fmt:
         rows = [{
-            "id": i.id, "inspected_at": timezone.localtime(i.inspected_at).isoformat(" ", "minutes"),
+            "id": i.id,
+            "inspected_at": timezone.localtime(i.inspected_at).isoformat(" ", "minutes"),
             "inspector": i.inspector.get_username(), "municipality": i.municipality.teryt,
             "parcel": i.parcel_cadastral_id, "object_type": i.object.get("type"),
             "area_m2": i.object.get("area_m2"), "outcome": i.outcome,
