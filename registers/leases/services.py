@@ -382,6 +382,10 @@ def lease_warnings(lease: Lease) -> list[str]:
 
 
 def _require_edit(user: Any, municipality_id: int) -> None:
+    """``user`` None is the system itself (demo data, importers); views always pass
+    ``request.user``, which is never None (AnonymousUser for the public)."""
+    if user is None:
+        return
     if not has_capability(user, Capability.EDIT_LEASES, municipality_id):
         from django.core.exceptions import PermissionDenied
 
