@@ -14,7 +14,7 @@ from gis_app.audit.models import AuditAction
 from layers.models import Parcel
 from registers.taxes import rules
 from registers.taxes.models import ReconciliationCase, TaxObject, Taxpayer
-from registers.taxes.services import object_line, rates_for
+from registers.taxes.services import contour_taxes, object_line, rates_for
 
 
 def taxpayer_list(user: Any, capability: Capability = Capability.VIEW_TAX) -> QuerySet[Taxpayer]:
@@ -64,8 +64,10 @@ def card_section(user: Any, parcel: Parcel, year: int | None = None) -> dict | N
         status = "exempt"
     else:
         status = "not_assessed"
+    business = any(obj.taxpayer.business for obj in objects if obj.kind == "land")
+    contours = contour_taxes(parcel, year, business=business)
     audit(user, AuditAction.READ_TAX, "layers.parcel", parcel.cadastral_id,
           municipality_id=parcel.municipality_id, detail=f"card tax section {year}")
     return {"year": year, "cadastral_id": parcel.cadastral_id, "lines": lines,
             "total": sum((line["amount"] for line in lines), rules.ZERO),
-            "status": status, "cases": cases}
+            "status": status, "cases": cases, "contours": contours}

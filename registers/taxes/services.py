@@ -218,6 +218,31 @@ def taxpayer_liability(user: Any, taxpayer: Taxpayer, year: int) -> TaxpayerLiab
 
 
 # ---------------------------------------------------------------------------------------------
+# Which tax each land-use contour of a parcel falls under (legal-facts §2.3)
+
+
+def contour_taxes(parcel: Parcel, year: int, business: bool = False) -> list[dict[str, Any]]:
+    """Per klasoużytek of the parcel: the tax that applies and, for agricultural land (as
+    non-farm land: 5 q of rye per ha) and forest, the year's amount from the rye and timber
+    prices. Farms pay per conversion hectare instead (``rules.agricultural_tax(farm=True)``),
+    which needs the owner's whole holding: shown as the non-farm amount here."""
+    params = parameters_for(year)
+    out = []
+    for use in parcel.land_uses.all().order_by("ofu", "ozk"):
+        decision = rules.land_use_tax(use.ofu, use.ozk, business=business)
+        area_ha = (use.area_m2 or Decimal("0")) / rules.M2_PER_HA
+        amount = None
+        if decision.tax == rules.TaxKind.AGRICULTURAL and params.rye_price_per_dt:
+            amount = rules.agricultural_tax(area_ha, params.rye_price_per_dt, farm=False)
+        elif decision.tax == rules.TaxKind.FOREST and params.timber_price_per_m3:
+            amount = rules.forest_tax(area_ha, params.timber_price_per_m3)
+        out.append({"ofu": use.ofu, "ozu": use.ozu, "ozk": use.ozk, "area_m2": use.area_m2,
+                    "tax": decision.tax.value, "category": decision.category,
+                    "basis": decision.basis, "amount": amount})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # The tax roll (set-based)
 
 ROLL_SQL = """

@@ -190,3 +190,19 @@ def test_tax_status_tile_layer(setup):
     assert b"180501_1.0001.1" in tile
     assert _tile([]) == b""  # the public and other towns get nothing
     assert _tile([krosno.pk]) == b""
+
+
+def test_card_shows_which_tax_each_contour_pays(setup, make_user):
+    jaslo, _ = setup
+    officer = make_user("tax", jaslo, (Role.TAX_OFFICER,))
+    mixed = card_section(officer, jaslo.parcels.get(cadastral_id="180501_1.0001.1"), year=2026)
+    by_ofu = {c["ofu"]: c for c in mixed["contours"]}
+    assert by_ofu["B"]["tax"] == "property" and by_ofu["B"]["category"] == "G3"
+    # 200 m² of forest: 0.02 ha × 0.220 m³ × 281.37 zł (2026) = 1.24 zł
+    assert by_ofu["Ls"]["tax"] == "forest" and by_ofu["Ls"]["amount"] == D("1.24")
+    farm = card_section(officer, jaslo.parcels.get(cadastral_id="180501_1.0001.5"), year=2026)
+    # 900 m² of arable land IVa, non-farm: 0.09 ha × 5 q × 66.42 zł (2026) = 29.89 zł
+    assert farm["contours"][0]["tax"] == "agricultural"
+    assert farm["contours"][0]["amount"] == D("29.89")
+    # farmland is in no property-tax land object; only the building on it is
+    assert farm["lines"] and all(line["building_id"] for line in farm["lines"])
