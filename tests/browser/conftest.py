@@ -83,3 +83,145 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+# --- the demo town, loaded once per browser module, served by a server of its own -----------
+#
+# pytest-django's ``live_server`` makes every test using it transactional, and a transactional
+# test flushes the database afterwards: loading the demo town for each test would blow the
+# time budget. ``demo_server`` is a second live server that does not pull in
+# ``transactional_db``; ``demo_town`` loads the town through ``django_db_blocker`` once per
+# module (so no transactional test of another module runs in between and flushes it) and, at
+# the end, flushes and restores what the database held before (seeded migration data included).
+
+KNOWN_ADDRESS = ("Jasło", "Żółkiewskiego", "7")
+KNOWN_KW = "KS1J/00099999/3"
+KNOWN_OWNER = "Wiśniewska Zofia"
+
+
+class DemoTown:
+    """What the browser tests need to know about the loaded town."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+def _ensure_test_database(django_db_blocker) -> None:
+    """pytest-django sets up the test database only for tests that ask for ``db``; these tests
+    must not (a per-test transaction would hide their data from the server thread), so when
+    no other test of the run asked, set it up here. Never touch a database not named test_*."""
+    from django.db import connection
+    from django.test.utils import setup_databases
+
+    with django_db_blocker.unblock():
+        if not connection.settings_dict["NAME"].startswith("test"):
+            setup_databases(verbosity=0, interactive=False, aliases={"default"}, keepdb=True)
+        name = connection.settings_dict["NAME"]
+        if not name.startswith("test"):
+            pytest.fail(f"refusing to load the demo town into {name!r}: not a test database")
+
+
+@pytest.fixture(scope="module")
+def demo_server(django_db_setup, django_db_blocker):
+    from pytest_django.live_server_helper import LiveServer
+
+    _ensure_test_database(django_db_blocker)
+    with django_db_blocker.unblock():
+        server = LiveServer("127.0.0.1")
+        yield server
+        server.stop()
+
+
+def _known_parcel():
+    """A plot of the demo town with an address, a KW number and an owner; where the demo has
+    none (an older generator), one is given them here."""
+    from layers.domain.text import normalize_text
+    from layers.models import Address, Parcel, RegistrationUnit, Share, Subject
+
+    candidates = (Parcel.objects.filter(retired_at__isnull=True)
+                  .exclude(kw_numbers=[]).filter(addresses__isnull=False,
+                                                 registration_unit__shares__subject__isnull=False)
+                  .order_by("id"))
+    parcel = candidates.first()
+    if parcel is None:
+        parcel = Parcel.objects.filter(retired_at__isnull=True).order_by("id")[
+            Parcel.objects.count() // 2]
+        town = parcel.municipality
+        unit = RegistrationUnit.objects.create(
+            municipality=town, unit_id=f"{parcel.precinct.teryt}.G9999", kind="G", group=1,
+            source_namespace="browser", local_id="ru-known")
+        locality, street, number = KNOWN_ADDRESS
+        address = Address.objects.create(
+            municipality=town, locality=locality, street=street, house_number=number,
+            search_text=normalize_text(f"{street} {number} {locality}"),
+            source_namespace="browser", local_id="addr-known")
+        subject = Subject.objects.create(municipality=town, kind="person", name=KNOWN_OWNER,
+                                         search_text=normalize_text(KNOWN_OWNER),
+                                         source_namespace="browser", local_id="subj-known")
+        Share.objects.create(municipality=town, kind="ownership", numerator=1, denominator=1,
+                             subject=subject, registration_unit=unit,
+                             source_namespace="browser", local_id="share-known")
+        parcel.kw_numbers = [KNOWN_KW]
+        parcel.registration_unit = unit
+        parcel.save()
+        parcel.addresses.add(address)
+    address = parcel.addresses.order_by("id").first()
+    owner = Subject.objects.filter(shares__registration_unit=parcel.registration_unit).first()
+    return parcel, address, owner
+
+
+@pytest.fixture(scope="module")
+def demo_town(django_db_setup, django_db_blocker):
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    from gis_app.accounts.roles import Role
+    from layers.models import Parcel
+    from tests.conftest import ALL_ROLES  # noqa: F401
+
+    _ensure_test_database(django_db_blocker)
+    with django_db_blocker.unblock():
+        before = connection.creation.serialize_db_to_string()
+        hashers = settings.PASSWORD_HASHERS
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+        try:
+            if not Parcel.objects.exists():
+                call_command("load_demo", parcels=int(os.environ.get("GEOGMINA_BROWSER_PARCELS",
+                                                                     "300")), verbosity=0)
+            parcel, address, owner = _known_parcel()
+            from django.contrib.auth import get_user_model
+
+            from gis_app.accounts.access import grant
+
+            users = {}
+            for role in (Role.PLANNER, Role.PROPERTY_OFFICER):
+                user, _ = get_user_model().objects.get_or_create(username=f"browser_{role}")
+                grant(user, parcel.municipality, [role])
+                users[str(role)] = user
+            parcel.refresh_from_db()
+            town = DemoTown(parcel=parcel, address=address, owner=owner, users=users,
+                            centroid=parcel.geom.point_on_surface.transform(4326, clone=True))
+        finally:
+            settings.PASSWORD_HASHERS = hashers
+        yield town
+        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+        connection.creation.deserialize_db_from_string(before)
+
+
+@pytest.fixture
+def login(browser, django_db_blocker):
+    """``login(context, user)``: put a logged-in session cookie into a browser context."""
+
+    def do(context, user, base_url: str) -> None:
+        from django.conf import settings
+        from django.test import Client
+
+        with django_db_blocker.unblock():
+            client = Client()
+            client.force_login(user)
+            key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": key,
+                              "url": base_url}])
+
+    return do

@@ -1,0 +1,136 @@
+"""The map in headless Chromium against a live server holding the demo town.
+
+The town is loaded once for this module (``demo_town``); every test opens its own browser
+context. Asserted: no console error and no request leaving 127.0.0.1; parcel tiles arrive and
+paint the canvas; a click opens the right card; search by id, by address typed without
+diacritics and by KW number zooms to the plot; owners are shown by role.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def open_map(new_page, server, path: str = "/", user=None, login=None):
+    page = new_page()
+    if user is not None:
+        login(page.context, user, server.url)
+    page.goto(server.url + path)
+    page.wait_for_selector(".leaflet-container")
+    page.wait_for_function("window.geogmina && window.geogmina.state.map")
+    return page
+
+
+def map_view(page) -> dict:
+    return page.evaluate("""() => { const m = window.geogmina.state.map, c = m.getCenter();
+        return {lat: c.lat, lng: c.lng, zoom: m.getZoom()}; }""")
+
+
+def assert_clean(page_log) -> None:
+    assert page_log.console_errors == []
+    assert page_log.external_requests == []
+
+
+def wait_for_card(page, cadastral_id: str):
+    return page.wait_for_selector(f'#card .parcel-card[data-cadastral-id="{cadastral_id}"]')
+
+
+def assert_zoomed_to(page, town) -> None:
+    page.wait_for_function("window.geogmina.state.map.getZoom() >= 17")
+    view = map_view(page)
+    bbox = page.get_attribute("#card .parcel-card", "data-bbox").split(",")
+    west, south, east, north = map(float, bbox)
+    assert west <= view["lng"] <= east and south <= view["lat"] <= north
+
+
+def test_map_loads_offline_and_paints_parcel_tiles(demo_town, demo_server, new_page, page_log):
+    page = new_page()
+    tiles = []
+    page.on("response", lambda r: "/tiles/parcels/" in r.url and tiles.append(r))
+    page.goto(demo_server.url + f"/?parcel={demo_town.parcel.id}")
+    page.wait_for_selector(".leaflet-container")
+    wait_for_card(page, demo_town.parcel.cadastral_id)
+    page.wait_for_load_state("networkidle")
+    assert tiles and all(r.status == 200 for r in tiles)
+    assert all(r.headers["content-type"] == "application/vnd.mapbox-vector-tile" for r in tiles)
+    # the vector tiles (canvas tiles of VectorGrid, not the highlight) are painted
+    page.wait_for_function("""() => [...document.querySelectorAll('canvas.leaflet-tile')]
+        .some(c => {
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return true;
+          return false; })""")
+    assert page.locator(".leaflet-control-layers").count() == 1
+    assert page.locator(".leaflet-control-scale").count() == 1
+    assert page.locator(".leaflet-control.legend").count() == 1
+    page.mouse.move(500, 400)
+    coords = page.text_content(".leaflet-control.coords")
+    assert coords.startswith("EPSG:2180") and " x " in coords.replace("\u00a0", " ")
+    page.wait_for_timeout(400)  # let the zoom animation settle for the picture
+    screenshot(page, "map")
+    assert_clean(page_log)
+
+
+def test_clicking_a_plot_opens_its_card(demo_town, demo_server, new_page, page_log, login):
+    town = demo_town
+    page = open_map(new_page, demo_server, f"/?parcel={town.parcel.id}",
+                    user=town.users["planner"], login=login)
+    wait_for_card(page, town.parcel.cadastral_id)
+    page.evaluate("document.getElementById('card').innerHTML = ''")
+    point = page.evaluate(
+        "([lat, lng]) => window.geogmina.state.map.latLngToContainerPoint([lat, lng])",
+        [town.centroid.y, town.centroid.x])
+    box = page.locator(".leaflet-container").bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    card = wait_for_card(page, town.parcel.cadastral_id)
+    assert town.parcel.cadastral_id in card.text_content()
+    legal = page.text_content("#card .legal-area").replace("\u00a0", "").replace(" ", "")
+    expected = f"{town.parcel.legal_area_m2:.2f}"
+    assert expected in legal or expected.replace(".", ",") in legal
+    page.wait_for_timeout(400)
+    screenshot(page, "card")
+    assert_clean(page_log)
+
+
+@pytest.mark.parametrize("how", ["id", "address", "kw"])
+def test_search_zooms_to_the_plot(demo_town, demo_server, new_page, page_log, login, how):
+    from layers.domain.text import normalize_text
+
+    town = demo_town
+    query = {
+        "id": town.parcel.cadastral_id,
+        # typed without Polish letters and in another case
+        "address": normalize_text(f"{town.address.street} {town.address.house_number}").upper(),
+        "kw": town.parcel.kw_numbers[0].lower(),
+    }[how]
+    page = open_map(new_page, demo_server, user=town.users["planner"], login=login)
+    page.fill("#search-q", query)
+    page.press("#search-q", "Enter")
+    page.wait_for_selector("#search-results li")
+    links = page.locator(f'#search-results a[data-id="{town.parcel.id}"]')
+    assert links.count() == 1
+    if page.locator("#search-results li").count() > 1:
+        links.click()
+    wait_for_card(page, town.parcel.cadastral_id)
+    assert_zoomed_to(page, town)
+    assert_clean(page_log)
+
+
+def test_owner_names_by_role(demo_town, demo_server, new_page, page_log, login):
+    town = demo_town
+    path = f"/?parcel={town.parcel.id}"
+    planner = open_map(new_page, demo_server, path, user=town.users["planner"], login=login)
+    wait_for_card(planner, town.parcel.cadastral_id)
+    assert planner.locator("#card .owners-hidden").count() == 1
+    assert town.owner.name not in planner.text_content("#card")
+
+    officer = open_map(new_page, demo_server, path, user=town.users["property_officer"],
+                       login=login)
+    wait_for_card(officer, town.parcel.cadastral_id)
+    names = officer.locator("#card .owner-name").all_text_contents()
+    assert town.owner.name in names
+    screenshot(officer, "card-property-officer")
+    assert_clean(page_log)
