@@ -1,0 +1,89 @@
+"""A property officer draws a leased area on the map with leaflet-draw (mouse clicks), saves
+the lease and finds it on the plot's card; a planner reads it but cannot edit it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pyproj import Transformer
+
+from gis_app.accounts.roles import Role
+from registers.leases.models import Lease
+from tests.browser.conftest import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+X, Y = 677_000.0, 211_000.0  # a 40 m plot of the fixture town (Jasło, PL-1992)
+TO_WGS84 = Transformer.from_crs(2180, 4326, always_xy=True)
+
+
+def screen_point(page, x: float, y: float) -> tuple[float, float]:
+    """Where a PL-1992 point is on the screen (page pixels)."""
+    lon, lat = TO_WGS84.transform(x, y)
+    return page.evaluate(
+        """([lat, lon]) => {
+            const m = window.leaseMap.map, p = m.latLngToContainerPoint([lat, lon]);
+            const r = m.getContainer().getBoundingClientRect();
+            return [r.left + p.x, r.top + p.y];
+        }""", [lat, lon])
+
+
+def test_officer_draws_saves_and_sees_it_on_the_card(live_server, new_page, page_log, login,
+                                                     make_parcel, make_user):
+    plot = make_parcel("1", X, Y, size=40)
+    town = plot.municipality
+    officer = make_user("officer", town, (Role.PROPERTY_OFFICER,))
+    planner = make_user("planner", town, (Role.PLANNER,))
+
+    page = new_page(locale="en-GB")
+    login(page.context, officer, live_server.url)
+    page.goto(f"{live_server.url}/leases/new/?parcel={plot.id}")
+    page.wait_for_function("window.leaseMap && window.leaseMap.plots.getLayers().length > 0")
+    page.click(".leaflet-draw-draw-polygon")
+    corners = [(X + 10, Y + 10), (X + 30, Y + 10), (X + 30, Y + 30), (X + 10, Y + 30)]
+    for x, y in corners:
+        px, py = screen_point(page, x, y)
+        page.mouse.move(px, py)
+        page.mouse.click(px, py)
+        # leaflet-draw ignores a click within 50 ms of the previous vertex; people are slower
+        page.wait_for_timeout(150)
+    px, py = screen_point(page, *corners[0])  # close the ring on the first vertex
+    page.mouse.move(px, py)
+    page.mouse.click(px, py)
+    page.wait_for_function("document.getElementById('id_area_geojson').value.length > 0")
+    assert page.input_value("#id_cadastral_ids") == plot.cadastral_id
+    page.fill("#id_number", "GN.6845.12.2025")
+    page.fill("#id_lessee_name", "Kwiaciarnia Róża")
+    page.fill("#id_rent_amount", "150")
+    page.fill("#id_start_date", "2025-05-01")
+    page.fill("#id_end_date", "2027-04-30")
+    screenshot(page, "leases-drawn")
+    page.click("#save-lease")
+    page.wait_for_url(re.compile(r"/leases/\d+/$"))
+
+    lease = Lease.objects.get(number="GN.6845.12.2025")
+    assert lease.cadastral_ids == [plot.cadastral_id]
+    assert lease.area_m2 == pytest.approx(400, rel=0.05)  # 20 × 20 m, clicked to the pixel
+    assert "Kwiaciarnia Róża" in page.inner_text(".leases-card")
+    screenshot(page, "leases-detail")
+
+    # the plot's card (the map's card fragment) carries the lease section
+    # (fetched as the map does and shown in the page: the bare fragment has no favicon link)
+    page.evaluate("""async (url) => {
+        const html = await (await fetch(url)).text();
+        document.body.insertAdjacentHTML("beforeend", `<div id="card">${html}</div>`);
+    }""", f"/parcels/{plot.id}/card")
+    assert "GN.6845.12.2025" in page.inner_text("#card .register-leases")
+
+    # a planner reads the lease but may not edit it
+    other = new_page(locale="en-GB")
+    login(other.context, planner, live_server.url)
+    other.goto(f"{live_server.url}/leases/{lease.pk}/")
+    assert "Kwiaciarnia Róża" in other.inner_text(".lessee")
+    assert other.locator("#edit-lease").count() == 0
+    assert page_log.console_errors == []
+    assert page_log.external_requests == []
+    # (the 403 page below logs its own status, and the browser's favicon probe, as errors)
+    response = other.goto(f"{live_server.url}/leases/{lease.pk}/edit/")
+    assert response.status == 403
