@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from django import forms
 from django.forms import inlineformset_factory
+from django.utils.translation import gettext_lazy as _
 
-from layers.models import LandscapeArea
+from layers.models import LandscapeArea, Municipality
 from registers.landscape import rules
-from registers.landscape.models import AreaRule
+from registers.landscape.models import (
+    AdvertisingDevice,
+    AdvertisingFeeCap,
+    AdvertisingFeeRate,
+    AreaRule,
+)
 
 
 class AreaRuleForm(forms.ModelForm):
@@ -27,3 +33,71 @@ class AreaRuleForm(forms.ModelForm):
 
 AreaRuleFormSet = inlineformset_factory(LandscapeArea, AreaRule, form=AreaRuleForm, extra=3,
                                         can_delete=True)
+
+
+class DeviceForm(forms.ModelForm):
+    """A board or device on a property; its place is given as coordinates."""
+
+    x = forms.FloatField(label="x")
+    y = forms.FloatField(label="y")
+    srid = forms.TypedChoiceField(label=_("Coordinate system"), coerce=int, initial=2180,
+                                  choices=[(s, f"EPSG:{s}") for s in (2180, 2176, 2177, 2178,
+                                                                       2179, 4326)])
+
+    class Meta:
+        model = AdvertisingDevice
+        fields = ["kind", "label", "area_m2", "height_m", "lit", "moving_images", "mounting",
+                  "placed_from", "removed_on", "property_tax_paid", "proceedings_started",
+                  "compliance_date"]
+        widgets = {f: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+                   for f in ("placed_from", "removed_on", "proceedings_started",
+                             "compliance_date")}
+
+    def __init__(self, *args, **kw) -> None:
+        super().__init__(*args, **kw)
+        if self.instance.pk and not self.is_bound:
+            self.initial.update({"x": round(self.instance.geom.x, 2),
+                                 "y": round(self.instance.geom.y, 2), "srid": 2180})
+
+    def clean(self) -> dict:
+        data = super().clean()
+        placed, removed = data.get("placed_from"), data.get("removed_on")
+        if placed and removed and removed < placed:
+            self.add_error("removed_on", _("a board cannot be removed before it was placed"))
+        started, fixed = data.get("proceedings_started"), data.get("compliance_date")
+        if fixed and not started:
+            self.add_error("proceedings_started",
+                           _("give the start of proceedings before the compliance date"))
+        if started and fixed and fixed < started:
+            self.add_error("compliance_date",
+                           _("compliance cannot come before the proceedings started"))
+        return data
+
+
+class FeeRateForm(forms.ModelForm):
+    class Meta:
+        model = AdvertisingFeeRate
+        fields = ["municipality", "year", "fixed", "variable", "resolution_number"]
+
+    def __init__(self, *args, municipality_ids: set[int], **kw) -> None:
+        super().__init__(*args, **kw)
+        self.fields["municipality"].queryset = Municipality.objects.filter(
+            id__in=municipality_ids)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        year = data.get("year")
+        if year is None or data.get("fixed") is None or data.get("variable") is None:
+            return data
+        from registers.landscape.services import ensure_seed
+
+        ensure_seed()
+        cap = AdvertisingFeeCap.objects.filter(year=year).first()
+        if cap is None:
+            raise forms.ValidationError(
+                _("no statutory caps are recorded for %(y)s; add them first") % {"y": year})
+        for problem in rules.rates_within_caps(
+                rules.FeeRates(data["fixed"], data["variable"]),
+                rules.FeeRates(cap.fixed, cap.variable)):
+            self.add_error(None, f"{problem} ({cap.source or year})")
+        return data

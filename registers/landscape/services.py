@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gis_app.accounts.access import municipality_ids
 from gis_app.accounts.roles import Capability
@@ -41,9 +42,19 @@ PHOTO_TYPES = {  # magic bytes → (content type, extension); the client's claim
     b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
     b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
 }
-# Line of sight from the terrain model (the raster engineer's work) will refine "visible from
-# public space" (art. 17a ust. 5 UPOL); until then a None result means "not assessed".
-LINE_OF_SIGHT = None
+
+
+TYPE_LABELS = {
+    rules.ObjectType.BOARD: gettext_lazy("advertising board"),
+    rules.ObjectType.DEVICE: gettext_lazy("advertising device"),
+    rules.ObjectType.SIGN: gettext_lazy("sign"),
+    rules.ObjectType.FENCE: gettext_lazy("fence"),
+    rules.ObjectType.SMALL_ARCHITECTURE: gettext_lazy("small architecture"),
+}
+
+
+def type_label(value: str) -> str:
+    return str(TYPE_LABELS.get(value, value))
 
 
 class InputError(ValueError):
@@ -53,6 +64,14 @@ class InputError(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+def line_of_sight(point: Point, height_m: Decimal | None) -> bool | None:
+    """Is the object visible from public space (art. 17a ust. 5 UPOL: invisible boards pay no
+    fee)? The terrain model and its line-of-sight service come from the raster engineer; plug
+    the call in here. None = not assessed, shown as such on the check page and in the API.
+    """
+    return None
 
 
 def make_point(x: Any, y: Any, srid: Any) -> Point:
@@ -188,7 +207,7 @@ def check(user: Any, point: Point, spec: rules.ObjectSpec) -> dict:
         "findings": [finding_dict(f) for f in findings],
         "outcome": str(rules.outcome(findings)),
         "outcome_label": verdict_label(rules.outcome(findings)),
-        "line_of_sight": LINE_OF_SIGHT,
+        "line_of_sight": line_of_sight(point, spec.height_m),
     }
 
 
@@ -241,11 +260,23 @@ def inspections_for(user: Any) -> QuerySet[Inspection]:
 
 # --- advertising fee and penalty ------------------------------------------------------------
 
+def ensure_seed() -> None:
+    """Put back missing seed years of the fee caps (a flushed or hand-pruned table)."""
+    from registers.landscape.parameters import FEE_CAPS
+
+    known = set(AdvertisingFeeCap.objects.values_list("year", flat=True))
+    for year, fixed, variable, source in FEE_CAPS:
+        if year not in known:
+            AdvertisingFeeCap.objects.get_or_create(
+                year=year, defaults={"fixed": fixed, "variable": variable, "source": source})
+
+
 def fee_rates(municipality_id: int, year: int) -> tuple[rules.FeeRates, str] | None:
     """The council's rates for the year, else the statutory caps (legal-facts §3.2)."""
     rate = AdvertisingFeeRate.objects.filter(municipality_id=municipality_id, year=year).first()
     if rate:
         return rules.FeeRates(rate.fixed, rate.variable), rate.resolution_number
+    ensure_seed()
     cap = AdvertisingFeeCap.objects.filter(year=year).first()
     if cap:
         return rules.FeeRates(cap.fixed, cap.variable), _("statutory maximum %(y)s") % {"y": year}
@@ -294,3 +325,45 @@ def area_rules_save(user: Any, area: LandscapeArea, formset: Any) -> None:
     audit(user, AuditAction.UPDATE, "landscape.area_rules", area.pk,
           municipality_id=area.municipality_id, before=before,
           after=[str(r) for r in area.rules.all()])
+
+
+@transaction.atomic
+def device_save(user: Any, device: AdvertisingDevice, point: Point) -> AdvertisingDevice:
+    """Register or move a board: the municipality and the property come from its point."""
+    municipality = municipality_at(point, [a for a in areas_at(point)])
+    if municipality is None:
+        raise InputError("x", _("the point lies in no municipality of this installation"))
+    if municipality.id not in municipality_ids(user, Capability.EDIT_LANDSCAPE):
+        raise PermissionDenied(_("you may not register boards in this municipality"))
+    if device.pk and device.municipality_id != municipality.id:
+        raise InputError("x", _("a board cannot be moved to another municipality"))
+    parcel = Parcel.objects.filter(retired_at__isnull=True, geom__intersects=point,
+                                   municipality=municipality).first()
+    before = None
+    if device.pk:
+        old = AdvertisingDevice.objects.get(pk=device.pk)
+        before = {"parcel": old.parcel_cadastral_id, "area_m2": str(old.area_m2),
+                  "removed_on": str(old.removed_on)}
+    device.municipality = municipality
+    device.geom = point
+    device.parcel_cadastral_id = parcel.cadastral_id if parcel else ""
+    device.save()
+    audit(user, AuditAction.UPDATE if before else AuditAction.CREATE,
+          "landscape.advertising_device", device.pk, municipality_id=municipality.id,
+          before=before, after={"parcel": device.parcel_cadastral_id,
+                                "area_m2": str(device.area_m2),
+                                "removed_on": str(device.removed_on)})
+    return device
+
+
+@transaction.atomic
+def fee_rate_save(user: Any, rate: AdvertisingFeeRate) -> AdvertisingFeeRate:
+    if rate.municipality_id not in municipality_ids(user, Capability.EDIT_LANDSCAPE):
+        raise PermissionDenied(_("you may not set fee rates in this municipality"))
+    AdvertisingFeeRate.objects.filter(municipality_id=rate.municipality_id,
+                                      year=rate.year).exclude(pk=rate.pk).delete()
+    rate.save()
+    audit(user, AuditAction.UPDATE, "landscape.advertising_fee_rate", rate.pk,
+          municipality_id=rate.municipality_id,
+          after={"year": rate.year, "fixed": str(rate.fixed), "variable": str(rate.variable)})
+    return rate

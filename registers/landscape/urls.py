@@ -13,4 +13,7 @@ urlpatterns = [
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection"),
     path("photos/<int:pk>", views.photo, name="photo"),
     path("devices/", views.device_list, name="devices"),
+    path("devices/new/", views.device_edit, name="device_new"),
+    path("devices/<int:pk>/edit/", views.device_edit, name="device_edit"),
+    path("fee-rates/", views.fee_rates, name="fee_rates"),
 ]

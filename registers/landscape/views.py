@@ -25,8 +25,13 @@ from gis_app.audit.models import AuditAction
 from layers.exports import ExportFormatError, write_table
 from layers.models import LandscapeArea
 from registers.landscape import rules, services
-from registers.landscape.forms import AreaRuleFormSet
-from registers.landscape.models import AdvertisingDevice, InspectionPhoto
+from registers.landscape.forms import AreaRuleFormSet, DeviceForm, FeeRateForm
+from registers.landscape.models import (
+    AdvertisingDevice,
+    AdvertisingFeeCap,
+    AdvertisingFeeRate,
+    InspectionPhoto,
+)
 
 
 def _areas_geojson(ids: set[int]) -> dict:
@@ -155,8 +160,13 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(body, content_type=mime)
         response["Content-Disposition"] = f'attachment; filename="inspections.{fmt}"'
         return response
+    inspections = list(qs[:500])
+    for i in inspections:
+        i.type_label = services.type_label(i.object.get("type", ""))
     return render(request, "landscape/inspection_list.html", {
-        "inspections": qs[:500], "saved": request.GET.get("saved", ""),
+        "inspections": inspections, "areas_geojson": _areas_geojson(
+            municipality_ids(request.user, Capability.VIEW_LANDSCAPE)),
+        "saved": request.GET.get("saved", ""),
         "can_inspect": bool(municipality_ids(request.user, Capability.INSPECT))})
 
 
@@ -170,7 +180,7 @@ def inspections_geojson(request: HttpRequest) -> JsonResponse:
                                                                        round(p.y, 7)]},
                          "properties": {"id": i.id, "outcome": i.outcome,
                                         "outcome_label": i.get_outcome_display(),
-                                        "type": i.object.get("type", ""),
+                                        "type": services.type_label(i.object.get("type", "")),
                                         "date": f"{timezone.localtime(i.inspected_at):%Y-%m-%d}"}})
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
@@ -206,4 +216,55 @@ def device_list(request: HttpRequest) -> HttpResponse:
         municipality_id__in=municipality_ids(request.user, Capability.VIEW_LANDSCAPE),
         removed_on__isnull=True).select_related("municipality")
     rows = [services.device_assessment(d, year) for d in devices]
-    return render(request, "landscape/device_list.html", {"rows": rows, "year": year})
+    return render(request, "landscape/device_list.html", {
+        "rows": rows, "year": year,
+        "can_edit": municipality_ids(request.user, Capability.EDIT_LANDSCAPE)})
+
+
+@access(Capability.EDIT_LANDSCAPE, description="register or edit an advertising board")
+def device_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    device = None
+    if pk is not None:
+        device = AdvertisingDevice.objects.filter(
+            pk=pk, municipality_id__in=municipality_ids(request.user,
+                                                        Capability.EDIT_LANDSCAPE)).first()
+        if device is None:
+            raise Http404
+    form = DeviceForm(request.POST or None, instance=device)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                point = services.make_point(form.cleaned_data["x"], form.cleaned_data["y"],
+                                            form.cleaned_data["srid"])
+                services.device_save(request.user, form.save(commit=False), point)
+            except services.InputError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                return redirect("landscape:devices")
+        return render(request, "landscape/device_form.html", {"form": form, "device": device},
+                      status=400)
+    return render(request, "landscape/device_form.html", {"form": form, "device": device})
+
+
+@access(Capability.EDIT_LANDSCAPE, description="the council's advertising fee rates by year")
+def fee_rates(request: HttpRequest) -> HttpResponse:
+    ids = municipality_ids(request.user, Capability.EDIT_LANDSCAPE)
+    services.ensure_seed()
+    existing = None
+    if request.method == "POST":  # saving a year that has rates replaces them
+        existing = AdvertisingFeeRate.objects.filter(
+            municipality_id__in=ids, municipality_id=request.POST.get("municipality") or None,
+            year=request.POST.get("year") or None).first() if (
+            request.POST.get("municipality", "").isdigit()
+            and request.POST.get("year", "").isdigit()) else None
+    form = FeeRateForm(request.POST or None, instance=existing, municipality_ids=ids)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            services.fee_rate_save(request.user, form.save(commit=False))
+            return redirect("landscape:fee_rates")
+        status = 400
+    rates = AdvertisingFeeRate.objects.filter(municipality_id__in=ids).select_related(
+        "municipality").order_by("municipality__name", "-year")
+    return render(request, "landscape/fee_rates.html", {
+        "form": form, "rates": rates, "caps": AdvertisingFeeCap.objects.all()}, status=status)

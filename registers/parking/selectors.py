@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -16,6 +18,26 @@ def zone_list() -> QuerySet[ParkingZone]:
     """Parking zones and tariffs are public law: every active zone is public."""
     return ParkingZone.objects.filter(retired_at__isnull=True).select_related(
         "municipality").order_by("municipality__name", "code")
+
+
+def zones_geojson() -> dict[str, Any]:
+    """Active zones in WGS 84 for the calculator's map (a town has a handful of zones)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT coalesce(json_agg(json_build_object(
+                'type', 'Feature',
+                'geometry', ST_AsGeoJSON(ST_Transform(geom, 4326), 6)::json,
+                'properties', json_build_object('id', id, 'code', code, 'name', name,
+                                                'kind', kind)
+            )), '[]'::json)
+            FROM layers_parkingzone
+            WHERE retired_at IS NULL
+            """)
+        features = cur.fetchone()[0]
+    if isinstance(features, str):
+        features = json.loads(features)
+    return {"type": "FeatureCollection", "features": features}
 
 
 def tariff_dict(t: Tariff) -> dict[str, Any]:

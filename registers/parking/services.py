@@ -37,9 +37,21 @@ def wage_years(t: Tariff, today: date | None = None) -> list[int]:
     return list(range(t.valid_from.year, max(last, t.valid_from.year) + 1))
 
 
+def ensure_seed() -> None:
+    """Put back missing seed years of the minimum wage (a flushed or hand-pruned table)."""
+    from registers.parking.parameters import MINIMUM_WAGES
+
+    known = set(MinimumWage.objects.values_list("year", flat=True))
+    for year, amount, source in MINIMUM_WAGES:
+        if year not in known:
+            MinimumWage.objects.get_or_create(year=year,
+                                              defaults={"amount": amount, "source": source})
+
+
 def tariff_violations(t: Tariff, subscription_kinds: set[str] | None = None) -> list[str]:
     """Messages for every art. 13b/13f rule broken in any year of validity with a known wage."""
     years = wage_years(t)
+    ensure_seed()
     wages = dict(MinimumWage.objects.filter(year__in=years).values_list("year", "amount"))
     if not wages:
         return [_("no minimum wage is recorded for %(years)s; add it before the tariff")

@@ -109,6 +109,7 @@ def api_fee(request: HttpRequest) -> JsonResponse:
 @access(public=True, description="the parking fee calculator page")
 def calculator(request: HttpRequest) -> HttpResponse:
     context = {"zones": selectors.zone_list(), "vehicles": list(rules.Vehicle),
+               "zones_geojson": selectors.zones_geojson(),
                "q": request.GET, "result": None, "error": None}
     if request.GET.get("start") or request.GET.get("end"):
         try:

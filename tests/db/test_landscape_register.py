@@ -255,3 +255,58 @@ def test_card_section_public_rules_staff_devices(make_parcel, make_user, zones):
     assert "§ 5 ust. 1" in html
     far = make_parcel("8", X + 9000, Y, municipality=town)
     assert selectors.card_section(None, far) is None
+
+
+def test_register_board_by_point_and_fee_rates(client, make_user, make_parcel, zones, other):
+    town = zones[0].municipality
+    parcel = make_parcel("21", X + 50, Y + 50, municipality=town)
+    client.force_login(make_user("planner", town, (Role.PLANNER,)))
+    form = {"kind": "board", "label": "neon", "area_m2": "4", "height_m": "3", "lit": "on",
+            "mounting": "building", "placed_from": "2026-01-01", "property_tax_paid": "0",
+            "x": X + 60, "y": Y + 60, "srid": 2180}
+    assert client.post("/landscape/devices/new/", form).status_code == 302
+    d = AdvertisingDevice.objects.get(label="neon")
+    assert d.parcel_cadastral_id == parcel.cadastral_id and d.municipality == town
+    row = services.device_assessment(d, 2026)
+    assert row["outcome"] == "fail"  # 4 m² and lit in zone A
+    assert {f["rule"] for f in row["findings"] if f["verdict"] == "fail"} == {
+        "max_area_m2", "lit_allowed"}
+    bad = {**form, "removed_on": "2025-01-01", "compliance_date": "2026-02-01"}
+    r = client.post("/landscape/devices/new/", bad)
+    assert r.status_code == 400 and AdvertisingDevice.objects.filter(label="neon").count() == 1
+    # a point in another town: refused, nothing stored
+    area(other, "A", X + 10_000, Y)
+    r = client.post("/landscape/devices/new/", {**form, "x": X + 10_100, "label": "foreign"})
+    assert r.status_code == 403 and not AdvertisingDevice.objects.filter(label="foreign").exists()
+    page = client.get("/landscape/devices/?year=2026").content.decode()
+    assert "328,40" in page and "8,21" in page  # Polish number format
+    assert client.get("/landscape/devices/?year=abc").status_code == 400
+    # council rates above the 2026 caps are refused; at the caps accepted
+    r = client.post("/landscape/fee-rates/", {"municipality": town.id, "year": 2026,
+                                              "fixed": "3.90", "variable": "0.36"})
+    assert r.status_code == 400 and "3.89" in r.content.decode()
+    r = client.post("/landscape/fee-rates/", {"municipality": town.id, "year": 2026,
+                                              "fixed": "2.00", "variable": "0.20"})
+    assert r.status_code == 302
+    assert services.fee_rates(town.id, 2026)[0] == services.rules.FeeRates(D("2.00"), D("0.20"))
+    r = client.post("/landscape/fee-rates/", {"municipality": other.id, "year": 2026,
+                                              "fixed": "1", "variable": "0.1"})
+    assert r.status_code == 400  # not a municipality of this user
+
+
+@pytest.mark.parametrize(("role", "status"), [
+    (Role.LANDSCAPE_INSPECTOR, 200), (Role.PLANNER, 200), (Role.TAX_OFFICER, 403),
+    (Role.ADMINISTRATOR, 403)])
+def test_board_and_rate_pages_roles(client, make_user, zones, role, status):
+    client.force_login(make_user("u", zones[0].municipality, (role,)))
+    assert client.get("/landscape/devices/new/").status_code == status
+    assert client.get("/landscape/fee-rates/").status_code == status
+    d = AdvertisingDevice.objects.first()
+    assert client.get(f"/landscape/devices/{d.id}/edit/").status_code == status
+
+
+def test_caps_come_back_after_a_flush(zones):
+    from registers.landscape.models import AdvertisingFeeCap
+
+    AdvertisingFeeCap.objects.all().delete()
+    assert services.fee_rates(0, 2026)[0] == services.rules.FeeRates(D("3.89"), D("0.36"))

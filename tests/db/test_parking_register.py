@@ -171,3 +171,25 @@ def test_card_section(make_parcel, town):
     from django.template.loader import render_to_string
     html = render_to_string("parking/card_section.html", {"section": section})
     assert "LXXXIV/803/2022" in html
+
+
+def test_calculator_page_by_point_on_the_map(client, town):
+    zone(town)
+    demo.load_demo(town)
+    from django.contrib.gis.geos import Point
+
+    p = Point(X + 100, Y + 100, srid=2180).transform(4326, clone=True)
+    r = client.get("/parking/calculator/", {"zone": "", "x": p.x, "y": p.y, "srid": 4326,
+                                            "start": "2026-03-06T17:00",
+                                            "end": "2026-03-09T08:15"})
+    assert r.status_code == 200 and 'id="fee-total">4.50<' in r.content.decode()
+    assert "zones-data" in r.content.decode()
+
+
+def test_minimum_wage_comes_back_after_a_flush(town):
+    from registers.parking.models import MinimumWage
+
+    MinimumWage.objects.all().delete()
+    z = zone(town)
+    assert demo.load_demo(town)[0].zone == z
+    assert MinimumWage.objects.get(year=2026).amount == D("4806")

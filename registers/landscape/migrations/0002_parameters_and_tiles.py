@@ -1,16 +1,12 @@
 """The year-keyed advertising fee caps (legal-facts §3.1) and the inspections tile function."""
 
-from decimal import Decimal
 from pathlib import Path
 
 from django.db import migrations
 
 SQL = Path(__file__).resolve().parent.parent / "sql" / "tiles.sql"
 
-CAPS = [
-    (2025, Decimal("3.72"), Decimal("0.34"), "M.P. 2024 poz. 716"),
-    (2026, Decimal("3.89"), Decimal("0.36"), "M.P. 2025 poz. 726"),
-]
+from registers.landscape.parameters import FEE_CAPS as CAPS
 
 
 def seed(apps, schema_editor):

@@ -1,13 +1,8 @@
 """The minimum wage by year (legal-facts §4): the base of the art. 13b and 13f caps."""
 
-from decimal import Decimal
-
 from django.db import migrations
 
-WAGES = [
-    (2025, Decimal("4666"), "rozporządzenie RM z 12.09.2024"),
-    (2026, Decimal("4806"), "rozporządzenie RM z 11.09.2025"),
-]
+from registers.parking.parameters import MINIMUM_WAGES as WAGES
 
 
 def seed(apps, schema_editor):
