@@ -1,0 +1,332 @@
+"""Set-based merge of the staged features into the ``layers`` tables.
+
+Everything here is SQL over the temp tables of one transaction: geometry parse, transform,
+validation and repair; duplicate and foreign-municipality rejection; choice of the current
+version per object; reference resolution (all three href forms were normalised by the reader to
+``i:<namespace>:<localId>`` or ``g:<gml:id>``); one INSERT and one UPDATE per table; history
+into ``layers_featureversion``; retirement of objects absent from a complete extract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+STORAGE_SRID = 2180
+COMMON_COLUMNS = {
+    "municipality_id": "%(muni)s",
+    "source_namespace": "c.ns",
+    "local_id": "c.local_id",
+    "version_id": "c.version_id",
+    "object_start": "c.object_start",
+    "version_start": "c.version_start",
+    "version_end": "c.version_end",
+    "object_end": "c.object_end",
+    "retired_at": "CASE WHEN c.object_end IS NOT NULL THEN now() END",
+    "import_run_id": "%(run)s",
+    "unresolved_links": "coalesce((SELECT u.links FROM u WHERE u.seq = c.seq), '{}'::jsonb)",
+}
+
+
+def _fk(props: tuple[str, ...], table: str) -> str:
+    plist = ",".join(f"'{p}'" for p in props)
+    return (f"(SELECT x.id FROM r JOIN {table} x ON x.source_namespace = r.tns "
+            f"AND x.local_id = r.tlid WHERE r.seq = c.seq AND r.prop IN ({plist}) LIMIT 1)")
+
+
+def _precinct_of(expr: str) -> str:
+    return (f"(SELECT p.id FROM layers_precinct p WHERE p.teryt = "
+            f"substring({expr} from '^(\\d{{6}}_\\d\\.\\d{{4}})'))")
+
+
+@dataclass
+class Spec:
+    ftype: str
+    table: str
+    label: str
+    columns: dict[str, str]
+    refs: dict[str, str] = field(default_factory=dict)  # prop → target table
+    key: str = "e.source_namespace = c.ns AND e.local_id = c.local_id"
+
+
+REGUNIT = "layers_registrationunit"
+SUBJECT = "layers_subject"
+ADDRESS = "layers_address"
+PARCEL = "layers_parcel"
+PRECINCT = "layers_precinct"
+
+SPECS: list[Spec] = [
+    Spec("precinct", PRECINCT, "precincts", {
+        "teryt": "c.attrs->>'teryt'",
+        "name": "coalesce(c.attrs->>'name', '')",
+        "geom": "ST_Multi(c.geom)",
+    }, key="e.teryt = c.attrs->>'teryt'"),
+    Spec("address", ADDRESS, "addresses", {
+        "locality": "c.attrs->>'locality'",
+        "locality_simc": "c.attrs->>'locality_simc'",
+        "street": "c.attrs->>'street'",
+        "street_ulic": "c.attrs->>'street_ulic'",
+        "house_number": "left(c.attrs->>'house_number', 32)",
+        "flat_number": "left(c.attrs->>'flat_number', 32)",
+        "search_text": "left(c.attrs->>'search_text', 400)",
+        "geom": "CASE WHEN GeometryType(c.geom) = 'POINT' THEN c.geom END",
+    }),
+    Spec("regunit", REGUNIT, "registration units", {
+        "unit_id": "c.attrs->>'unit_id'",
+        "kind": "c.attrs->>'kind'",
+        "group": "(c.attrs->>'group')::smallint",
+    }),
+    Spec("subject", SUBJECT, "subjects", {
+        "kind": "c.attrs->>'kind'",
+        "name": "left(c.attrs->>'name', 512)",
+        "search_text": "left(c.attrs->>'search_text', 512)",
+        "regon": "left(coalesce(c.attrs->>'regon', ''), 14)",
+        "status": "(c.attrs->>'status')::smallint",
+        "pesel_encrypted": "convert_to(c.attrs->>'pesel_enc', 'UTF8')",
+    }, refs={"osobaFizyczna2": SUBJECT, "osobaFizyczna3": SUBJECT, "instytucja": SUBJECT,
+             "osobaFizyczna4": SUBJECT, "malzenstwo3": SUBJECT, "osobaFizyczna": SUBJECT,
+             "malzenstwo": SUBJECT}),
+    Spec("share", "layers_share", "shares", {
+        "kind": "c.attrs->>'kind'",
+        "right": "(c.attrs->>'right')::smallint",
+        "numerator": "(c.attrs->>'numerator')::integer",
+        "denominator": "nullif((c.attrs->>'denominator')::integer, 0)",
+        "subject_id": _fk(("podmiotUdzialuWlasnosci", "podmiotUdzialuWeWladaniu"), SUBJECT),
+        "registration_unit_id": _fk(("przedmiotUdzialuWlasnosci", "przedmiotUdzialuWladania"),
+                                    REGUNIT),
+    }, refs={"podmiotUdzialuWlasnosci": SUBJECT, "podmiotUdzialuWeWladaniu": SUBJECT,
+             "przedmiotUdzialuWlasnosci": REGUNIT, "przedmiotUdzialuWladania": REGUNIT}),
+    Spec("parcel", PARCEL, "parcels", {
+        "precinct_id": _precinct_of("c.attrs->>'cadastral_id'"),
+        "cadastral_id": "c.attrs->>'cadastral_id'",
+        "number": "left(c.number, 32)",
+        "sheet": "c.sheet",
+        "legal_area_m2": "round((c.attrs->>'legal_area_m2')::numeric, 2)",
+        "kw_numbers": "ARRAY(SELECT left(jsonb_array_elements_text(c.attrs->'kw'), 20))",
+        "registration_unit_id": _fk(("JRG2", "JRG"), REGUNIT),
+        "source_format": "c.attrs->>'schema'",
+        "geom": "c.geom",
+    }, refs={"JRG2": REGUNIT, "JRG": REGUNIT, "adresDzialki": ADDRESS,
+             "lokalizacjaDzialki": PRECINCT, "lokalizacjaDzialki2": PRECINCT}),
+    Spec("building", "layers_building", "buildings", {
+        "precinct_id": _precinct_of("c.attrs->>'building_id'"),
+        "building_id": "left(c.attrs->>'building_id', 80)",
+        "kind": "coalesce(c.attrs->>'kind', '')",
+        "kind_source": "coalesce(c.attrs->>'kind_source', '')",
+        "storeys_above": "(c.attrs->>'storeys_above')::smallint",
+        "storeys_below": "(c.attrs->>'storeys_below')::smallint",
+        "built_up_area_m2": "round((c.attrs->>'built_up_area_m2')::numeric, 2)",
+        "usable_area_separate_m2": "round((c.attrs->>'usable_area_separate_m2')::numeric, 2)",
+        "usable_area_other_m2": "round((c.attrs->>'usable_area_other_m2')::numeric, 2)",
+        "usable_area_ancillary_m2": "round((c.attrs->>'usable_area_ancillary_m2')::numeric, 2)",
+        "kw_numbers": "ARRAY(SELECT left(jsonb_array_elements_text(c.attrs->'kw'), 20))",
+        "registration_unit_id": _fk(("JRBdlaBudynku",), REGUNIT),
+        "geom": "c.geom",
+    }, refs={"dzialkaZabudowana": PARCEL, "adresBudynku": ADDRESS, "JRBdlaBudynku": REGUNIT}),
+    Spec("landuse", "layers_landuse", "land-use contours", {
+        "precinct_id": _precinct_of("c.attrs->>'contour_id'"),
+        "kind": "c.attrs->>'kind'",
+        "contour_id": "left(coalesce(c.attrs->>'contour_id', ''), 64)",
+        "ofu": "left(coalesce(c.attrs->>'ofu', ''), 8)",
+        "ozu": "left(coalesce(c.attrs->>'ozu', ''), 8)",
+        "ozk": "left(coalesce(c.attrs->>'ozk', ''), 8)",
+        "geom": "c.geom",
+    }, refs={"lokalizacjaUzytku": PRECINCT, "lokalizacjaKonturu": PRECINCT}),
+]
+SPEC_BY_TYPE = {s.ftype: s for s in SPECS}
+# Geometry is required for these; a row without one is rejected before the merge.
+GEOM_REQUIRED = {"parcel", "landuse"}
+POLYGONAL = {"parcel", "landuse", "building", "precinct"}
+ID_FIELDS = ("cadastral_id", "building_id", "contour_id", "unit_id", "teryt")
+
+
+def prepare_sql(check_unit: bool) -> list[str]:
+    """Statements turning ``stg`` into the typed ``t`` (geometry in 2180, checked, repaired)."""
+    poly = ",".join(f"'{f}'" for f in POLYGONAL)
+    required = ",".join(f"'{f}'" for f in GEOM_REQUIRED)
+    idexpr = "coalesce(" + ",".join(f"attrs->>'{f}'" for f in ID_FIELDS) + ")"
+    sql = [
+        f"""
+        CREATE TEMP TABLE t ON COMMIT DROP AS
+        SELECT s.seq, s.ftype, s.gml_id, s.ns, s.local_id, s.version_id, s.object_start,
+               s.version_start, s.version_end, s.object_end, s.line, s.attrs, s.refs,
+               CASE
+                 WHEN s.g IS NULL THEN NULL
+                 WHEN s.ftype NOT IN ({poly}) THEN s.g
+                 WHEN s.valid THEN ST_Multi(s.g)
+                 ELSE ST_Multi(ST_CollectionExtract(ST_MakeValid(s.g), 3))
+               END AS geom,
+               CASE WHEN s.g IS NOT NULL AND s.ftype IN ({poly}) AND NOT s.valid
+                    THEN ST_IsValidReason(s.g) END AS repair,
+               coalesce(s.error, CASE WHEN s.geom_src IS NULL AND s.ftype IN ({required})
+                                      THEN 'no geometry' END) AS error,
+               {idexpr} AS obj_id
+        FROM (
+            SELECT stg.*, g.g, (g.g IS NULL OR ST_IsValid(g.g)) AS valid
+            FROM stg
+            LEFT JOIN LATERAL (
+                SELECT ST_Transform(ST_GeomFromEWKT(stg.geom_src), {STORAGE_SRID}) AS g
+                WHERE stg.geom_src IS NOT NULL AND stg.error IS NULL
+            ) g ON true
+        ) s
+        """,
+        "CREATE INDEX ON t (seq)",
+        "CREATE INDEX ON t (ns, local_id)",
+        # a repair that leaves nothing polygonal is a rejection with the reason
+        """UPDATE t SET error = 'invalid geometry that cannot be repaired: ' || repair,
+                        geom = NULL
+           WHERE repair IS NOT NULL AND (geom IS NULL OR ST_IsEmpty(geom))""",
+        # the same identity (namespace, local id, version) twice: keep the first
+        """UPDATE t SET error = 'duplicate id ' || t.ns || ':' || t.local_id || ' version '
+                               || t.version_id || ' (first at line ' || d.first_line || ')'
+           FROM (SELECT seq, first_value(line) OVER w AS first_line,
+                        row_number() OVER w AS n
+                 FROM t WHERE error IS NULL AND ftype <> 'other'
+                 WINDOW w AS (PARTITION BY ftype, ns, local_id, version_id ORDER BY seq)) d
+           WHERE d.seq = t.seq AND d.n > 1""",
+        """UPDATE t SET error = 'duplicate gml:id ' || t.gml_id || ' (first at line '
+                               || d.first_line || ')'
+           FROM (SELECT seq, first_value(line) OVER w AS first_line,
+                        row_number() OVER w AS n
+                 FROM t WHERE error IS NULL AND gml_id <> '' AND ftype <> 'other'
+                 WINDOW w AS (PARTITION BY gml_id ORDER BY seq)) d
+           WHERE d.seq = t.seq AND d.n > 1""",
+    ]
+    if check_unit:
+        sql.append(
+            """UPDATE t SET error = 'belongs to cadastral unit ' || left(obj_id, 8)
+                                    || ', not to ' || %(teryt)s
+               WHERE error IS NULL AND obj_id ~ '^\\d{6}_\\d\\.'
+                 AND left(obj_id, 8) <> %(teryt)s""")
+    sql += [
+        # the current version of each object: the one without an end of version, else the latest
+        """CREATE TEMP TABLE c ON COMMIT DROP AS
+           SELECT DISTINCT ON (ftype, ns, local_id) t.*,
+                  NULL::text AS number, NULL::text AS sheet
+           FROM t WHERE error IS NULL
+           ORDER BY ftype, ns, local_id, (version_end IS NULL) DESC,
+                    version_start DESC NULLS LAST, version_id DESC, seq DESC""",
+        "CREATE INDEX ON c (seq)",
+        # a parcel number must be unique among current parcels: the newest version wins
+        """UPDATE t SET error = 'duplicate parcel id ' || d.cid || ' (also object '
+                               || d.keep || ')'
+           FROM (SELECT seq, attrs->>'cadastral_id' AS cid,
+                        first_value(ns || ':' || local_id) OVER w AS keep,
+                        row_number() OVER w AS n
+                 FROM c WHERE ftype = 'parcel' AND object_end IS NULL
+                 WINDOW w AS (PARTITION BY attrs->>'cadastral_id'
+                              ORDER BY version_start DESC NULLS LAST, seq DESC)) d
+           WHERE d.seq = t.seq AND d.n > 1""",
+        "DELETE FROM c USING t WHERE t.seq = c.seq AND t.error IS NOT NULL",
+        # parcel number and map sheet from the id (split on the first two dots only)
+        r"""UPDATE c SET
+              sheet = coalesce(substring(attrs->>'cadastral_id'
+                                         from '^\d{6}_\d\.\d{4}\.(AR_\d+)\.'), ''),
+              number = coalesce(attrs->>'number',
+                                regexp_replace(attrs->>'cadastral_id',
+                                               '^\d{6}_\d\.\d{4}\.(AR_\d+\.)?', ''))
+            WHERE ftype = 'parcel'""",
+        # the older versions found in the file become history
+        """CREATE TEMP TABLE h ON COMMIT DROP AS
+           SELECT t.* FROM t WHERE t.error IS NULL
+             AND NOT EXISTS (SELECT 1 FROM c WHERE c.seq = t.seq)""",
+        # references: one row per (feature, property, target)
+        """CREATE TEMP TABLE r ON COMMIT DROP AS
+           SELECT x.seq, x.prop, x.ref,
+                  CASE WHEN x.ref LIKE 'i:%%' THEN split_part(x.ref, ':', 2) ELSE g.ns END AS tns,
+                  CASE WHEN x.ref LIKE 'i:%%' THEN regexp_replace(x.ref, '^i:[^:]*:', '')
+                       ELSE g.local_id END AS tlid
+           FROM (SELECT c.seq, p.key AS prop, v.value AS ref
+                 FROM c, jsonb_each(c.refs) p, jsonb_array_elements_text(p.value) v) x
+           LEFT JOIN (SELECT DISTINCT ON (gml_id) gml_id, ns, local_id FROM t
+                      WHERE gml_id <> '' ORDER BY gml_id, seq) g
+             ON x.ref LIKE 'g:%%' AND g.gml_id = substr(x.ref, 3)""",
+        "CREATE INDEX ON r (seq)",
+        "CREATE INDEX ON r (tns, tlid)",
+        "ANALYZE c", "ANALYZE r",
+    ]
+    return sql
+
+
+def unresolved_sql() -> str:
+    """``u(seq, links)``: modelled references whose target is neither in the file nor stored."""
+    parts = []
+    for spec in SPECS:
+        for prop, table in spec.refs.items():
+            parts.append(
+                f"""SELECT r.seq, r.prop, r.ref FROM r JOIN c ON c.seq = r.seq
+                    WHERE c.ftype = '{spec.ftype}' AND r.prop = '{prop}'
+                      AND NOT EXISTS (SELECT 1 FROM t WHERE t.ns = r.tns AND t.local_id = r.tlid
+                                      AND t.error IS NULL)
+                      AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.source_namespace = r.tns
+                                      AND x.local_id = r.tlid)""")
+    modelled = ",".join(sorted({f"'{p}'" for s in SPECS for p in s.refs}))
+    parts.append(
+        f"""SELECT r.seq, r.prop, r.ref FROM r
+            WHERE r.prop NOT IN ({modelled})
+              AND NOT EXISTS (SELECT 1 FROM t WHERE t.ns = r.tns AND t.local_id = r.tlid)""")
+    union = "\nUNION ALL\n".join(parts)
+    return f"""
+        CREATE TEMP TABLE u ON COMMIT DROP AS
+        SELECT seq, jsonb_object_agg(prop, refs) AS links FROM (
+            SELECT seq, prop, jsonb_agg(CASE WHEN ref LIKE 'i:%%'
+                                             THEN 'urn:pzgik:id:' || substr(ref, 3)
+                                             ELSE '#' || substr(ref, 3) END) AS refs
+            FROM ({union}) q GROUP BY seq, prop) q2
+        GROUP BY seq;
+        CREATE INDEX ON u (seq);
+    """
+
+
+def merge_sql(spec: Spec) -> dict[str, str]:
+    """The statements of one table's merge; each returns or affects counted rows."""
+    cols = {**COMMON_COLUMNS, **spec.columns}
+    names = ", ".join(f'"{n}"' for n in cols)
+    exprs = ", ".join(cols.values())
+    sets = ", ".join(f'"{n}" = {e}' for n, e in cols.items() if n != "municipality_id")
+    ft = spec.ftype
+    hist = ("ns", "local_id", "version_id", "version_start", "version_end", "attrs",
+            "object_start", "object_end", "line", "geom")
+    hcols = ", ".join(f"h.{n}" for n in hist)
+    ccols = ", ".join(f"c.{n}" for n in hist)
+    return {
+        # m: what to do with each current staged object
+        "plan": f"""
+            CREATE TEMP TABLE m ON COMMIT DROP AS
+            SELECT c.seq, e.id,
+                   CASE WHEN e.id IS NULL THEN 'create'
+                        WHEN e.version_id = c.version_id
+                             AND (e.retired_at IS NULL) = (c.object_end IS NULL)
+                             AND e.municipality_id = %(muni)s THEN 'same'
+                        WHEN e.version_start IS NOT NULL AND c.version_start IS NOT NULL
+                             AND c.version_start < e.version_start THEN 'older'
+                        ELSE 'update' END AS action
+            FROM c LEFT JOIN {spec.table} e ON {spec.key}
+            WHERE c.ftype = '{ft}'""",
+        "archive": f"""
+            INSERT INTO layers_featureversion (feature_type, municipality_id, source_namespace,
+                local_id, version_id, version_start, version_end, attributes, geom,
+                import_run_id, archived_at)
+            SELECT '{ft}', e.municipality_id, e.source_namespace, e.local_id, e.version_id,
+                   e.version_start, coalesce(e.version_end, now()),
+                   to_jsonb(e) - 'geom', e.geom, %(run)s, now()
+            FROM {spec.table} e JOIN m ON m.id = e.id AND m.action = 'update'
+            ON CONFLICT DO NOTHING""",
+        "update": f"""
+            UPDATE {spec.table} e SET {sets}, municipality_id = %(muni)s
+            FROM m JOIN c ON c.seq = m.seq
+            WHERE m.id = e.id AND m.action = 'update'""",
+        "insert": f"""
+            INSERT INTO {spec.table} ({names})
+            SELECT {exprs} FROM c JOIN m ON m.seq = c.seq AND m.action = 'create'""",
+        "history": f"""
+            INSERT INTO layers_featureversion (feature_type, municipality_id, source_namespace,
+                local_id, version_id, version_start, version_end, attributes, geom,
+                import_run_id, archived_at)
+            SELECT '{ft}', %(muni)s, x.ns, x.local_id, x.version_id, x.version_start,
+                   x.version_end, x.attrs || jsonb_build_object('object_start', x.object_start,
+                   'object_end', x.object_end, 'line', x.line), x.geom, %(run)s, now()
+            FROM (SELECT {hcols} FROM h WHERE h.ftype = '{ft}'
+                  UNION ALL
+                  SELECT {ccols} FROM c JOIN m ON m.seq = c.seq AND m.action = 'older') x
+            ON CONFLICT DO NOTHING""",
+    }

@@ -1,0 +1,329 @@
+"""Import one cadastral file: parse → COPY into staging → one set-based merge per table.
+
+One transaction per file: a malformed, cut-off or refused file leaves the database exactly as it
+was (only the ImportRun that reports the failure is written, outside that transaction). Two
+imports into the same municipality serialise on a transaction-scoped advisory lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+from pyproj import Transformer
+
+from importers import merge
+from importers.gml.crs import UnknownCRSError, _area_of_use
+from importers.gml.reader import FormatError, Reader
+from importers.gml.security import NotXMLError, UnsafeXMLError
+from importers.models import ImportIssue, ImportRun
+from importers.staging import copy_records
+from layers import pii
+from layers.domain.codes import LAND_USE_LABELS
+from layers.models import Municipality
+
+LOCK_CLASS = 0x6765_6F67  # "geog": advisory-lock namespace of imports
+MAX_ISSUES = 10_000
+AREA_TOLERANCE = 0.02  # relative; plus 1 m² absolute
+POLAND_LONLAT = (13.5, 48.5, 24.7, 55.4)
+POLISH_SCHEMAS = {"egib2015", "egib2021", "kieg"}
+
+
+class ImportFailed(Exception):
+    """A fatal error: nothing of the file was stored. The message says why."""
+
+
+class _DryRun(Exception):
+    pass
+
+
+@dataclass
+class ImportResult:
+    run: ImportRun
+    counts: dict = field(default_factory=dict)
+    issues: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.run.status != ImportRun.Status.FAILED
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _check_area_of_use(cursor, schema: str) -> None:
+    cursor.execute("""
+        SELECT srid, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (
+            SELECT ST_SRID(g) AS srid, ST_Extent(g) AS e FROM (
+                SELECT ST_GeomFromEWKT(geom_src) AS g FROM stg
+                WHERE geom_src IS NOT NULL AND error IS NULL) q
+            GROUP BY 1) q2""")
+    for srid, xmin, ymin, xmax, ymax in cursor.fetchall():
+        aou = _area_of_use(srid)
+        try:
+            w, s, e, n = Transformer.from_crs(srid, 4326, always_xy=True).transform_bounds(
+                xmin, ymin, xmax, ymax)
+        except Exception:  # PROJ refuses wildly wrong coordinates
+            w = s = e = n = math.inf
+        checks = [aou] if aou else []
+        if schema in POLISH_SCHEMAS:
+            checks.append(POLAND_LONLAT)
+        for west, south, east, north in checks:
+            margin = 1.0
+            inside = all(math.isfinite(v) for v in (w, s, e, n)) and (
+                w >= west - margin and e <= east + margin and s >= south - margin
+                and n <= north + margin)
+            if not inside:
+                raise ImportFailed(
+                    f"coordinates ({xmin:.2f} {ymin:.2f} … {xmax:.2f} {ymax:.2f}) fall outside "
+                    f"the area of use of EPSG:{srid}"
+                    f"{' and of Poland' if (west, south, east, north) == POLAND_LONLAT else ''}: "
+                    "are the axes swapped? urn:ogc:def:crs:EPSG::NNNN and "
+                    "http://www.opengis.net/def/crs/EPSG/0/NNNN promise northing (latitude) "
+                    "first; EPSG:NNNN is read easting (longitude) first")
+
+
+def _exec(cursor, sql: str, params: dict) -> int:
+    cursor.execute(sql, params)
+    return cursor.rowcount
+
+
+def import_cadastre(path: Path | str, *, municipality: str | None = None, dry_run: bool = False,
+                    complete: bool = False, user=None,
+                    on_batch: Callable[[int], None] | None = None) -> ImportResult:
+    """Import one EGiB / INSPIRE CP / county WFS file; never raises for bad input."""
+    path = Path(path)
+    run = ImportRun.objects.create(source=str(path), kind="cadastre")
+    result = ImportResult(run=run)
+    try:
+        run.sha256 = _sha256(path)
+        with transaction.atomic():
+            _import(path, run, result, municipality, complete, on_batch)
+            if dry_run:
+                raise _DryRun
+        run.status = (ImportRun.Status.UNCHANGED
+                      if not (run.created or run.updated or run.retired or run.history)
+                      else ImportRun.Status.OK)
+        if run.status == ImportRun.Status.UNCHANGED:
+            run.message = (f"nothing changed: all {run.unchanged} objects are already current"
+                           if run.unchanged else "nothing to import")
+    except _DryRun:
+        run.status = ImportRun.Status.DRY_RUN
+        run.message = "dry run: everything was rolled back"
+    except (ImportFailed, FormatError, NotXMLError, UnsafeXMLError, UnknownCRSError,
+            FileNotFoundError, IsADirectoryError) as exc:
+        run.status = ImportRun.Status.FAILED
+        run.message = str(exc)
+        result.issues = []
+    run.finished_at = timezone.now()
+    run.save()
+    if result.issues:
+        ImportIssue.objects.bulk_create(
+            [ImportIssue(run=run, **i) for i in result.issues[:MAX_ISSUES]], batch_size=2000)
+    return result
+
+
+def _import(path: Path, run: ImportRun, result: ImportResult, teryt: str | None,
+            complete: bool, on_batch) -> None:
+    reader = Reader(path, encrypt=pii.encrypt)
+    with connection.cursor() as cursor:
+        cur = cursor.cursor  # the psycopg2 cursor, for copy_expert
+        copy_records(cur, reader, on_batch=(lambda: on_batch(500)) if on_batch else None)
+        stats = reader.stats
+        run.schema = stats.schema
+        if stats.srids:
+            cur.execute("SELECT srid FROM spatial_ref_sys WHERE srid = ANY(%s)",
+                        (list(stats.srids),))
+            known = {row[0] for row in cur.fetchall()}
+            missing = sorted(stats.srids - known)
+            if missing:
+                raise UnknownCRSError(f"unknown coordinate reference system EPSG:{missing[0]}")
+            _check_area_of_use(cur, stats.schema)
+        unit = teryt or (stats.units.most_common(1)[0][0] if stats.units else None)
+        if not unit:
+            if not sum(stats.features.values()):
+                run.message = "the file holds no cadastral features"
+                cur.execute("DROP TABLE IF EXISTS stg")
+                return
+            raise ImportFailed("cannot tell the municipality from the identifiers: pass "
+                               "--municipality TERYT")
+        muni, _ = Municipality.objects.get_or_create(teryt=unit, defaults={"name": unit})
+        run.municipality = muni
+        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, muni.id))
+        params = {"muni": muni.id, "run": run.id, "teryt": unit}
+        check_unit = bool(stats.units)
+        for sql in merge.prepare_sql(check_unit):
+            cur.execute(sql, params)
+        cur.execute(merge.unresolved_sql(), params)
+        # precincts implied by identifiers (WWPPGG_R.OOOO.…)
+        cur.execute(r"""
+            INSERT INTO layers_precinct (municipality_id, teryt, name, source_namespace,
+                local_id, version_id, unresolved_links, import_run_id)
+            SELECT DISTINCT %(muni)s, p, '', 'TERYT', p, '', '{}'::jsonb, %(run)s
+            FROM (SELECT substring(obj_id from '^(\d{6}_\d\.\d{4})') AS p FROM c) q
+            WHERE p IS NOT NULL
+            ON CONFLICT (teryt) DO NOTHING""", params)
+        counts: dict[str, dict[str, int]] = {}
+        for spec in merge.SPECS:
+            stm = merge.merge_sql(spec)
+            cur.execute(stm["plan"], params)
+            cur.execute("SELECT action, count(*) FROM m GROUP BY action")
+            plan = dict(cur.fetchall())
+            if not plan and spec.ftype not in stats.features:
+                cur.execute("DROP TABLE m")
+                continue
+            row = {"created": 0, "updated": 0, "unchanged": plan.get("same", 0)
+                   + plan.get("older", 0), "retired": 0, "history": 0}
+            if spec.ftype == "parcel":
+                row["retired"] += _exec(cur, """
+                    UPDATE layers_parcel e SET retired_at = now()
+                    FROM c WHERE c.ftype = 'parcel' AND c.object_end IS NULL
+                      AND e.cadastral_id = c.attrs->>'cadastral_id' AND e.retired_at IS NULL
+                      AND NOT (e.source_namespace = c.ns AND e.local_id = c.local_id)""", params)
+            row["history"] += _exec(cur, stm["archive"], params)
+            row["updated"] = _exec(cur, stm["update"], params)
+            row["created"] = _exec(cur, stm["insert"], params)
+            row["history"] += _exec(cur, stm["history"], params)
+            cur.execute("DROP TABLE m")
+            counts[spec.label] = row
+        _relations(cur, params)
+        if complete:
+            _retire_absent(cur, params, counts)
+        cur.execute("""SELECT ftype, count(*) FROM t WHERE error IS NOT NULL GROUP BY ftype""")
+        for ftype, n in cur.fetchall():
+            label = merge.SPEC_BY_TYPE[ftype].label if ftype in merge.SPEC_BY_TYPE else ftype
+            counts.setdefault(label, {"created": 0, "updated": 0, "unchanged": 0, "retired": 0,
+                                      "history": 0})["rejected"] = n
+        result.issues = _issues(cur, params)
+        # ON COMMIT DROP is not enough inside an outer transaction (tests, batch imports)
+        cur.execute("DROP TABLE IF EXISTS stg, t, c, h, r, u, touched")
+    result.counts = counts
+    run.counts = {**counts, "skipped": dict(stats.skipped)}
+    for key in ("created", "updated", "unchanged", "retired", "history", "rejected"):
+        setattr(run, key, sum(r.get(key, 0) for r in counts.values()))
+
+
+def _relations(cur, params: dict) -> None:
+    """Klasoużytki and many-to-many links of the rows this run created or updated."""
+    cur.execute("""
+        CREATE TEMP TABLE touched ON COMMIT DROP AS
+        SELECT 'parcel'::text AS ftype, p.id, c.seq FROM layers_parcel p
+          JOIN c ON c.ftype = 'parcel' AND c.ns = p.source_namespace AND c.local_id = p.local_id
+         WHERE p.import_run_id = %(run)s
+        UNION ALL
+        SELECT 'building', b.id, c.seq FROM layers_building b
+          JOIN c ON c.ftype = 'building' AND c.ns = b.source_namespace AND c.local_id = b.local_id
+         WHERE b.import_run_id = %(run)s
+        UNION ALL
+        SELECT 'subject', s.id, c.seq FROM layers_subject s
+          JOIN c ON c.ftype = 'subject' AND c.ns = s.source_namespace AND c.local_id = s.local_id
+         WHERE s.import_run_id = %(run)s""", params)
+    known = "'" + "','".join(LAND_USE_LABELS) + "'"
+    statements = [
+        """DELETE FROM layers_parcellanduse WHERE parcel_id IN
+           (SELECT id FROM touched WHERE ftype = 'parcel')""",
+        f"""INSERT INTO layers_parcellanduse (parcel_id, ofu, ozu, ozk, area_m2, known_code)
+           SELECT tt.id, left(lu->>'ofu', 8), left(coalesce(lu->>'ozu', ''), 8),
+                  left(coalesce(lu->>'ozk', ''), 8), round((lu->>'area_m2')::numeric, 2),
+                  (lu->>'ofu') IN ({known})
+           FROM touched tt JOIN c ON c.seq = tt.seq,
+                jsonb_array_elements(c.attrs->'land_uses') lu
+           WHERE tt.ftype = 'parcel'""",
+        """DELETE FROM layers_parcel_addresses WHERE parcel_id IN
+           (SELECT id FROM touched WHERE ftype = 'parcel')""",
+        """INSERT INTO layers_parcel_addresses (parcel_id, address_id)
+           SELECT DISTINCT tt.id, a.id FROM touched tt JOIN r ON r.seq = tt.seq
+             JOIN layers_address a ON a.source_namespace = r.tns AND a.local_id = r.tlid
+           WHERE tt.ftype = 'parcel' AND r.prop = 'adresDzialki'""",
+        """DELETE FROM layers_building_parcels WHERE building_id IN
+           (SELECT id FROM touched WHERE ftype = 'building')""",
+        """INSERT INTO layers_building_parcels (building_id, parcel_id)
+           SELECT DISTINCT tt.id, p.id FROM touched tt JOIN r ON r.seq = tt.seq
+             JOIN layers_parcel p ON p.source_namespace = r.tns AND p.local_id = r.tlid
+           WHERE tt.ftype = 'building' AND r.prop = 'dzialkaZabudowana'""",
+        """DELETE FROM layers_building_addresses WHERE building_id IN
+           (SELECT id FROM touched WHERE ftype = 'building')""",
+        """INSERT INTO layers_building_addresses (building_id, address_id)
+           SELECT DISTINCT tt.id, a.id FROM touched tt JOIN r ON r.seq = tt.seq
+             JOIN layers_address a ON a.source_namespace = r.tns AND a.local_id = r.tlid
+           WHERE tt.ftype = 'building' AND r.prop = 'adresBudynku'""",
+        """DELETE FROM layers_subject_members WHERE from_subject_id IN
+           (SELECT id FROM touched WHERE ftype = 'subject')""",
+        """INSERT INTO layers_subject_members (from_subject_id, to_subject_id)
+           SELECT DISTINCT tt.id, s.id FROM touched tt JOIN r ON r.seq = tt.seq
+             JOIN layers_subject s ON s.source_namespace = r.tns AND s.local_id = r.tlid
+           WHERE tt.ftype = 'subject' AND r.prop IN ('osobaFizyczna2', 'osobaFizyczna3',
+                 'instytucja', 'osobaFizyczna4', 'malzenstwo3', 'osobaFizyczna', 'malzenstwo')
+             AND s.id <> tt.id""",
+        # marriages and groups are named after their members
+        """UPDATE layers_subject g SET name = left(q.name, 512), search_text = left(q.st, 512)
+           FROM (SELECT m.from_subject_id AS id,
+                        string_agg(s.name, ' i ' ORDER BY s.name) AS name,
+                        string_agg(s.search_text, ' i ' ORDER BY s.name) AS st
+                 FROM layers_subject_members m JOIN layers_subject s ON s.id = m.to_subject_id
+                 WHERE m.from_subject_id IN (SELECT id FROM touched WHERE ftype = 'subject')
+                 GROUP BY 1) q
+           WHERE g.id = q.id AND g.name = ''""",
+    ]
+    for sql in statements:
+        cur.execute(sql, params)
+
+
+def _retire_absent(cur, params: dict, counts: dict) -> None:
+    """A complete extract of a precinct: its stored objects missing from the file are retired."""
+    for spec in merge.SPECS:
+        if spec.ftype not in ("parcel", "building", "landuse"):
+            continue
+        n = _exec(cur, f"""
+            UPDATE {spec.table} e SET retired_at = now()
+            WHERE e.municipality_id = %(muni)s AND e.retired_at IS NULL
+              AND e.precinct_id IN (SELECT p.id FROM layers_precinct p
+                    WHERE p.teryt IN (
+                        SELECT DISTINCT substring(obj_id from '^(\\d{{6}}_\\d\\.\\d{{4}})')
+                        FROM t WHERE ftype = '{spec.ftype}'))
+              AND NOT EXISTS (SELECT 1 FROM t WHERE t.ftype = '{spec.ftype}'
+                              AND t.ns = e.source_namespace AND t.local_id = e.local_id)""",
+                  params)
+        counts.setdefault(spec.label, {"created": 0, "updated": 0, "unchanged": 0,
+                                       "retired": 0, "history": 0})["retired"] += n
+
+
+def _issues(cur, params: dict) -> list[dict]:
+    known = "'" + "','".join(LAND_USE_LABELS) + "'"
+    cur.execute(f"""
+        SELECT kind, ftype, obj, line, reason FROM (
+          SELECT 'rejected' AS kind, ftype, coalesce(obj_id, ns || ':' || local_id) AS obj,
+                 line, error AS reason FROM t WHERE error IS NOT NULL
+          UNION ALL
+          SELECT 'repaired', ftype, coalesce(obj_id, ns || ':' || local_id), line,
+                 'invalid geometry repaired with ST_MakeValid: ' || repair
+          FROM t WHERE repair IS NOT NULL AND error IS NULL
+          UNION ALL
+          SELECT 'area', 'parcel', obj_id, line,
+                 'legal area ' || round((attrs->>'legal_area_m2')::numeric, 2) || ' m² vs '
+                 || 'geometric ' || round(ST_Area(geom)::numeric, 2) || ' m² ('
+                 || round((100 * (ST_Area(geom) - (attrs->>'legal_area_m2')::float8)
+                           / nullif((attrs->>'legal_area_m2')::float8, 0))::numeric, 1) || ' %%)'
+          FROM c WHERE ftype = 'parcel' AND attrs->>'legal_area_m2' IS NOT NULL
+            AND abs(ST_Area(geom) - (attrs->>'legal_area_m2')::float8)
+                > greatest(1.0, {AREA_TOLERANCE} * (attrs->>'legal_area_m2')::float8)
+          UNION ALL
+          SELECT 'code', ftype, obj_id, line, 'unknown land-use code (OFU) ' || quote_literal(o)
+          FROM (SELECT ftype, obj_id, line, attrs->>'ofu' AS o FROM c WHERE ftype = 'landuse'
+                UNION ALL
+                SELECT ftype, obj_id, line, lu->>'ofu' FROM c,
+                       jsonb_array_elements(c.attrs->'land_uses') lu WHERE ftype = 'parcel') q
+          WHERE o <> '' AND o NOT IN ({known})
+        ) q ORDER BY line LIMIT {MAX_ISSUES}""", params)
+    return [{"kind": k, "feature_type": f or "", "object_id": (o or "")[:200], "line": ln,
+             "reason": r} for k, f, o, ln, r in cur.fetchall()]

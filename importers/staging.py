@@ -1,0 +1,138 @@
+"""COPY rows into a staging table while the file is still being parsed.
+
+A producer thread runs the (pure Python) reader and hands encoded COPY chunks to the main
+thread through a bounded queue; ``copy_expert`` drains it, so PostgreSQL ingests while Python
+parses, and memory is bounded by the queue, not by the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import queue
+import re
+import threading
+from collections.abc import Callable, Iterable
+
+from importers.gml.reader import Record
+
+_TS = re.compile(r"^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?)?(Z|[+-]\d\d(:?\d\d)?)?$")
+_BATCH = 500
+
+STAGING_DDL = """
+CREATE TEMP TABLE stg (
+    seq bigint, ftype text, gml_id text, ns text, local_id text, version_id text,
+    object_start timestamptz, version_start timestamptz, version_end timestamptz,
+    object_end timestamptz, line integer, attrs jsonb, refs jsonb, geom_src text, error text
+) ON COMMIT DROP
+"""
+STAGING_COPY = ("COPY stg (seq, ftype, gml_id, ns, local_id, version_id, object_start, "
+                "version_start, version_end, object_end, line, attrs, refs, geom_src, error) "
+                "FROM STDIN")
+
+
+def _esc(value: str | None) -> str:
+    if value is None:
+        return "\\N"
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = (value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+                 .replace("\r", "\\r"))
+    return value
+
+
+def _ts(value: str | None) -> str | None:
+    return value if value and _TS.match(value) else None
+
+
+def copy_line(seq: int, rec: Record) -> str:
+    attrs = json.dumps(rec.attrs, ensure_ascii=False, separators=(",", ":"))
+    refs = json.dumps(rec.refs, ensure_ascii=False, separators=(",", ":")) if rec.refs else "{}"
+    version = rec.version_id
+    if not version:  # sources without versions: the content is the version
+        digest = hashlib.md5((attrs + (rec.geom or "")).encode(), usedforsecurity=False)
+        version = "h:" + digest.hexdigest()[:20]
+    error = rec.error
+    for name in ("object_start", "version_start", "version_end", "object_end"):
+        raw = getattr(rec, name)
+        if raw and not _ts(raw) and not error:
+            error = f"{name}: {raw!r} is not a date-time"
+    return "\t".join((
+        str(seq), rec.ftype, _esc(rec.gml_id), _esc(rec.ns[:64]), _esc(rec.local_id[:128]),
+        _esc(version[:64]), _esc(_ts(rec.object_start)), _esc(_ts(rec.version_start)),
+        _esc(_ts(rec.version_end)), _esc(_ts(rec.object_end)), str(rec.line), _esc(attrs),
+        _esc(refs), _esc(rec.geom), _esc(error),
+    )) + "\n"
+
+
+class _Stream:
+    """File-like object fed by a producer thread; ``read`` is what copy_expert calls."""
+
+    def __init__(self, records: Iterable[Record], on_record: Callable[[], None] | None) -> None:
+        self._q: queue.Queue = queue.Queue(maxsize=64)
+        self._buf = b""
+        self._done = False
+        self.error: BaseException | None = None
+        self.count = 0
+        self._thread = threading.Thread(target=self._produce, args=(records, on_record),
+                                        daemon=True)
+        self._thread.start()
+
+    def _produce(self, records: Iterable[Record], on_record) -> None:
+        try:
+            lines: list[str] = []
+            for rec in records:
+                self.count += 1
+                lines.append(copy_line(self.count, rec))
+                if len(lines) >= _BATCH:
+                    self._q.put("".join(lines).encode())
+                    lines.clear()
+                    if on_record:
+                        on_record()
+            if lines:
+                self._q.put("".join(lines).encode())
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            self.error = exc
+        finally:
+            self._q.put(None)
+
+    def read(self, size: int = -1) -> bytes:
+        while not self._done and (size < 0 or len(self._buf) < size):
+            chunk = self._q.get()
+            if chunk is None:
+                self._done = True
+                break
+            self._buf += chunk
+        if self._done and self.error is not None:
+            raise self.error
+        if size < 0:
+            out, self._buf = self._buf, b""
+        else:
+            out, self._buf = self._buf[:size], self._buf[size:]
+        return out
+
+    readline = read
+
+    def close(self) -> None:
+        # drain so the producer can finish if the consumer stopped early
+        while not self._done:
+            if self._q.get() is None:
+                self._done = True
+        self._thread.join(timeout=5)
+
+
+def copy_records(cursor, records: Iterable[Record],
+                 on_batch: Callable[[], None] | None = None) -> int:
+    """Create ``stg`` and COPY every record into it; returns the number of records."""
+    cursor.execute(STAGING_DDL)
+    stream = _Stream(records, on_batch)
+    try:
+        cursor.copy_expert(STAGING_COPY, stream, size=1 << 16)
+    except Exception:
+        if stream.error is not None:
+            raise stream.error from None
+        raise
+    finally:
+        stream.close()
+    if stream.error is not None:
+        raise stream.error
+    return stream.count
