@@ -282,3 +282,22 @@ def test_card_section_per_role(users, lease, plot, town):
         cadastral_ids=[plot.cadastral_id], published=True))
     public = selectors.card_section(AnonymousUser(), plot)
     assert public["public"] and "leases" not in public and public["offers"][0]["title"] == "Oferta"
+
+
+def test_officer_uploads_the_area_as_a_file(users, town, plot, tmp_path):
+    import geopandas as gpd
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from shapely.geometry import box
+
+    path = tmp_path / "obszar.geojson"
+    gpd.GeoDataFrame(geometry=[box(X + 5, Y + 5, X + 25, Y + 15)], crs="EPSG:2180").to_file(
+        path, driver="GeoJSON")
+    upload = SimpleUploadedFile("obszar.geojson", path.read_bytes(), "application/geo+json")
+    resp = client_for(users["officer"]).post(
+        "/leases/new/", post_data(town, plot, area_geojson="", area_file=upload))
+    assert resp.status_code == 302
+    assert Lease.objects.get().area_m2 == pytest.approx(200.0)
+    wrong = SimpleUploadedFile("obszar.kml", b"<kml/>", "application/xml")
+    resp = client_for(users["officer"]).post(
+        "/leases/new/", post_data(town, plot, number="X", area_geojson="", area_file=wrong))
+    assert resp.status_code == 400 and "not .kml" in resp.content.decode()
