@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.forms import inlineformset_factory
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from layers.models import LandscapeArea, Municipality
@@ -26,8 +27,8 @@ class AreaRuleForm(forms.ModelForm):
         if data.get("kind") and data.get("value") is not None and not data.get("DELETE"):
             try:
                 rules.parse_value(data["kind"], data["value"])
-            except ValueError as exc:
-                self.add_error("value", str(exc))
+            except rules.RuleValueError as exc:
+                self.add_error("value", gettext(exc.template) % exc.params)
         return data
 
 

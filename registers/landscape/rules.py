@@ -81,9 +81,21 @@ _TRUE = {"yes", "tak", "true", "1"}
 _FALSE = {"no", "nie", "false", "0"}
 
 
+class RuleValueError(ValueError):
+    """A rule's value does not fit its kind; ``template % params`` says why (translatable)."""
+
+    def __init__(self, template: str, **params: object) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(template % params)
+
+
 def parse_value(kind: str, text: str) -> bool | Decimal | tuple[str, ...] | str:
-    """A rule's stored text as its typed value; ValueError names what is wrong."""
-    kind = RuleKind(kind)
+    """A rule's stored text as its typed value; RuleValueError names what is wrong."""
+    try:
+        kind = RuleKind(kind)
+    except ValueError:
+        raise RuleValueError(gettext_noop("unknown rule %(kind)s"), kind=kind) from None
     text = (text or "").strip()
     if kind in BOOL_KINDS:
         low = text.lower()
@@ -91,27 +103,33 @@ def parse_value(kind: str, text: str) -> bool | Decimal | tuple[str, ...] | str:
             return True
         if low in _FALSE:
             return False
-        raise ValueError(f"{kind}: expected yes or no, got {text!r}")
+        raise RuleValueError(gettext_noop("%(kind)s: expected yes or no, got %(text)s"),
+                             kind=kind, text=text)
     if kind in NUMBER_KINDS:
         try:
             value = Decimal(text.replace(",", "."))
         except InvalidOperation:
-            raise ValueError(f"{kind}: expected a number, got {text!r}") from None
+            raise RuleValueError(gettext_noop("%(kind)s: expected a number, got %(text)s"),
+                                 kind=kind, text=text) from None
         if not value.is_finite() or value < 0:
-            raise ValueError(f"{kind}: expected a number ≥ 0, got {text!r}")
+            raise RuleValueError(gettext_noop("%(kind)s: expected a number ≥ 0, got %(text)s"),
+                                 kind=kind, text=text)
         return value
     if kind in LIST_KINDS:
         items = tuple(i.strip().lower() for i in text.split(",") if i.strip())
         if not items:
-            raise ValueError(f"{kind}: expected a comma-separated list")
+            raise RuleValueError(gettext_noop("%(kind)s: expected a comma-separated list"),
+                                 kind=kind)
         if kind == RuleKind.MOUNTINGS_ALLOWED:
             bad = [i for i in items if i not in set(Mounting)]
             if bad:
-                raise ValueError(f"{kind}: unknown mounting {', '.join(bad)}; use "
-                                 f"{', '.join(Mounting)}")
+                raise RuleValueError(
+                    gettext_noop("%(kind)s: unknown mounting %(bad)s; use %(allowed)s"),
+                    kind=kind, bad=", ".join(bad), allowed=", ".join(Mounting))
         return items
     if not text:
-        raise ValueError(f"{kind}: the placement rule needs its text")
+        raise RuleValueError(gettext_noop("%(kind)s: the placement rule needs its text"),
+                             kind=kind)
     return text
 
 

@@ -204,7 +204,8 @@ def test_rules_edit_validates_values(client, make_user, zones):
     bad = {**data, f"rules-{n}-subject": "advertising", f"rules-{n}-kind": "max_height_m",
            f"rules-{n}-value": "tall", f"rules-{n}-citation": "§ 1"}
     r = client.post(f"/landscape/areas/{a.id}/rules/", bad)
-    assert r.status_code == 400 and "expected a number" in r.content.decode()
+    assert r.status_code == 400 and "max_height_m: oczekiwano liczby, podano tall" in \
+        r.content.decode()
     k = next(i for i, r in enumerate(rules) if r.kind == "max_area_m2")
     good = {**data, f"rules-{k}-value": "4", f"rules-{n}-subject": "sign",
             f"rules-{n}-kind": "allowed", f"rules-{n}-value": "tak",
