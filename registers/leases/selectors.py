@@ -125,6 +125,46 @@ def lease_rent_schedule(lease: Lease, until_year: int | None = None) -> list[Any
                          until_year=until if lease.end_date is None else None)
 
 
+def rent_roll(user: Any, year: int, *, municipality_id: int | None = None
+              ) -> list[dict[str, Any]]:
+    """The rent of every active lease in ``year`` after yearly indexation: one row per lease;
+    ``missing_index`` names the year whose price index is not yet in the table."""
+    from registers.leases.rules import MissingIndexError, RentYear
+
+    qs = (lease_queryset(user).select_related("municipality")
+          .filter(status=Lease.Status.ACTIVE, start_date__lte=date(year, 12, 31))
+          .filter(Q(end_date__isnull=True) | Q(end_date__gte=date(year, 1, 1)))
+          .order_by("municipality__name", "number", "id"))
+    if municipality_id is not None:
+        qs = qs.filter(municipality_id=municipality_id)
+    table = price_index_table()
+    rows = []
+    for lease in qs:
+        row: dict[str, Any] = {
+            "id": lease.id, "number": lease.number, "municipality": lease.municipality.name,
+            "lessee_name": lease.lessee_name, "cadastral_ids": lease.cadastral_ids,
+            "base_rent": lease.rent_amount, "rent_period": lease.rent_period,
+            "indexation": lease.indexation, "missing_index": None,
+        }
+        try:
+            schedule = rent_schedule(amount=lease.rent_amount, period=lease.rent_period,
+                                     vat_rate_percent=lease.vat_rate, start=lease.start_date,
+                                     end=lease.end_date, method=lease.indexation,
+                                     index_table=table, until_year=year)
+        except MissingIndexError as exc:  # pragma: no cover - rent_schedule stops instead
+            schedule, row["missing_index"] = [], exc.year
+        this_year: RentYear | None = next((r for r in schedule if r.year == year), None)
+        if this_year is None:
+            row["missing_index"] = row["missing_index"] or max(
+                [r.year for r in schedule], default=lease.start_date.year)
+        else:
+            row.update(rent_per_period=this_year.rent_per_period, months=this_year.months,
+                       net=this_year.net, vat=this_year.vat, gross=this_year.gross,
+                       index_applied=this_year.index_applied)
+        rows.append(row)
+    return rows
+
+
 def leases_for_tax_reconciliation(municipality_id: int, on_date: date) -> list[dict[str, Any]]:
     """Active leases of municipal land on ``on_date``: the lessee becomes the property-tax payer
     (UPOL art. 3 ust. 1 pkt 4 lit. a). For the tax register's reconciliation; the caller checks

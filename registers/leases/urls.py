@@ -6,6 +6,7 @@ app_name = "leases"
 urlpatterns = [
     path("", views.lease_list, name="lease_list"),
     path("new/", views.lease_new, name="lease_new"),
+    path("rents/", views.rent_roll, name="rent_roll"),
     path("<int:pk>/", views.lease_detail, name="lease_detail"),
     path("<int:pk>/edit/", views.lease_edit, name="lease_edit"),
     path("<int:pk>/documents/", views.document_upload, name="document_upload"),

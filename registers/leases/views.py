@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -182,6 +183,33 @@ def _form_page(request: HttpRequest, form: LeaseForm, lease: Lease | None,
     return render(request, "leases/lease_form.html", {
         "form": form, "lease": lease, "map_data": map_layers(ids, lease=lease, parcel=parcel),
     }, status=status)
+
+
+RENT_COLUMNS = [
+    ("number", _("contract number")), ("municipality", _("municipality")),
+    ("lessee_name", _("lessee")), ("cadastral_ids", _("plots")),
+    ("base_rent", _("rent in the contract")), ("rent_period", _("rent period")),
+    ("index_applied", _("index applied")), ("rent_per_period", _("rent per period")),
+    ("months", _("months")), ("net", _("net")), ("vat", _("VAT")), ("gross", _("gross")),
+    ("missing_index", _("price index missing for")),
+]
+
+
+@access(Capability.VIEW_LEASES, description="rent roll of a year: every active lease's rent "
+                                             "after yearly indexation, CSV/XLSX export")
+def rent_roll(request: HttpRequest) -> HttpResponse:
+    year = _int(request.GET.get("year")) or date.today().year
+    if not 1990 <= year <= 2100:
+        return HttpResponse(_("The year must be between 1990 and 2100."), status=400,
+                            content_type="text/plain; charset=utf-8")
+    rows = selectors.rent_roll(request.user, year,
+                               municipality_id=_int(request.GET.get("municipality")))
+    exported = _export(request, rows, RENT_COLUMNS, f"rent-roll-{year}", "lease")
+    if exported:
+        return exported
+    total = sum((r["gross"] for r in rows if r.get("gross") is not None), Decimal(0))
+    return render(request, "leases/rent_roll.html", {"rows": rows, "year": year,
+                                                     "total": total, "filters": request.GET})
 
 
 @access(Capability.EDIT_LEASES, description="new lease: draw the leased area on the map, "

@@ -88,7 +88,7 @@ def post_data(town, plot, **kw):
     return data
 
 
-READ_URLS = ["/leases/", "/leases/property/", "/leases/usufruct/"]
+READ_URLS = ["/leases/", "/leases/property/", "/leases/usufruct/", "/leases/rents/"]
 
 
 @pytest.mark.parametrize("url", READ_URLS)
@@ -301,3 +301,28 @@ def test_officer_uploads_the_area_as_a_file(users, town, plot, tmp_path):
     resp = client_for(users["officer"]).post(
         "/leases/new/", post_data(town, plot, number="X", area_geojson="", area_file=wrong))
     assert resp.status_code == 400 and "not .kml" in resp.content.decode()
+
+
+def test_rent_roll_indexes_yearly_and_names_a_missing_index(users, town, plot):
+    from registers.leases.models import PriceIndex
+
+    PriceIndex.objects.create(year=2024, cpi=Decimal("103.6"))
+    services.lease_create(users["officer"], dict(
+        municipality_id=town.id, number="R/1", lessee_name="Najemca", status="active",
+        cadastral_ids=[plot.cadastral_id], rent_amount=Decimal("1000"), rent_period="yearly",
+        vat_rate=Decimal("23"), indexation="cpi", start_date=date(2024, 1, 1),
+        end_date=date(2026, 12, 31), contract_date=date(2023, 12, 20),
+        notice_posted_on=date(2023, 11, 1)), square(X, Y, 10))
+    (row,) = selectors.rent_roll(users["planner"], 2025)
+    # 1 000.00 × 103.6 % = 1 036.00 net, + 23 % VAT = 1 274.28
+    assert (row["rent_per_period"], row["net"], row["gross"]) == (
+        Decimal("1036.00"), Decimal("1036.00"), Decimal("1274.28"))
+    (later,) = selectors.rent_roll(users["planner"], 2026)
+    assert later["missing_index"] == 2025 and "net" not in later
+    page = client_for(users["planner"]).get("/leases/rents/?year=2026").content.decode()
+    assert "the price index for 2025 is not recorded yet" in page
+    csv = client_for(users["planner"]).get("/leases/rents/?year=2025&export=csv")
+    assert "1274.28" in csv.content.decode("utf-8-sig")
+    assert selectors.rent_roll(users["stranger"], 2025) == []
+    assert client_for().get("/leases/rents/").status_code == 302
+    assert client_for(users["planner"]).get("/leases/rents/?year=99999").status_code == 400
