@@ -57,12 +57,16 @@ BOARDS = [
 
 
 def demo_areas(municipality: Municipality) -> dict[str, LandscapeArea]:
-    """Zones "A" and "B" of the town (by code, else the first two resolution zones by code)."""
-    zones = LandscapeArea.objects.filter(municipality=municipality, retired_at__isnull=True,
-                                         kind=LandscapeArea.Kind.RESOLUTION_ZONE)
-    found = {c: zones.filter(Q(code__iexact=c) | Q(code__iexact=f"strefa {c}")).first()
-             for c in ("A", "B")}
-    rest = [z for z in zones.order_by("code") if z not in found.values()]
+    """Zones "A" and "B" of the town: by code ("A", "Strefa A"), resolution zones first; else the
+    first two resolution zones by code (whatever the importer named them)."""
+    active = LandscapeArea.objects.filter(municipality=municipality, retired_at__isnull=True)
+    zones = active.filter(kind=LandscapeArea.Kind.RESOLUTION_ZONE)
+    found: dict[str, LandscapeArea | None] = {}
+    for c in ("A", "B"):
+        by_code = Q(code__iexact=c) | Q(code__iexact=f"strefa {c}") | Q(code__iexact=f"strefa_{c}")
+        found[c] = zones.filter(by_code).order_by("id").first() or \
+            active.filter(by_code).order_by("id").first()
+    rest = [z for z in zones.order_by("code", "id") if z not in found.values()]
     for code in ("A", "B"):
         if found[code] is None and rest:
             found[code] = rest.pop(0)

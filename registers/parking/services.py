@@ -87,6 +87,9 @@ def tariff_save(user: Any, t: Tariff, subscriptions: list[dict] | None = None) -
         overlap = overlap.filter(valid_from__lte=t.valid_to)
     if overlap.exists():
         problems.append(_("another tariff of this zone is valid in the same period"))
+    pairs = [(s["kind"], s["period_days"]) for s in subscriptions or []]
+    if len(pairs) != len(set(pairs)):
+        problems.append(_("a subscription of the same kind and period is listed twice"))
     if problems:
         raise TariffError(problems)
     before = None

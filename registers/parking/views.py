@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -104,6 +105,39 @@ def api_fee(request: HttpRequest) -> JsonResponse:
         return JsonResponse(_compute(request.GET))
     except ParamError as exc:
         return JsonResponse({"error": exc.message, "parameter": exc.param}, status=400)
+
+
+@access(public=True, description="paid-parking zones at a point with the tariff valid today")
+def api_zones(request: HttpRequest) -> JsonResponse:
+    q = request.GET
+    try:
+        x, y = float(q.get("x", "")), float(q.get("y", ""))
+    except ValueError:
+        return JsonResponse({"error": _("parameters x and y must be numbers"),
+                             "parameter": "x"}, status=400)
+    try:
+        zones = list(services.zones_at_point(x, y, int(q.get("srid") or 4326)))
+    except ValueError:
+        return JsonResponse({"error": _("srid must be one of 2180, 2176–2179, 4326"),
+                             "parameter": "srid"}, status=400)
+    today = timezone.localdate()
+    out = []
+    for z in zones:
+        t = services.tariff_at(z, today)
+        out.append({"id": z.id, "code": z.code, "name": z.name, "kind": z.kind,
+                    "municipality": z.municipality.teryt,
+                    "tariff": _json_safe(selectors.tariff_dict(t)) if t else None})
+    return JsonResponse({"zones": out})
+
+
+def _json_safe(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
 
 
 @access(public=True, description="the parking fee calculator page")

@@ -311,3 +311,39 @@ def test_caps_come_back_after_a_flush(zones):
 
     AdvertisingFeeCap.objects.all().delete()
     assert services.fee_rates(0, 2026)[0] == services.rules.FeeRates(D("3.89"), D("0.36"))
+
+
+def test_inspection_detail_photo_and_audit_scoped(client, make_user, zones, other, settings,
+                                                  tmp_path):
+    from gis_app.audit.models import AuditEvent
+
+    settings.MEDIA_ROOT = tmp_path
+    town = zones[0].municipality
+    inspector = make_user("insp", town, (Role.LANDSCAPE_INSPECTOR,))
+    client.force_login(inspector)
+    client.post("/landscape/check/", {"x": X + 100, "y": Y + 100, "srid": 2180, "type": "fence",
+                                      "material": "prefabricated concrete panels",
+                                      "height_m": "2", "action": "save",
+                                      "photos": [SimpleUploadedFile("a.png", PNG)]})
+    i = Inspection.objects.get()
+    assert i.outcome == "fail"
+    assert {f["citation"] for f in i.findings if f["verdict"] == "fail"} == {
+        "§ 9 ust. 1 uchwała Nr XV/13/2019", "§ 9 ust. 2 uchwała Nr XV/13/2019"}
+    assert AuditEvent.objects.filter(object_type="landscape.inspection",
+                                     object_id=str(i.id), action="create").exists()
+    page = client.get(f"/landscape/inspections/{i.id}/").content.decode()
+    assert "§ 9 ust. 2" in page and "niezgodne" in page
+    stranger = make_user("stranger", other, (Role.PLANNER,))
+    client.force_login(stranger)
+    assert client.get(f"/landscape/inspections/{i.id}/").status_code == 404
+    assert client.get(f"/landscape/photos/{i.photos.get().id}").status_code == 404
+    client.logout()
+    r = client.get(f"/landscape/photos/{i.photos.get().id}")
+    assert r.status_code == 302
+
+
+def test_demo_finds_zones_coded_strefa_of_any_kind(town):
+    area(town, "Strefa A", X, Y, kind=LandscapeArea.Kind.CULTURAL_PARK)
+    area(town, "B", X + 400, Y)
+    found = demo.load_demo(town)
+    assert found["A"].code == "Strefa A" and found["B"].code == "B"

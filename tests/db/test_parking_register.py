@@ -193,3 +193,30 @@ def test_minimum_wage_comes_back_after_a_flush(town):
     z = zone(town)
     assert demo.load_demo(town)[0].zone == z
     assert MinimumWage.objects.get(year=2026).amount == D("4806")
+
+
+def test_zones_api_and_audit(client, make_user, town):
+    from gis_app.audit.models import AuditEvent
+
+    z = zone(town, kind=ParkingZone.Kind.CITY_CENTRE)
+    (t,) = demo.load_demo(town)
+    assert AuditEvent.objects.filter(object_type="parking.tariff", object_id=str(t.id),
+                                     action="create").exists()
+    r = client.get("/parking/api/zones", {"x": X + 1, "y": Y + 1, "srid": 2180})
+    body = r.json()
+    assert r.status_code == 200 and [zz["code"] for zz in body["zones"]] == [z.code]
+    assert body["zones"][0]["kind"] == "city_centre"
+    assert body["zones"][0]["tariff"]["rates"] == ["3.60", "4.20", "4.80", "3.60"]
+    assert client.get("/parking/api/zones", {"x": X - 100, "y": Y, "srid": 2180}).json() == {
+        "zones": []}
+    assert client.get("/parking/api/zones", {"x": "a", "y": "1"}).json()["parameter"] == "x"
+    assert client.get("/parking/api/zones", {"x": 1, "y": 1, "srid": 1}).status_code == 400
+
+
+def test_duplicate_subscription_is_refused(town):
+    z = zone(town)
+    t = Tariff(zone=z, **demo.RADOM)
+    subs = [*demo.SUBSCRIPTIONS, demo.SUBSCRIPTIONS[0]]
+    with pytest.raises(services.TariffError, match=r"twice|dwukrotnie"):
+        services.tariff_save(None, t, subs)
+    assert not Tariff.objects.exists()
