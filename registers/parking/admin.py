@@ -1,0 +1,26 @@
+"""Admin for the parking register: the yearly minimum wage is edited here (a parameter table)."""
+
+from django.contrib import admin
+
+from registers.parking.models import MinimumWage, Subscription, Tariff
+
+
+class SubscriptionInline(admin.TabularInline):
+    model = Subscription
+    extra = 0
+
+
+@admin.register(MinimumWage)
+class MinimumWageAdmin(admin.ModelAdmin):
+    list_display = ("year", "amount", "source")
+
+
+@admin.register(Tariff)
+class TariffAdmin(admin.ModelAdmin):
+    list_display = ("zone", "resolution_number", "valid_from", "valid_to", "first_hour")
+    list_select_related = ("zone",)
+    inlines = [SubscriptionInline]
+    readonly_fields = [f.name for f in Tariff._meta.fields]  # edits go through the validated form
+
+    def has_add_permission(self, request):  # tariffs are added through the validated page
+        return False
