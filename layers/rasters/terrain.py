@@ -74,13 +74,13 @@ class HeightGrid:
         fc, fr = cols - c0, rows - r0
         inside = (c0 >= 0) & (r0 >= 0) & (c0 + 1 < w) & (r0 + 1 < h)
         c0c, r0c = np.clip(c0, 0, w - 2), np.clip(r0, 0, h - 2)
-        z00 = self.heights[r0c, c0c]
-        z01 = self.heights[r0c, c0c + 1]
-        z10 = self.heights[r0c + 1, c0c]
-        z11 = self.heights[r0c + 1, c0c + 1]
-        z = (z00 * (1 - fc) * (1 - fr) + z01 * fc * (1 - fr) + z10 * (1 - fc) * fr
-             + z11 * fc * fr)
-        return np.where(inside, z, np.nan)
+        values = np.stack([self.heights[r0c, c0c], self.heights[r0c, c0c + 1],
+                           self.heights[r0c + 1, c0c], self.heights[r0c + 1, c0c + 1]])
+        weights = np.stack([(1 - fc) * (1 - fr), fc * (1 - fr), (1 - fc) * fr, fc * fr])
+        # a nodata neighbour spoils the value only if it carries weight
+        spoiled = (np.isnan(values) & (weights > 0)).any(axis=0)
+        z = (np.nan_to_num(values) * weights).sum(axis=0)
+        return np.where(inside & ~spoiled, z, np.nan)
 
 
 def _apply(t: Any, x: Any, y: Any) -> tuple[Any, Any]:
