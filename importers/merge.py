@@ -288,6 +288,7 @@ def merge_sql(spec: Spec) -> dict[str, str]:
             "object_start", "object_end", "line", "geom")
     hcols = ", ".join(f"h.{n}" for n in hist)
     ccols = ", ".join(f"c.{n}" for n in hist)
+    egeom = "e.geom" if "geom" in spec.columns else "NULL::geometry"
     return {
         # m: what to do with each current staged object
         "plan": f"""
@@ -308,7 +309,7 @@ def merge_sql(spec: Spec) -> dict[str, str]:
                 import_run_id, archived_at)
             SELECT '{ft}', e.municipality_id, e.source_namespace, e.local_id, e.version_id,
                    e.version_start, coalesce(e.version_end, now()),
-                   to_jsonb(e) - 'geom', e.geom, %(run)s, now()
+                   to_jsonb(e) - 'geom' - 'pesel_encrypted', {egeom}, %(run)s, now()
             FROM {spec.table} e JOIN m ON m.id = e.id AND m.action = 'update'
             ON CONFLICT DO NOTHING""",
         "update": f"""

@@ -165,14 +165,6 @@ def _import(path: Path, run: ImportRun, result: ImportResult, teryt: str | None,
         for sql in merge.prepare_sql(check_unit):
             cur.execute(sql, params)
         cur.execute(merge.unresolved_sql(), params)
-        # precincts implied by identifiers (WWPPGG_R.OOOO.…)
-        cur.execute(r"""
-            INSERT INTO layers_precinct (municipality_id, teryt, name, source_namespace,
-                local_id, version_id, unresolved_links, import_run_id)
-            SELECT DISTINCT %(muni)s, p, '', 'TERYT', p, '', '{}'::jsonb, %(run)s
-            FROM (SELECT substring(obj_id from '^(\d{6}_\d\.\d{4})') AS p FROM c) q
-            WHERE p IS NOT NULL
-            ON CONFLICT (teryt) DO NOTHING""", params)
         counts: dict[str, dict[str, int]] = {}
         for spec in merge.SPECS:
             stm = merge.merge_sql(spec)
@@ -181,6 +173,8 @@ def _import(path: Path, run: ImportRun, result: ImportResult, teryt: str | None,
             plan = dict(cur.fetchall())
             if not plan and spec.ftype not in stats.features:
                 cur.execute("DROP TABLE m")
+                if spec.ftype == "precinct":
+                    _implied_precincts(cur, params)
                 continue
             row = {"created": 0, "updated": 0, "unchanged": plan.get("same", 0)
                    + plan.get("older", 0), "retired": 0, "history": 0}
@@ -196,6 +190,8 @@ def _import(path: Path, run: ImportRun, result: ImportResult, teryt: str | None,
             row["history"] += _exec(cur, stm["history"], params)
             cur.execute("DROP TABLE m")
             counts[spec.label] = row
+            if spec.ftype == "precinct":
+                _implied_precincts(cur, params)
         _relations(cur, params)
         if complete:
             _retire_absent(cur, params, counts)
@@ -211,6 +207,17 @@ def _import(path: Path, run: ImportRun, result: ImportResult, teryt: str | None,
     run.counts = {**counts, "skipped": dict(stats.skipped)}
     for key in ("created", "updated", "unchanged", "retired", "history", "rejected"):
         setattr(run, key, sum(r.get(key, 0) for r in counts.values()))
+
+
+def _implied_precincts(cur, params: dict) -> None:
+    """Precincts implied by identifiers (WWPPGG_R.OOOO.…) that the file does not describe."""
+    cur.execute(r"""
+        INSERT INTO layers_precinct (municipality_id, teryt, name, source_namespace,
+            local_id, version_id, unresolved_links, import_run_id)
+        SELECT DISTINCT %(muni)s, p, '', 'TERYT', p, '', '{}'::jsonb, %(run)s
+        FROM (SELECT substring(obj_id from '^(\d{6}_\d\.\d{4})') AS p FROM c) q
+        WHERE p IS NOT NULL
+        ON CONFLICT (teryt) DO NOTHING""", params)
 
 
 def _relations(cur, params: dict) -> None:
