@@ -180,15 +180,25 @@ def verdict_label(v: str) -> str:
 def municipality_at(point: Point, areas: list[LandscapeArea]) -> Municipality | None:
     if areas:
         return areas[0].municipality
-    parcel = Parcel.objects.filter(retired_at__isnull=True, geom__intersects=point).first()
+    parcel = _first(Parcel.objects.filter(retired_at__isnull=True, geom__intersects=point)
+                    .select_related("municipality"))
     if parcel:
         return parcel.municipality
-    return Municipality.objects.filter(geom__intersects=point).first()
+    return _first(Municipality.objects.filter(geom__intersects=point))
+
+
+def _first(qs: QuerySet) -> Any:
+    """First row of a spatial filter without ``.first()``'s ORDER BY id, which makes the planner
+    walk the primary key instead of the GiST index (measured 10 ms → <1 ms on a demo town)."""
+    rows = list(qs.order_by()[:1])
+    return rows[0] if rows else None
 
 
 def check(user: Any, point: Point, spec: rules.ObjectSpec) -> dict:
     """Evaluate every rule at the point for the object; only in the user's municipalities."""
-    areas = list(areas_at(point).select_related("municipality"))
+    # geometries are not needed here: a town boundary can weigh megabytes
+    areas = list(areas_at(point).select_related("municipality")
+                 .defer("geom", "unresolved_links", "municipality__geom"))
     municipality = municipality_at(point, areas)
     allowed = municipality_ids(user, Capability.INSPECT)
     if municipality is None:
@@ -197,8 +207,8 @@ def check(user: Any, point: Point, spec: rules.ObjectSpec) -> dict:
         raise PermissionDenied(_("you may not inspect in this municipality"))
     areas = [a for a in areas if a.municipality_id == municipality.id]
     findings = rules.evaluate(pure_areas(areas), spec)
-    parcel = Parcel.objects.filter(retired_at__isnull=True, geom__intersects=point,
-                                   municipality=municipality).first()
+    parcel = _first(Parcel.objects.filter(retired_at__isnull=True, geom__intersects=point,
+                                          municipality=municipality).only("cadastral_id"))
     return {
         "municipality": municipality,
         "parcel": parcel.cadastral_id if parcel else "",
@@ -337,8 +347,8 @@ def device_save(user: Any, device: AdvertisingDevice, point: Point) -> Advertisi
         raise PermissionDenied(_("you may not register boards in this municipality"))
     if device.pk and device.municipality_id != municipality.id:
         raise InputError("x", _("a board cannot be moved to another municipality"))
-    parcel = Parcel.objects.filter(retired_at__isnull=True, geom__intersects=point,
-                                   municipality=municipality).first()
+    parcel = _first(Parcel.objects.filter(retired_at__isnull=True, geom__intersects=point,
+                                          municipality=municipality).only("cadastral_id"))
     before = None
     if device.pk:
         old = AdvertisingDevice.objects.get(pk=device.pk)
