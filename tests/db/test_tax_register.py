@@ -318,6 +318,9 @@ def test_leases_without_a_taxpayer(demo_town, monkeypatch):
          "leased_area_m2": D("50"), "start": date(2024, 1, 1), "end": None},
         {"lease_id": 8, "lessee_name": "Pan Taxed", "cadastral_ids": ["180501_1.0001.14"],
          "leased_area_m2": D("30"), "start": date(2024, 1, 1), "end": None},
+        {"lease_id": 9, "lessee_name": "Market sp. z o.o.", "lessee_kind": "company",
+         "cadastral_ids": ["180501_1.0001.24"], "leased_area_m2": 100.0,
+         "start": date(2024, 1, 1), "end": None},
     ]
     real = sys.modules.get("registers.leases.selectors")
     monkeypatch.setitem(sys.modules, "registers.leases.selectors", real or fake)
@@ -329,6 +332,8 @@ def test_leases_without_a_taxpayer(demo_town, monkeypatch):
     _obj(demo_town, tp, cadastral_id="180501_1.0001.14", area_m2=D("30"))
     result = services.reconcile(demo_town.pk, on_date=date(2026, 6, 1))
     assert result.leases_checked
-    cases = ReconciliationCase.objects.filter(kind="lease_untaxed")
-    assert [c.fingerprint for c in cases] == ["lease_untaxed:7"]
-    assert cases[0].estimated_loss == D("31.00")  # 50 m² × 0.62 (demo 2026 G3)
+    cases = {c.fingerprint: c for c in ReconciliationCase.objects.filter(kind="lease_untaxed")}
+    assert set(cases) == {"lease_untaxed:7", "lease_untaxed:9"}  # 8 pays its tax
+    assert cases["lease_untaxed:7"].estimated_loss == D("31.00")  # 50 m² × 0.62 (2026 G3)
+    assert cases["lease_untaxed:9"].estimated_loss == D("130.00")  # 100 m² × 1.30 (G1)
+    assert cases["lease_untaxed:9"].detail["lessee"] == "Market sp. z o.o."

@@ -16,27 +16,16 @@ LANGUAGE sql
 STABLE
 PARALLEL SAFE
 AS $$
-    WITH res AS (
-        SELECT r.id
-        FROM taxes_rateresolution AS r
-        WHERE r.municipality_id = p_municipality
-          AND r.year <= p_year
-        ORDER BY r.year DESC
-        LIMIT 1
-    ),
-    rates AS (
-        SELECT t.category, t.variant, t.rate
-        FROM taxes_rate AS t
-        WHERE t.resolution_id = (SELECT id FROM res)
-    ),
-    obj AS (
+    WITH obj AS (
         SELECT
-            o.id, o.taxpayer_id, o.kind, o.category, o.variant, o.exempt,
+            o.id, o.taxpayer_id, o.kind, o.category, o.exempt,
             CASE o.kind
                 WHEN 'land' THEN o.area_m2
                 WHEN 'building' THEN o.usable_full_m2 + COALESCE(o.usable_half_m2, 0) * 0.5
                 ELSE o.value
             END AS base,
+            -- a differentiated rate when the object names a variant the resolution has
+            COALESCE(rv.rate, r0.rate) AS rate,
             GREATEST(0,
                 LEAST(12, CASE WHEN o.ceased_on IS NULL THEN 12
                                ELSE (EXTRACT(YEAR FROM o.ceased_on)::int - p_year) * 12
@@ -46,6 +35,22 @@ AS $$
                                         + EXTRACT(MONTH FROM o.arose_on)::int + 1 END)
                 + 1) AS months
         FROM taxes_taxobject AS o
+        LEFT JOIN taxes_rate AS r0
+            ON r0.resolution_id = (
+                   -- art. 20a: the latest resolution of the year or before it
+                   SELECT r.id
+                   FROM taxes_rateresolution AS r
+                   WHERE r.municipality_id = p_municipality
+                     AND r.year <= p_year
+                   ORDER BY r.year DESC
+                   LIMIT 1)
+           AND r0.category = o.category
+           AND r0.variant = ''
+        LEFT JOIN taxes_rate AS rv
+            ON o.variant <> ''
+           AND rv.resolution_id = r0.resolution_id
+           AND rv.category = o.category
+           AND rv.variant = o.variant
         WHERE o.municipality_id = p_municipality
     )
     SELECT
@@ -54,22 +59,18 @@ AS $$
         obj.kind,
         obj.category,
         obj.base,
-        COALESCE(rv.rate, r0.rate) AS rate,
+        obj.rate,
         obj.months,
         obj.exempt,
         CASE
-            WHEN obj.exempt OR COALESCE(rv.rate, r0.rate) IS NULL THEN 0::numeric
+            WHEN obj.exempt OR obj.rate IS NULL THEN 0::numeric
             ELSE round(
                 CASE obj.category
                     WHEN 'G2' THEN obj.base / 10000
                     WHEN 'BU' THEN obj.base / 100
                     ELSE obj.base
-                END * COALESCE(rv.rate, r0.rate) * obj.months / 12, 2)
+                END * obj.rate * obj.months / 12, 2)
         END AS amount
     FROM obj
-    LEFT JOIN rates AS rv
-        ON rv.category = obj.category AND rv.variant = obj.variant AND obj.variant <> ''
-    LEFT JOIN rates AS r0
-        ON r0.category = obj.category AND r0.variant = ''
     WHERE obj.months > 0
 $$;

@@ -53,6 +53,14 @@ land_declared AS (
     WHERE o.kind = 'land'
     GROUP BY o.cadastral_id
 ),
+building_parcel AS (
+    SELECT bp.building_id,
+           min(p.cadastral_id) AS cadastral_id,
+           bool_and(p.municipal) AS on_municipal_land
+    FROM layers_building_parcels AS bp
+    JOIN parcel AS p ON p.id = bp.parcel_id
+    GROUP BY bp.building_id
+),
 building AS (
     SELECT b.id, b.building_id, b.kind,
            COALESCE(b.built_up_area_m2, b.geom_area_m2::numeric) AS footprint,
@@ -60,16 +68,11 @@ building AS (
            NULLIF(COALESCE(b.usable_area_separate_m2, 0) + COALESCE(b.usable_area_other_m2, 0)
                   + COALESCE(b.usable_area_ancillary_m2, 0), 0) AS cadastre_usable,
            COALESCE(ru."group" IN (4, 5), false) AS municipal,
-           (SELECT min(p.cadastral_id) FROM layers_building_parcels AS bp
-            JOIN layers_parcel AS p ON p.id = bp.parcel_id
-            WHERE bp.building_id = b.id) AS cadastral_id,
-           (SELECT bool_and(COALESCE(ru2."group" IN (4, 5), false))
-            FROM layers_building_parcels AS bp
-            JOIN layers_parcel AS p ON p.id = bp.parcel_id
-            LEFT JOIN layers_registrationunit AS ru2 ON ru2.id = p.registration_unit_id
-            WHERE bp.building_id = b.id) AS on_municipal_land
+           bpa.cadastral_id,
+           bpa.on_municipal_land
     FROM layers_building AS b
     LEFT JOIN layers_registrationunit AS ru ON ru.id = b.registration_unit_id
+    LEFT JOIN building_parcel AS bpa ON bpa.building_id = b.id
     WHERE b.municipality_id = %(m)s
       AND b.retired_at IS NULL
 ),
