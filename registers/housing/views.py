@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from gis_app.accounts.access import access, has_capability, municipality_ids
 from gis_app.accounts.roles import Capability
@@ -19,15 +20,15 @@ from registers.housing.messages import issue_text
 from registers.housing.models import ProtectedFlat
 
 COLUMNS = [
-    ("municipality", _("municipality")), ("address", _("address")),
-    ("cadastral_id", _("parcel id")), ("building_id", _("building id")),
-    ("premises_id", _("premises id")), ("kind_label", _("type")), ("operator", _("operator")),
-    ("operator_name", _("operator name")), ("places", _("places")),
-    ("occupied_places", _("occupied places")), ("usable_area_m2", _("usable area [m²]")),
-    ("m2_per_person", _("m² per person")), ("accessible", _("accessible for wheelchairs")),
-    ("target_group", _("target group")),
-    ("voivode_register_date", _("entered in the voivode's register")),
-    ("stay_months", _("period of stay [months]")), ("issues_text", _("breaches of the standard")),
+    ("municipality", _l("municipality")), ("address", _l("address")),
+    ("cadastral_id", _l("parcel id")), ("building_id", _l("building id")),
+    ("premises_id", _l("premises id")), ("kind_label", _l("type")), ("operator", _l("operator")),
+    ("operator_name", _l("operator name")), ("places", _l("places")),
+    ("occupied_places", _l("occupied places")), ("usable_area_m2", _l("usable area [m²]")),
+    ("m2_per_person", _l("m² per person")), ("accessible", _l("accessible for wheelchairs")),
+    ("target_group", _l("target group")),
+    ("voivode_register_date", _l("entered in the voivode's register")),
+    ("stay_months", _l("period of stay [months]")), ("issues_text", _l("breaches of the standard")),
 ]
 
 
@@ -45,7 +46,7 @@ def flat_list(request: HttpRequest) -> HttpResponse:
         if fmt not in EXPORT_FORMATS:
             return HttpResponse(_("Unknown export format %(fmt)s; use csv or xlsx.")
                                 % {"fmt": fmt}, status=400)
-        data, mime = write_table(rows, COLUMNS, fmt)
+        data, mime = write_table(rows, [(k, str(label)) for k, label in COLUMNS], fmt)
         audit(request.user, AuditAction.EXPORT, "protected_flat", "",
               detail=f"{fmt}, {len(rows)} rows")
         response = HttpResponse(data, content_type=mime)

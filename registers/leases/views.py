@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from gis_app.accounts.access import access, has_capability, municipality_ids
@@ -49,7 +50,7 @@ def _export(request: HttpRequest, rows: list[dict[str, Any]], columns: list[tupl
     if fmt not in EXPORT_FORMATS:
         return HttpResponse(_("Unknown export format %(fmt)s; use csv or xlsx.") % {"fmt": fmt},
                             status=400, content_type="text/plain; charset=utf-8")
-    data, mime = write_table(rows, columns, fmt)
+    data, mime = write_table(rows, [(k, str(label)) for k, label in columns], fmt)
     if request.user.is_authenticated:
         audit(request.user, AuditAction.EXPORT, object_type, "",
               detail=f"{fmt}, {len(rows)} rows, {request.get_full_path()}")
@@ -69,13 +70,13 @@ def _int(value: str | None) -> int | None:
 
 
 LEASE_COLUMNS = [
-    ("number", _("contract number")), ("municipality", _("municipality")),
-    ("kind", _("kind")), ("status", _("status")), ("lessee_name", _("lessee")),
-    ("lessee_kind", _("lessee kind")), ("cadastral_ids", _("plots")),
-    ("area_m2", _("leased area [m²]")), ("purpose", _("purpose")),
-    ("rent_amount", _("rent (net) per period")), ("rent_period", _("rent period")),
-    ("vat_rate", _("VAT rate [%]")), ("start_date", _("start")), ("end_date", _("end")),
-    ("days_left", _("days to expiry")), ("shared", _("shared use")),
+    ("number", _l("contract number")), ("municipality", _l("municipality")),
+    ("kind", _l("kind")), ("status", _l("status")), ("lessee_name", _l("lessee")),
+    ("lessee_kind", _l("lessee kind")), ("cadastral_ids", _l("plots")),
+    ("area_m2", _l("leased area [m²]")), ("purpose", _l("purpose")),
+    ("rent_amount", _l("rent (net) per period")), ("rent_period", _l("rent period")),
+    ("vat_rate", _l("VAT rate [%]")), ("start_date", _l("start")), ("end_date", _l("end")),
+    ("days_left", _l("days to expiry")), ("shared", _l("shared use")),
 ]
 
 
@@ -186,12 +187,12 @@ def _form_page(request: HttpRequest, form: LeaseForm, lease: Lease | None,
 
 
 RENT_COLUMNS = [
-    ("number", _("contract number")), ("municipality", _("municipality")),
-    ("lessee_name", _("lessee")), ("cadastral_ids", _("plots")),
-    ("base_rent", _("rent in the contract")), ("rent_period", _("rent period")),
-    ("index_applied", _("index applied")), ("rent_per_period", _("rent per period")),
-    ("months", _("months")), ("net", _("net")), ("vat", _("VAT")), ("gross", _("gross")),
-    ("missing_index", _("price index missing for")),
+    ("number", _l("contract number")), ("municipality", _l("municipality")),
+    ("lessee_name", _l("lessee")), ("cadastral_ids", _l("plots")),
+    ("base_rent", _l("rent in the contract")), ("rent_period", _l("rent period")),
+    ("index_applied", _l("index applied")), ("rent_per_period", _l("rent per period")),
+    ("months", _l("months")), ("net", _l("net")), ("vat", _l("VAT")), ("gross", _l("gross")),
+    ("missing_index", _l("price index missing for")),
 ]
 
 
@@ -332,11 +333,11 @@ def document_download(request: HttpRequest, doc_id: int) -> FileResponse:
 
 
 PROPERTY_COLUMNS = [
-    ("cadastral_id", _("parcel id")), ("municipality", _("municipality")),
-    ("legal_area_m2", _("legal area [m²]")), ("group", _("registration group")),
-    ("source", _("source")), ("manager", _("managing unit")),
-    ("management_form_label", _("form of management")),
-    ("inventory_number", _("inventory number")), ("leased", _("leased now")),
+    ("cadastral_id", _l("parcel id")), ("municipality", _l("municipality")),
+    ("legal_area_m2", _l("legal area [m²]")), ("group", _l("registration group")),
+    ("source", _l("source")), ("manager", _l("managing unit")),
+    ("management_form_label", _l("form of management")),
+    ("inventory_number", _l("inventory number")), ("leased", _l("leased now")),
 ]
 
 
@@ -430,9 +431,9 @@ def usufruct_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 OFFER_COLUMNS = [
-    ("title", _("title")), ("municipality", _("municipality")), ("mode", _("offered for")),
-    ("cadastral_ids", _("plots")), ("area_m2", _("area [m²]")), ("price", _("price")),
-    ("conditions", _("conditions")), ("contact", _("contact")),
+    ("title", _l("title")), ("municipality", _l("municipality")), ("mode", _l("offered for")),
+    ("cadastral_ids", _l("plots")), ("area_m2", _l("area [m²]")), ("price", _l("price")),
+    ("conditions", _l("conditions")), ("contact", _l("contact")),
 ]
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
+from django.utils import translation
 
 from gis_app.accounts.roles import Role
 from gis_app.audit.models import AuditEvent
@@ -15,6 +16,15 @@ from registers.housing import selectors, services
 from registers.housing.models import HousingStandard, ProtectedFlat
 
 pytestmark = pytest.mark.django_db
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Messages are asserted in English (the UI default is Polish); a fast password hasher
+    for the users the tests create (PBKDF2 costs ~0.3 s a user on 2 cores)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with translation.override("en"):
+        yield
+
 
 
 @pytest.fixture

@@ -9,11 +9,21 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from shapely.geometry import LineString, Polygon, box
 
 from registers.leases.services import area_from_file
 
 X, Y = 677_000.0, 211_000.0
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Messages are asserted in English (the UI default is Polish); a fast password hasher
+    for the users the tests create (PBKDF2 costs ~0.3 s a user on 2 cores)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with translation.override("en"):
+        yield
+
 AREA = box(X, Y, X + 10, Y + 10)
 
 

@@ -5,6 +5,7 @@ investment offer, protected flats with one flagged; loading twice changes nothin
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from gis_app.audit.models import AuditEvent
 from registers.housing import demo as housing_demo
@@ -14,6 +15,15 @@ from registers.leases.models import InvestmentOffer, Lease
 from registers.leases.selectors import leases_expiring, leases_for_tax_reconciliation
 
 pytestmark = pytest.mark.django_db
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Messages are asserted in English (the UI default is Polish); a fast password hasher
+    for the users the tests create (PBKDF2 costs ~0.3 s a user on 2 cores)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with translation.override("en"):
+        yield
+
 
 
 @pytest.fixture

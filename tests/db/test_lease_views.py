@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from gis_app.accounts.roles import Role
 from gis_app.audit.models import AuditEvent
@@ -18,6 +19,15 @@ from registers.leases.models import InvestmentOffer, Lease, LeaseDocument, Usufr
 from tests.conftest import square
 
 pytestmark = pytest.mark.django_db
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Messages are asserted in English (the UI default is Polish); a fast password hasher
+    for the users the tests create (PBKDF2 costs ~0.3 s a user on 2 cores)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with translation.override("en"):
+        yield
+
 
 X, Y = 677_000.0, 211_000.0
 

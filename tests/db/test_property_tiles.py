@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from pyproj import Transformer
 
 from gis_app.accounts.roles import Role
@@ -21,6 +22,15 @@ from registers.leases import services
 from tests.conftest import square
 
 pytestmark = pytest.mark.django_db
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Messages are asserted in English (the UI default is Polish); a fast password hasher
+    for the users the tests create (PBKDF2 costs ~0.3 s a user on 2 cores)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with translation.override("en"):
+        yield
+
 
 X, Y = 677_000.0, 211_000.0
 Z = 16
