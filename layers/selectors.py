@@ -448,19 +448,30 @@ def parcel_at_point(user: Any, lon: float, lat: float) -> dict[str, Any] | None:
 
 
 def map_extent(user: Any) -> tuple[float, float, float, float] | None:
-    """West, south, east, north (WGS 84) of the plots the user may see, for the first view."""
+    """West, south, east, north (WGS 84) of what the user may see, for the first view.
+
+    Municipality boundaries when they are known (a handful of rows), else the plots' extent.
+    """
     scope = search_scope(user)
     where, params = _scope_sql(scope)
     with connection.cursor() as cur:
-        cur.execute(
-            f"""
-            SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (
-                SELECT Box2D(ST_Transform(ST_SetSRID(ST_Extent(p.geom)::geometry, 2180), 4326))
-                       AS b
-                FROM layers_parcel p WHERE p.retired_at IS NULL {where}) e
-            WHERE b IS NOT NULL
-            """,
-            params,
-        )
-        row = cur.fetchone()
-    return tuple(row) if row and row[0] is not None else None
+        for table, alias, extra in (
+            ("layers_municipality", "p", " AND p.geom IS NOT NULL"),
+            ("layers_parcel", "p", " AND p.retired_at IS NULL"),
+        ):
+            scope_sql = where.replace("p.municipality_id", "p.id") if table == (
+                "layers_municipality") else where
+            cur.execute(
+                f"""
+                SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (
+                    SELECT Box2D(ST_Transform(
+                        ST_SetSRID(ST_Extent({alias}.geom)::geometry, 2180), 4326)) AS b
+                    FROM {table} {alias} WHERE true {extra} {scope_sql}) e
+                WHERE b IS NOT NULL
+                """,
+                params,
+            )
+            row = cur.fetchone()
+            if row and row[0] is not None:
+                return tuple(row)
+    return None

@@ -70,17 +70,33 @@ def layer_style(layer: TileLayer, index: int) -> dict[str, Any]:
             "fillOpacity": 0.25}
 
 
+def _style_js(style: dict[str, Any]) -> str:
+    """A VectorGrid style as JavaScript: a plain object, or, when the style names an attribute
+    (``by``) and a ``palette`` of value → colour pairs, a function colouring each feature."""
+    base = {k: v for k, v in style.items() if k not in ("by", "palette")}
+    if "by" not in style or "palette" not in style:
+        return json.dumps(base)
+    palette = dict(style["palette"])
+    return (
+        "function (p) { var c = " + json.dumps(palette) + "[p[" + json.dumps(style["by"])
+        + "]]; var s = " + json.dumps(base) + "; if (c) { s.color = c; s.fillColor = c; }"
+        " return s; }"
+    )
+
+
 def _vectorgrid_options(layer: TileLayer, style: dict[str, Any]) -> str:
-    """VectorGrid options as JavaScript: the canvas renderer is a function, not JSON."""
+    """VectorGrid options as JavaScript: the canvas renderer is a function, not JSON.
+
+    The style is keyed by the tile's MVT layer name, which must equal the registry name."""
     options = {
         "interactive": False,
         "minZoom": layer.min_zoom,
         "maxZoom": 22,
         "maxNativeZoom": min(layer.max_zoom, 20),
-        "vectorTileLayerStyles": {layer.name: style},
     }
     body = json.dumps(options)[1:-1]
-    return "{rendererFactory: L.canvas.tile, " + body + "}"
+    styles = "{" + json.dumps(layer.name) + ": " + _style_js(style) + "}"
+    return "{rendererFactory: L.canvas.tile, " + body + ", vectorTileLayerStyles: " + styles + "}"
 
 
 def build_map(request: HttpRequest) -> tuple[folium.Map, list[dict[str, Any]]]:
@@ -108,7 +124,9 @@ def build_map(request: HttpRequest) -> tuple[folium.Map, list[dict[str, Any]]]:
                           show=layer.name in SHOWN_ON_OPENING).add_to(m)
         legend.append({"name": layer.name, "label": label, "color": style.get("color"),
                        "fill": style.get("fillColor", style.get("color")),
-                       "min_zoom": layer.min_zoom})
+                       "min_zoom": layer.min_zoom,
+                       "palette": [[str(v), c] for v, c in dict(style.get("palette", ()))
+                                   .items()]})
     folium.LayerControl(collapsed=False).add_to(m)
     if extent:
         west, south, east, north = extent

@@ -30,7 +30,10 @@ class TileLayer:
     min_zoom: int = 0
     max_zoom: int = 22
     label: str = ""
-    # Leaflet.VectorGrid style of the layer's features (color, fillColor, weight, fillOpacity …)
+    # Leaflet.VectorGrid style of the layer's features (color, fillColor, weight, fillOpacity …);
+    # ("by", "<attribute>") with ("palette", (("<value>", "#rrggbb"), …)) colours each feature
+    # by an attribute (and lists the values in the legend). The SQL function must name its MVT
+    # layer like the TileLayer (ST_AsMVT(rows, '<name>', …)) for the style to apply.
     style: tuple[tuple[str, Any], ...] = ()
 
 

@@ -79,3 +79,28 @@ def test_card_link_from_the_map_url(town):
     html = page()
     assert '"card": "/parcels/{id}/card"' in html
     assert '"at": "/api/parcels/at"' in html
+
+
+def test_a_style_by_attribute_becomes_a_function_and_a_legend(town):
+    layer = TileLayer("status_probe", "tiles_parcels", public=True, detail_capability=None,
+                      tables=("layers_parcel",), min_zoom=14, label="Status probe",
+                      style=(("weight", 1), ("by", "status"),
+                             ("palette", (("assessed", "#2e7d32"), ("exempt", "#1565c0")))))
+    registry.register_tile_layer(layer)
+    try:
+        html = page()
+    finally:
+        registry._LAYERS.pop(layer.name, None)
+    assert '"status_probe": function (p) { var c = {"assessed": "#2e7d32"' in html
+    assert '"palette": [["assessed", "#2e7d32"], ["exempt", "#1565c0"]]' in html
+
+
+def test_map_opens_on_the_municipality_boundary_when_known(town):
+    from tests.conftest import square
+
+    town.b.geom = square(700_000, 300_000, 1000)
+    town.b.save()
+    html = page(town.planner_b)
+    bounds = re.search(r"fitBounds\(\s*\[\[([\d.]+),\s*([\d.]+)\]", html)
+    south = float(bounds.group(1))
+    assert south > 50.4  # the boundary lies ~90 km north of the plots

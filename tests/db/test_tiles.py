@@ -166,3 +166,22 @@ def test_tile_query_uses_the_spatial_index(town):
                     "WHERE relname = 'layers_parcel'")
         seq1, idx1 = cur.fetchone()
     assert idx1 > idx0 and seq1 == seq0
+
+
+def test_below_z16_tiles_carry_the_feature_id_only(town):
+    resp = get_tile(client_for(town.planner), "parcels", *tile_of(X0 + 20, Y0 + 20, 14))
+    features = decode_mvt(resp.content)["parcels"]
+    assert town.plot.id in {f["_id"] for f in features}
+    assert all(set(f) == {"_id"} for f in features)
+
+
+def test_untracked_table_means_no_etag(town):
+    layer = TileLayer("untracked_probe", "tiles_parcels", public=True, detail_capability=None,
+                      tables=("layers_parcel", "no_such_table"), min_zoom=14)
+    registry.register_tile_layer(layer)
+    try:
+        resp = get_tile(client_for(), "untracked_probe", *tile_of(X0 + 20, Y0 + 20, 16))
+    finally:
+        registry._LAYERS.pop(layer.name, None)
+    assert resp.status_code == 200 and resp.content
+    assert "ETag" not in resp and resp["Cache-Control"] == "no-store"

@@ -50,6 +50,15 @@
           if (item.min_zoom > 8) text += " (" + config.labels.fromZoom + " " + item.min_zoom + ")";
           row.appendChild(el("span", {}, text));
           div.appendChild(row);
+          (item.palette || []).forEach(function (entry) {
+            var sub = el("div", { "class": "legend-row legend-sub" });
+            var sw = el("span", { "class": "swatch" });
+            sw.style.borderColor = entry[1];
+            sw.style.background = entry[1];
+            sub.appendChild(sw);
+            sub.appendChild(el("span", {}, entry[0]));
+            div.appendChild(sub);
+          });
         });
         return div;
       },
