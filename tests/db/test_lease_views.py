@@ -336,3 +336,13 @@ def test_rent_roll_indexes_yearly_and_names_a_missing_index(users, town, plot):
     assert selectors.rent_roll(users["stranger"], 2025) == []
     assert client_for().get("/leases/rents/").status_code == 302
     assert client_for(users["planner"]).get("/leases/rents/?year=99999").status_code == 400
+
+
+def test_pages_speak_polish_by_default(users, lease, plot):
+    c = Client()  # no Accept-Language: the default language, Polish
+    c.force_login(users["officer"])
+    assert "Umowy dzierżawy" in c.get("/leases/").content.decode()
+    detail = c.get(f"/leases/{lease.pk}/").content.decode()
+    assert "Harmonogram czynszu" in detail and "Na kartach działek" in detail
+    assert "Oferta inwestycyjna" in Client().get("/leases/offers/").content.decode()
+    assert "Mieszkania chronione" in c.get("/housing/").content.decode()
