@@ -66,12 +66,31 @@ class InputError(ValueError):
         self.message = message
 
 
-def line_of_sight(point: Point, height_m: Decimal | None) -> bool | None:
-    """Is the object visible from public space (art. 17a ust. 5 UPOL: invisible boards pay no
-    fee)? The terrain model and its line-of-sight service come from the raster engineer; plug
-    the call in here. None = not assessed, shown as such on the check page and in the API.
+def line_of_sight(point: Point, height_m: Decimal | None,
+                  municipality_id: int) -> dict | None:
+    """Is the object seen from the protected viewpoints of the town's landscape areas?
+
+    The terrain model and the sight lines are the raster engineer's
+    (``layers.rasters.terrain.visibility``, bare ground, no buildings or trees). None = not
+    assessed (no height given, no elevation model here, or no viewpoint in range): the check
+    page says so and the verdict does not depend on it.
     """
-    return None
+    if height_m is None or height_m <= 0:
+        return None
+    try:
+        from layers.rasters.terrain import TerrainError, visibility
+    except ImportError:  # the raster stack is optional on a minimal installation
+        return None
+    try:
+        result = visibility(point.x, point.y, float(height_m),
+                            municipality_ids={municipality_id})
+    except (TerrainError, OSError, ValueError):
+        return None
+    if not result.get("viewpoints"):
+        return None
+    seen_from = [v["name"] for v in result["viewpoints"] if v.get("visible")]
+    return {"visible": bool(seen_from), "seen_from": seen_from,
+            "viewpoints": len(result["viewpoints"])}
 
 
 def make_point(x: Any, y: Any, srid: Any) -> Point:
@@ -207,6 +226,12 @@ def check(user: Any, point: Point, spec: rules.ObjectSpec) -> dict:
         raise PermissionDenied(_("you may not inspect in this municipality"))
     areas = [a for a in areas if a.municipality_id == municipality.id]
     findings = rules.evaluate(pure_areas(areas), spec)
+    sight = line_of_sight(point, spec.height_m, municipality.id)
+    if sight and sight["visible"]:
+        findings.append(rules.Finding(
+            "", "", str(rules.SUBJECT_OF[spec.type]), "line_of_sight", rules.Verdict.REVIEW,
+            rules.gettext_noop("seen from a protected viewpoint (%(names)s): check the view"),
+            {"names": ", ".join(sight["seen_from"])}, "art. 37a u.p.z.p."))
     parcel = _first(Parcel.objects.filter(retired_at__isnull=True, geom__intersects=point,
                                           municipality=municipality).only("cadastral_id"))
     return {
@@ -217,7 +242,7 @@ def check(user: Any, point: Point, spec: rules.ObjectSpec) -> dict:
         "findings": [finding_dict(f) for f in findings],
         "outcome": str(rules.outcome(findings)),
         "outcome_label": verdict_label(rules.outcome(findings)),
-        "line_of_sight": line_of_sight(point, spec.height_m),
+        "line_of_sight": sight,
     }
 
 

@@ -347,3 +347,43 @@ def test_demo_finds_zones_coded_strefa_of_any_kind(town):
     area(town, "B", X + 400, Y)
     found = demo.load_demo(town)
     assert found["A"].code == "Strefa A" and found["B"].code == "B"
+
+
+def test_line_of_sight_from_protected_viewpoint(client, make_user, zones, settings, tmp_path):
+    """A 20 m wall in the elevation model hides the board from the viewpoint; on the
+    viewpoint's side of the wall the board is seen and the check adds a review item."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from importers.raster.importer import import_raster
+    from layers.rasters.models import ProtectedViewpoint
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.GEOGMINA_VAR_DIR = tmp_path / "var"
+    size, px = 400, 2.0  # 800 m square from (X - 100, Y - 100)
+    heights = np.full((size, size), 200.0, dtype="float32")
+    heights[:, 140:150] = 220.0  # a wall at x = X + 180 … X + 200
+    src = tmp_path / "dem.tif"
+    with rasterio.open(src, "w", driver="GTiff", width=size, height=size, count=1,
+                       dtype="float32", crs="EPSG:2180", nodata=-9999,
+                       transform=from_origin(X - 100, Y - 100 + size * px, px, px)) as ds:
+        ds.write(heights, 1)
+    import_raster(src, kind="elevation", municipality=zones[0].municipality.teryt, name="nmt")
+    from django.contrib.gis.geos import Point
+
+    ProtectedViewpoint.objects.create(landscape_area=zones[0], name="Punkt widokowy A",
+                                      point=Point(X + 300, Y + 300, srid=2180))
+    client.force_login(make_user("insp", zones[0].municipality, (Role.LANDSCAPE_INSPECTOR,)))
+    params = {"srid": 2180, "type": "board", "area_m2": "1", "height_m": "3", "lit": "no",
+              "moving_images": "no", "mounting": "building"}
+    seen = client.get("/landscape/api/check", {**params, "x": X + 250, "y": Y + 250}).json()
+    assert seen["line_of_sight"] == {"visible": True, "seen_from": ["Punkt widokowy A"],
+                                     "viewpoints": 1}
+    assert seen["outcome"] == "review"
+    assert any(f["rule"] == "line_of_sight" for f in seen["findings"])
+    hidden = client.get("/landscape/api/check", {**params, "x": X + 100, "y": Y + 300}).json()
+    assert hidden["line_of_sight"]["visible"] is False and hidden["outcome"] == "pass"
+    unknown = client.get("/landscape/api/check", {**params, "x": X + 100, "y": Y + 300,
+                                                  "height_m": ""}).json()
+    assert unknown["line_of_sight"] is None
