@@ -128,12 +128,14 @@ def api_check(request: HttpRequest) -> JsonResponse:
     return JsonResponse(result)
 
 
-EXPORT_COLUMNS = [
-    ("id", "id"), ("inspected_at", "inspected_at"), ("inspector", "inspector"),
-    ("municipality", "municipality"), ("parcel", "parcel"), ("object_type", "object_type"),
-    ("area_m2", "area_m2"), ("outcome", "outcome"), ("citations", "citations"),
-    ("x_2180", "x_2180"), ("y_2180", "y_2180"),
-]
+def export_columns() -> list[tuple[str, str]]:
+    return [
+        ("id", "id"), ("inspected_at", _("inspected at")), ("inspector", _("Inspector")),
+        ("municipality", _("Municipality")), ("parcel", _("Parcel")),
+        ("object_type", _("Object")), ("area_m2", _("Area [m²]")), ("outcome", _("Outcome")),
+        ("citations", _("provisions breached")), ("x_2180", "x (EPSG:2180)"),
+        ("y_2180", "y (EPSG:2180)"),
+    ]
 
 
 @access(Capability.VIEW_LANDSCAPE, description="the inspections register: list, map, export")
@@ -145,14 +147,15 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
             "id": i.id,
             "inspected_at": timezone.localtime(i.inspected_at).isoformat(" ", "minutes"),
             "inspector": i.inspector.get_username(), "municipality": i.municipality.teryt,
-            "parcel": i.parcel_cadastral_id, "object_type": i.object.get("type"),
-            "area_m2": i.object.get("area_m2"), "outcome": i.outcome,
+            "parcel": i.parcel_cadastral_id,
+            "object_type": services.type_label(i.object.get("type", "")),
+            "area_m2": i.object.get("area_m2"), "outcome": i.get_outcome_display(),
             "citations": sorted({f["citation"] for f in i.findings
                                  if f.get("verdict") == "fail" and f.get("citation")}),
             "x_2180": round(i.geom.x, 2), "y_2180": round(i.geom.y, 2),
         } for i in qs]
         try:
-            body, mime = write_table(rows, EXPORT_COLUMNS, fmt)
+            body, mime = write_table(rows, export_columns(), fmt)
         except ExportFormatError as exc:
             return JsonResponse({"error": str(exc), "parameter": "format"}, status=400)
         audit(request.user, AuditAction.EXPORT, "landscape.inspection", "",

@@ -258,7 +258,7 @@ def calculate_fee(tariff: Tariff, start: datetime, end: datetime,
 
     Only paid days and hours are charged. The hour ladder (1st, 2nd, 3rd, 4th+) starts again on
     each paid day: paid hours end the stay's paid part, so the next morning is a new first hour
-    (the common reading of the resolutions; documented in docs/decisions.md).
+    (our reading of the resolutions, which sell tickets per paid day; the statute is silent).
     """
     if end <= start:
         raise ValueError("the end of the stay must be after its start")
