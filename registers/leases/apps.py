@@ -16,7 +16,10 @@ class LeasesConfig(AppConfig):
             detail_capability=Capability.VIEW_LEASES, tables=("leases_lease",), min_zoom=12,
             label="Leased areas",
             style=(("color", "#c2185b"), ("weight", 2), ("fill", True),
-                   ("fillColor", "#f48fb1"), ("fillOpacity", 0.35)),
+                   ("fillColor", "#f48fb1"), ("fillOpacity", 0.35), ("by", "state"),
+                   ("palette", (("proposed", "#f9a825"), ("expiring", "#d84315"),
+                                ("running", "#2e7d32"), ("open", "#1565c0"),
+                                ("expired", "#757575")))),
         ))
         register_tile_layer(TileLayer(
             name="municipal_property", function="leases_municipal_property_tile",
@@ -24,7 +27,8 @@ class LeasesConfig(AppConfig):
             tables=("layers_parcel", "leases_propertyoverride"), min_zoom=12,
             label="Municipal property",
             style=(("color", "#2e7d32"), ("weight", 1.5), ("fill", True),
-                   ("fillColor", "#66bb6a"), ("fillOpacity", 0.3)),
+                   ("fillColor", "#66bb6a"), ("fillOpacity", 0.3), ("by", "source"),
+                   ("palette", (("cadastre", "#2e7d32"), ("include", "#00897b")))),
         ))
         register_tile_layer(TileLayer(
             name="investment_offer", function="leases_investment_offer_tile", public=True,

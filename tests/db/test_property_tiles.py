@@ -169,6 +169,7 @@ def test_leased_areas_tile_by_role(world):
     assert status == 200
     (feature,) = tile["leased_areas"]
     assert feature["number"] == "L/1" and feature["expiry"] == "expiring"
+    assert feature["state"] == "proposed"  # the map colours a proposal before its expiry
     assert feature["status"] == "proposed"
     assert fetch(None, "leased_areas")[0] == 401
     assert fetch(world["stranger"], "leased_areas") == (200, {})  # Krosno's officer: no feature

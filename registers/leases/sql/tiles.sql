@@ -4,7 +4,8 @@
 -- The tile envelope is transformed to 2180 so the GiST index on the stored column is used.
 -- Registration groups 4 and 5 (gminy) = layers.domain.codes.MUNICIPAL_GROUPS.
 
--- Leased areas, coloured by status and expiry. Not public: no feature outside ``allowed``.
+-- Leased areas, coloured by status and expiry (``state``: proposed, expiring within 90 days,
+-- running, open-term, expired). Not public: no feature outside ``allowed``.
 CREATE OR REPLACE FUNCTION leases_leased_areas_tile(z integer, x integer, y integer,
                                                     allowed bigint[])
 RETURNS bytea
@@ -30,6 +31,14 @@ AS $$
                    WHEN l.end_date - current_date <= 90 THEN 'expiring'
                    ELSE 'running'
                END AS expiry,
+               -- one attribute for the map's colours: a proposal, else the expiry class
+               CASE
+                   WHEN l.status = 'proposed' THEN 'proposed'
+                   WHEN l.end_date IS NULL THEN 'open'
+                   WHEN l.end_date < current_date THEN 'expired'
+                   WHEN l.end_date - current_date <= 90 THEN 'expiring'
+                   ELSE 'running'
+               END AS state,
                ST_AsMVTGeom(ST_Transform(l.geom, 3857), b.env_3857, 4096, 64, true) AS geom
         FROM leases_lease AS l
         CROSS JOIN bounds AS b
