@@ -244,6 +244,11 @@ def _text_conditions(column: str, text: str) -> tuple[str, list[str]] | None:
     return " AND ".join(parts), params
 
 
+def _like_prefix(q: str) -> str:
+    text = normalize_text(q).replace("\\", "").replace("%", "").replace("_", "")
+    return text + "%"
+
+
 def _search_address(user: Any, q: str, scope: list[int] | None, limit: int
                     ) -> list[SearchResult]:
     cond = _text_conditions("a.search_text", q)
@@ -254,12 +259,26 @@ def _search_address(user: Any, q: str, scope: list[int] | None, limit: int
     with connection.cursor() as cur:
         cur.execute(
             f"""
-            WITH hits AS (
+            WITH prefix AS (
+                -- the query as the start of the text: a btree range scan, already ordered
                 SELECT a.id, a.locality, a.street, a.house_number,
-                       similarity(a.search_text, %s) AS rank
+                       1000 - length(a.search_text) AS rank
                 FROM layers_address a
-                WHERE {where_text} AND a.retired_at IS NULL
-                ORDER BY rank DESC LIMIT %s
+                WHERE a.search_text LIKE %s AND a.retired_at IS NULL
+                ORDER BY a.search_text LIMIT %s
+            ), hits AS (
+                SELECT * FROM prefix
+                UNION ALL
+                -- otherwise every word anywhere (trigram index); OFFSET 0 keeps the planner
+                -- from betting on a sequential scan because of the LIMIT
+                (SELECT * FROM (
+                    SELECT a.id, a.locality, a.street, a.house_number,
+                           -length(a.search_text) AS rank
+                    FROM layers_address a
+                    WHERE {where_text} AND a.retired_at IS NULL
+                      AND NOT EXISTS (SELECT 1 FROM prefix)
+                    OFFSET 0) w
+                 ORDER BY rank DESC LIMIT %s)
             ), links AS (
                 SELECT pa.parcel_id, h.* FROM hits h
                 JOIN layers_parcel_addresses pa ON pa.address_id = h.id
@@ -275,7 +294,7 @@ def _search_address(user: Any, q: str, scope: list[int] | None, limit: int
             WHERE p.retired_at IS NULL {where}
             ORDER BY p.id, l.rank DESC
             """,
-            [normalize_text(q), *text_params, limit, *params],
+            [_like_prefix(q), limit, *text_params, limit, *params],
         )
         rows = sorted(cur.fetchall(), key=lambda r: (-r[8], r[1]))[:limit]
     detail = municipality_ids(user, Capability.VIEW_MAP)
@@ -294,10 +313,23 @@ def _search_owner(user: Any, q: str, owners_in: list[int], limit: int) -> list[S
     with connection.cursor() as cur:
         cur.execute(
             f"""
-            WITH subjects AS (
+            WITH prefix AS (
                 SELECT s.id, s.name FROM layers_subject s
-                WHERE {where_text} AND s.municipality_id = ANY(%s) AND s.retired_at IS NULL
-                LIMIT %s
+                WHERE s.search_text LIKE %s AND s.municipality_id = ANY(%s)
+                  AND s.retired_at IS NULL
+                ORDER BY s.search_text LIMIT %s
+            ), subjects AS (
+                SELECT * FROM prefix
+                UNION ALL
+                -- OFFSET 0 plans the filter without the LIMIT: with it the planner bet on a
+                -- sequential scan finding 20 rows early, and a name matching nobody read the
+                -- whole table
+                (SELECT id, name FROM (
+                    SELECT s.id, s.name FROM layers_subject s
+                    WHERE {where_text} AND s.municipality_id = ANY(%s) AND s.retired_at IS NULL
+                      AND NOT EXISTS (SELECT 1 FROM prefix)
+                    OFFSET 0) m
+                 LIMIT %s)
             )
             SELECT DISTINCT ON (p.id) {_RESULT_COLUMNS}, s.name
             FROM subjects s
@@ -307,7 +339,8 @@ def _search_owner(user: Any, q: str, owners_in: list[int], limit: int) -> list[S
             WHERE p.retired_at IS NULL AND p.municipality_id = ANY(%s)
             ORDER BY p.id LIMIT %s
             """,
-            [*text_params, owners_in, limit, owners_in, limit],
+            [_like_prefix(q), owners_in, limit, *text_params, owners_in, limit, owners_in,
+             limit],
         )
         rows = cur.fetchall()
     results = [SearchResult(r[0], r[1], r[2], "owner", f"{r[7]} · {r[1]}", tuple(r[3:7]))
