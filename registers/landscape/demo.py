@@ -74,10 +74,19 @@ def demo_areas(municipality: Municipality) -> dict[str, LandscapeArea]:
 
 
 def _inside(area: LandscapeArea, shift: float) -> Point:
-    """A point well inside the area (point on surface, nudged along x where it stays inside)."""
-    p = area.geom.point_on_surface
-    moved = Point(p.x + shift, p.y, srid=p.srid)
-    return moved if area.geom.contains(moved) else p
+    """A point inside the area and outside every form of protection that overlaps it (so the
+    demo verdicts come from the resolution alone), nudged along x where it stays inside."""
+    free = area.geom
+    others = LandscapeArea.objects.filter(
+        municipality_id=area.municipality_id, retired_at__isnull=True,
+        geom__intersects=area.geom).exclude(kind=LandscapeArea.Kind.RESOLUTION_ZONE)
+    for other in others:
+        rest = free.difference(other.geom)
+        if not rest.empty and rest.area > 1:
+            free = rest
+    p = free.point_on_surface
+    moved = Point(p.x + shift, p.y, srid=area.geom.srid)
+    return moved if free.contains(moved) else p
 
 
 @transaction.atomic
