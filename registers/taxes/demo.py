@@ -22,6 +22,7 @@ from registers.taxes.services import (
     OTHER_PROPERTY_OFU,
     RateInput,
     ReconciliationParams,
+    reconcile,
     resolution_save,
 )
 
@@ -234,4 +235,5 @@ def load_demo(municipality: Municipality, user=None) -> Planted:
     ], ignore_conflicts=True)
     planted.taxpayers = len(taxpayers)
     planted.objects = len(objects)
+    reconcile(municipality.pk)  # the case list and the map's tax status are ready at once
     return planted

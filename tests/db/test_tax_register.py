@@ -337,3 +337,28 @@ def test_leases_without_a_taxpayer(demo_town, monkeypatch):
     assert cases["lease_untaxed:7"].estimated_loss == D("31.00")  # 50 m² × 0.62 (2026 G3)
     assert cases["lease_untaxed:9"].estimated_loss == D("130.00")  # 100 m² × 1.30 (G1)
     assert cases["lease_untaxed:9"].detail["lessee"] == "Market sp. z o.o."
+
+
+def test_demo_on_the_generated_demo_town(settings, tmp_path):
+    """The importer's demo town (EGiB GML through the real importer): the tax demo covers most
+    plots and reconciliation finds exactly what it planted, nothing clean."""
+    from django.core.management import call_command
+
+    from layers.models import Municipality, Parcel
+
+    settings.GEOGMINA_VAR_DIR = tmp_path
+    call_command("load_demo", "--parcels", "200", "--no-hooks")
+    town = Municipality.objects.get(teryt="180501_1")
+    planted = load_demo(town)
+    services.reconcile(town.pk, on_date=date(2026, 6, 1))
+    found = set(ReconciliationCase.objects.filter(
+        municipality=town, still_detected=True).values_list("fingerprint", flat=True))
+    assert found == planted.fingerprints
+    assert {fp.split(":")[0] for fp in planted.fingerprints} == {
+        "parcel_untaxed", "area_mismatch", "business_as_other", "building_untaxed",
+        "building_underdeclared"}
+    parcels = Parcel.objects.filter(municipality=town, retired_at__isnull=True).count()
+    covered = TaxObject.objects.filter(municipality=town, kind="land").values(
+        "cadastral_id").distinct().count()
+    assert covered > parcels / 2  # most plots (roads, rivers, farmland are not in the roll)
+    assert services.roll(town.pk, 2026).assessed_total > 0
