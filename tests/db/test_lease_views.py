@@ -346,3 +346,11 @@ def test_pages_speak_polish_by_default(users, lease, plot):
     assert "Harmonogram czynszu" in detail and "Na kartach działek" in detail
     assert "Oferta inwestycyjna" in Client().get("/leases/offers/").content.decode()
     assert "Mieszkania chronione" in c.get("/housing/").content.decode()
+
+
+def test_officer_of_another_town_cannot_create_a_lease_here(users, town, plot):
+    resp = client_for(users["stranger"]).post("/leases/new/", post_data(town, plot))
+    assert resp.status_code == 400 and "Select a valid choice" in resp.content.decode()
+    page = client_for(users["stranger"]).get(f"/leases/new/?parcel={plot.pk}").content.decode()
+    assert plot.cadastral_id not in page  # the other town's plot is not even on the map
+    assert not Lease.objects.exists()
