@@ -61,7 +61,7 @@ def test_tax_officer_reads_every_page_and_reads_are_audited(setup, make_user):
     c = _client(make_user, jaslo, (Role.TAX_OFFICER,))
     pages = _pages(jaslo)
     before = AuditEvent.objects.filter(action="read_tax").count()
-    for url in pages["get"]:
+    for url in [*pages["get"], "/taxes/"]:
         assert c.get(url).status_code == 200, url
     roll = c.get(f"/taxes/{jaslo.pk}/roll/?year=2026").content.decode()
     assert "G3" in roll and "Jasło" in roll

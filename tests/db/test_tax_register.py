@@ -332,7 +332,8 @@ def test_leases_without_a_taxpayer(demo_town, monkeypatch):
     _obj(demo_town, tp, cadastral_id="180501_1.0001.14", area_m2=D("30"))
     result = services.reconcile(demo_town.pk, on_date=date(2026, 6, 1))
     assert result.leases_checked
-    cases = {c.fingerprint: c for c in ReconciliationCase.objects.filter(kind="lease_untaxed")}
+    cases = {c.fingerprint: c for c in ReconciliationCase.objects.filter(
+        kind="lease_untaxed", still_detected=True)}
     assert set(cases) == {"lease_untaxed:7", "lease_untaxed:9"}  # 8 pays its tax
     assert cases["lease_untaxed:7"].estimated_loss == D("31.00")  # 50 m² × 0.62 (2026 G3)
     assert cases["lease_untaxed:9"].estimated_loss == D("130.00")  # 100 m² × 1.30 (G1)
