@@ -53,6 +53,18 @@ TYPE_LABELS = {
 }
 
 
+MOUNTING_LABELS = {
+    rules.Mounting.FREE_STANDING: gettext_lazy("free-standing"),
+    rules.Mounting.BUILDING: gettext_lazy("on a building"),
+    rules.Mounting.FENCE: gettext_lazy("on a fence"),
+}
+
+
+def _mountings(text: str) -> str:
+    return ", ".join(str(MOUNTING_LABELS.get(v.strip(), v.strip()))
+                     for v in text.split(",") if v.strip())
+
+
 def type_label(value: str) -> str:
     return str(TYPE_LABELS.get(value, value))
 
@@ -185,8 +197,15 @@ def pure_areas(areas: list[LandscapeArea]) -> list[rules.Area]:
 
 
 def finding_dict(f: rules.Finding) -> dict:
-    params = {k: (_(v) if isinstance(v, str) else str(v) if v is not None else "")
-              for k, v in f.params.items()}
+    if f.kind == rules.RuleKind.MOUNTINGS_ALLOWED:
+        params = {k: _mountings(str(v or "")) for k, v in f.params.items()}
+    elif f.kind == "protection":
+        kinds = dict(LandscapeArea.Kind.choices)
+        params = {"kind": str(kinds.get(f.params["kind"], f.params["kind"]))}
+    else:
+        # only the labels rules.py marked for translation are translated, never user values
+        params = {k: (_(v) if k in ("label", "share") else str(v) if v is not None else "")
+                  for k, v in f.params.items()}
     return {"area_code": f.area_code, "area_name": f.area_name, "subject": f.subject,
             "rule": f.kind, "verdict": str(f.verdict), "verdict_label": verdict_label(f.verdict),
             "message": _(f.template) % params, "citation": f.citation}

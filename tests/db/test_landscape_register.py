@@ -91,6 +91,7 @@ def test_inspector_checks_and_saves_with_photo(client, make_user, zones, setting
     html = r.content.decode()
     assert r.status_code == 200 and 'data-outcome="fail"' in html
     assert "§ 5 ust. 1 uchwała Nr XV/13/2019" in html
+    assert "montaż wolnostojące niedozwolony; dozwolone: na budynku" in html
     photo = SimpleUploadedFile("../../evil name.php.png", PNG, content_type="text/html")
     r = client.post("/landscape/check/", {
         "x": X + 100, "y": Y + 100, "srid": 2180, "type": "board", "area_m2": "12",
