@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry, Point
@@ -295,10 +296,12 @@ def inspection_create(user: Any, point: Point, spec: rules.ObjectSpec, note: str
         parcel_cadastral_id=result["parcel"], object=spec_dict(spec),
         findings=result["findings"], outcome=result["outcome"], note=note[:2000])
     for upload, (ctype, ext) in zip(photos, kinds, strict=True):
+        # kept for the record only (never a path): the last component, printable, short
+        original = "".join(c for c in PurePosixPath(str(upload.name).replace("\\", "/")).name
+                           if c.isprintable())[:200]
         upload.name = f"photo{ext}"  # the stored name is generated; only the extension is ours
         InspectionPhoto.objects.create(inspection=inspection, file=upload, content_type=ctype,
-                                       size=upload.size,
-                                       original_name=str(getattr(upload, "_original", ""))[:200])
+                                       size=upload.size, original_name=original)
     audit(user, AuditAction.CREATE, "landscape.inspection", inspection.pk,
           municipality_id=inspection.municipality_id,
           after={"outcome": inspection.outcome, "object": inspection.object,

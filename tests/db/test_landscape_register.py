@@ -102,7 +102,7 @@ def test_inspector_checks_and_saves_with_photo(client, make_user, zones, setting
     p = i.photos.get()
     assert p.file.name.startswith("landscape/inspections/") and p.file.name.endswith(".png")
     assert ".." not in p.file.name and "evil" not in p.file.name
-    assert p.content_type == "image/png"
+    assert p.content_type == "image/png" and p.original_name == "evil name.php.png"
     r = client.get(f"/landscape/photos/{p.id}")
     assert r.status_code == 200 and r["Content-Type"] == "image/png"
 
