@@ -206,3 +206,25 @@ def test_card_shows_which_tax_each_contour_pays(setup, make_user):
     assert farm["contours"][0]["amount"] == D("29.89")
     # farmland is in no property-tax land object; only the building on it is
     assert farm["lines"] and all(line["building_id"] for line in farm["lines"])
+
+
+def test_card_section_takes_a_fixed_number_of_queries(setup, make_user):
+    from django.test.utils import CaptureQueriesContext
+
+    jaslo, _ = setup
+    officer = make_user("tax", jaslo, (Role.TAX_OFFICER,))
+    parcel = jaslo.parcels.get(cadastral_id="180501_1.0001.3")
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            card_section(officer, parcel, year=2026)
+        return len(ctx.captured_queries)
+
+    card_section(officer, parcel, year=2026)  # the user's grants are cached after this
+    few = count()
+    tp = Taxpayer.objects.filter(municipality=jaslo).first()
+    TaxObject.objects.bulk_create([
+        TaxObject(municipality=jaslo, taxpayer=tp, kind="building", category="B2",
+                  cadastral_id=parcel.cadastral_id, building_id=f"extra-{i}",
+                  usable_full_m2=D(10 + i)) for i in range(25)])
+    assert count() == few
