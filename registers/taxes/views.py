@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -97,7 +97,7 @@ def taxpayer_list(request: HttpRequest, municipality_id: int) -> HttpResponse:
     qs = Taxpayer.objects.filter(municipality=town).annotate(n_objects=Count("tax_objects"))
     q = request.GET.get("q", "").strip()
     if q:
-        qs = qs.filter(name__icontains=q) | qs.filter(external_ref=q) | qs.filter(tax_id=q)
+        qs = qs.filter(Q(name__icontains=q) | Q(external_ref=q) | Q(tax_id=q))
     page = Paginator(qs.order_by("name", "id"), 50).get_page(request.GET.get("page"))
     audit(request.user, AuditAction.READ_OWNERS, "taxes.taxpayer", "",
           municipality_id=town.pk, detail=f"taxpayer list q={normalize_text(q)!r}")

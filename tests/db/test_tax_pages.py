@@ -63,6 +63,8 @@ def test_tax_officer_reads_every_page_and_reads_are_audited(setup, make_user):
     before = AuditEvent.objects.filter(action="read_tax").count()
     for url in [*pages["get"], "/taxes/"]:
         assert c.get(url).status_code == 200, url
+    found = c.get(f"/taxes/{jaslo.pk}/taxpayers/?q=Właściciel 1").content.decode()
+    assert "Właściciel 1" in found and "Gmina Jasło" not in found
     roll = c.get(f"/taxes/{jaslo.pk}/roll/?year=2026").content.decode()
     assert "G3" in roll and "Jasło" in roll
     assert AuditEvent.objects.filter(action="read_tax").count() >= before + 5
@@ -228,3 +230,16 @@ def test_card_section_takes_a_fixed_number_of_queries(setup, make_user):
                   cadastral_id=parcel.cadastral_id, building_id=f"extra-{i}",
                   usable_full_m2=D(10 + i)) for i in range(25)])
     assert count() == few
+
+
+def test_roll_export_over_http(setup, make_user):
+    jaslo, _ = setup
+    c = _client(make_user, jaslo, (Role.TAX_OFFICER,))
+    xlsx = c.get(f"/taxes/{jaslo.pk}/roll/?year=2026&format=xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert "attachment" in xlsx["Content-Disposition"]
+    csv = c.get(f"/taxes/{jaslo.pk}/roll/?year=2026&format=csv").content.decode("utf-8-sig")
+    roll = services.roll(jaslo.pk, 2026)
+    assert str(roll.subtotal) in csv and str(roll.assessed_total) in csv
+    bad = c.get(f"/taxes/{jaslo.pk}/roll/?year=2026&format=pdf")
+    assert bad.status_code == 400 and b"pdf" in bad.content

@@ -135,6 +135,12 @@ def test_roll_equals_the_sum_of_per_object_liabilities(town, jaslo_rates):
     assert result.assessed_total == sum(d.tax for d in decisions.values())
     assert result.taxpayers_assessed == 2
 
+    # art. 20a in SQL too: no 2026 resolution, so 2026 is assessed at the 2025 rates
+    next_year = services.roll(town.pk, 2026)
+    expected_2026 = _python_liabilities(town, 2026)
+    assert next_year.subtotal == sum(line.amount for _, line in expected_2026.values())
+    assert next_year.objects == len(expected_2026) == 10  # the December object now counts
+
     # a worked figure: 87.3 + 21.1/2 = 97.85 m² × 1.00 × 9/12 = 73.39 zł
     house = TaxObject.objects.get(building_id="B.1")
     assert expected[house.pk][1].amount == D("73.39")
