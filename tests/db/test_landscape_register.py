@@ -183,8 +183,12 @@ def test_roles(client, make_user, zones, role, check, view, edit):
 
 
 def test_public_gets_no_inspection_pages(client, zones):
+    d = AdvertisingDevice.objects.first()
     for url in ("/landscape/", "/landscape/check/", "/landscape/inspections/",
-                "/landscape/devices/", f"/landscape/areas/{zones[0].id}/rules/"):
+                "/landscape/inspections.geojson", "/landscape/inspections/1/",
+                "/landscape/photos/1", "/landscape/devices/", "/landscape/devices/new/",
+                f"/landscape/devices/{d.id}/edit/", "/landscape/fee-rates/",
+                f"/landscape/areas/{zones[0].id}/rules/", "/landscape/inspections/?format=csv"):
         r = client.get(url)
         assert r.status_code == 302 and "/accounts/login/" in r["Location"], url
     r = client.get("/landscape/api/check", HTTP_ACCEPT="application/json")

@@ -143,8 +143,26 @@ def test_tariff_edit_roles(client, make_user, town, role, status):
 
 
 def test_tariff_edit_public_redirects_to_login(client, town):
-    r = client.get("/parking/tariffs/new/")
-    assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+    zone(town)
+    (t,) = demo.load_demo(town)
+    for url in ("/parking/tariffs/new/", f"/parking/tariffs/{t.id}/edit/"):
+        r = client.get(url)
+        assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+        r = client.post(url, {**TARIFF_POST, "zone": t.zone_id})
+        assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+    assert Tariff.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", [Role.LANDSCAPE_INSPECTOR, Role.TAX_OFFICER])
+def test_staff_without_edit_parking_still_uses_public_pages(client, make_user, town, role):
+    z = zone(town)
+    demo.load_demo(town)
+    client.force_login(make_user("u", town, (role,)))
+    assert client.get("/parking/").status_code == 200
+    assert client.get("/parking/api/fee", {"zone": z.id, "start": "2026-03-03T09:00",
+                                           "end": "2026-03-03T10:00"}).status_code == 200
+    t = Tariff.objects.get()
+    assert client.get(f"/parking/tariffs/{t.id}/edit/").status_code == 403
 
 
 def test_tariff_form_refuses_unlawful_tariff_and_other_towns_zone(client, make_user, town, other):
