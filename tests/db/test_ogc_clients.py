@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -61,7 +60,6 @@ def gdal(*args: str) -> str:
     return result.stdout
 
 
-@pytest.mark.skipif(shutil.which("ogr2ogr") is None, reason="GDAL command-line tools missing")
 def test_gdal_oapif_lists_and_pages_every_public_collection(live_server, data):
     url = f"OAPIF:{live_server.url}/ogc/"
     listing = gdal("ogrinfo", "-ro", "-q", url)
@@ -85,7 +83,6 @@ def test_gdal_oapif_lists_and_pages_every_public_collection(live_server, data):
         assert all(same_geometry(got[k], expected[k]) for k in expected), collection
 
 
-@pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="GDAL command-line tools missing")
 def test_gdal_is_refused_a_protected_collection_without_credentials(live_server, data,
                                                                     make_user):
     url = f"OAPIF:{live_server.url}/ogc/collections/parcel-owners"
