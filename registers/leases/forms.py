@@ -70,6 +70,13 @@ class LeaseForm(forms.ModelForm):
         elif municipalities is not None and municipalities.count() == 1:
             self.initial["municipality"] = municipalities.first()
 
+    AREA_FIELDS = ("municipality", "cadastral_ids", "whole_plot", "area_file", "area_geojson",
+                   "version")
+
+    def contract_fields(self) -> list[Any]:
+        """The bound fields of the contract part of the page (the area part is laid out apart)."""
+        return [self[name] for name in self.fields if name not in self.AREA_FIELDS]
+
     def lease_data(self) -> dict[str, Any]:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
         data["cadastral_ids"] = self.cleaned_data["cadastral_ids"]

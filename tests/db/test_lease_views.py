@@ -354,3 +354,13 @@ def test_officer_of_another_town_cannot_create_a_lease_here(users, town, plot):
     page = client_for(users["stranger"]).get(f"/leases/new/?parcel={plot.pk}").content.decode()
     assert plot.cadastral_id not in page  # the other town's plot is not even on the map
     assert not Lease.objects.exists()
+
+
+def test_oversized_document_is_refused(users, lease, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    big = SimpleUploadedFile("skan.pdf", b"%PDF-" + b"0" * services.DOCUMENT_MAX_BYTES)
+    resp = client_for(users["officer"]).post(f"/leases/{lease.pk}/documents/", {"file": big})
+    assert resp.status_code == 400 and "larger than 10 MB" in resp.content.decode()
+    assert not LeaseDocument.objects.exists() and not any(tmp_path.rglob("*.pdf"))
