@@ -7,7 +7,7 @@ it (and, for a protected collection, its own capability too). Every export is au
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
@@ -38,7 +38,7 @@ def _bad(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-@require_GET
+@require_safe
 @access(Capability.EXPORT_DATA, description="export a collection (gpkg, shp, csv, xlsx; EPSG:2180"
                                             "); own municipalities only; audited")
 def collection_export(request: HttpRequest, collection_id: str, fmt: str) -> HttpResponse:
@@ -76,7 +76,7 @@ def collection_export(request: HttpRequest, collection_id: str, fmt: str) -> Htt
     return _download(data, mime, filename)
 
 
-@require_GET
+@require_safe
 @access(Capability.EXPORT_DATA, description="export parcel search results (ids= or q=) as gpkg, "
                                             "shp, csv or xlsx; own municipalities; audited")
 def parcel_export(request: HttpRequest, fmt: str) -> HttpResponse:

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.audit.log import audit
@@ -106,7 +106,7 @@ def _visible(request: HttpRequest) -> list[Collection]:
                             and municipality_ids(request.user, c.capability))]
 
 
-@require_GET
+@require_safe
 @access(public=True, description=RULE + ": landing page")
 def landing(request: HttpRequest) -> HttpResponse:
     denied = _basic_auth(request) or _f_param(request)
@@ -128,13 +128,13 @@ def landing(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 @access(public=True, description=RULE + ": conformance classes")
 def conformance(request: HttpRequest) -> HttpResponse:
     return _f_param(request) or _json({"conformsTo": CONFORMANCE})
 
 
-@require_GET
+@require_safe
 @access(public=True, description=RULE + ": OpenAPI 3.0 definition")
 def api(request: HttpRequest) -> HttpResponse:
     denied = _basic_auth(request)
@@ -162,7 +162,7 @@ def _collection_doc(base: str, c: Collection) -> dict[str, Any]:
     return doc
 
 
-@require_GET
+@require_safe
 @access(public=True, description=RULE + ": the collections the user may read")
 def collection_list(request: HttpRequest) -> HttpResponse:
     denied = _basic_auth(request) or _f_param(request)
@@ -176,7 +176,7 @@ def collection_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 @access(public=True, description=RULE + ": one collection's metadata")
 def collection(request: HttpRequest, collection_id: str) -> HttpResponse:
     denied = _basic_auth(request) or _f_param(request)
@@ -194,7 +194,7 @@ def _audit_read(request: HttpRequest, c: Collection, ids: set[int] | None, count
               detail=f"{count} feature(s) via OGC API; {detail}")
 
 
-@require_GET
+@require_safe
 @access(public=True, description=RULE + ": features (bbox, limit/offset paging, crs)")
 def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     denied = _basic_auth(request) or _f_param(request)
@@ -239,7 +239,7 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @access(public=True, description=RULE + ": one feature")
 def item(request: HttpRequest, collection_id: str, feature_id: str) -> HttpResponse:
     denied = _basic_auth(request) or _f_param(request)

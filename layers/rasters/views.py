@@ -6,7 +6,7 @@ import math
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
@@ -45,14 +45,14 @@ def _tile_response(request: HttpRequest, name: str, style: str, z: str, x: str, 
     return response
 
 
-@require_GET
+@require_safe
 @access(public=True, description="orthophoto / elevation XYZ tiles (PNG or JPEG), base map")
 def raster_tile(request: HttpRequest, name: str, z: str, x: str, y: str,
                 fmt: str) -> HttpResponse:
     return _tile_response(request, name, "default", z, x, y, fmt)
 
 
-@require_GET
+@require_safe
 @access(public=True, description="hillshade XYZ tiles of an elevation model")
 def hillshade_tile(request: HttpRequest, name: str, z: str, x: str, y: str,
                    fmt: str) -> HttpResponse:
@@ -94,7 +94,7 @@ def _point(request: HttpRequest) -> tuple[float, float]:
     return x, y
 
 
-@require_GET
+@require_safe
 @access(public=True, description="ground height at a point from the elevation model (JSON)")
 def terrain_height(request: HttpRequest) -> JsonResponse:
     try:
@@ -110,7 +110,7 @@ def terrain_height(request: HttpRequest) -> JsonResponse:
                          "elevation_model": raster.name})
 
 
-@require_GET
+@require_safe
 @access(Capability.VIEW_LANDSCAPE,
         description="is a proposed object visible from protected viewpoints (JSON); "
                     "viewpoints of the user's municipalities only")
@@ -138,7 +138,7 @@ def terrain_visibility(request: HttpRequest) -> JsonResponse:
     return JsonResponse(result)
 
 
-@require_GET
+@require_safe
 @access(Capability.VIEW_MAP, description="PDF dossier of a parcel (owners only with "
                                          "view_owners; audited)")
 def parcel_dossier(request: HttpRequest, parcel_id: int) -> HttpResponse:

@@ -188,3 +188,42 @@ def test_same_name_needs_replace(tmp_path, make_municipality):
     second = import_raster(src, kind="orthophoto", municipality="180501_1", name="o",
                            replace=True)
     assert Raster.objects.count() == 1 and second.file_path != first.file_path
+
+
+def test_rgba_and_grey_orthophotos(tmp_path, make_municipality):
+    """The alpha band becomes the validity mask (footprint); a grey photo keeps one band."""
+    make_municipality()
+    rgba = np.full((4, 600, 600), 150, dtype="uint8")
+    rgba[3, :, 300:] = 0  # the east half is transparent: outside the photo
+    src = tmp_path / "rgba.tif"
+    with rasterio.open(src, "w", driver="GTiff", width=600, height=600, count=4, dtype="uint8",
+                       crs="EPSG:2180", transform=from_origin(677_000, 212_000, 1, 1)) as ds:
+        ds.write(rgba)
+    raster = import_raster(src, kind="orthophoto", municipality="180501_1", name="rgba")
+    assert raster.band_count == 3
+    assert raster.footprint.area == pytest.approx(300 * 600, rel=0.05)
+    assert raster.footprint.contains(_point(677_100, 211_700))
+    assert not raster.footprint.contains(_point(677_500, 211_700))
+    grey = tmp_path / "grey.tif"
+    with rasterio.open(grey, "w", driver="GTiff", width=600, height=600, count=1,
+                       dtype="uint8", crs="EPSG:2180",
+                       transform=from_origin(677_000, 212_000, 1, 1)) as ds:
+        ds.write(np.full((1, 600, 600), 90, dtype="uint8"))
+    raster = import_raster(grey, kind="orthophoto", municipality="180501_1", name="grey")
+    assert raster.band_count == 1
+    with rasterio.open(raster.path) as ds:
+        assert abs(int(next(ds.sample([(677_300, 211_700)]))[0]) - 90) <= 2
+
+
+def test_elevation_without_nodata_gets_one(tmp_path, make_municipality):
+    make_municipality()
+    src = tmp_path / "dem.tif"
+    with rasterio.open(src, "w", driver="GTiff", width=50, height=50, count=1, dtype="int16",
+                       crs="EPSG:2178",
+                       transform=from_origin(7_533_000, 5_512_000, 10, 10)) as ds:
+        ds.write(np.full((1, 50, 50), 250, dtype="int16"))
+    raster = import_raster(src, kind="elevation", municipality="180501_1", name="dem16")
+    assert raster.nodata == -9999 and raster.dtype == "float32"
+    with rasterio.open(raster.path) as ds:
+        values = ds.read(1, masked=True)
+    assert values.count() > 0 and float(values.max()) == pytest.approx(250)
