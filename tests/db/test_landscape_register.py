@@ -220,7 +220,7 @@ def test_rules_edit_validates_values(client, make_user, zones):
     assert a.rules.filter(subject="sign", kind="allowed").exists()
 
 
-def test_export_and_tile_function(client, make_user, zones):
+def test_export_and_tile_function(client, make_user, make_municipality, zones):
     user = make_user("insp", zones[0].municipality, (Role.LANDSCAPE_INSPECTOR,))
     client.force_login(user)
     post_check(client, action="save")
@@ -246,6 +246,17 @@ def test_export_and_tile_function(client, make_user, zones):
         cur.execute("SELECT length(landscape_inspections_tile(16, %s, %s, %s))",
                     [tx, ty, []])
         assert cur.fetchone()[0] == 0
+    # through the tile endpoint: the inspector gets the point, with an ETag; others get nothing
+    r = client.get(f"/tiles/landscape_inspections/16/{tx}/{ty}.pbf")
+    assert r.status_code == 200 and len(r.content) > 0 and r.has_header("ETag")
+    client.logout()
+    assert client.get(f"/tiles/landscape_inspections/16/{tx}/{ty}.pbf").status_code == 401
+    client.force_login(make_user("tax", zones[0].municipality, (Role.TAX_OFFICER,)))
+    r = client.get(f"/tiles/landscape_inspections/16/{tx}/{ty}.pbf")
+    assert r.status_code == 200 and len(r.content) > 0  # VIEW_LANDSCAPE: all staff
+    client.force_login(make_user("stranger", make_municipality("180501_1", "Jasło"),
+                                 (Role.LANDSCAPE_INSPECTOR,)))
+    assert client.get(f"/tiles/landscape_inspections/16/{tx}/{ty}.pbf").content == b""
 
 
 def test_card_section_public_rules_staff_devices(make_parcel, make_user, zones):
