@@ -35,9 +35,13 @@ def _provider(app: str) -> SectionProvider:
     return SectionProvider(app, f"registers.{app}.selectors", f"{app}/card_section.html")
 
 
-# The registers whose card sections exist; the lead adds the others as they land.
+# The registers' card sections, in the order the card shows them.
 SECTION_PROVIDERS: list[SectionProvider] = [
+    _provider("taxes"),
     _provider("leases"),
+    _provider("housing"),
+    _provider("parking"),
+    _provider("landscape"),
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.test import Client
 
@@ -82,6 +84,8 @@ def test_card_takes_a_fixed_number_of_queries(town, make_parcel,
         c.get("/health/")  # session and user loaded outside the measured request
         with CaptureQueriesContext(connection) as ctx:
             assert c.get(f"/api/parcels/{parcel_id}").status_code == 200
+        if os.environ.get("CARD_QUERIES"):
+            print("\n".join(q["sql"][:120] for q in ctx.captured_queries))
         return len(ctx.captured_queries)
 
     small = count(town.plot.id)
@@ -135,3 +139,20 @@ def _lonlat(x: float, y: float) -> tuple[float, float]:
         cur.execute("SELECT ST_X(p), ST_Y(p) FROM ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s),"
                     " 2180), 4326) p", [x, y])
         return cur.fetchone()
+
+
+@pytest.mark.parametrize("role,sees_details,sees_owners", [
+    ("planner", True, False),
+    ("property_officer", True, True),
+    ("tax_officer", True, True),
+    ("landscape_inspector", True, False),
+    ("administrator", True, False),
+])
+def test_card_by_role(town, make_user, role, sees_details, sees_owners):
+    user = make_user(f"card_{role}", town.a, (role,))
+    resp = client_for(user).get(f"/parcels/{town.plot.id}/card")
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    assert ("KS1J/00012345/6" in html) is sees_details
+    assert ("Kowalski Jan" in html) is sees_owners
+    assert AuditEvent.objects.filter(action="read_owners", user=user).exists() is sees_owners
