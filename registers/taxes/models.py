@@ -295,6 +295,8 @@ class ReconciliationCase(models.Model):
         BUILDING_UNDERDECLARED = "building_underdeclared", _(
             "building much larger than its declared usable area")
         LEASE_UNTAXED = "lease_untaxed", _("leased municipal land with no taxpayer")
+        OBJECT_ORPHANED = "object_orphaned", _(
+            "tax object pointing at a parcel or building the cadastre no longer has")
 
     class Status(models.TextChoices):
         NEW = "new", _("new")

@@ -383,9 +383,11 @@ MERGE_SQL = """
 INSERT INTO taxes_reconciliationcase (
     municipality_id, fingerprint, kind, cadastral_id, building_id, tax_object_id,
     estimated_loss, detail, status, status_note, still_detected, first_seen_at, last_seen_at)
-SELECT %(m)s, f.fingerprint, f.kind, f.cadastral_id, f.building_id, f.tax_object_id,
+SELECT DISTINCT ON (f.fingerprint)  -- e.g. two buildings sharing an id: one case
+       %(m)s, f.fingerprint, f.kind, f.cadastral_id, f.building_id, f.tax_object_id,
        f.estimated_loss, f.detail, 'new', '', true, now(), now()
 FROM _tax_found AS f
+ORDER BY f.fingerprint, f.estimated_loss DESC
 ON CONFLICT (municipality_id, fingerprint) DO UPDATE SET
     kind = EXCLUDED.kind,
     cadastral_id = EXCLUDED.cadastral_id,
@@ -448,7 +450,7 @@ def reconcile(municipality_id: int, on_date: date | None = None,
                 "INSERT INTO _tax_found VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb)", lease_rows)
         cur.execute(MERGE_SQL, {"m": municipality_id})
         cur.execute(RETIRE_SQL, {"m": municipality_id})
-        cur.execute("SELECT kind, count(*) FROM _tax_found GROUP BY kind")
+        cur.execute("SELECT kind, count(DISTINCT fingerprint) FROM _tax_found GROUP BY kind")
         by_kind = dict(cur.fetchall())
     return ReconciliationResult(found=sum(by_kind.values()), by_kind=by_kind,
                                 leases_checked=leases_checked, note=note)

@@ -168,9 +168,29 @@ building_underdeclared AS (
     WHERE b.footprint IS NOT NULL
       AND NOT d.all_exempt
       AND b.footprint * b.storeys > %(footprint_factor)s * d.declared_gross
+),
+object_orphaned AS (
+    -- the cadastre split, merged or removed the plot/building: the record needs review
+    SELECT 'object_orphaned'::text,
+           'object_orphaned:' || x.key,
+           min(x.cadastral_id), min(x.building_id), min(x.id),
+           0::numeric,
+           jsonb_build_object('objects', count(*), 'kind', min(x.kind))
+    FROM (
+        SELECT o.id, o.kind, o.cadastral_id, o.building_id,
+               CASE WHEN o.kind = 'land' THEN o.cadastral_id ELSE o.building_id END AS key
+        FROM obj AS o
+        WHERE (o.kind = 'land' AND o.cadastral_id <> ''
+               AND NOT EXISTS (SELECT 1 FROM parcel AS p WHERE p.cadastral_id = o.cadastral_id))
+           OR (o.kind = 'building' AND o.building_id <> ''
+               AND NOT EXISTS (SELECT 1 FROM building AS b
+                               WHERE b.building_id = o.building_id))
+    ) AS x
+    GROUP BY x.key
 )
 SELECT * FROM parcel_untaxed
 UNION ALL SELECT * FROM area_mismatch
 UNION ALL SELECT * FROM business_as_other
 UNION ALL SELECT * FROM building_untaxed
 UNION ALL SELECT * FROM building_underdeclared
+UNION ALL SELECT * FROM object_orphaned
