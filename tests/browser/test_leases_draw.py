@@ -12,7 +12,10 @@ from gis_app.accounts.roles import Role
 from registers.leases.models import Lease
 from tests.browser.conftest import screenshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the flush after a transactional test would drop rows seeded by
+# migrations (housing standard, tax caps) for the tests that run after this one.
+pytestmark = [pytest.mark.browser,
+              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 X, Y = 677_000.0, 211_000.0  # a 40 m plot of the fixture town (Jasło, PL-1992)
 TO_WGS84 = Transformer.from_crs(2180, 4326, always_xy=True)

@@ -13,7 +13,8 @@ from registers.leases import services
 from registers.leases.models import Lease
 from tests.conftest import square
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: keep rows seeded by migrations for the tests that run after this one.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 X, Y = 677_000.0, 211_000.0
 
