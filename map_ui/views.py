@@ -55,8 +55,14 @@ LAYER_LABELS = {
 _FALLBACK_COLOURS = ["#d08b00", "#008b8b", "#c2185b", "#5d4037", "#2e7d32", "#283593"]
 # Layers shown when the page opens; the others wait in the layer control.
 SHOWN_ON_OPENING = {"parcels", "buildings"}
-# Messages that come from layers.selectors, listed here so makemessages finds them.
-SELECTOR_MESSAGES = [gettext_noop("log in to search by land register (KW) number")]
+# Messages that come from layers.selectors, and the labels registers give their tile layers as
+# plain strings, listed here so makemessages finds them and the layer control speaks Polish.
+SELECTOR_MESSAGES = [
+    gettext_noop("log in to search by land register (KW) number"),
+    gettext_noop("Leased areas"), gettext_noop("Municipal property"),
+    gettext_noop("Investment offer"), gettext_noop("Plots with protected flats"),
+    gettext_noop("Tax status"),
+]
 DEFAULT_CENTRE = [51.9, 19.1]  # Poland, when no plot is visible yet
 
 
@@ -118,7 +124,7 @@ def build_map(request: HttpRequest) -> tuple[folium.Map, list[dict[str, Any]]]:
     legend = []
     for i, layer in enumerate(visible_tile_layers(request.user)):
         style = layer_style(layer, i)
-        label = str(LAYER_LABELS.get(layer.name) or layer.label or layer.name)
+        label = str(LAYER_LABELS.get(layer.name) or _(str(layer.label)) or layer.name)
         url = f"/tiles/{layer.name}/{{z}}/{{x}}/{{y}}.pbf"
         OfflineVectorGrid(url, name=label, options=_vectorgrid_options(layer, style),
                           show=layer.name in SHOWN_ON_OPENING).add_to(m)
