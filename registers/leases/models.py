@@ -21,6 +21,21 @@ from django.utils.translation import gettext_lazy as _
 from layers.domain.srid import STORAGE_SRID
 from registers.leases.rules import Indexation, RentPeriod, UsufructPurpose
 
+RENT_PERIOD_CHOICES = [(RentPeriod.MONTHLY.value, _("monthly")),
+                       (RentPeriod.QUARTERLY.value, _("quarterly")),
+                       (RentPeriod.YEARLY.value, _("yearly"))]
+INDEXATION_CHOICES = [(Indexation.NONE.value, _("none")),
+                      (Indexation.CPI.value, _("consumer price index (GUS)"))]
+USUFRUCT_PURPOSE_CHOICES = [
+    (UsufructPurpose.DEFENCE_CHARITY.value, _("defence, religious, charitable, education (0.3 %)")),
+    (UsufructPurpose.AGRICULTURE.value, _("agriculture (1 %)")),
+    (UsufructPurpose.GARAGES.value, _("garages not used for business (1 %)")),
+    (UsufructPurpose.HOUSING_PUBLIC.value,
+     _("housing, infrastructure, public purposes, sport (1 %)")),
+    (UsufructPurpose.TOURISM.value, _("tourism (2 %)")),
+    (UsufructPurpose.OTHER.value, _("other purposes (3 %)")),
+]
+
 
 class PropertyOverride(models.Model):
     """A hand correction of the cadastre's answer to "is this plot the town's?", and the
@@ -136,11 +151,11 @@ class Lease(models.Model):
     rent_amount = models.DecimalField(_("rent (net) per period"), max_digits=12,
                                       decimal_places=2, default=0)
     rent_period = models.CharField(_("rent period"), max_length=16,
-                                   choices=[(p.value, p.value) for p in RentPeriod],
+                                   choices=RENT_PERIOD_CHOICES,
                                    default=RentPeriod.YEARLY.value)
     vat_rate = models.DecimalField(_("VAT rate [%]"), max_digits=5, decimal_places=2, default=23)
     indexation = models.CharField(_("indexation"), max_length=8,
-                                  choices=[(i.value, i.value) for i in Indexation],
+                                  choices=INDEXATION_CHOICES,
                                   default=Indexation.CPI.value)
     start_date = models.DateField(_("start"))
     end_date = models.DateField(_("end"), null=True, blank=True,
@@ -228,7 +243,7 @@ class Usufruct(models.Model):
     cadastral_id = models.CharField(_("parcel id"), max_length=64)
     holder_name = models.CharField(_("perpetual usufructuary"), max_length=300)
     purpose = models.CharField(_("purpose"), max_length=24,
-                               choices=[(p.value, p.value) for p in UsufructPurpose])
+                               choices=USUFRUCT_PURPOSE_CHOICES)
     land_value = models.DecimalField(_("land value"), max_digits=14, decimal_places=2)
     fee_updated_year = models.PositiveSmallIntegerField(
         _("year the current fee took effect"), null=True, blank=True)

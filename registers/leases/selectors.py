@@ -143,8 +143,8 @@ def rent_roll(user: Any, year: int, *, municipality_id: int | None = None
         row: dict[str, Any] = {
             "id": lease.id, "number": lease.number, "municipality": lease.municipality.name,
             "lessee_name": lease.lessee_name, "cadastral_ids": lease.cadastral_ids,
-            "base_rent": lease.rent_amount, "rent_period": lease.rent_period,
-            "indexation": lease.indexation, "missing_index": None,
+            "base_rent": lease.rent_amount, "rent_period": lease.get_rent_period_display(),
+            "indexation": lease.get_indexation_display(), "missing_index": None,
         }
         try:
             schedule = rent_schedule(amount=lease.rent_amount, period=lease.rent_period,
@@ -236,7 +236,7 @@ def card_section(user: Any, parcel: Parcel) -> dict[str, Any] | None:
             "kind": lease.get_kind_display(), "status": lease.status,
             "status_label": lease.get_status_display(), "start": lease.start_date,
             "end": lease.end_date, "area_m2": round(lease.area_m2, 2),
-            "rent_amount": lease.rent_amount, "rent_period": lease.rent_period,
+            "rent_amount": lease.rent_amount, "rent_period": lease.get_rent_period_display(),
             "days_left": None if lease.end_date is None else (lease.end_date - today).days,
             "shared": lease.shared,
         })
@@ -253,7 +253,8 @@ def card_section(user: Any, parcel: Parcel) -> dict[str, Any] | None:
         "manager": override.manager if override else "",
         "management_form": override.get_management_form_display() if override else "",
         "leases": leases,
-        "usufructs": [{"holder_name": u.holder_name, "purpose": u.purpose} for u in usufructs],
+        "usufructs": [{"holder_name": u.holder_name, "purpose": u.get_purpose_display()}
+                      for u in usufructs],
         "offers": offers,
         "can_edit": has_capability(user, Capability.EDIT_LEASES, parcel.municipality_id),
     }

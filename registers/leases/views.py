@@ -96,7 +96,7 @@ def lease_list(request: HttpRequest) -> HttpResponse:
         "status_code": lease.status, "lessee_name": lease.lessee_name,
         "lessee_kind": lease.get_lessee_kind_display(), "cadastral_ids": lease.cadastral_ids,
         "area_m2": round(lease.area_m2, 2), "purpose": lease.get_purpose_display(),
-        "rent_amount": lease.rent_amount, "rent_period": lease.rent_period,
+        "rent_amount": lease.rent_amount, "rent_period": lease.get_rent_period_display(),
         "vat_rate": lease.vat_rate, "start_date": lease.start_date, "end_date": lease.end_date,
         "days_left": None if lease.end_date is None else (lease.end_date - today).days,
         "shared": lease.shared,
