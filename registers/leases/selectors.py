@@ -88,7 +88,7 @@ def lease_get(user: Any, lease_id: int,
 
 def lease_list(user: Any, *, status: str = "", kind: str = "", q: str = "",
                expiring_within: int | None = None, on_date: date | None = None,
-               municipality_id: int | None = None) -> QuerySet[Lease]:
+               municipality_id: int | None = None, review: bool = False) -> QuerySet[Lease]:
     qs = lease_queryset(user).select_related("municipality")
     if municipality_id is not None:
         qs = qs.filter(municipality_id=municipality_id)
@@ -102,7 +102,34 @@ def lease_list(user: Any, *, status: str = "", kind: str = "", q: str = "",
                        | Q(cadastral_ids__contains=[q]))
     if expiring_within is not None:
         qs = leases_expiring(qs, expiring_within, on_date or date.today())
+    if review:
+        qs = leases_needing_review(qs)
     return qs.order_by("end_date", "id")
+
+
+def leases_needing_review(qs: QuerySet[Lease]) -> QuerySet[Lease]:
+    """Live leases the cadastre has moved under: a plot retired or gone, or the leased area no
+    longer inside its plots (a re-import split, merged or redrew them). Flagged for an officer,
+    never changed silently."""
+    from registers.leases.rules import EDGE_TOLERANCE_M
+
+    flagged = Lease.objects.raw(
+        """
+        SELECT l.id FROM leases_lease AS l
+        WHERE l.status IN ('proposed', 'active')
+          AND (
+            EXISTS (SELECT 1 FROM unnest(l.cadastral_ids) AS c(cadastral_id)
+                    WHERE NOT EXISTS (SELECT 1 FROM layers_parcel AS p
+                                      WHERE p.municipality_id = l.municipality_id
+                                        AND p.cadastral_id = c.cadastral_id
+                                        AND p.retired_at IS NULL))
+            OR NOT ST_CoveredBy(l.geom, (
+                SELECT ST_Buffer(ST_Union(p.geom), %s) FROM layers_parcel AS p
+                WHERE p.municipality_id = l.municipality_id AND p.retired_at IS NULL
+                  AND p.cadastral_id = ANY(l.cadastral_ids)))
+          )
+        """, [EDGE_TOLERANCE_M])
+    return qs.filter(id__in=[row.id for row in flagged])
 
 
 def leases_expiring(qs: QuerySet[Lease], days: int, on_date: date) -> QuerySet[Lease]:

@@ -88,7 +88,8 @@ def lease_list(request: HttpRequest) -> HttpResponse:
     leases = selectors.lease_list(request.user, status=g.get("status", ""),
                                   kind=g.get("kind", ""), q=g.get("q", ""),
                                   expiring_within=expiring,
-                                  municipality_id=_int(g.get("municipality")))
+                                  municipality_id=_int(g.get("municipality")),
+                                  review=g.get("review") == "1")
     today = date.today()
     rows = [{
         "id": lease.id, "number": lease.number, "municipality": lease.municipality.name,
@@ -288,6 +289,8 @@ def lease_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "leases/lease_detail.html", {
         "lease": lease, "schedule": schedule, "documents": lease.documents.all(),
         "warnings": services.lease_warnings(lease),
+        "needs_review": selectors.leases_needing_review(
+            Lease.objects.filter(pk=lease.pk)).exists(),
         "can_edit": has_capability(request.user, Capability.EDIT_LEASES, lease.municipality_id),
         "document_form": DocumentForm(),
         "map_data": map_layers([lease.municipality_id], lease=lease),

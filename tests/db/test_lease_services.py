@@ -217,3 +217,21 @@ def test_tax_reconciliation_lists_active_leases_of_municipal_land(town, officer,
     assert [r["lessee_name"] for r in
             selectors.leases_for_tax_reconciliation(town.id, date(2025, 6, 1))] == ["Firma X"]
     assert PropertyOverride.objects.count() == 2
+
+
+def test_leases_are_flagged_when_the_cadastre_moves_under_them(town, officer, plots):
+    from django.utils import timezone
+
+    services.lease_create(officer, lease_data(town, number="moved"), square(X, Y, 10))
+    services.lease_create(officer, lease_data(town, number="retired",
+                                              cadastral_ids=["180501_1.0001.2"]),
+                          square(X + 25, Y, 10))
+    services.lease_create(officer, lease_data(town, number="steady"), square(X + 12, Y + 2, 5))
+    assert list(selectors.lease_list(officer, review=True)) == []
+    # a re-import redraws plot 1 (now x 10–20 m, y 0–10 m) and retires plot 2
+    plots[0].geom = square(X + 10, Y, 10)
+    plots[0].save()
+    plots[1].retired_at = timezone.now()
+    plots[1].save()
+    flagged = [lease.number for lease in selectors.lease_list(officer, review=True)]
+    assert sorted(flagged) == ["moved", "retired"]
