@@ -76,6 +76,49 @@ def _land_uses(municipality: Municipality) -> dict[int, dict[str, Decimal]]:
     return out
 
 
+def _leases(municipality: Municipality) -> list[dict]:
+    try:
+        from registers.leases.selectors import leases_for_tax_reconciliation
+    except ImportError:
+        return []
+    return sorted(leases_for_tax_reconciliation(municipality.pk, date.today()),
+                  key=lambda lease: lease["lease_id"])
+
+
+def _demo_leases(municipality: Municipality, objects: list[TaxObject],
+                 uses: dict[int, dict[str, Decimal]], planted: Planted, taxpayer) -> None:
+    """Declare every other lease's land for its lessee (the leased part taken off the plot's
+    other object, so the areas still add up); plant the others as leases with no taxpayer."""
+    from layers.domain.text import normalize_text
+
+    land = {}
+    for obj in objects:
+        if obj.kind == "land":
+            land.setdefault(obj.cadastral_id, obj)
+    planted_plots = {fp.split(":", 1)[1] for fp in planted.fingerprints}
+    for j, lease in enumerate(_leases(municipality)):
+        cids = list(lease.get("cadastral_ids") or [])
+        holders = {normalize_text(o.taxpayer.name) for o in objects
+                   if o.kind == "land" and o.cadastral_id in cids}
+        if normalize_text(lease.get("lessee_name") or "") in holders:
+            continue  # the lessee already declares this land: nothing to find
+        area = Decimal(str(lease.get("leased_area_m2") or 0)).quantize(Decimal("0.01"))
+        host = land.get(cids[0]) if len(cids) == 1 else None
+        if (j % 2 == 0 or host is None or cids[0] in planted_plots or area <= 0
+                or host.area_m2 < area):
+            planted.add("lease_untaxed", str(lease["lease_id"]))
+            continue
+        company = lease.get("lessee_kind") == "company"
+        business_land = company or bool(uses.get(host.parcel_row_id, {}).get("Ba"))
+        host.area_m2 -= area
+        objects.append(TaxObject(
+            municipality=municipality,
+            taxpayer=taxpayer(f"lease{lease['lease_id']}", lease["lessee_name"], company),
+            kind="land", category="G1" if business_land else "G3", cadastral_id=cids[0],
+            parcel_row_id=host.parcel_row_id, area_m2=area,
+            declaration=f"IN-1/L{lease['lease_id']}", note=DEMO_TAG))
+
+
 @transaction.atomic
 def load_demo(municipality: Municipality, user=None) -> Planted:
     """Create the demo register for ``municipality``; returns the planted discrepancies."""
@@ -182,6 +225,10 @@ def load_demo(municipality: Municipality, user=None) -> Planted:
         objects.append(obj)
         if rest:
             co_owners.append((obj, rest))
+
+    # -- leases of municipal land (when the leases register is installed and has some): every
+    # other lessee declared, the rest planted as untaxed (art. 3 ust. 1 pkt 4 lit. a UPOL)
+    _demo_leases(municipality, objects, uses, planted, taxpayer)
 
     # -- buildings
     buildings = list(Building.objects.filter(municipality=municipality, retired_at__isnull=True)

@@ -398,3 +398,20 @@ def test_objects_the_cadastre_no_longer_has_are_flagged_for_review(demo_town):
     assert orphans == {f"object_orphaned:{land.cadastral_id}",
                        f"object_orphaned:{building.building_id}"}
     assert TaxObject.objects.filter(pk=land.pk).exists()  # never dropped
+
+
+def test_demo_with_the_leases_register(demo_town):
+    """With the leases demo loaded first, every other lease is declared by its lessee and the
+    rest are planted: reconciliation (on the leases' date) finds exactly the planted set."""
+    from registers.leases.demo import load_demo as load_leases
+
+    loaded = load_leases(demo_town)
+    assert loaded.leases, "the leases demo made no lease in the fixture town"
+    planted = load_demo(demo_town)
+    lease_cases = {fp for fp in planted.fingerprints if fp.startswith("lease_untaxed:")}
+    assert lease_cases
+    assert TaxObject.objects.filter(taxpayer__external_ref__startswith="demo-lease").exists()
+    services.reconcile(demo_town.pk)
+    found = set(ReconciliationCase.objects.filter(
+        municipality=demo_town, still_detected=True).values_list("fingerprint", flat=True))
+    assert found == planted.fingerprints
