@@ -69,7 +69,10 @@ def test_map_loads_offline_and_paints_parcel_tiles(demo_town, demo_server, new_p
     page.mouse.move(500, 400)
     coords = page.text_content(".leaflet-control.coords")
     assert coords.startswith("EPSG:2180") and " x " in coords.replace("\u00a0", " ")
-    page.wait_for_timeout(400)  # let the zoom animation settle for the picture
+    # the picture for the README: the plot among its neighbours
+    page.evaluate("window.geogmina.state.map.setZoom(17, {animate: false})")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
     screenshot(page, "map")
     assert_clean(page_log)
 
