@@ -15,7 +15,7 @@ class HousingConfig(AppConfig):
             name="protected_flats", function="housing_flats_tile", public=False,
             detail_capability=Capability.VIEW_HOUSING,
             tables=("housing_protectedflat", "layers_parcel"), min_zoom=12,
-            label="Plots with protected flats",
+            label=_("Plots with protected flats"),
             style=(("color", "#283593"), ("weight", 2), ("fill", True),
                    ("fillColor", "#7986cb"), ("fillOpacity", 0.4)),
         ))

@@ -14,7 +14,7 @@ class LeasesConfig(AppConfig):
         register_tile_layer(TileLayer(
             name="leased_areas", function="leases_leased_areas_tile", public=False,
             detail_capability=Capability.VIEW_LEASES, tables=("leases_lease",), min_zoom=12,
-            label="Leased areas",
+            label=_("Leased areas"),
             style=(("color", "#c2185b"), ("weight", 2), ("fill", True),
                    ("fillColor", "#f48fb1"), ("fillOpacity", 0.35), ("by", "state"),
                    ("palette", (("proposed", "#f9a825"), ("expiring", "#d84315"),
@@ -25,7 +25,7 @@ class LeasesConfig(AppConfig):
             name="municipal_property", function="leases_municipal_property_tile",
             public=False, detail_capability=Capability.VIEW_LEASES,
             tables=("layers_parcel", "leases_propertyoverride"), min_zoom=12,
-            label="Municipal property",
+            label=_("Municipal property"),
             style=(("color", "#2e7d32"), ("weight", 1.5), ("fill", True),
                    ("fillColor", "#66bb6a"), ("fillOpacity", 0.3), ("by", "source"),
                    ("palette", (("cadastre", "#2e7d32"), ("include", "#00897b")))),
@@ -33,7 +33,7 @@ class LeasesConfig(AppConfig):
         register_tile_layer(TileLayer(
             name="investment_offer", function="leases_investment_offer_tile", public=True,
             detail_capability=None, tables=("leases_investmentoffer",), min_zoom=10,
-            label="Investment offer",
+            label=_("Investment offer"),
             style=(("color", "#e65100"), ("weight", 2), ("fill", True),
                    ("fillColor", "#ffb74d"), ("fillOpacity", 0.4)),
         ))
