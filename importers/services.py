@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import connection, transaction
+import psycopg2
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from pyproj import Transformer
 
@@ -124,6 +125,10 @@ def import_cadastre(path: Path | str, *, municipality: str | None = None, dry_ru
             FileNotFoundError, IsADirectoryError) as exc:
         run.status = ImportRun.Status.FAILED
         run.message = str(exc)
+        result.issues = []
+    except (DatabaseError, psycopg2.Error) as exc:  # e.g. a lock timeout: rolled back, reported
+        run.status = ImportRun.Status.FAILED
+        run.message = f"the database refused the import: {exc}".strip()
         result.issues = []
     run.finished_at = timezone.now()
     run.save()

@@ -215,7 +215,7 @@ class DemoTown:
         return path
 
     def features(self) -> Iterator[str]:
-        rnd = random.Random(self.seed)
+        rnd = random.Random(self.seed)  # noqa: S311 (demo data, not security)
         counts = dict.fromkeys(("parcels", "buildings", "addresses", "subjects", "units",
                                 "shares", "contours"), 0)
         cols, rows = self.grid()
@@ -476,7 +476,7 @@ class DemoTown:
                     coords = _rect(pe, pn, pe + pw, pn + ph)
                     roll = rnd.random()
                     # ownership
-                    if roll < 0.07 or zone == "forest" and roll < 0.5:
+                    if roll < 0.07 or (zone == "forest" and roll < 0.5):
                         owners_gen = unit(4, prec, [(municipality, 1, 1)])
                     elif zone in ("industrial",) or roll < 0.12:
                         owners_gen = unit(15, prec, [(rnd.choice(companies), 1, 1)])
