@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registers.taxes import rules
 from registers.taxes.models import ReconciliationCase, TaxObject, Taxpayer
-from registers.taxes.services import object_problems
+from registers.taxes.services import RateInput, object_problems
 
 
 class ResolutionForm(forms.Form):
@@ -26,9 +26,49 @@ class ResolutionForm(forms.Form):
                 label=f"{code} – {label} [{rules.category_unit(code)}]", required=False,
                 min_value=Decimal("0"), max_digits=10, decimal_places=4)
 
+        self.fields["variants"] = forms.CharField(
+            label=_("differentiated rates"), required=False,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=_("one per line: category;variant code;applies to;rate, e.g. "
+                        "B1;GAR;garages in residential buildings;0.90"))
+
     def rates(self) -> dict[str, Decimal]:
         return {code: self.cleaned_data[f"rate_{code}"] for code in rules.CATEGORY_LABELS
                 if self.cleaned_data.get(f"rate_{code}") is not None}
+
+    def clean_variants(self) -> list[RateInput]:
+        """Differentiated rates (art. 5 ust. 2–4); each line's error names the line."""
+        out, errors = [], []
+        for n, line in enumerate((self.cleaned_data.get("variants") or "").splitlines(), 1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split(";")]
+            if len(parts) != 4:
+                errors.append(_("line %(n)d: expected category;variant;applies to;rate")
+                              % {"n": n})
+                continue
+            category, variant, description, raw = parts
+            if category not in rules.CATEGORY_LABELS:
+                errors.append(_("line %(n)d: unknown category %(c)s") % {"n": n, "c": category})
+                continue
+            if not variant:
+                errors.append(_("line %(n)d: the variant code is empty") % {"n": n})
+                continue
+            try:
+                rate = Decimal(raw.replace(",", "."))
+            except InvalidOperation:
+                errors.append(_("line %(n)d: %(r)s is not a number") % {"n": n, "r": raw})
+                continue
+            if rate < 0:
+                errors.append(_("line %(n)d: a rate cannot be negative") % {"n": n})
+                continue
+            out.append(RateInput(category, rate, variant=variant, description=description))
+        if errors:
+            raise forms.ValidationError(errors)
+        return out
+
+    def rate_inputs(self) -> list[RateInput]:
+        return [RateInput(c, r) for c, r in self.rates().items()] + self.cleaned_data["variants"]
 
 
 class TaxpayerForm(forms.ModelForm):

@@ -32,7 +32,7 @@ from registers.taxes.forms import (
     TaxpayerForm,
 )
 from registers.taxes.models import RateResolution, ReconciliationCase, Taxpayer
-from registers.taxes.services import IMPORT_COLUMNS, RateInput
+from registers.taxes.services import IMPORT_COLUMNS
 
 ROLL_PAGE = 100
 
@@ -79,7 +79,7 @@ def resolution_new(request: HttpRequest, municipality_id: int) -> HttpResponse:
             services.resolution_save(
                 request.user, town, form.cleaned_data["year"], form.cleaned_data["number"],
                 form.cleaned_data["adopted_on"],
-                [RateInput(c, r) for c, r in form.rates().items()], resolution=existing)
+                form.rate_inputs(), resolution=existing)
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)

@@ -37,8 +37,15 @@ def setup(make_municipality):
     return jaslo, krosno
 
 
+@pytest.fixture(autouse=True)
+def fast_hasher(settings):
+    """PBKDF2 costs ~0.3 s a user on 2 cores; these tests make many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _client(make_user, town, roles, name="u"):
-    c = Client()
+    # messages are asserted in English (the UI default is Polish)
+    c = Client(headers={"accept-language": "en"})
     c.force_login(make_user(name, town, roles))
     return c
 
@@ -243,3 +250,24 @@ def test_roll_export_over_http(setup, make_user):
     assert str(roll.subtotal) in csv and str(roll.assessed_total) in csv
     bad = c.get(f"/taxes/{jaslo.pk}/roll/?year=2026&format=pdf")
     assert bad.status_code == 400 and b"pdf" in bad.content
+
+
+def test_resolution_form_with_differentiated_rates(setup, make_user):
+    jaslo, _ = setup
+    c = _client(make_user, jaslo, (Role.TAX_OFFICER,))
+    bad = c.post(f"/taxes/{jaslo.pk}/resolutions/new/", {
+        "year": 2027 - 1, "number": "X/2/2025", "adopted_on": "2025-11-20", "rate_B1": "1.10",
+        "variants": "B1;GAR;garaże\nB9;X;y;1\nB1;GAR2;garaże;1,26"})
+    assert bad.status_code == 400
+    text = bad.content.decode()
+    assert "line 2" in text and "B9" in text
+    ok = c.post(f"/taxes/{jaslo.pk}/resolutions/new/", {
+        "year": 2026, "number": "X/2/2025", "adopted_on": "2025-11-20", "rate_B1": "1.10",
+        "rate_G3": "0.70", "variants": "B1;GAR;garaże w budynkach mieszkalnych;0,90"})
+    assert ok.status_code == 302
+    rates = services.rates_for(jaslo.pk, 2026)
+    assert rates[("B1", "GAR")] == D("0.90") and rates[("B1", "")] == D("1.10")
+    above = c.post(f"/taxes/{jaslo.pk}/resolutions/new/", {
+        "year": 2026, "number": "X/3/2025", "adopted_on": "2025-11-20", "rate_B1": "1.10",
+        "variants": "B1;GAR;garaże;1.26"})
+    assert above.status_code == 400 and "1.25" in above.content.decode()
