@@ -364,3 +364,11 @@ def test_oversized_document_is_refused(users, lease, settings, tmp_path):
     resp = client_for(users["officer"]).post(f"/leases/{lease.pk}/documents/", {"file": big})
     assert resp.status_code == 400 and "larger than 10 MB" in resp.content.decode()
     assert not LeaseDocument.objects.exists() and not any(tmp_path.rglob("*.pdf"))
+
+
+@pytest.mark.parametrize("bad", [{"rent_amount": "-5"}, {"end_date": "2020-01-01"},
+                                 {"start_date": "31.02.2025"}, {"vat_rate": "abc"}])
+def test_bad_input_is_a_form_error_not_a_500(users, town, plot, bad):
+    resp = client_for(users["officer"]).post("/leases/new/", post_data(town, plot, **bad))
+    assert resp.status_code == 400 and 'class="errorlist' in resp.content.decode()
+    assert not Lease.objects.exists()
