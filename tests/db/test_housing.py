@@ -157,3 +157,12 @@ def test_card_section(users, town, plot):
     assert selectors.card_section(users["tax"], plot) is None
     assert selectors.card_section(users["stranger"], plot) is None
     assert selectors.card_section(AnonymousUser(), plot) is None
+
+
+@pytest.mark.parametrize("bad", [{"places": "0"}, {"usable_area_m2": "-3"},
+                                 {"occupied_places": "9"}, {"voivode_register_date": "jutro"}])
+def test_bad_flat_input_is_a_form_error(users, town, plot, bad):
+    data = flat_data(plot, municipality=town.id, **bad)
+    resp = client_for(users["officer"]).post("/housing/new/", data)
+    assert resp.status_code == 400 and 'class="errorlist' in resp.content.decode()
+    assert not ProtectedFlat.objects.exists()
