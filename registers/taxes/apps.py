@@ -16,7 +16,7 @@ class TaxesConfig(AppConfig):
             function="taxes_tax_status_tile",
             public=False,
             detail_capability=Capability.VIEW_TAX,
-            tables=("layers_parcel", "taxes_taxobject", "taxes_reconciliationcase"),
+            tables=("layers_parcel", "taxes_taxobject", "taxes_reconciliationcase"),  # tracked
             min_zoom=14,
             label="Tax status",
         ))

@@ -271,3 +271,29 @@ def test_resolution_form_with_differentiated_rates(setup, make_user):
         "year": 2026, "number": "X/3/2025", "adopted_on": "2025-11-20", "rate_B1": "1.10",
         "variants": "B1;GAR;garaże;1.26"})
     assert above.status_code == 400 and "1.25" in above.content.decode()
+
+
+def test_tax_status_tiles_over_http(setup, make_user):
+    jaslo, krosno = setup
+    officer = _client(make_user, jaslo, (Role.TAX_OFFICER,), "t1")
+    with connection.cursor() as cur:
+        cur.execute("""
+            WITH p AS (SELECT ST_Transform(ST_SetSRID(ST_Point(677550, 211050), 2180), 3857) g)
+            SELECT floor((ST_X(g) + 20037508.34) / (40075016.68 / 2^14))::int,
+                   floor((20037508.34 - ST_Y(g)) / (40075016.68 / 2^14))::int FROM p""")
+        x, y = cur.fetchone()
+    url = f"/tiles/tax_status/14/{x}/{y}.pbf"
+    resp = officer.get(url)
+    assert resp.status_code == 200 and b"assessed" in resp.content
+    etag = resp.get("ETag")
+    assert etag  # the register's tables are tracked: tiles can be cached
+    assert officer.get(url, headers={"if-none-match": etag}).status_code == 304
+    case = ReconciliationCase.objects.filter(municipality=jaslo).first()
+    services.case_set_status(None, case, "explained")
+    assert officer.get(url, headers={"if-none-match": etag}).status_code == 200  # changed
+    planner = _client(make_user, jaslo, (Role.PLANNER,), "p1")
+    assert planner.get(url).status_code == 403
+    assert Client().get(url).status_code == 401
+    other = _client(make_user, krosno, (Role.TAX_OFFICER,), "k1")
+    resp = other.get(url)
+    assert resp.status_code == 200 and b"180501_1" not in resp.content
