@@ -109,6 +109,13 @@ class TestPartYearsAndRounding:
         assert obligation_months(2025, arose_on=date(2026, 1, 5)) == 0
         assert obligation_months(2025, ceased_on=date(2024, 11, 5)) == 0
 
+    def test_new_building_taxed_from_1_january_of_the_next_year(self):
+        from registers.taxes.rules import building_obligation_event
+
+        event = building_obligation_event(date(2025, 5, 20))  # completed in May 2025
+        assert obligation_months(2025, arose_on=event) == 0
+        assert obligation_months(2026, arose_on=event) == 12
+
     def test_pro_rata_amount(self):
         # 100 m² of a house at 1.00 zł for 9 months = 75.00 zł
         assert object_tax(D("100"), D("1.00"), "B1", months=9) == D("75.00")
