@@ -11,6 +11,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 import shapely
@@ -123,3 +124,27 @@ def test_owslib_lists_and_pages_every_public_collection(live_server, data, make_
     auth = Features(f"{live_server.url}/ogc/", timeout=20,
                     auth=Authentication(username="tax", password="pw-tax"))
     assert auth.collection_items("parcel-owners", limit=100)["numberMatched"] == 23
+
+
+def test_modern_gdal_reads_epsg_2180_with_the_right_axis_order(live_server, data):
+    """GDAL ≥ 3.7 speaks Part 2 (CRS): asked for EPSG:2180 it requests crs=…/2180, reads the
+    [northing, easting] coordinates by the CRS's axis order and must land on the database's
+    own coordinates. pyogrio's GDAL (3.12) runs in a child process: it must not share this
+    process with rasterio's GDAL."""
+    code = (
+        "import json, pyogrio\n"
+        f"df = pyogrio.read_dataframe('OAPIF:{live_server.url}/ogc/', layer='parcels',"
+        " CRS='EPSG:2180', fid_as_index=True)\n"
+        "print(json.dumps({'epsg': df.crs.to_epsg(),"
+        " 'wkt': {int(i): g.wkt for i, g in df.geometry.items()}}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    body = json.loads(result.stdout.strip().splitlines()[-1])
+    assert body["epsg"] == 2180
+    expected = dict(Parcel.objects.values_list("pk", "geom"))
+    assert set(map(int, body["wkt"])) == set(expected)
+    for pk, wkt in body["wkt"].items():
+        got = shapely.from_wkt(wkt)
+        assert shapely.hausdorff_distance(got, shapely.from_wkt(expected[int(pk)].wkt)) < 0.01
