@@ -94,6 +94,31 @@ def _check_area_of_use(cursor, schema: str) -> None:
                     "first; EPSG:NNNN is read easting (longitude) first")
 
 
+TIMINGS: dict[str, float] | None = None  # set to a dict to profile the statements
+
+
+class _TimedCursor:
+    def __init__(self, cur) -> None:
+        self._cur = cur
+
+    def execute(self, sql: str, params=None):
+        import time
+
+        started = time.perf_counter()
+        try:
+            return self._cur.execute(sql, params)
+        finally:
+            key = " ".join(sql.split())[:80]
+            TIMINGS[key] = TIMINGS.get(key, 0.0) + time.perf_counter() - started
+
+    def __getattr__(self, name: str):
+        return getattr(self._cur, name)
+
+
+def _maybe_timed(cur):
+    return _TimedCursor(cur) if TIMINGS is not None else cur
+
+
 def _exec(cursor, sql: str, params: dict) -> int:
     cursor.execute(sql, params)
     return cursor.rowcount
@@ -142,7 +167,7 @@ def _import(path: Path, run: ImportRun, result: ImportResult, teryt: str | None,
             complete: bool, on_batch) -> None:
     reader = Reader(path, encrypt=pii.encrypt)
     with connection.cursor() as cursor:
-        cur = cursor.cursor  # the psycopg2 cursor, for copy_expert
+        cur = _maybe_timed(cursor.cursor)  # the psycopg2 cursor, for copy_expert
         copy_records(cur, reader, on_batch=(lambda: on_batch(500)) if on_batch else None)
         stats = reader.stats
         run.schema = stats.schema

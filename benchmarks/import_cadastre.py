@@ -1,0 +1,218 @@
+"""EGiB import speed and memory: geogmina against ``ogr2ogr -f PostgreSQL``, in one run.
+
+    .venv/bin/python benchmarks/import_cadastre.py [--parcels 100000] [--small 10000]
+
+Generates EGiB 2021 files (``--small`` and ``--parcels`` parcels, one JRG per 10 parcels, every
+parcel with IdIIP, lifecycle, an 8-vertex polygon written northing first in EPSG:2178, legal
+area, inline klasoużytek, a KW number and xlinks to its JRG and precinct), then for each:
+
+* geogmina: ``manage.py import_cadastre`` in a fresh process (reference resolution, validation,
+  history and the merge into ``layers`` included), timed; its peak RSS read from the child;
+  then the same file again (the "nothing changed" path);
+* GDAL: ``ogr2ogr -f PostgreSQL`` of the same new file (no .gfs beforehand, WRITE_GFS=NO, COPY
+  on, fresh tables in a fresh schema, reprojected to EPSG:2180 like ours).
+
+Uses its own database ``bench_importer`` in the project's cluster (created and migrated on first
+use); the benchmark's municipality is emptied before each run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("GEOGMINA_DEBUG", "1")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gis_app.settings")
+BENCH_DB = "bench_importer"
+TERYT = "999901_1"
+NS = "PL.PZGiK.9999.EGiB"
+E0, N0 = 7_520_000.0, 5_500_000.0
+
+
+def _prepare_database() -> None:
+    import psycopg2
+
+    from gis_app import dbctl
+
+    if "DATABASE_URL" not in os.environ:
+        os.environ["DATABASE_URL"] = dbctl.url().replace(f"/{dbctl.DB_NAME}?", f"/{BENCH_DB}?")
+        conn = psycopg2.connect(dbname=dbctl.DB_NAME, user=dbctl.DB_USER,
+                                host=str(dbctl.socket_dir()), port=dbctl.port())
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
+            if cur.fetchone() is None:
+                cur.execute(f"CREATE DATABASE {BENCH_DB}")
+        conn.close()
+
+
+def generate(path: Path, parcels: int) -> Path:
+    """A county-style EGiB 2021 file; streamed, so 100,000 parcels need little memory."""
+    side = int(parcels ** 0.5) + 1
+    version = "2024-03-15T10:00:00"
+    vid = version.replace(":", "-")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write('<?xml version="1.0" encoding="UTF-8"?>\n<gml:FeatureCollection gml:id="fc" '
+                 'xmlns:gml="http://www.opengis.net/gml/3.2" '
+                 'xmlns:xlink="http://www.w3.org/1999/xlink" '
+                 'xmlns:egb="ewidencjaGruntowIBudynkow:1.0">\n')
+        for j in range(0, parcels, 10):
+            lid = str(uuid.UUID(int=j + 1))
+            fh.write(f'<gml:featureMember><egb:EGB_JednostkaRejestrowaGruntow gml:id='
+                     f'"{NS}_{lid}_{vid}"><egb:idIIP><egb:EGB_IdentyfikatorIIP><egb:lokalnyId>'
+                     f"{lid}</egb:lokalnyId><egb:przestrzenNazw>{NS}</egb:przestrzenNazw>"
+                     f"<egb:wersjaId>{version}</egb:wersjaId></egb:EGB_IdentyfikatorIIP>"
+                     f"</egb:idIIP><egb:startObiekt>{version}</egb:startObiekt>"
+                     f"<egb:startWersjaObiekt>{version}</egb:startWersjaObiekt>"
+                     f"<egb:idJednostkiRejestrowej>{TERYT}.0001.G{j // 10 + 1}"
+                     "</egb:idJednostkiRejestrowej><egb:grupaRejestrowa>7</egb:grupaRejestrowa>"
+                     "</egb:EGB_JednostkaRejestrowaGruntow></gml:featureMember>\n")
+        for i in range(parcels):
+            lid = str(uuid.UUID(int=(1 << 64) + i))
+            jrg = str(uuid.UUID(int=(i // 10) * 10 + 1))
+            e, n = E0 + (i % side) * 20.0, N0 + (i // side) * 25.0
+            ring = [(e, n), (e + 10, n - 0.5), (e + 20, n), (e + 20.3, n + 12), (e + 20, n + 25),
+                    (e + 10, n + 25.4), (e, n + 25), (e - 0.2, n + 12), (e, n)]
+            pos = " ".join(f"{y:.2f} {x:.2f}" for x, y in ring)
+            fh.write(
+                f'<gml:featureMember><egb:EGB_DzialkaEwidencyjna gml:id="{NS}_{lid}_{vid}">'
+                f"<egb:idIIP><egb:EGB_IdentyfikatorIIP><egb:lokalnyId>{lid}</egb:lokalnyId>"
+                f"<egb:przestrzenNazw>{NS}</egb:przestrzenNazw><egb:wersjaId>{version}"
+                "</egb:wersjaId></egb:EGB_IdentyfikatorIIP></egb:idIIP>"
+                f"<egb:startObiekt>{version}</egb:startObiekt>"
+                f"<egb:startWersjaObiekt>{version}</egb:startWersjaObiekt>"
+                f"<egb:idDzialki>{TERYT}.0001.{i + 1}</egb:idDzialki><egb:geometria>"
+                f'<gml:Polygon gml:id="g{i}" srsName="urn:ogc:def:crs:EPSG::2178">'
+                f"<gml:exterior><gml:LinearRing><gml:posList>{pos}</gml:posList>"
+                "</gml:LinearRing></gml:exterior></gml:Polygon></egb:geometria>"
+                '<egb:poleEwidencyjne uom="ha">0.0500</egb:poleEwidencyjne>'
+                "<egb:dokladnoscReprezentacjiPola>1</egb:dokladnoscReprezentacjiPola>"
+                "<egb:klasouzytek><egb:EGB_Klasouzytek><egb:OFU>B</egb:OFU>"
+                '<egb:powierzchnia uom="ha">0.0500</egb:powierzchnia></egb:EGB_Klasouzytek>'
+                f"</egb:klasouzytek><egb:numerKW>KS1J/{i:08d}/0</egb:numerKW>"
+                f'<egb:JRG2 xlink:href="#{NS}_{jrg}_{vid}"/>'
+                f'<egb:lokalizacjaDzialki xlink:href="urn:pzgik:id:{NS}:precinct-0001"/>'
+                "</egb:EGB_DzialkaEwidencyjna></gml:featureMember>\n")
+        fh.write("</gml:FeatureCollection>\n")
+    return path
+
+
+def child(path: str) -> None:
+    """Run one import in this (fresh) process; print seconds, peak RSS and counts as JSON."""
+    import django
+
+    django.setup()
+    from importers.services import import_cadastre
+
+    started = time.perf_counter()
+    result = import_cadastre(path, municipality=TERYT)
+    seconds = time.perf_counter() - started
+    run = result.run
+    print(json.dumps({"seconds": seconds, "status": run.status, "message": run.message,
+                      "created": run.created, "unchanged": run.unchanged,
+                      "rejected": run.rejected,
+                      "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def _run_child(path: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", str(path)], check=True,
+                         capture_output=True, text=True, env=os.environ.copy())
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _empty_municipality() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT id FROM layers_municipality WHERE teryt = %s", [TERYT])
+        row = cur.fetchone()
+        if not row:
+            return
+        m = row[0]
+        cur.execute("""DELETE FROM layers_parcellanduse WHERE parcel_id IN
+                       (SELECT id FROM layers_parcel WHERE municipality_id = %s)""", [m])
+        for table in ("layers_parcel", "layers_registrationunit", "layers_featureversion",
+                      "layers_precinct"):
+            cur.execute(f"DELETE FROM {table} WHERE municipality_id = %s", [m])
+
+
+def _ogr2ogr(path: Path, schema: str) -> float:
+    from django.conf import settings
+    from django.db import connection
+
+    db = settings.DATABASES["default"]
+    with connection.cursor() as cur:
+        cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+    dsn = (f"PG:dbname={db['NAME']} host={db['HOST']} port={db['PORT']} user={db['USER']}"
+           + (f" password={db['PASSWORD']}" if db.get("PASSWORD") else ""))
+    started = time.perf_counter()
+    subprocess.run(["ogr2ogr", "-f", "PostgreSQL", dsn, str(path), "-lco", f"SCHEMA={schema}",
+                    "-t_srs", "EPSG:2180", "--config", "PG_USE_COPY", "YES",
+                    "-oo", "WRITE_GFS=NO", "-oo", "DOWNLOAD_SCHEMA=NO",
+                    "-oo", "GML_ATTRIBUTES_TO_OGR_FIELDS=YES",
+                    "--config", "GML_FIELDTYPES", "ALWAYS_STRING"], check=True,
+                   capture_output=True)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cur:
+        cur.execute(f"DROP SCHEMA {schema} CASCADE")
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parcels", type=int, default=100_000)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--child")
+    args = parser.parse_args()
+    _prepare_database()
+    if args.child:
+        child(args.child)
+        return
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    with tempfile.TemporaryDirectory(prefix="bench-egib-") as tmp:
+        rows = []
+        for n in (args.small, args.parcels):
+            t0 = time.perf_counter()
+            path = generate(Path(tmp) / f"egib_{n}.gml", n)
+            features = n + (n + 9) // 10
+            print(f"{n} parcels: generated {path.stat().st_size / 1e6:.0f} MB "
+                  f"({features} features) in {time.perf_counter() - t0:.1f} s", flush=True)
+            _empty_municipality()
+            first = _run_child(path)
+            assert first["status"] == "ok" and first["rejected"] == 0, first
+            again = _run_child(path)
+            assert again["status"] == "unchanged", again
+            ogr = _ogr2ogr(path, f"bench_ogr_{n}")
+            _empty_municipality()
+            rows.append((n, features, first, again, ogr))
+            print(f"  geogmina {first['seconds']:.1f} s = {features / first['seconds']:,.0f} "
+                  f"features/s (peak RSS {first['maxrss_mb']:.0f} MB); re-import "
+                  f"{again['seconds']:.1f} s; ogr2ogr {ogr:.1f} s = {features / ogr:,.0f} "
+                  f"features/s; time ratio geogmina/ogr2ogr {first['seconds'] / ogr:.2f}",
+                  flush=True)
+        print("\n| parcels | features | geogmina s | features/s | peak RSS MB | re-import s "
+              "| ogr2ogr s | features/s | geogmina / ogr2ogr |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for n, f, first, again, ogr in rows:
+            print(f"| {n:,} | {f:,} | {first['seconds']:.1f} | {f / first['seconds']:,.0f} | "
+                  f"{first['maxrss_mb']:.0f} | {again['seconds']:.1f} | {ogr:.1f} | "
+                  f"{f / ogr:,.0f} | {first['seconds'] / ogr:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
