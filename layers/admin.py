@@ -81,8 +81,20 @@ class RegistrationUnitAdmin(SourcedAdmin):
     search_fields = ("unit_id",)
 
 
+class PersonalDataAdmin(SourcedAdmin):
+    """Owners and shares are personal data (RODO): in the admin only for superusers."""
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    has_change_permission = has_view_permission
+
+
 @admin.register(models.Subject)
-class SubjectAdmin(SourcedAdmin):
+class SubjectAdmin(PersonalDataAdmin):
     list_display = ("name", "kind", "municipality")
     list_filter = ("kind",)
     search_fields = ("search_text",)
@@ -90,7 +102,7 @@ class SubjectAdmin(SourcedAdmin):
 
 
 @admin.register(models.Share)
-class ShareAdmin(SourcedAdmin):
+class ShareAdmin(PersonalDataAdmin):
     list_display = ("kind", "subject", "registration_unit", "numerator", "denominator")
     raw_id_fields = ("subject", "registration_unit")
 
