@@ -199,9 +199,13 @@ def prepare_sql(check_unit: bool) -> list[str]:
                  AND left(obj_id, 8) <> %(teryt)s""")
     sql += [
         # the current version of each object: the one without an end of version, else the latest
-        """CREATE TEMP TABLE c ON COMMIT DROP AS
+        r"""CREATE TEMP TABLE c ON COMMIT DROP AS
            SELECT DISTINCT ON (ftype, ns, local_id) t.*,
-                  NULL::text AS number, NULL::text AS sheet
+                  CASE WHEN ftype = 'parcel' THEN coalesce(attrs->>'number',
+                       regexp_replace(attrs->>'cadastral_id',
+                                      '^\d{6}_\d\.\d{4}\.(AR_\d+\.)?', '')) END AS number,
+                  CASE WHEN ftype = 'parcel' THEN coalesce(substring(attrs->>'cadastral_id'
+                       from '^\d{6}_\d\.\d{4}\.(AR_\d+)\.'), '') END AS sheet
            FROM t WHERE error IS NULL
            ORDER BY ftype, ns, local_id, (version_end IS NULL) DESC,
                     version_start DESC NULLS LAST, version_id DESC, seq DESC""",
@@ -217,14 +221,6 @@ def prepare_sql(check_unit: bool) -> list[str]:
                               ORDER BY version_start DESC NULLS LAST, seq DESC)) d
            WHERE d.seq = t.seq AND d.n > 1""",
         "DELETE FROM c USING t WHERE t.seq = c.seq AND t.error IS NOT NULL",
-        # parcel number and map sheet from the id (split on the first two dots only)
-        r"""UPDATE c SET
-              sheet = coalesce(substring(attrs->>'cadastral_id'
-                                         from '^\d{6}_\d\.\d{4}\.(AR_\d+)\.'), ''),
-              number = coalesce(attrs->>'number',
-                                regexp_replace(attrs->>'cadastral_id',
-                                               '^\d{6}_\d\.\d{4}\.(AR_\d+\.)?', ''))
-            WHERE ftype = 'parcel'""",
         # the older versions found in the file become history
         """CREATE TEMP TABLE h ON COMMIT DROP AS
            SELECT t.* FROM t WHERE t.error IS NULL

@@ -244,9 +244,9 @@ def _implied_precincts(cur, params: dict) -> None:
     cur.execute(r"""
         INSERT INTO layers_precinct (municipality_id, teryt, name, source_namespace,
             local_id, version_id, unresolved_links, import_run_id)
-        SELECT DISTINCT %(muni)s, p, '', 'TERYT', p, '', '{}'::jsonb, %(run)s
-        FROM (SELECT substring(obj_id from '^(\d{6}_\d\.\d{4})') AS p FROM c) q
-        WHERE p IS NOT NULL
+        SELECT %(muni)s, p, '', 'TERYT', p, '', '{}'::jsonb, %(run)s
+        FROM (SELECT DISTINCT left(obj_id, 13) AS p FROM c) q
+        WHERE p ~ '^\d{6}_\d\.\d{4}$'
         ON CONFLICT (teryt) DO NOTHING""", params)
 
 

@@ -22,10 +22,19 @@ class GeometryError(ValueError):
     """A geometry that cannot be read; the message is the reason recorded for the rejection."""
 
 
+_LOCAL: dict = {}
+
+
 def local(tag: object) -> str:
-    if not isinstance(tag, str):
-        return ""
-    return tag.rpartition("}")[2]
+    """``{ns}Name`` → ``Name``; "" for comments and PIs (whose tag is a function). Cached:
+    a file has a few dozen distinct tags and this is called for every element."""
+    try:
+        return _LOCAL[tag]
+    except KeyError:
+        name = tag.rpartition("}")[2] if isinstance(tag, str) else ""
+        if len(_LOCAL) < 10_000:
+            _LOCAL[tag] = name
+        return name
 
 
 def _srs(el, default: SrsInfo | None) -> SrsInfo:
