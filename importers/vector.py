@@ -61,6 +61,9 @@ def import_vector(path: Path | str, *, layer: str, municipality: str,
         if unknown:
             raise VectorImportError(f"unknown field(s) {', '.join(sorted(unknown))}; "
                                     f"{layer} has {', '.join(fields)}")
+        if default_kind is None and "kind" not in mapping:
+            raise VectorImportError(f"{layer} needs the kind: kind=COLUMN or kind==VALUE "
+                                    f"(one of {', '.join(sorted(kinds))})")
         try:
             frame = gpd.read_file(path, layer=source_layer) if source_layer else gpd.read_file(path)
         except Exception as exc:
