@@ -61,7 +61,7 @@ def test_bad_mapping_and_unknown_column_fail_clearly(tmp_path, make_municipality
     with pytest.raises(CommandError, match="not field=column"):
         call_command("import_vector", str(path), "--layer", "parking_zones",
                      "--municipality", "180501_1", "--map", "code")
-    with pytest.raises(CommandError, match="column 'KOD' .* is not in the source"):
+    with pytest.raises(CommandError, match=r"column 'KOD' .* is not in the source"):
         call_command("import_vector", str(path), "--layer", "parking_zones",
                      "--municipality", "180501_1", "--map", "code=KOD")
     with pytest.raises(CommandError, match="kind"):
