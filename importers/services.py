@@ -155,6 +155,8 @@ def import_cadastre(path: Path | str, *, municipality: str | None = None, dry_ru
         run.status = ImportRun.Status.FAILED
         run.message = f"the database refused the import: {exc}".strip()
         result.issues = []
+    if run.municipality_id and not Municipality.objects.filter(pk=run.municipality_id).exists():
+        run.municipality = None  # created inside the rolled-back transaction
     run.finished_at = timezone.now()
     run.save()
     if result.issues:

@@ -1,0 +1,56 @@
+"""``manage.py import_cadastre``: the report on the command line, non-zero exit on failure."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.admin.sites import site
+from django.core.management import CommandError, call_command
+
+from importers.models import ImportIssue, ImportRun
+from layers.models import Parcel
+from tests.data import egib_samples as eg
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(*args) -> str:
+    out = io.StringIO()
+    call_command("import_cadastre", *map(str, args), "--no-progress", stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def test_report_on_the_command_line(tmp_path):
+    path = eg.write(tmp_path / "a.gml", *eg.grid(3),
+                    eg.parcel("big", "77", eg.square(eg.E0, eg.N0 + 50), area_ha="0.0500"))
+    text = _run(path)
+    assert "parcels: created 4" in text
+    assert "area" in text and "180501_1.0001.77" in text  # 500 m² recorded vs 400 m² drawn
+    again = _run(path)
+    assert "nothing changed" in again and "unchanged 4" in again
+
+
+def test_dry_run_and_failure_exit(tmp_path):
+    path = eg.write(tmp_path / "a.gml", *eg.grid(2))
+    assert "dry run" in _run(path, "--dry-run")
+    assert not Parcel.objects.exists()
+    bad = tmp_path / "bad.gml"
+    bad.write_text("<gml:FeatureCollection xmlns:gml='http://www.opengis.net/gml/3.2'>",
+                   encoding="utf-8")
+    with pytest.raises(CommandError, match="1 of 2 file"):
+        _run(path, bad)
+    assert Parcel.objects.count() == 2  # the good file of the batch is kept
+    assert ImportRun.objects.filter(status="failed", message__contains="malformed").exists()
+
+
+def test_import_runs_in_the_admin(tmp_path, admin_client):
+    path = eg.write(tmp_path / "a.gml", *eg.grid(1),
+                    eg.parcel("big", "77", eg.square(eg.E0, eg.N0 + 50), area_ha="0.0500"))
+    _run(path)
+    run = ImportRun.objects.get()
+    assert ImportIssue.objects.filter(run=run, kind="area").exists()
+    assert ImportRun in site._registry
+    page = admin_client.get(f"/admin/importers/importrun/{run.pk}/change/")
+    assert page.status_code == 200
+    assert "180501_1.0001.77" in page.content.decode()
