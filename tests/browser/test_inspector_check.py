@@ -10,7 +10,10 @@ from registers.landscape.models import Inspection
 from tests.browser.conftest import screenshot
 from tests.conftest import square
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 X, Y = 677_000, 211_000
 PHONE = {"width": 390, "height": 844}

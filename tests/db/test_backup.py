@@ -8,7 +8,7 @@ from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
 from gis_app.backup import backup, restore
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _table_digests(cur) -> dict[str, tuple[int, str]]:

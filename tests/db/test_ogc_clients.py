@@ -22,7 +22,7 @@ from gis_app.accounts.roles import Role
 from layers.models import Building, LandscapeArea, LandUse, Parcel, ParkingZone
 from tests.db.test_ogc import PUBLIC, populate
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture(autouse=True)
