@@ -25,7 +25,8 @@ from importers.services import import_cadastre
 from importers.vector import import_vector
 from layers.models import Municipality, Parcel
 
-DEMO_HOOKS = ["importers.raster.demo", "registers.taxes.demo", "registers.leases.demo",
+# Leases before taxes: the tax demo declares some lessees and plants the rest as untaxed.
+DEMO_HOOKS = ["importers.raster.demo", "registers.leases.demo", "registers.taxes.demo",
               "registers.housing.demo", "registers.parking.demo", "registers.landscape.demo"]
 DEMO_USERS = {
     "planista": [Role.PLANNER],
