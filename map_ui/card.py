@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,8 @@ from django.template.loader import get_template
 
 from layers.models import Parcel
 from layers.selectors import parcel_card_data
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,14 @@ def build_card(user: Any, parcel_id: int) -> dict[str, Any] | None:
     if providers:
         parcel = Parcel.objects.get(id=card["id"])  # one query, shared by every provider
         for provider in providers:
-            section = provider.section(user, parcel)
+            try:
+                section = provider.section(user, parcel)
+            except Exception:  # one register's failure must not take the whole card down
+                logger.exception("card section %s failed for parcel %s", provider.app,
+                                 parcel.cadastral_id)
+                sections.append({"app": provider.app, "template": None, "section": None,
+                                 "error": True})
+                continue
             if section is not None:
                 sections.append({"app": provider.app, "template": provider.template,
                                  "section": section})

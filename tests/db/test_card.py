@@ -156,3 +156,20 @@ def test_card_by_role(town, make_user, role, sees_details, sees_owners):
     assert ("KS1J/00012345/6" in html) is sees_details
     assert ("Kowalski Jan" in html) is sees_owners
     assert AuditEvent.objects.filter(action="read_owners", user=user).exists() is sees_owners
+
+
+def test_a_failing_register_section_does_not_break_the_card(town, monkeypatch):
+    from map_ui import card as card_module
+
+    broken = card_module.SectionProvider("broken", "tests.db.test_card", "map_ui/card.html")
+    monkeypatch.setattr(card_module, "SECTION_PROVIDERS", [broken])
+    monkeypatch.setattr(card_module, "_available", lambda p: True)
+    resp = client_for(town.planner).get(f"/parcels/{town.plot.id}/card")
+    assert resp.status_code == 200
+    assert "This section could not be shown" in resp.content.decode()
+    data = client_for(town.planner).get(f"/api/parcels/{town.plot.id}").json()
+    assert data["sections"] == [{"app": "broken", "section": None, "error": True}]
+
+
+def card_section(user, parcel):  # the broken provider above
+    raise RuntimeError("register down")
