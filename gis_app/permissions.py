@@ -84,5 +84,60 @@ def matrix_markdown() -> str:
         desc = ep.rule.description if ep.rule else "NO RULE"
         cap = f" (`{ep.rule.capability}`)" if ep.rule and ep.rule.capability else ""
         lines.append(f"| `/{ep.route}` | " + " | ".join(cells) + f" | {desc}{cap} |")
+    lines += _tile_and_collection_sections()
     lines.append("")
     return "\n".join(lines)
+
+
+def _roles_cells(public: bool, capability: str | None) -> str:
+    from gis_app.accounts.roles import CAPABILITIES
+
+    roles = {PUBLIC, *[r.value for r in Role]} if public else set(
+        CAPABILITIES[capability]) if capability else set()
+    return " | ".join("✔" if c in roles else "" for c in ROLE_COLUMNS)
+
+
+def _tile_and_collection_sections() -> list[str]:
+    """Tile layers and OGC collections: who gets them, and who gets their protected details."""
+    from layers.ogc.registry import collections
+    from layers.tiles.registry import tile_layers
+
+    lines = [
+        "",
+        "## Vector tile layers (`/tiles/<layer>/<z>/<x>/<y>.pbf`)",
+        "",
+        "A ✔ means the role receives the layer. *Details* names the capability that unlocks the",
+        "protected attributes (owners, tax status, lessees …), and only for features of the",
+        "municipalities where the viewer holds it; everyone else gets geometry and ids only.",
+        "",
+        "| layer | " + " | ".join(ROLE_COLUMNS) + " | details |",
+        "|---|" + "---|" * len(ROLE_COLUMNS) + "---|",
+    ]
+    for layer in sorted(tile_layers(), key=lambda t: t.name):
+        cells = _roles_cells(layer.public, None if layer.public else layer.detail_capability)
+        detail = f"`{layer.detail_capability}`" if layer.detail_capability else "none"
+        lines.append(f"| `{layer.name}` | {cells} | {detail} |")
+    lines += [
+        "",
+        "## OGC API collections (`/ogc/collections/<id>`)",
+        "",
+        "| collection | " + " | ".join(ROLE_COLUMNS) + " | fields |",
+        "|---|" + "---|" * len(ROLE_COLUMNS) + "---|",
+    ]
+    for col in sorted(collections(), key=lambda c: c.id):
+        cells = _roles_cells(col.public, col.capability)
+        fields = ", ".join(p.name for p in col.properties)
+        lines.append(f"| `{col.id}` | {cells} | {fields} |")
+    lines += [
+        "",
+        "## What each role sees on the parcel card",
+        "",
+        "- public: identification, legal and geometric area, land uses, buildings, parking zone,",
+        "  landscape areas and their rules; no owners, no tax, no register sections;",
+        "- planner: as the public plus leases and protected housing (read only); no owners, no tax;",
+        "- property officer: owners (audit-logged), leases and housing (editable);",
+        "- tax officer: owners and the tax section (both audit-logged), leases (read only);",
+        "- landscape inspector: as the planner without leases and housing; inspections;",
+        "- administrator: leases and housing (read only), the audit log; no owners, no tax.",
+    ]
+    return lines

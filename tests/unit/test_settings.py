@@ -50,7 +50,8 @@ def test_production_settings_pass_check_deploy(tmp_path):
 
     from tests.conftest import REPO
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOGMINA_")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("GEOGMINA_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update({
         "GEOGMINA_DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(60),

@@ -1,6 +1,6 @@
 -- Vector tile of the landscape inspections register (Martin's signature plus ``allowed``).
 -- Input: z, x, y of a web-mercator tile; ``allowed`` = municipality ids in which the viewer holds
--- Capability.VIEW_LANDSCAPE. Storage SRID 2180; output: an MVT tile (bytea), layer "inspections".
+-- Capability.VIEW_LANDSCAPE. Storage SRID 2180; output: an MVT tile (bytea), layer "landscape_inspections".
 -- Not public: no feature outside ``allowed`` (the public passes an empty array and gets nothing).
 CREATE OR REPLACE FUNCTION landscape_inspections_tile(z integer, x integer, y integer,
                                                       allowed bigint[])
@@ -25,6 +25,6 @@ AS $$
         WHERE i.geom && b.env
           AND i.municipality_id = ANY(allowed)
     )
-    SELECT ST_AsMVT(features, 'inspections', 4096, 'geom')
+    SELECT ST_AsMVT(features, 'landscape_inspections', 4096, 'geom')
     FROM features
 $$;
