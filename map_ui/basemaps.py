@@ -22,6 +22,7 @@ class BaseMap:
     default: bool = False
     max_zoom: int = 22
     max_native_zoom: int | None = None
+    bounds: list[list[float]] | None = None  # [[south, west], [north, east]] in WGS 84
 
 
 BASE_MAPS: list[BaseMap] = [
@@ -38,3 +39,21 @@ BASE_MAPS: list[BaseMap] = [
 def default_base_map(base_maps: list[BaseMap]) -> BaseMap:
     offline = [b for b in base_maps if not b.online]
     return next((b for b in offline if b.default), offline[0] if offline else base_maps[0])
+
+
+def raster_base_maps() -> list[BaseMap]:
+    """The app's own orthophotos and hillshades: base maps that need no internet.
+
+    An orthophoto, where one exists, becomes the default base map."""
+    from layers.rasters.selectors import base_layers
+
+    return [
+        BaseMap(key=b["name"], label=b["label"], url=b["url"], attribution=b["attribution"],
+                max_zoom=b["max_zoom"], max_native_zoom=b["max_native_zoom"],
+                default=b["kind"] == "orthophoto", bounds=b["bounds"])
+        for b in base_layers()
+    ]
+
+
+def all_base_maps() -> list[BaseMap]:
+    return [*raster_base_maps(), *BASE_MAPS]

@@ -28,7 +28,7 @@ from layers.selectors import (
     search_parcels,
 )
 from layers.tiles.registry import TileLayer, visible_tile_layers
-from map_ui.basemaps import BASE_MAPS, default_base_map
+from map_ui.basemaps import all_base_maps, default_base_map
 from map_ui.card import build_card
 from map_ui.offline import OfflineVectorGrid, PlainBaseLayer, offline_map
 
@@ -110,8 +110,9 @@ def build_map(request: HttpRequest) -> tuple[folium.Map, list[dict[str, Any]]]:
     extent = map_extent(request.user)
     m = offline_map(location=DEFAULT_CENTRE, zoom_start=6, control_scale=True,
                     prefer_canvas=True, max_zoom=22)
-    default = default_base_map(BASE_MAPS)
-    for base in BASE_MAPS:
+    base_maps = all_base_maps()
+    default = default_base_map(base_maps)
+    for base in base_maps:
         show = base is default
         if base.url is None:
             PlainBaseLayer(str(base.label), show=show).add_to(m)
@@ -120,6 +121,7 @@ def build_map(request: HttpRequest) -> tuple[folium.Map, list[dict[str, Any]]]:
                 tiles=base.url, attr=base.attribution or str(base.label), name=str(base.label),
                 overlay=False, show=show, max_zoom=base.max_zoom,
                 max_native_zoom=base.max_native_zoom or base.max_zoom,
+                **({"bounds": base.bounds} if base.bounds else {}),
             ).add_to(m)
     legend = []
     for i, layer in enumerate(visible_tile_layers(request.user)):

@@ -134,3 +134,14 @@ def test_base_layers_lists_ortho_and_hillshade(ortho, dem):
     (south, west), (north, east) = layers[0]["bounds"]
     assert south < LAT < north and west < LON < east
     assert layers[0]["attribution"] == "test" and 17 <= layers[0]["max_native_zoom"] <= 20
+
+
+def test_the_map_offers_the_orthophoto_as_its_offline_default(client, ortho, dem):
+    """The map page lists the app's own rasters as base maps, the orthophoto shown first."""
+    from map_ui.basemaps import all_base_maps, default_base_map
+
+    base_maps = all_base_maps()
+    assert default_base_map(base_maps).url.startswith(f"/rasters/{ortho.name}/")
+    html = client.get("/").content.decode()
+    assert f"/rasters/{ortho.name}/{{z}}/{{x}}/{{y}}.jpg" in html
+    assert f"/rasters/{dem.name}/hillshade/{{z}}/{{x}}/{{y}}.png" in html
