@@ -41,7 +41,7 @@ PO_FILES := $(shell find . -path ./.venv -prune -o -path ./node_modules -prune -
 MO_FILES := $(PO_FILES:.po=.mo)
 messages: $(MO_FILES)
 %.mo: %.po | $(VENV)/.installed
-	@msgfmt --check -o $@ $<
+	@msgfmt --check-format -o $@ $<
 
 db-start: venv
 	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m gis_app.dbctl start; fi
