@@ -165,76 +165,105 @@ def import_cadastre(path: Path | str, *, municipality: str | None = None, dry_ru
     return result
 
 
+# Planner settings of the merge, local to the import's transaction. JIT compilation costs more
+# than it saves on these one-off statements; sorts and hashes over the staged rows fit in memory.
+MERGE_SETTINGS = {"jit": "off", "work_mem": "256MB", "maintenance_work_mem": "256MB"}
+
+
+def _tune(cur) -> dict[str, str]:
+    """Apply MERGE_SETTINGS; returns the previous values for ``_untune``."""
+    cur.execute("SELECT name, current_setting(name) FROM unnest(%s::text[]) name",
+                (list(MERGE_SETTINGS),))
+    previous = dict(cur.fetchall())
+    for name, value in MERGE_SETTINGS.items():
+        cur.execute("SELECT set_config(%s, %s, true)", (name, value))
+    return previous
+
+
+def _untune(cur, previous: dict[str, str]) -> None:
+    """Put the settings back (an enclosing transaction must not inherit them); on an error the
+    rollback of the import's savepoint or transaction restores them by itself."""
+    for name, value in previous.items():
+        cur.execute("SELECT set_config(%s, %s, true)", (name, value))
+
+
 def _import(path: Path, run: ImportRun, result: ImportResult, teryt: str | None,
             complete: bool, on_batch) -> None:
-    reader = Reader(path, encrypt=pii.encrypt)
     with connection.cursor() as cursor:
         cur = _maybe_timed(cursor.cursor)  # the psycopg2 cursor, for copy_expert
-        copy_records(cur, reader, on_batch=(lambda: on_batch(500)) if on_batch else None)
-        stats = reader.stats
-        run.schema = stats.schema
-        if stats.srids:
-            cur.execute("SELECT srid FROM spatial_ref_sys WHERE srid = ANY(%s)",
-                        (list(stats.srids),))
-            known = {row[0] for row in cur.fetchall()}
-            missing = sorted(stats.srids - known)
-            if missing:
-                raise UnknownCRSError(f"unknown coordinate reference system EPSG:{missing[0]}")
-            _check_area_of_use(cur, stats.schema)
-        unit = teryt or (stats.units.most_common(1)[0][0] if stats.units else None)
-        if not unit:
-            if not sum(stats.features.values()):
-                run.message = "the file holds no cadastral features"
-                cur.execute("DROP TABLE IF EXISTS stg")
-                return
-            raise ImportFailed("cannot tell the municipality from the identifiers: pass "
-                               "--municipality TERYT")
-        muni, _ = Municipality.objects.get_or_create(teryt=unit, defaults={"name": unit})
-        run.municipality = muni
-        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, muni.id))
-        params = {"muni": muni.id, "run": run.id, "teryt": unit}
-        check_unit = bool(stats.units)
-        for sql in merge.prepare_sql(check_unit):
-            cur.execute(sql, params)
-        cur.execute(merge.unresolved_sql(), params)
-        counts: dict[str, dict[str, int]] = {}
-        for spec in merge.SPECS:
-            stm = merge.merge_sql(spec)
-            cur.execute(stm["plan"], params)
-            cur.execute("SELECT action, count(*) FROM m GROUP BY action")
-            plan = dict(cur.fetchall())
-            if not plan and spec.ftype not in stats.features:
-                cur.execute("DROP TABLE m")
-                if spec.ftype == "precinct":
-                    _implied_precincts(cur, params)
-                continue
-            row = {"created": 0, "updated": 0, "unchanged": plan.get("same", 0)
-                   + plan.get("older", 0), "retired": 0, "history": 0}
-            if spec.ftype == "parcel":
-                row["retired"] += _exec(cur, """
-                    UPDATE layers_parcel e SET retired_at = now()
-                    FROM c WHERE c.ftype = 'parcel' AND c.object_end IS NULL
-                      AND e.cadastral_id = c.attrs->>'cadastral_id' AND e.retired_at IS NULL
-                      AND NOT (e.source_namespace = c.ns AND e.local_id = c.local_id)""", params)
-            row["history"] += _exec(cur, stm["archive"], params)
-            row["updated"] = _exec(cur, stm["update"], params)
-            row["created"] = _exec(cur, stm["insert"], params)
-            row["history"] += _exec(cur, stm["history"], params)
+        previous = _tune(cur)
+        _import_tuned(cur, path, run, result, teryt, complete, on_batch)
+        _untune(cur, previous)
+
+
+def _import_tuned(cur, path: Path, run: ImportRun, result: ImportResult, teryt: str | None,
+                  complete: bool, on_batch) -> None:
+    reader = Reader(path, encrypt=pii.encrypt)
+    copy_records(cur, reader, on_batch=(lambda: on_batch(500)) if on_batch else None)
+    stats = reader.stats
+    run.schema = stats.schema
+    if stats.srids:
+        cur.execute("SELECT srid FROM spatial_ref_sys WHERE srid = ANY(%s)",
+                    (list(stats.srids),))
+        known = {row[0] for row in cur.fetchall()}
+        missing = sorted(stats.srids - known)
+        if missing:
+            raise UnknownCRSError(f"unknown coordinate reference system EPSG:{missing[0]}")
+        _check_area_of_use(cur, stats.schema)
+    unit = teryt or (stats.units.most_common(1)[0][0] if stats.units else None)
+    if not unit:
+        if not sum(stats.features.values()):
+            run.message = "the file holds no cadastral features"
+            cur.execute("DROP TABLE IF EXISTS stg")
+            return
+        raise ImportFailed("cannot tell the municipality from the identifiers: pass "
+                           "--municipality TERYT")
+    muni, _ = Municipality.objects.get_or_create(teryt=unit, defaults={"name": unit})
+    run.municipality = muni
+    cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, muni.id))
+    params = {"muni": muni.id, "run": run.id, "teryt": unit}
+    check_unit = bool(stats.units)
+    for sql in merge.prepare_sql(check_unit):
+        cur.execute(sql, params)
+    cur.execute(merge.unresolved_sql(), params)
+    counts: dict[str, dict[str, int]] = {}
+    for spec in merge.SPECS:
+        stm = merge.merge_sql(spec)
+        cur.execute(stm["plan"], params)
+        cur.execute("SELECT action, count(*) FROM m GROUP BY action")
+        plan = dict(cur.fetchall())
+        if not plan and spec.ftype not in stats.features:
             cur.execute("DROP TABLE m")
-            counts[spec.label] = row
             if spec.ftype == "precinct":
                 _implied_precincts(cur, params)
-        _relations(cur, params)
-        if complete:
-            _retire_absent(cur, params, counts)
-        cur.execute("""SELECT ftype, count(*) FROM t WHERE error IS NOT NULL GROUP BY ftype""")
-        for ftype, n in cur.fetchall():
-            label = merge.SPEC_BY_TYPE[ftype].label if ftype in merge.SPEC_BY_TYPE else ftype
-            counts.setdefault(label, {"created": 0, "updated": 0, "unchanged": 0, "retired": 0,
-                                      "history": 0})["rejected"] = n
-        result.issues = _issues(cur, params)
-        # ON COMMIT DROP is not enough inside an outer transaction (tests, batch imports)
-        cur.execute("DROP TABLE IF EXISTS stg, t, c, h, r, u, touched")
+            continue
+        row = {"created": 0, "updated": 0, "unchanged": plan.get("same", 0)
+               + plan.get("older", 0), "retired": 0, "history": 0}
+        if spec.ftype == "parcel":
+            row["retired"] += _exec(cur, """
+                UPDATE layers_parcel e SET retired_at = now()
+                FROM c WHERE c.ftype = 'parcel' AND c.object_end IS NULL
+                  AND e.cadastral_id = c.attrs->>'cadastral_id' AND e.retired_at IS NULL
+                  AND NOT (e.source_namespace = c.ns AND e.local_id = c.local_id)""", params)
+        row["history"] += _exec(cur, stm["archive"], params)
+        row["updated"] = _exec(cur, stm["update"], params)
+        row["created"] = _exec(cur, stm["insert"], params)
+        row["history"] += _exec(cur, stm["history"], params)
+        cur.execute("DROP TABLE m")
+        counts[spec.label] = row
+        if spec.ftype == "precinct":
+            _implied_precincts(cur, params)
+    _relations(cur, params)
+    if complete:
+        _retire_absent(cur, params, counts)
+    cur.execute("""SELECT ftype, count(*) FROM t WHERE error IS NOT NULL GROUP BY ftype""")
+    for ftype, n in cur.fetchall():
+        label = merge.SPEC_BY_TYPE[ftype].label if ftype in merge.SPEC_BY_TYPE else ftype
+        counts.setdefault(label, {"created": 0, "updated": 0, "unchanged": 0, "retired": 0,
+                                  "history": 0})["rejected"] = n
+    result.issues = _issues(cur, params)
+    # ON COMMIT DROP is not enough inside an outer transaction (tests, batch imports)
+    cur.execute("DROP TABLE IF EXISTS stg, t, c, h, r, u, touched")
     result.counts = counts
     run.counts = {**counts, "skipped": dict(stats.skipped)}
     for key in ("created", "updated", "unchanged", "retired", "history", "rejected"):
