@@ -7,13 +7,11 @@ of its own. Users: a planner and a property officer of A, a planner of B.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from gis_app.accounts.roles import Role
 from layers.domain.text import normalize_text
@@ -97,103 +95,6 @@ def town(make_municipality, make_parcel, make_user, settings) -> Town:
         planner_b=make_user("planner_b", b, (Role.PLANNER,)),
         building=building,
     )
-
-
-def tile_of(x: float, y: float, z: int) -> tuple[int, int, int]:
-    """The XYZ tile holding a PL-1992 point."""
-    with connection.cursor() as cur:
-        cur.execute("SELECT ST_X(p), ST_Y(p) FROM ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s),"
-                    " 2180), 4326) p", [x, y])
-        lon, lat = cur.fetchone()
-    n = 2 ** z
-    tx = int((lon + 180.0) / 360.0 * n)
-    ty = int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n)
-    return z, tx, ty
-
-
-# --- a minimal Mapbox Vector Tile reader (protobuf), enough to check layers and attributes ---
-
-def _varint(buf: bytes, i: int) -> tuple[int, int]:
-    shift = result = 0
-    while True:
-        b = buf[i]
-        i += 1
-        result |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return result, i
-        shift += 7
-
-
-def _fields(buf: bytes):
-    i = 0
-    while i < len(buf):
-        key, i = _varint(buf, i)
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            value, i = _varint(buf, i)
-        elif wire == 2:
-            length, i = _varint(buf, i)
-            value, i = buf[i:i + length], i + length
-        elif wire == 1:
-            value, i = buf[i:i + 8], i + 8
-        elif wire == 5:
-            value, i = buf[i:i + 4], i + 4
-        else:
-            raise ValueError(f"wire type {wire}")
-        yield field, value
-
-
-def _value(buf: bytes) -> Any:
-    import struct
-
-    for field, v in _fields(buf):
-        if field == 1:
-            return v.decode()
-        if field == 2:
-            return struct.unpack("<f", v)[0]
-        if field == 3:
-            return struct.unpack("<d", v)[0]
-        if field in (4, 5):
-            return v
-        if field == 6:
-            return (v >> 1) ^ -(v & 1)
-        if field == 7:
-            return bool(v)
-    return None
-
-
-def decode_mvt(data: bytes) -> dict[str, list[dict[str, Any]]]:
-    """{layer name: [feature properties, with "_id"]}."""
-    layers: dict[str, list[dict[str, Any]]] = {}
-    for field, layer_buf in _fields(data):
-        if field != 3:
-            continue
-        name, keys, values, features = "", [], [], []
-        for f, v in _fields(layer_buf):
-            if f == 1:
-                name = v.decode()
-            elif f == 3:
-                keys.append(v.decode())
-            elif f == 4:
-                values.append(_value(v))
-            elif f == 2:
-                features.append(v)
-        out = []
-        for feature in features:
-            props: dict[str, Any] = {}
-            for f, v in _fields(feature):
-                if f == 1:
-                    props["_id"] = v
-                elif f == 2:
-                    tags, j = [], 0
-                    while j < len(v):
-                        t, j = _varint(v, j)
-                        tags.append(t)
-                    for k, val in zip(tags[::2], tags[1::2], strict=True):
-                        props[keys[k]] = values[val]
-            out.append(props)
-        layers[name] = out
-    return layers
 
 
 @pytest.mark.django_db

@@ -3,8 +3,6 @@ flats) through the tile endpoint: decoded MVT, scoped to the viewer's municipali
 
 from __future__ import annotations
 
-import math
-import struct
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -12,7 +10,6 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import translation
-from pyproj import Transformer
 
 from gis_app.accounts.roles import Role
 from layers.models import RegistrationUnit
@@ -20,6 +17,8 @@ from layers.tiles.registry import tile_layer
 from registers.housing.models import ProtectedFlat
 from registers.leases import services
 from tests.conftest import square
+from tests.mvt import decode_mvt as decode
+from tests.mvt import tile_of
 
 pytestmark = pytest.mark.django_db
 
@@ -34,91 +33,6 @@ def english(settings):
 
 X, Y = 677_000.0, 211_000.0
 Z = 16
-
-
-def tile_of(x: float, y: float, z: int) -> tuple[int, int, int]:
-    lon, lat = Transformer.from_crs(2180, 4326, always_xy=True).transform(x, y)
-    n = 2 ** z
-    tx = int((lon + 180) / 360 * n)
-    ty = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return z, tx, ty
-
-
-def _varint(buf: bytes, i: int) -> tuple[int, int]:
-    shift = result = 0
-    while True:
-        b = buf[i]
-        i += 1
-        result |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return result, i
-        shift += 7
-
-
-def _fields(buf: bytes):
-    i = 0
-    while i < len(buf):
-        key, i = _varint(buf, i)
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            value, i = _varint(buf, i)
-        elif wire == 2:
-            length, i = _varint(buf, i)
-            value, i = buf[i:i + length], i + length
-        elif wire == 1:
-            value, i = buf[i:i + 8], i + 8
-        elif wire == 5:
-            value, i = buf[i:i + 4], i + 4
-        else:
-            raise ValueError(f"wire type {wire}")
-        yield field, value
-
-
-def _value(buf: bytes) -> Any:
-    for field, v in _fields(buf):
-        if field == 1:
-            return v.decode()
-        if field == 3:
-            return struct.unpack("<d", v)[0]
-        if field in (4, 5):
-            return v
-        if field == 6:
-            return (v >> 1) ^ -(v & 1)
-        if field == 7:
-            return bool(v)
-    return None
-
-
-def decode(data: bytes) -> dict[str, list[dict[str, Any]]]:
-    """{layer: [feature properties]} of an MVT tile (enough of the spec for these tests)."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for field, layer in _fields(data):
-        if field != 3:
-            continue
-        name, keys, values, feats = "", [], [], []
-        for f, v in _fields(layer):
-            if f == 1:
-                name = v.decode()
-            elif f == 3:
-                keys.append(v.decode())
-            elif f == 4:
-                values.append(_value(v))
-            elif f == 2:
-                feats.append(v)
-        rows = []
-        for feat in feats:
-            props: dict[str, Any] = {}
-            for f, v in _fields(feat):
-                if f == 2:
-                    tags, j = [], 0
-                    while j < len(v):
-                        t, j = _varint(v, j)
-                        tags.append(t)
-                    for k, val in zip(tags[::2], tags[1::2], strict=True):
-                        props[keys[k]] = values[val]
-            rows.append(props)
-        out[name] = rows
-    return out
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from gis_app.accounts.roles import Capability, Role
 from layers.tiles import registry
 from layers.tiles.registry import TileLayer, tile_layers, visible_tile_layers
 from tests.db import test_map_data
-from tests.db.test_map_data import X0, Y0, decode_mvt, tile_of
+from tests.db.test_map_data import X0, Y0
+from tests.mvt import decode_mvt, tile_of
 
 pytestmark = pytest.mark.django_db
 town = test_map_data.town  # the shared fixture
