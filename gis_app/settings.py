@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -141,6 +142,7 @@ INSTALLED_APPS = [
     "registers.parking",
     "registers.landscape",
     "map_ui",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -152,6 +154,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Login throttling (django-axes); last, so it turns a lockout into its own response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -190,6 +194,19 @@ _db["TEST"] = {"NAME": ENV.test_db_name}
 DATABASES = {"default": _db}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Login throttling: every authentication (the login form, HTTP Basic in the OGC API) goes through
+# axes first. Five wrong passwords for one user name from one address lock that pair out for a
+# cool-off; other users and other addresses are unaffected. A lockout answers 429 with a page.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "audit/locked_out.html"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -24,6 +24,7 @@ urlpatterns = [
     path("housing/", include("registers.housing.urls")),
     path("parking/", include("registers.parking.urls")),
     path("landscape/", include("registers.landscape.urls")),
+    path("audit/", include("gis_app.audit.urls")),
     path("", include("map_ui.urls")),
 ]
 

@@ -1,0 +1,164 @@
+"""The administrators' audit viewer: who saw or changed what, filtered, paged and exportable.
+
+An administrator sees the events of the municipalities where they hold ``VIEW_AUDIT``; events
+without a municipality (none are written by the registers) are not shown to anyone here. Reading
+the log is not itself logged; exporting it is (action ``export``), because an export leaves the
+system.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gis_app.accounts.access import access, municipality_ids
+from gis_app.accounts.roles import Capability
+from gis_app.audit.log import audit
+from gis_app.audit.models import AuditAction, AuditEvent
+
+PAGE_SIZE = 50
+EXPORT_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class AuditFilterForm(forms.Form):
+    user = forms.CharField(label=gettext_lazy("User"), required=False, max_length=150)
+    action = forms.ChoiceField(label=gettext_lazy("Action"), required=False)
+    object_type = forms.CharField(label=gettext_lazy("Object type"), required=False,
+                                  max_length=64)
+    date_from = forms.DateField(label=gettext_lazy("From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=gettext_lazy("To"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", gettext_lazy("any")), *AuditAction.choices]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The start date is after the end date."))
+        return data
+
+
+def scoped_events(user: Any) -> QuerySet[AuditEvent]:
+    """Events of the municipalities where ``user`` may read the audit log."""
+    return AuditEvent.objects.filter(
+        municipality_id__in=municipality_ids(user, Capability.VIEW_AUDIT))
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def filter_events(qs: QuerySet[AuditEvent], data: dict[str, Any]) -> QuerySet[AuditEvent]:
+    if data.get("user"):
+        qs = qs.filter(username__icontains=data["user"])
+    if data.get("action"):
+        qs = qs.filter(action=data["action"])
+    if data.get("object_type"):
+        qs = qs.filter(object_type__icontains=data["object_type"])
+    if data.get("date_from"):
+        qs = qs.filter(at__gte=_day_start(data["date_from"]))
+    if data.get("date_to"):  # inclusive: up to the end of that day
+        qs = qs.filter(at__lt=_day_start(data["date_to"]) + timedelta(days=1))
+    return qs.order_by("-at", "-id")
+
+
+def _columns() -> list[tuple[str, str]]:
+    return [("at", _("When")), ("username", _("User")), ("action", _("Action")),
+            ("object_type", _("Object type")), ("object_id", _("Object id")),
+            ("municipality_id", _("Municipality")), ("before", _("Before")),
+            ("after", _("After")), ("detail", _("Detail"))]
+
+
+def _row(event: AuditEvent) -> dict[str, Any]:
+    def dump(value: Any) -> str:
+        return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    return {"at": timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S"),
+            "username": event.username, "action": event.get_action_display(),
+            "object_type": event.object_type, "object_id": event.object_id,
+            "municipality_id": event.municipality_id, "before": dump(event.before),
+            "after": dump(event.after), "detail": event.detail}
+
+
+def _table(rows: list[dict[str, Any]], fmt: str) -> bytes:
+    """CSV (with a BOM for Excel) or XLSX.
+
+    The same shape as ``layers.exports.write_table``, which this module may not import: the audit
+    app sits below ``layers`` in the dependency contract.
+    """
+    columns = _columns()
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow([label for _key, label in columns])
+        for row in rows:
+            writer.writerow([row[key] if row[key] is not None else "" for key, _l in columns])
+        return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append([str(label) for _key, label in columns])
+    for row in rows:
+        sheet.append([row[key] if row[key] is not None else "" for key, _l in columns])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@access(Capability.VIEW_AUDIT,
+        description="the audit log of the administrator's municipalities: filters, paging, "
+                    "CSV/XLSX export (the export is itself audited)")
+def event_list(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    events = scoped_events(request.user)
+    valid = form.is_valid() if request.GET else True
+    data = form.cleaned_data if request.GET and valid else {}
+    if request.GET and not valid:
+        events = events.none()
+    events = filter_events(events, data)
+    fmt = request.GET.get("format", "")
+    if fmt:
+        if fmt not in EXPORT_FORMATS:
+            return HttpResponse(_("Unknown export format: %(fmt)s (use csv or xlsx).")
+                                % {"fmt": fmt}, status=400, content_type="text/plain")
+        if not valid:
+            return HttpResponse(_("Invalid filter: %(errors)s")
+                                % {"errors": form.errors.as_text()}, status=400,
+                                content_type="text/plain")
+        rows = [_row(e) for e in events]
+        body = _table(rows, fmt)
+        for mid in sorted(municipality_ids(request.user, Capability.VIEW_AUDIT)):
+            audit(request.user, AuditAction.EXPORT, "audit_event", "", municipality_id=mid,
+                  detail=f"audit log export ({fmt}), {len(rows)} events; filters: "
+                         + json.dumps({k: str(v) for k, v in data.items() if v},
+                                      ensure_ascii=False))
+        response = HttpResponse(body, content_type=EXPORT_FORMATS[fmt])
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{fmt}"'
+        return response
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "audit/event_list.html", {
+        "form": form, "page": page, "query": query.urlencode(),
+    })
