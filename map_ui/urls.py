@@ -1,11 +1,12 @@
 from django.urls import path
 
-from map_ui import views
+from map_ui import openapi, views
 
 app_name = "map_ui"
 urlpatterns = [
     path("", views.map_page, name="map"),
     path("search/", views.search_page, name="search"),
+    path("api/openapi.json", openapi.openapi_json, name="openapi"),
     path("api/search", views.search_api, name="search_api"),
     path("api/parcels/at", views.parcel_at, name="parcel_at"),
     path("api/parcels/<int:parcel_id>", views.card_api, name="card_api"),

@@ -19,6 +19,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
+from django.views.decorators.http import require_safe
 
 from gis_app.accounts.access import access
 from layers.selectors import (
@@ -178,6 +179,7 @@ def _search(request: HttpRequest) -> dict[str, Any]:
             "results": [r.as_dict() for r in outcome.results], "status": 200}
 
 
+@require_safe
 @access(public=True, description="search plots by id, address, KW; owners need VIEW_OWNERS")
 def search_api(request: HttpRequest) -> JsonResponse:
     data = _search(request)
@@ -202,6 +204,7 @@ def _float(request: HttpRequest, name: str, low: float, high: float) -> float:
     return value
 
 
+@require_safe
 @access(public=True, description="the plot under a point (WGS 84), within the viewer's scope")
 def parcel_at(request: HttpRequest) -> JsonResponse:
     try:
@@ -232,6 +235,7 @@ def card_print(request: HttpRequest, parcel_id: int) -> HttpResponse:
     return render(request, "map_ui/card_print.html", {"card": _card_or_404(request, parcel_id)})
 
 
+@require_safe
 @access(public=True, description="parcel card (JSON): details and owners by role")
 def card_api(request: HttpRequest, parcel_id: int) -> JsonResponse:
     card = build_card(request.user, parcel_id)

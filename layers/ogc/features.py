@@ -10,8 +10,10 @@ and 2176–2179 are defined northing, easting, so coordinates in those CRSs come
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
@@ -70,6 +72,8 @@ def parse_bbox(value: str | None, bbox_crs: str | None) -> Polygon | None:
         raise RequestError(f"bbox must be numbers, got {value!r}") from exc
     if len(nums) == 6:  # with heights: drop them
         nums = [nums[0], nums[1], nums[3], nums[4]]
+    if not all(math.isfinite(n) for n in nums):
+        raise RequestError("bbox: the numbers must be finite")
     a0, a1, b0, b1 = nums
     if srid in NORTHING_FIRST:
         a0, a1, b0, b1 = a1, a0, b1, b0  # to easting, northing
@@ -81,7 +85,26 @@ def parse_bbox(value: str | None, bbox_crs: str | None) -> Polygon | None:
     return _bbox_polygon(a0, a1, b0, b1, srid)
 
 
+# Poland with a wide margin (CRS84). A projected bbox is clipped to it: far outside, PROJ cannot
+# transform a point back to the storage CRS and the query would fail instead of finding nothing.
+_DOMAIN_CRS84 = (5.0, 40.0, 35.0, 65.0)
+
+
+@cache
+def _domain(srid: int) -> tuple[float, float, float, float]:
+    area = Polygon.from_bbox(_DOMAIN_CRS84)
+    area.srid = 4326
+    area.transform(srid)
+    return area.extent
+
+
 def _bbox_polygon(x0: float, y0: float, x1: float, y1: float, srid: int) -> Polygon:
+    if srid != 4326:
+        d0, e0, d1, e1 = _domain(srid)
+        x0, y0, x1, y1 = max(x0, d0), max(y0, e0), min(x1, d1), min(y1, e1)
+        if x0 > x1 or y0 > y1:  # wholly outside: a point at the domain's corner finds nothing
+            x0 = x1 = d0
+            y0 = y1 = e0
     poly = Polygon.from_bbox((x0, y0, x1, y1))
     poly.srid = srid
     return poly

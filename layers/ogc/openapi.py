@@ -33,6 +33,14 @@ def openapi_document(base: str, visible: list[Collection]) -> dict[str, Any]:
     geojson_response = {"200": {"description": "OK",
                                 "content": {"application/geo+json": {
                                     "schema": {"type": "object"}}}}}
+    exception = {"content": {"application/json": {"schema": {
+        "type": "object", "required": ["code", "description"],
+        "properties": {"code": {"type": "string"}, "description": {"type": "string"}}}}}}
+    errors = {"400": {"description": "a query parameter is wrong", **exception},
+              "401": {"description": "a protected collection without credentials",
+                      **exception},
+              "404": {"description": "no such collection or feature", **exception}}
+    geojson_response = {**geojson_response, **errors}
     paths: dict[str, Any] = {
         "/": {"get": {"summary": "landing page", "operationId": "getLandingPage",
                       "responses": json_response}},

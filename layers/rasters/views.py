@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from django.contrib.gis.gdal import GDALException
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -88,7 +89,10 @@ def _point(request: HttpRequest) -> tuple[float, float]:
     if srid not in (*OUTPUT_SRIDS, WGS84_SRID):
         raise TerrainParamError(f"srid {srid} not supported; use 2180, 2176–2179 or 4326")
     x, y = _float(request, "x"), _float(request, "y")
-    x, y = terrain.to_storage(x, y, srid)
+    try:
+        x, y = terrain.to_storage(x, y, srid)
+    except GDALException:
+        raise TerrainParamError(f"the point lies outside EPSG:{srid}") from None
     if not (0 < x < 1_500_000 and 0 < y < 1_500_000):
         raise TerrainParamError("the point lies outside the PL-1992 grid")
     return x, y

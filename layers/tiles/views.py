@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_safe
 from psycopg2 import sql
 
 from gis_app.accounts.access import access, municipality_ids
@@ -71,6 +72,7 @@ def render_tile(layer: TileLayer, z: int, x: int, y: int, allowed: list[int],
     return etag, bytes(data) if data is not None else b""
 
 
+@require_safe
 @access(public=True, description="vector tiles; a non-public layer needs its capability, "
                                  "protected attributes only where the viewer holds it")
 def tile(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpResponse:

@@ -5,12 +5,14 @@ Thin over rules.py: load the areas at a point, turn the form into an ObjectSpec,
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePosixPath
 from typing import Any
 
+from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
@@ -119,11 +121,17 @@ def make_point(x: Any, y: Any, srid: Any) -> Point:
         fx, fy = float(str(x).replace(",", ".")), float(str(y).replace(",", "."))
     except ValueError:
         raise InputError("x", _("coordinates x and y must be numbers")) from None
+    if not (math.isfinite(fx) and math.isfinite(fy)):
+        raise InputError("x", _("coordinates x and y must be finite numbers"))
     if srid == 4326 and not (-180 <= fx <= 180 and -90 <= fy <= 90):
         raise InputError("x", _("x is longitude and y latitude in EPSG:4326"))
-    p = GEOSGeometry(f"SRID={srid};POINT({fx} {fy})")
+    p = GEOSGeometry(f"SRID={srid};POINT({fx!r} {fy!r})")
     if srid != STORAGE_SRID:
-        p.transform(STORAGE_SRID)
+        try:
+            p.transform(STORAGE_SRID)
+        except GDALException:
+            raise InputError("x", _("the point lies outside the coordinate system EPSG:%(s)s")
+                             % {"s": srid}) from None
     return p
 
 

@@ -17,6 +17,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
@@ -113,6 +114,7 @@ def _url(name: str) -> str:
     return reverse(name)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @access(Capability.INSPECT, description="the inspector's check as JSON")
 def api_check(request: HttpRequest) -> JsonResponse:
     data = request.POST if request.method == "POST" else request.GET

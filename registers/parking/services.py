@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -119,12 +121,22 @@ def tariff_at(zone: ParkingZone, day: date) -> Tariff | None:
             .order_by("-valid_from").first())
 
 
+class PointError(ValueError):
+    """x/y are numbers but no point on the ground (not finite, or outside the CRS)."""
+
+
 def point(x: float, y: float, srid: int) -> GEOSGeometry:
     if srid not in ALLOWED_SRIDS:
         raise ValueError(f"srid must be one of {sorted(ALLOWED_SRIDS)}")
-    p = GEOSGeometry(f"SRID={srid};POINT({x} {y})")
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise PointError(_("parameters x and y must be finite numbers"))
+    p = GEOSGeometry(f"SRID={srid};POINT({x!r} {y!r})")
     if srid != STORAGE_SRID:
-        p.transform(STORAGE_SRID)
+        try:
+            p.transform(STORAGE_SRID)
+        except GDALException:
+            raise PointError(_("the point %(x)s %(y)s lies outside the coordinate system "
+                               "EPSG:%(srid)s") % {"x": x, "y": y, "srid": srid}) from None
     return p
 
 

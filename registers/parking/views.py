@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
@@ -67,6 +68,8 @@ def parse_fee_query(q: QueryDict) -> FeeQuery:
         try:
             srid = int(q.get("srid", "4326"))
             zones = list(services.zones_at_point(x, y, srid))
+        except services.PointError as exc:
+            raise ParamError("x", str(exc)) from None
         except ValueError:
             raise ParamError("srid", _("srid must be one of 2180, 2176–2179, 4326")) from None
         if not zones:
@@ -99,6 +102,7 @@ def _compute(q: QueryDict) -> dict:
     return result.as_json()
 
 
+@require_safe
 @access(public=True, description="the parking fee as JSON (anyone may compute a fee)")
 def api_fee(request: HttpRequest) -> JsonResponse:
     try:
@@ -107,6 +111,7 @@ def api_fee(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": exc.message, "parameter": exc.param}, status=400)
 
 
+@require_safe
 @access(public=True, description="paid-parking zones at a point with the tariff valid today")
 def api_zones(request: HttpRequest) -> JsonResponse:
     q = request.GET
@@ -117,6 +122,8 @@ def api_zones(request: HttpRequest) -> JsonResponse:
                              "parameter": "x"}, status=400)
     try:
         zones = list(services.zones_at_point(x, y, int(q.get("srid") or 4326)))
+    except services.PointError as exc:
+        return JsonResponse({"error": str(exc), "parameter": "x"}, status=400)
     except ValueError:
         return JsonResponse({"error": _("srid must be one of 2180, 2176–2179, 4326"),
                              "parameter": "srid"}, status=400)
