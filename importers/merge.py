@@ -246,23 +246,27 @@ def prepare_sql(check_unit: bool) -> list[str]:
 
 
 def unresolved_sql() -> str:
-    """``u(seq, links)``: modelled references whose target is neither in the file nor stored."""
-    parts = []
-    for spec in SPECS:
-        for prop, table in spec.refs.items():
-            parts.append(
-                f"""SELECT r.seq, r.prop, r.ref FROM r JOIN c ON c.seq = r.seq
-                    WHERE c.ftype = '{spec.ftype}' AND r.prop = '{prop}'
-                      AND NOT EXISTS (SELECT 1 FROM t WHERE t.ns = r.tns AND t.local_id = r.tlid
-                                      AND t.error IS NULL)
-                      AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.source_namespace = r.tns
-                                      AND x.local_id = r.tlid)""")
+    """``u(seq, links)``: modelled references whose target is neither in the file nor stored.
+
+    One pass over ``r`` for all modelled properties (a join with the list of (feature type,
+    property, target table)), not one pass per property: ``t`` is hashed once."""
+    modelled_rows = ",".join(f"('{spec.ftype}','{prop}','{table}')"
+                             for spec in SPECS for prop, table in spec.refs.items())
+    targets = sorted({table for spec in SPECS for table in spec.refs.values()})
+    stored = " ".join(f"""WHEN '{table}' THEN EXISTS (SELECT 1 FROM {table} x
+                                 WHERE x.source_namespace = r.tns AND x.local_id = r.tlid)"""
+                      for table in targets)
     modelled = ",".join(sorted({f"'{p}'" for s in SPECS for p in s.refs}))
-    parts.append(
-        f"""SELECT r.seq, r.prop, r.ref FROM r
-            WHERE r.prop NOT IN ({modelled})
-              AND NOT EXISTS (SELECT 1 FROM t WHERE t.ns = r.tns AND t.local_id = r.tlid)""")
-    union = "\nUNION ALL\n".join(parts)
+    union = f"""SELECT r.seq, r.prop, r.ref FROM r JOIN c ON c.seq = r.seq
+                JOIN (VALUES {modelled_rows}) k(ftype, prop, target)
+                  ON k.ftype = c.ftype AND k.prop = r.prop
+                WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.ns = r.tns AND t.local_id = r.tlid
+                                  AND t.error IS NULL)
+                  AND NOT (CASE k.target {stored} END)
+                UNION ALL
+                SELECT r.seq, r.prop, r.ref FROM r
+                WHERE r.prop NOT IN ({modelled})
+                  AND NOT EXISTS (SELECT 1 FROM t WHERE t.ns = r.tns AND t.local_id = r.tlid)"""
     return f"""
         CREATE TEMP TABLE u ON COMMIT DROP AS
         SELECT seq, jsonb_object_agg(prop, refs) AS links FROM (
