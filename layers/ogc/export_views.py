@@ -67,12 +67,13 @@ def collection_export(request: HttpRequest, collection_id: str, fmt: str) -> Htt
                                 collection.geometry_field)
     data, mime, filename = write_geo(gdf, fmt, collection.id.replace("-", "_"))
     detail = f"{count} feature(s) as {fmt}; {request.GET.urlencode()}"
-    muni = next(iter(allowed)) if len(allowed) == 1 else None
-    audit(request.user, AuditAction.EXPORT, f"ogc:{collection.id}", "", municipality_id=muni,
-          detail=detail)
-    if collection.audit_action:
-        audit(request.user, collection.audit_action, f"ogc:{collection.id}", "",
+    # one event per municipality in the export's scope, so each town's administrator sees it
+    for muni in sorted(allowed):
+        audit(request.user, AuditAction.EXPORT, f"ogc:{collection.id}", "",
               municipality_id=muni, detail=detail)
+        if collection.audit_action:
+            audit(request.user, collection.audit_action, f"ogc:{collection.id}", "",
+                  municipality_id=muni, detail=detail)
     return _download(data, mime, filename)
 
 
@@ -100,7 +101,7 @@ def parcel_export(request: HttpRequest, fmt: str) -> HttpResponse:
         return _bad(f"{count} parcels: more than {MAX_EXPORT_ROWS}")
     gdf = queryset_geodataframe(qs.order_by("cadastral_id"), PARCEL_COLUMNS)
     data, mime, filename = write_geo(gdf, fmt, "parcels")
-    audit(request.user, AuditAction.EXPORT, "parcel", "",
-          municipality_id=next(iter(allowed)) if len(allowed) == 1 else None,
-          detail=f"{count} parcel(s) as {fmt}; {request.GET.urlencode()[:500]}")
+    for muni in sorted(allowed):  # one event per municipality in scope (each admin sees it)
+        audit(request.user, AuditAction.EXPORT, "parcel", "", municipality_id=muni,
+              detail=f"{count} parcel(s) as {fmt}; {request.GET.urlencode()[:500]}")
     return _download(data, mime, filename)

@@ -47,8 +47,10 @@ def flat_list(request: HttpRequest) -> HttpResponse:
             return HttpResponse(_("Unknown export format %(fmt)s; use csv or xlsx.")
                                 % {"fmt": fmt}, status=400)
         data, mime = write_table(rows, [(k, str(label)) for k, label in COLUMNS], fmt)
-        audit(request.user, AuditAction.EXPORT, "protected_flat", "",
-              detail=f"{fmt}, {len(rows)} rows")
+        # one event per municipality in the export's scope, so each town's administrator sees it
+        for mid in sorted(municipality_ids(request.user, Capability.VIEW_HOUSING)):
+            audit(request.user, AuditAction.EXPORT, "protected_flat", "", municipality_id=mid,
+                  detail=f"{fmt}, {len(rows)} rows")
         response = HttpResponse(data, content_type=mime)
         response["Content-Disposition"] = f'attachment; filename="protected-flats.{fmt}"'
         return response

@@ -425,10 +425,20 @@ def device_save(user: Any, device: AdvertisingDevice, point: Point) -> Advertisi
 def fee_rate_save(user: Any, rate: AdvertisingFeeRate) -> AdvertisingFeeRate:
     if rate.municipality_id not in municipality_ids(user, Capability.EDIT_LANDSCAPE):
         raise PermissionDenied(_("you may not set fee rates in this municipality"))
+    def snapshot(r: AdvertisingFeeRate) -> dict:
+        return {"year": r.year, "fixed": str(r.fixed), "variable": str(r.variable),
+                "resolution_number": r.resolution_number}
+
+    replaced = AdvertisingFeeRate.objects.filter(municipality_id=rate.municipality_id,
+                                                 year=rate.year).exclude(pk=rate.pk)
+    if rate.pk:
+        replaced = replaced | AdvertisingFeeRate.objects.filter(pk=rate.pk)
+    previous = replaced.order_by("-pk").first()
+    before = snapshot(previous) if previous else None
     AdvertisingFeeRate.objects.filter(municipality_id=rate.municipality_id,
                                       year=rate.year).exclude(pk=rate.pk).delete()
     rate.save()
-    audit(user, AuditAction.UPDATE, "landscape.advertising_fee_rate", rate.pk,
-          municipality_id=rate.municipality_id,
-          after={"year": rate.year, "fixed": str(rate.fixed), "variable": str(rate.variable)})
+    audit(user, AuditAction.UPDATE if before else AuditAction.CREATE,
+          "landscape.advertising_fee_rate", rate.pk, municipality_id=rate.municipality_id,
+          before=before, after=snapshot(rate))
     return rate

@@ -160,8 +160,10 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
             body, mime = write_table(rows, export_columns(), fmt)
         except ExportFormatError as exc:
             return JsonResponse({"error": str(exc), "parameter": "format"}, status=400)
-        audit(request.user, AuditAction.EXPORT, "landscape.inspection", "",
-              detail=f"{fmt}, {len(rows)} rows")
+        # one event per municipality in the export's scope, so each town's administrator sees it
+        for mid in sorted(municipality_ids(request.user, Capability.VIEW_LANDSCAPE)):
+            audit(request.user, AuditAction.EXPORT, "landscape.inspection", "",
+                  municipality_id=mid, detail=f"{fmt}, {len(rows)} rows")
         response = HttpResponse(body, content_type=mime)
         response["Content-Disposition"] = f'attachment; filename="inspections.{fmt}"'
         return response

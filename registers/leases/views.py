@@ -51,8 +51,9 @@ def _export(request: HttpRequest, rows: list[dict[str, Any]], columns: list[tupl
         return HttpResponse(_("Unknown export format %(fmt)s; use csv or xlsx.") % {"fmt": fmt},
                             status=400, content_type="text/plain; charset=utf-8")
     data, mime = write_table(rows, [(k, str(label)) for k, label in columns], fmt)
-    if request.user.is_authenticated:
-        audit(request.user, AuditAction.EXPORT, object_type, "",
+    # one event per municipality in the export's scope, so each town's administrator sees it
+    for mid in sorted(municipality_ids(request.user, Capability.VIEW_LEASES)):
+        audit(request.user, AuditAction.EXPORT, object_type, "", municipality_id=mid,
               detail=f"{fmt}, {len(rows)} rows, {request.get_full_path()}")
     response = HttpResponse(data, content_type=mime)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
