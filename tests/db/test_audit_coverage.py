@@ -326,3 +326,37 @@ def test_audit_viewer_filters_pages_scopes_and_exports(world):  # noqa: F811
     assert "Zdarzenie miasta B" in body_b and "a_tax_officer" not in body_b
     assert _client(world, "A:tax_officer").get("/audit/").status_code == 403
     assert Client().get("/audit/").status_code == 302
+
+
+# --- changes through the Django admin ---------------------------------------------------------
+
+
+def test_django_admin_changes_to_register_records_are_audited(world):  # noqa: F811
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from registers.housing.models import ProtectedFlat
+    from registers.leases.models import Lease
+
+    staff = world.users["staff"]
+    request = RequestFactory().post("/admin/")
+    request.user = staff
+    lease_admin = admin.site._registry[Lease]
+    lease = Lease.objects.get(pk=world.by_name["lease_detail"]["pk"])
+    old_notes = lease.notes
+    lease.notes = "poprawione w panelu administracyjnym"
+    mark = _mark()
+    lease_admin.save_model(request, lease, None, True)
+    event = _last("update", "leases.lease", mark)
+    assert event.username == "staff_admin" and event.municipality_id == world.town_a.pk
+    assert event.before["notes"] == old_notes  # only the changed fields (and updated_at)
+    assert event.after["notes"] == "poprawione w panelu administracyjnym"
+    assert "lessee_name" not in event.after
+    assert event.detail == "Django admin"
+
+    flat_admin = admin.site._registry[ProtectedFlat]
+    flat = ProtectedFlat.objects.get(pk=world.by_name["flat_edit"]["pk"])
+    flat_admin.delete_model(request, flat)
+    deleted = _last("delete", "housing.protectedflat", mark)
+    assert deleted.before["operator_name"] == "Operator Markerowy"
+    assert deleted.municipality_id == world.town_a.pk

@@ -1,0 +1,95 @@
+"""Changes made in the Django admin to register records are audited like the registers' own.
+
+The registers' pages call ``audit()`` from their services; the Django admin (installation
+administrators) can edit some of the same records directly. ``install()`` wraps ``save_model``,
+``delete_model`` and ``delete_queryset`` of every ModelAdmin of a register app so such a change
+leaves an AuditEvent with who, what, and the record before and after. Register apps are named by
+label, not imported: the audit app sits below them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin
+from django.core import serializers
+
+from gis_app.audit.log import audit
+from gis_app.audit.models import AuditAction
+
+REGISTER_APPS = frozenset({"taxes", "leases", "housing", "parking", "landscape"})
+# relations through which a record without its own municipality belongs to one
+_OWNER_LINKS = ("zone", "area", "lease", "resolution", "inspection", "taxpayer")
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    """The record's fields as JSON-safe values (Decimal and dates as text, geometry as EWKT)."""
+    return json.loads(serializers.serialize("json", [obj]))[0]["fields"]
+
+
+def municipality_of(obj: Any) -> int | None:
+    mid = getattr(obj, "municipality_id", None)
+    if mid is not None:
+        return mid
+    for link in _OWNER_LINKS:
+        related = getattr(obj, link, None) if hasattr(obj, f"{link}_id") else None
+        if related is not None:
+            mid = municipality_of(related)
+            if mid is not None:
+                return mid
+    return None
+
+
+def _label(obj: Any) -> str:
+    return obj._meta.label_lower
+
+
+def _wrap(model_admin: admin.ModelAdmin) -> None:
+    save_model = model_admin.save_model
+    delete_model = model_admin.delete_model
+    delete_queryset = model_admin.delete_queryset
+
+    def audited_save(request: Any, obj: Any, form: Any, change: bool) -> None:
+        before = None
+        if change and obj.pk is not None:
+            stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+            before = snapshot(stored) if stored is not None else None
+        save_model(request, obj, form, change)
+        after = snapshot(obj)
+        if before is not None:
+            changed = {k for k in after if before.get(k) != after.get(k)}
+            before = {k: before.get(k) for k in changed}
+            after = {k: after[k] for k in changed}
+        audit(request.user, AuditAction.UPDATE if change else AuditAction.CREATE, _label(obj),
+              obj.pk, municipality_id=municipality_of(obj), before=before, after=after,
+              detail="Django admin")
+
+    def audited_delete(request: Any, obj: Any) -> None:
+        before, pk, mid = snapshot(obj), obj.pk, municipality_of(obj)
+        delete_model(request, obj)
+        audit(request.user, AuditAction.DELETE, _label(obj), pk, municipality_id=mid,
+              before=before, detail="Django admin")
+
+    def audited_delete_queryset(request: Any, queryset: Any) -> None:
+        rows = [(obj.pk, municipality_of(obj), snapshot(obj)) for obj in queryset]
+        delete_queryset(request, queryset)
+        for pk, mid, before in rows:
+            audit(request.user, AuditAction.DELETE, queryset.model._meta.label_lower, pk,
+                  municipality_id=mid, before=before, detail="Django admin (bulk delete)")
+
+    model_admin.save_model = audited_save
+    model_admin.delete_model = audited_delete
+    model_admin.delete_queryset = audited_delete_queryset
+
+
+def install(site: admin.AdminSite | None = None) -> int:
+    """Wrap the register apps' ModelAdmins of ``site``; returns how many were wrapped."""
+    site = site or admin.site
+    wrapped = 0
+    for model, model_admin in site._registry.items():
+        if model._meta.app_label in REGISTER_APPS and not getattr(model_admin, "_audited", False):
+            _wrap(model_admin)
+            model_admin._audited = True
+            wrapped += 1
+    return wrapped
