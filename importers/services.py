@@ -230,6 +230,7 @@ def _import_tuned(cur, path: Path, run: ImportRun, result: ImportResult, teryt: 
     for spec in merge.SPECS:
         stm = merge.merge_sql(spec)
         cur.execute(stm["plan"], params)
+        cur.execute("ANALYZE m")  # row counts for the planner: hash joins, not 100,000 probes
         cur.execute("SELECT action, count(*) FROM m GROUP BY action")
         plan = dict(cur.fetchall())
         if not plan and spec.ftype not in stats.features:
