@@ -59,6 +59,13 @@ ISSUE_MESSAGES = {
 }
 
 AREA_FILE_SUFFIXES = {".geojson", ".json", ".gpkg", ".zip"}
+# A leased area is a few polygons: these limits are generous and stop bombs before GDAL reads.
+AREA_FILE_MAX_BYTES = 10 * 1024 * 1024
+AREA_ZIP_MAX_MEMBERS = 20
+AREA_ZIP_MAX_UNPACKED = 50 * 1024 * 1024
+AREA_ZIP_MAX_RATIO = 100
+SHAPEFILE_MAGIC = b"\x00\x00\x27\x0a"  # file code 9994, big-endian
+GPKG_MAGIC = b"SQLite format 3\x00"
 ACCEPTED_SRIDS = {STORAGE_SRID, WGS84_SRID, *PL2000_SRIDS}
 # The PL-1992 extent with a margin: a geometry outside it came with a wrong CRS.
 PL1992_BOUNDS = (100_000.0, 100_000.0, 900_000.0, 800_000.0)
@@ -168,6 +175,66 @@ def area_from_geojson(text: str) -> MultiPolygon:
     return _checked(multi)
 
 
+def _check_area_content(suffix: str, content: bytes) -> None:
+    """The content must be what the extension says before GDAL sees it: GDAL picks its driver
+    from the bytes, so a GML or KML file renamed .geojson would reach GDAL's XML parser (DTDs,
+    entities)."""
+    if suffix in (".geojson", ".json"):
+        try:
+            data = json.loads(content.decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError):
+            data = None
+        if not isinstance(data, dict) or "type" not in data:
+            raise ValidationError(_("The file cannot be read as GeoJSON (a JSON object with "
+                                    "a type)."))
+    elif suffix == ".gpkg" and not content.startswith(GPKG_MAGIC):
+        raise ValidationError(_("The file is not a GeoPackage."))
+    elif suffix == ".zip" and not content.startswith(b"PK\x03\x04"):
+        raise ValidationError(_("The zip file cannot be opened."))
+
+
+def _checked_zip(path: Path) -> str:
+    """The Shapefile inside a zip, after refusing bombs and tricks without extracting."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = zf.infolist()
+            if len(members) > AREA_ZIP_MAX_MEMBERS:
+                raise ValidationError(_("The zip file holds %(n)s files; a zipped Shapefile "
+                                        "has at most %(max)s.")
+                                      % {"n": len(members), "max": AREA_ZIP_MAX_MEMBERS})
+            total = 0
+            for m in members:
+                name = m.filename
+                if (name.startswith(("/", "\\")) or ".." in Path(name.replace("\\", "/")).parts
+                        or ":" in name or "\x00" in name):
+                    raise ValidationError(_("The zip file holds a file with an unsafe name: "
+                                            "%(name)s.") % {"name": name[:100]})
+                if name.lower().endswith((".zip", ".gz", ".7z", ".rar", ".tar")):
+                    raise ValidationError(_("The zip file holds another archive (%(name)s); "
+                                            "zip the Shapefile's files directly.")
+                                          % {"name": name[:100]})
+                total += m.file_size
+                if m.file_size > AREA_ZIP_MAX_RATIO * max(m.compress_size, 1024):
+                    raise ValidationError(_("The zip file's member %(name)s unpacks to "
+                                            "suspiciously much (%(ratio)s×): refused.")
+                                          % {"name": name[:100],
+                                             "ratio": m.file_size // max(m.compress_size, 1)})
+            if total > AREA_ZIP_MAX_UNPACKED:
+                raise ValidationError(_("The zip file unpacks to more than %(mb)s MB.")
+                                      % {"mb": AREA_ZIP_MAX_UNPACKED // (1024 * 1024)})
+            shp = [m.filename for m in members if m.filename.lower().endswith(".shp")]
+            if not shp:
+                raise ValidationError(_("The zip file holds no Shapefile (.shp)."))
+            with zf.open(shp[0]) as f:
+                if f.read(4) != SHAPEFILE_MAGIC:
+                    raise ValidationError(_("%(name)s in the zip file is not a Shapefile.")
+                                          % {"name": shp[0][:100]})
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
+            EOFError) as exc:
+        raise ValidationError(_("The zip file cannot be opened.")) from exc
+    return shp[0]
+
+
 def area_from_file(name: str, content: bytes) -> MultiPolygon:
     """An uploaded area: GeoJSON, GeoPackage or a zipped Shapefile, read with geopandas.
 
@@ -182,19 +249,16 @@ def area_from_file(name: str, content: bytes) -> MultiPolygon:
         raise ValidationError(_("Upload the area as GeoJSON, GeoPackage or a zipped Shapefile "
                                 "(.geojson, .gpkg, .zip), not %(suffix)s.")
                               % {"suffix": suffix or _("a file without extension")})
+    if len(content) > AREA_FILE_MAX_BYTES:
+        raise ValidationError(_("The area file is larger than %(mb)s MB.")
+                              % {"mb": AREA_FILE_MAX_BYTES // (1024 * 1024)})
+    _check_area_content(suffix, content)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"area{suffix}"
         path.write_bytes(content)
         source = str(path)
         if suffix == ".zip":
-            try:
-                with zipfile.ZipFile(path) as zf:
-                    shp = [n for n in zf.namelist() if n.lower().endswith(".shp")]
-            except zipfile.BadZipFile as exc:
-                raise ValidationError(_("The zip file cannot be opened.")) from exc
-            if not shp:
-                raise ValidationError(_("The zip file holds no Shapefile (.shp)."))
-            source = f"zip://{path}!{shp[0]}"
+            source = f"zip://{path}!{_checked_zip(path)}"
         try:
             frame = gpd.read_file(source)
         except (DataSourceError, ValueError, OSError) as exc:

@@ -172,6 +172,9 @@ def map_layers(municipality_ids_: list[int], *, lease: Lease | None = None,
 def _area_input(form: LeaseForm) -> Any:
     upload = form.cleaned_data.get("area_file")
     if upload:
+        if upload.size > services.AREA_FILE_MAX_BYTES:  # refused before reading it in
+            raise ValidationError(_("The area file is larger than %(mb)s MB.")
+                                  % {"mb": services.AREA_FILE_MAX_BYTES // (1024 * 1024)})
         return services.area_from_file(upload.name, upload.read())
     if form.cleaned_data.get("area_geojson"):
         return services.area_from_geojson(form.cleaned_data["area_geojson"])

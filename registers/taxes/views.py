@@ -35,6 +35,8 @@ from registers.taxes.models import RateResolution, ReconciliationCase, Taxpayer
 from registers.taxes.services import IMPORT_COLUMNS
 
 ROLL_PAGE = 100
+# A declarations CSV of a whole town is well under this; larger files are refused unread.
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
 
 
 def _municipality(request: HttpRequest, municipality_id: int,
@@ -164,6 +166,25 @@ def taxobject_new(request: HttpRequest, municipality_id: int) -> HttpResponse:
                                                "title": _("New tax object")}, status=status)
 
 
+def _import_text(form: ImportForm) -> str | None:
+    """The uploaded CSV as text, or None with the reason added to the form."""
+    upload = form.cleaned_data["file"]
+    if upload.size > IMPORT_MAX_BYTES:
+        form.add_error("file", _("The file is larger than %(mb)s MB.")
+                       % {"mb": IMPORT_MAX_BYTES // (1024 * 1024)})
+        return None
+    try:
+        text = upload.read().decode("utf-8")
+    except UnicodeDecodeError:
+        form.add_error("file", _("The file is not UTF-8 text."))
+        return None
+    if "\x00" in text:  # PostgreSQL text cannot hold it: refuse, do not crash
+        form.add_error("file", _("The file contains NUL characters; it is not a CSV text "
+                                 "file."))
+        return None
+    return text
+
+
 @access(Capability.EDIT_TAX, description="property tax: import declaration lines from CSV")
 def declarations_import(request: HttpRequest, municipality_id: int) -> HttpResponse:
     town = _municipality(request, municipality_id, Capability.EDIT_TAX)
@@ -172,15 +193,10 @@ def declarations_import(request: HttpRequest, municipality_id: int) -> HttpRespo
     status = 200
     if request.method == "POST":
         status = 400
-        if form.is_valid():
-            raw = form.cleaned_data["file"].read()
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                form.add_error("file", _("The file is not UTF-8 text."))
-            else:
-                result = services.declarations_import(request.user, town, text)
-                status = 200 if result.ok else 400
+        text = _import_text(form) if form.is_valid() else None
+        if text is not None:
+            result = services.declarations_import(request.user, town, text)
+            status = 200 if result.ok else 400
     return render(request, "taxes/import.html", {"town": town, "form": form, "result": result,
                                                  "columns": IMPORT_COLUMNS}, status=status)
 
