@@ -299,3 +299,37 @@ def test_tax_csv_import_refuses_hostile_files(tax_client, content, message):
                     {"file": SimpleUploadedFile("deklaracje.csv", content)})
     assert r.status_code == 400
     assert message in r.content.decode()
+
+
+# --- the request itself: oversized, too many fields, cut-off multipart -------------------------
+
+
+def test_oversized_form_body_is_a_400(officer_setup):
+    _town, _plot, lease, client, _media = officer_setup
+    body = "title=" + "x" * (11 * 1024 * 1024)
+    r = client.post(f"/leases/{lease.pk}/documents/", body,
+                    content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 400
+    r = client.post("/landscape/api/check", body, content_type="application/x-www-form-urlencoded")
+    assert r.status_code in (400, 403)
+
+
+def test_too_many_fields_is_a_400(officer_setup):
+    _town, _plot, lease, client, _media = officer_setup
+    body = "&".join(f"f{i}=1" for i in range(5000))
+    r = client.post(f"/leases/{lease.pk}/documents/", body,
+                    content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 400
+
+
+def test_cut_off_multipart_upload_stores_nothing(officer_setup):
+    _town, _plot, lease, client, media = officer_setup
+    boundary = "XyZ"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nt\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"umowa.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").encode() + PDF
+    r = client.post(f"/leases/{lease.pk}/documents/", body,
+                    content_type=f"multipart/form-data; boundary={boundary}")
+    assert r.status_code == 400
+    assert not LeaseDocument.objects.filter(lease=lease).exists()
+    assert not (Path(media).exists() and list(Path(media).rglob("*.pdf")))
