@@ -246,17 +246,26 @@ def test_fee_calculator(client, towns, start, end, vehicle, subscription):
     assert page.status_code in (200, 400)
 
 
-def test_fee_across_dst_is_charged_by_real_minutes(client, towns):
-    """2025-03-30 02:00 does not exist in Warsaw, 2025-10-26 02:00–03:00 happens twice: the
-    fee for a stay across either change is computed (not a 500) and is the same as or
-    differs by one hour's worth from a normal day's, never negative."""
-    zone = ParkingZone.objects.get(code="A", municipality=towns[0])
-    totals = {}
-    for day in ("2025-03-29", "2025-03-30", "2025-10-25", "2025-10-26"):
-        r = client.get("/parking/api/fee", {"zone": zone.id, "start": f"{day}T01:00",
-                                            "end": f"{day}T04:00"})
-        assert r.status_code in (200, 400), r.content
-        totals[day] = r.json()
-    # Nights are free on the demo tariff (paid hours are daytime): every total is defined.
-    for day, body in totals.items():
-        assert ("total" in body) or body.get("parameter") == "start", (day, body)
+def test_fee_across_dst_changes(client, towns):
+    """2025-03-30 02:00 does not exist in Warsaw and 2025-10-26 02:00–03:00 happens twice (both
+    Sundays, free on the demo tariff: Mon–Fri 8–18). A stay across either change costs exactly
+    its Monday hours; the same stay written with UTC offsets costs the same."""
+    zone = ParkingZone.objects.get(code="A", municipality=towns[0]).id
+
+    def fee(start: str, end: str) -> str:
+        r = client.get("/parking/api/fee", {"zone": zone, "start": start, "end": end})
+        assert r.status_code == 200, r.content
+        return r.json()["total"]
+
+    for sunday, monday in (("2025-03-30", "2025-03-31"), ("2025-10-26", "2025-10-27")):
+        assert fee(f"{sunday}T01:30", f"{sunday}T03:30") == "0.00"
+        monday_only = fee(f"{monday}T08:00", f"{monday}T10:30")
+        assert monday_only != "0.00"
+        assert fee(f"{sunday}T00:00", f"{monday}T10:30") == monday_only
+    # the same Monday stay with explicit offsets (CET +01:00 after the October change)
+    assert fee("2025-10-27T08:00+01:00", "2025-10-27T10:30+01:00") == fee(
+        "2025-10-27T07:00Z", "2025-10-27T09:30Z")
+    # a year without a tariff is a 400 naming the start
+    r = client.get("/parking/api/fee", {"zone": zone, "start": "2019-03-31T01:00",
+                                        "end": "2019-03-31T04:00"})
+    assert r.status_code == 400 and r.json()["parameter"] == "start"
