@@ -152,6 +152,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # A NUL in a parameter is a 400, not a database error (PostgreSQL text cannot hold it).
     "gis_app.middleware.RefuseNulMiddleware",
+    # The database down or restarting: a 503 with a message, not a 500 (docs/operations.md).
+    "gis_app.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
