@@ -269,3 +269,20 @@ def test_fee_across_dst_changes(client, towns):
     r = client.get("/parking/api/fee", {"zone": zone, "start": "2019-03-31T01:00",
                                         "end": "2019-03-31T04:00"})
     assert r.status_code == 400 and r.json()["parameter"] == "start"
+
+
+# --- methods ----------------------------------------------------------------------------------
+
+JSON_GETS = ["/api/openapi.json", "/api/search?q=1", "/api/parcels/at?lon=21&lat=51",
+             "/api/parcels/1", "/parking/api/fee", "/parking/api/zones?x=1&y=1",
+             "/tiles/parcels/14/9000/5000.pbf", "/rasters/terrain/height?x=1&y=1"]
+
+
+@pytest.mark.parametrize("url", JSON_GETS)
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "trace"])
+def test_read_only_endpoints_refuse_other_methods(client, towns, url, method):
+    """The JSON reads answer 405 to anything but GET/HEAD (TRACE passes the CSRF middleware,
+    so the view itself must refuse it; the test client does not enforce CSRF)."""
+    r = getattr(client, method)(url)
+    assert r.status_code == 405, (method, url, r.status_code)
+    assert "GET" in r["Allow"]
