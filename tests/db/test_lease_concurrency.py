@@ -47,3 +47,79 @@ def test_simultaneous_overlapping_saves_store_only_one(make_parcel, make_user, s
         t.join(timeout=30)
     assert sorted(r.split(":")[0] for r in results) == ["refused", "saved"]
     assert Lease.objects.count() == 1
+
+
+def _form_as_browser_sends_it(resp) -> dict[str, object]:
+    """The POST a browser would send from the edit page it was served (hidden version too)."""
+    data: dict[str, object] = {}
+    for bf in resp.context["form"]:
+        value = bf.value()
+        if value is None or value is False:
+            continue
+        if value is True:
+            value = "on"
+        elif isinstance(value, (list, tuple)):
+            value = ",".join(str(v) for v in value) if bf.name == "cadastral_ids" else value
+        data[bf.name] = value if isinstance(value, (list, str)) else str(value)
+    return data
+
+
+def test_two_officers_save_the_same_lease_at_once_one_gets_409(make_parcel, make_user,
+                                                               settings):
+    """Two real requests: both officers open the edit form (same version), both press save at
+    the same moment. Exactly one save is stored; the other gets 409 and its change is not
+    silently written over the first."""
+    from decimal import Decimal
+
+    from django.test import Client
+    from django.utils import translation
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    plot = make_parcel("1", X, Y, size=40)
+    town = plot.municipality
+    officers = [make_user(f"e{i}", town, (Role.PROPERTY_OFFICER,)) for i in range(2)]
+    lease = services.lease_create(officers[0], dict(
+        municipality_id=town.id, number="GN.1/2025", lessee_name="Ogródki",
+        cadastral_ids=[plot.cadastral_id], rent_amount=Decimal("500"),
+        start_date=date(2025, 1, 1), end_date=date(2026, 12, 31), status="proposed"),
+        square(X + 5, Y + 5, 10))
+    clients = []
+    forms = []
+    for officer in officers:
+        c = Client(headers={"accept-language": "en"})
+        c.force_login(officer)
+        with translation.override("en"):
+            page = c.get(f"/leases/{lease.pk}/edit/")
+        assert page.status_code == 200
+        clients.append(c)
+        forms.append(_form_as_browser_sends_it(page))
+    assert forms[0]["version"] == forms[1]["version"] == "1"
+
+    barrier = threading.Barrier(2)
+    statuses: dict[int, int] = {}
+    bodies: dict[int, str] = {}
+
+    def save(i: int) -> None:
+        try:
+            data = dict(forms[i], rent_amount=f"{600 + 100 * i}.00")
+            with translation.override("en"):
+                barrier.wait(timeout=10)
+                resp = clients[i].post(f"/leases/{lease.pk}/edit/", data)
+            statuses[i] = resp.status_code
+            bodies[i] = resp.content.decode()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(statuses.values()) == [302, 409], (statuses, {
+        i: b[:2000] for i, b in bodies.items() if statuses.get(i) != 302})
+    winner = next(i for i, s in statuses.items() if s == 302)
+    loser = 1 - winner
+    assert "Someone else saved" in bodies[loser]
+    lease.refresh_from_db()
+    assert lease.version == 2
+    assert lease.rent_amount == Decimal(f"{600 + 100 * winner}")
