@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from gis_app import audit_views
 from gis_app.accounts.access import access
 
 login_view = access(public=True, description="log in")(auth_views.LoginView.as_view())
@@ -24,7 +25,7 @@ urlpatterns = [
     path("housing/", include("registers.housing.urls")),
     path("parking/", include("registers.parking.urls")),
     path("landscape/", include("registers.landscape.urls")),
-    path("audit/", include("gis_app.audit.urls")),
+    path("audit/", audit_views.event_list, name="audit-events"),
     path("", include("map_ui.urls")),
 ]
 

@@ -89,6 +89,7 @@ def build_world() -> World:
     from registers.parking.models import Tariff
     from registers.taxes.models import ReconciliationCase, TaxObject, Taxpayer
 
+    reseed()
     call_command("load_demo", "--parcels", "60", stdout=_Null(), stderr=_Null())
     town_a = Municipality.objects.get(teryt="180501_1")
     town_b = Municipality.objects.create(teryt="020101_1", name="Bolesławiec")
@@ -182,6 +183,25 @@ def build_world() -> World:
     }
     assert world.special["raster-tile"] and world.special["hillshade"], "no demo rasters"
     return world
+
+
+SEED_MIGRATIONS = ["registers.taxes.migrations.0002_seed_yearly_data",
+                   "registers.housing.migrations.0002_tiles_and_standard",
+                   "registers.landscape.migrations.0002_parameters_and_tiles",
+                   "registers.parking.migrations.0002_minimum_wage"]
+
+
+def reseed() -> None:
+    """Put back the migrations' seed rows (idempotent): a transactional test elsewhere in the
+    run may have flushed them, and the registers' demo data needs the statutory caps."""
+    import importlib
+
+    from django.apps import apps
+
+    for name in SEED_MIGRATIONS:
+        module = importlib.import_module(name)
+        seed = getattr(module, "seed", None) or module.seed_standard
+        seed(apps, None)
 
 
 class _Null:

@@ -1,5 +1,9 @@
 """The administrators' audit viewer: who saw or changed what, filtered, paged and exportable.
 
+It lives beside the URL configuration, not in ``gis_app.audit``: it needs the access rules of
+``gis_app.accounts`` and the exports of ``layers``, and the dependency contract keeps the audit
+app itself independent of both. Its templates and Polish strings are in ``gis_app/audit/``.
+
 An administrator sees the events of the municipalities where they hold ``VIEW_AUDIT``; events
 without a municipality (none are written by the registers) are not shown to anyone here. Reading
 the log is not itself logged; exporting it is (action ``export``), because an export leaves the
@@ -8,8 +12,6 @@ system.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -27,12 +29,9 @@ from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction, AuditEvent
+from layers.exports import EXPORT_FORMATS, write_table
 
 PAGE_SIZE = 50
-EXPORT_FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 class AuditFilterForm(forms.Form):
@@ -99,32 +98,6 @@ def _row(event: AuditEvent) -> dict[str, Any]:
             "after": dump(event.after), "detail": event.detail}
 
 
-def _table(rows: list[dict[str, Any]], fmt: str) -> bytes:
-    """CSV (with a BOM for Excel) or XLSX.
-
-    The same shape as ``layers.exports.write_table``, which this module may not import: the audit
-    app sits below ``layers`` in the dependency contract.
-    """
-    columns = _columns()
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow([label for _key, label in columns])
-        for row in rows:
-            writer.writerow([row[key] if row[key] is not None else "" for key, _l in columns])
-        return ("\ufeff" + buf.getvalue()).encode("utf-8")
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet()
-    sheet.append([str(label) for _key, label in columns])
-    for row in rows:
-        sheet.append([row[key] if row[key] is not None else "" for key, _l in columns])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 @access(Capability.VIEW_AUDIT,
         description="the audit log of the administrator's municipalities: filters, paging, "
                     "CSV/XLSX export (the export is itself audited)")
@@ -146,7 +119,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
                                 % {"errors": form.errors.as_text()}, status=400,
                                 content_type="text/plain")
         rows = [_row(e) for e in events]
-        body = _table(rows, fmt)
+        body, _mime = write_table(rows, [(k, str(label)) for k, label in _columns()], fmt)
         for mid in sorted(municipality_ids(request.user, Capability.VIEW_AUDIT)):
             audit(request.user, AuditAction.EXPORT, "audit_event", "", municipality_id=mid,
                   detail=f"audit log export ({fmt}), {len(rows)} events; filters: "
