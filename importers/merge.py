@@ -213,6 +213,9 @@ def prepare_sql(check_unit: bool) -> list[str]:
                     (version_end IS NULL) DESC, version_start DESC NULLS LAST, version_id DESC,
                     seq DESC""",
         "CREATE INDEX ON c (seq)",
+        # lookups of stored rows back to their staged ones (``touched``): without it a stale
+        # estimate of the target table (e.g. after a mass delete) makes that a nested seq scan
+        "CREATE INDEX ON c (ns, local_id)",
         # a parcel number must be unique among current parcels: the newest version wins
         """UPDATE t SET error = 'duplicate parcel id ' || d.cid || ' (also object '
                                || d.keep || ')'
