@@ -116,8 +116,14 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--requests", type=int, default=400)
     ap.add_argument("--workers", type=int, default=3)
-    ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--port", type=int, default=0, help="default: a free loopback port")
     args = ap.parse_args()
+    if not args.port:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            args.port = s.getsockname()[1]
     targets = pick_targets()
     from django.conf import settings
 
@@ -155,7 +161,13 @@ def main() -> int:
         results = {"concurrency": args.concurrency, "workers": args.workers}
         for name, urls in targets.items():
             run_load(args.port, urls, args.concurrency, min(len(urls) * 2, 100))  # warm-up
+            # Baseline in the same run: one client, no contention, a quarter of the requests.
+            single = run_load(args.port, urls, 1, max(args.requests // 4, 20))
             results[name] = run_load(args.port, urls, args.concurrency, args.requests)
+            results[name]["single_client_rps"] = single["rps"]
+            results[name]["single_client_p50_ms"] = single["p50_ms"]
+            results[name]["rps_ratio_vs_single"] = round(results[name]["rps"] / single["rps"], 2)
+            results[name]["errors"] += single["errors"]
         print(json.dumps(results, indent=2))
         return 1 if any(results[n]["errors"] for n in targets) else 0
     finally:
