@@ -7,6 +7,7 @@ imports into the same municipality serialise on a transaction-scoped advisory lo
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 from collections.abc import Callable
@@ -29,6 +30,32 @@ from layers.domain.codes import LAND_USE_LABELS
 from layers.models import Municipality
 
 LOCK_CLASS = 0x6765_6F67  # "geog": advisory-lock namespace of imports
+# Session-level lock held by the process running a cadastre import, keyed by the run's id: it
+# dies with the process, so a "running" run whose lock is free was killed (SIGKILL, OOM, power).
+RUN_LOCK_CLASS = 0x6765_6F68
+INTERRUPTED = ("interrupted: the import process ended before finishing (killed or crashed); "
+               "its transaction was rolled back, nothing of it was stored")
+
+
+def close_interrupted_runs(current: int | None = None) -> int:
+    """Mark cadastre runs left "running" by a dead process as failed; returns how many.
+
+    ``current``: the caller's own run (a session re-acquires its own lock, so it must be
+    skipped)."""
+    closed = 0
+    with connection.cursor() as cur:
+        for run_id in ImportRun.objects.filter(
+                status=ImportRun.Status.RUNNING, kind="cadastre").exclude(
+                pk=current).values_list("id", flat=True):
+            cur.execute("SELECT pg_try_advisory_lock(%s, %s)", (RUN_LOCK_CLASS, run_id))
+            if not cur.fetchone()[0]:
+                continue  # its process is alive and importing
+            cur.execute("SELECT pg_advisory_unlock(%s, %s)", (RUN_LOCK_CLASS, run_id))
+            closed += ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.RUNNING).update(
+                status=ImportRun.Status.FAILED, message=INTERRUPTED)
+    return closed
+
+
 MAX_ISSUES = 10_000
 AREA_TOLERANCE = 0.02  # relative; plus 1 m² absolute
 POLAND_LONLAT = (13.5, 48.5, 24.7, 55.4)
@@ -130,6 +157,19 @@ def import_cadastre(path: Path | str, *, municipality: str | None = None, dry_ru
     """Import one EGiB / INSPIRE CP / county WFS file; never raises for bad input."""
     path = Path(path)
     run = ImportRun.objects.create(source=str(path), kind="cadastre")
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_lock(%s, %s)", (RUN_LOCK_CLASS, run.id))
+    try:
+        close_interrupted_runs(current=run.id)
+        return _run_import(path, run, municipality, dry_run, complete, on_batch)
+    finally:
+        with contextlib.suppress(DatabaseError), connection.cursor() as cur:
+            # (a lost connection has released the lock already)
+            cur.execute("SELECT pg_advisory_unlock(%s, %s)", (RUN_LOCK_CLASS, run.id))
+
+
+def _run_import(path: Path, run: ImportRun, municipality: str | None, dry_run: bool,
+                complete: bool, on_batch: Callable[[int], None] | None) -> ImportResult:
     result = ImportResult(run=run)
     try:
         run.sha256 = _sha256(path)

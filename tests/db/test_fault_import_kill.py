@@ -2,11 +2,14 @@
 of the same file succeeds.
 
 "Exactly as before" here means: every ``layers_*`` table and every ``importers_*`` table other
-than ``importers_importrun`` hold the same rows (count and md5 of all rows in primary-key order).
+than ``importers_importrun`` hold the same rows (count, and md5 of all rows sorted by their text
+form).
 ``importers_importrun`` may gain exactly ONE row: the run record is committed before the import's
 transaction opens (so a failure can be reported even when the import itself rolls back), so a
 killed import leaves its run behind with status "running" and no end time, and nothing else. No
-advisory lock, no open transaction and no backend of the killed process survive it.
+advisory lock, no open transaction and no backend of the killed process survive it. The next
+import notices the orphaned run (its per-run session lock died with the process) and marks it
+failed as interrupted, so no run claims to be running forever.
 """
 
 from __future__ import annotations
@@ -146,4 +149,6 @@ def test_sigkill_mid_import_changes_nothing_and_next_import_succeeds(tmp_path):
     assert again.returncode == 0, out
     last = ImportRun.objects.latest("id")
     assert last.status == ImportRun.Status.OK, last.message
+    killed = ImportRun.objects.get(pk=killed[0].pk)
+    assert killed.status == ImportRun.Status.FAILED and "interrupted" in killed.message
     assert snapshot()["layers_parcel"][0] > before["layers_parcel"][0]
