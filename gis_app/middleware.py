@@ -108,3 +108,20 @@ class DatabaseUnavailableMiddleware:
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "no-store"
         return response
+
+
+AXES_USERNAME_MAX = 255  # axes' AccessAttempt.username is a varchar(255)
+
+
+def axes_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The user name axes records for a login attempt, cut to what its table holds.
+
+    A 5,000-character user name on the login form or in an HTTP Basic header used to make the
+    failed-attempt row overflow (a 500 instead of a refused login). No account has such a name,
+    so the cut cannot merge a real user's attempts with another's.
+    """
+    if credentials:
+        name = credentials.get("username")
+    else:
+        name = getattr(request, "POST", {}).get("username")
+    return name[:AXES_USERNAME_MAX] if isinstance(name, str) else name

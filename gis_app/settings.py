@@ -210,6 +210,8 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Cut over-long user names to axes' column (a 5,000-character name was a 500).
+AXES_USERNAME_CALLABLE = "gis_app.middleware.axes_username"
 AXES_LOCKOUT_TEMPLATE = "audit/locked_out.html"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -286,3 +286,59 @@ def test_read_only_endpoints_refuse_other_methods(client, towns, url, method):
     r = getattr(client, method)(url)
     assert r.status_code == 405, (method, url, r.status_code)
     assert "GET" in r["Allow"]
+
+
+# --- every form, posted with hostile values ---------------------------------------------------
+
+_FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
+_FIELD = re.compile(r"<(?:input|select|textarea)\b[^>]*\bname=\"([^\"]+)\"", re.I)
+_ACTION = re.compile(r"action=\"([^\"]*)\"", re.I)
+
+
+def _post_forms(client, pages: list[str]) -> list[tuple[str, list[str]]]:
+    """(action, field names) of every POST form on the pages, file inputs left out."""
+    found = {}
+    for page in pages:
+        r = client.get(page)
+        if r.status_code != 200 or "html" not in r.get("Content-Type", ""):
+            continue
+        for attrs, body in _FORM.findall(r.content.decode()):
+            if "post" not in attrs.lower():
+                continue
+            action = (_ACTION.search(attrs).group(1) if _ACTION.search(attrs) else "") or page
+            if "logout" in action or "setlang" in action:
+                continue
+            names = [n for n in _FIELD.findall(body)
+                     if n not in ("csrfmiddlewaretoken", "version") and "file" not in n
+                     and "photo" not in n]
+            found[action] = sorted(set(names))
+    return sorted(found.items())
+
+
+@FEW
+@given(value=hostile_text)
+@example(value="'; DELETE FROM layers_parcel; --")
+@example(value="x" * 5000)
+def test_every_form_posted_with_hostile_values(client, list_pages, towns, value):
+    from layers.models import Parcel
+
+    value = _no_surrogates(value).replace("\x00", "")  # NUL is refused before (see above)
+    forms = _post_forms(client, list_pages)
+    assert len(forms) >= 8
+    parcels = Parcel.objects.count()
+    for action, names in forms:
+        r = client.post(action, {n: value for n in names})
+        assert r.status_code in (200, 302, 400, 403, 404, 405, 409), (action, value[:50],
+                                                                        r.status_code)
+    assert Parcel.objects.count() == parcels
+
+
+@pytest.mark.parametrize("name", ["x" * 5000, "' OR '1'='1", "a\u202eb", "ł" * 300])
+def test_login_with_hostile_user_names_is_refused_cleanly(client, towns, name):
+    r = client.post("/accounts/login/", {"username": name, "password": "nope"})
+    assert r.status_code == 200 and b"errorlist" in r.content
+    import base64
+
+    basic = base64.b64encode(f"{name}:nope".encode()).decode()
+    r = client.get("/ogc/collections", HTTP_AUTHORIZATION=f"Basic {basic}")
+    assert r.status_code == 401
