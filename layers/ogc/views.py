@@ -189,9 +189,10 @@ def collection(request: HttpRequest, collection_id: str) -> HttpResponse:
 def _audit_read(request: HttpRequest, c: Collection, ids: set[int] | None, count: int,
                 detail: str) -> None:
     if c.audit_action and count:
-        audit(request.user, c.audit_action, f"ogc:{c.id}", "",
-              municipality_id=next(iter(ids)) if ids and len(ids) == 1 else None,
-              detail=f"{count} feature(s) via OGC API; {detail}")
+        # one event per municipality in the read's scope, so each town's administrator sees it
+        for mid in sorted(ids) if ids else [None]:
+            audit(request.user, c.audit_action, f"ogc:{c.id}", "", municipality_id=mid,
+                  detail=f"{count} feature(s) via OGC API; {detail}")
 
 
 @require_safe

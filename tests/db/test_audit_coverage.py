@@ -237,6 +237,35 @@ def test_card_with_owners_and_tax_section_is_audited(world):  # noqa: F811
                                          username="a_planner").exists()
 
 
+def test_other_reads_of_owners_and_tax_are_audited(world):  # noqa: F811
+    import base64
+
+    from gis_app.accounts.access import grant
+
+    town, parcel_id = world.town_a, world.kwargs["parcel_id"]
+    mark = _mark()
+    _client(world, "A:property_officer").get(f"/parcels/{parcel_id}/print")
+    assert _last("read_owners", "parcel", mark).username == "a_property_officer"
+    tax = _client(world, "A:tax_officer")
+    assert tax.get(f"/taxes/{town.pk}/taxpayers/").status_code == 200
+    assert _last("read_owners", "taxes.taxpayer", mark).municipality_id == town.pk
+    assert tax.get(f"/taxes/{town.pk}/reconciliation/").status_code == 200
+    assert _last("read_tax", "taxes.reconciliationcase", mark).municipality_id == town.pk
+    # owners through the OGC API (HTTP Basic), by an officer of two towns: each town's event
+    officer = world.users["B:property_officer"]
+    grant(officer, town, ["property_officer"])
+    officer.set_password("pw-two-towns")
+    officer.save()
+    token = base64.b64encode(b"b_property_officer:pw-two-towns").decode()
+    response = Client().get("/ogc/collections/parcel-owners/items",
+                            HTTP_AUTHORIZATION=f"Basic {token}")
+    assert response.status_code == 200
+    towns = set(AuditEvent.objects.filter(pk__gt=mark, action="read_owners",
+                                          object_type="ogc:parcel-owners")
+                .values_list("municipality_id", flat=True))
+    assert towns == {town.pk, world.town_b.pk}
+
+
 def test_owner_search_and_pesel_are_audited(world):  # noqa: F811
     from layers import pii
     from layers.models import Subject
