@@ -166,3 +166,30 @@ def test_db_restart_gives_503_then_recovers_without_app_restart(own_cluster, tmp
         log.close()
     text = (tmp_path / "gunicorn.log").read_text()
     assert "Traceback" not in text, text[-3000:]
+
+
+@pytest.mark.django_db
+def test_middleware_only_turns_a_dead_connection_into_503(rf):
+    """A lock timeout on a healthy connection is the view's business (not "database down");
+    an unusable connection is a 503 with a message, and the broken connection is closed."""
+    from django.db import InterfaceError, OperationalError, connection
+
+    from gis_app.middleware import DatabaseUnavailableMiddleware
+
+    mw = DatabaseUnavailableMiddleware(lambda r: None)
+    connection.ensure_connection()
+    assert mw.process_exception(rf.get("/parcels/1/card"),
+                                OperationalError("canceling statement due to lock timeout")) is None
+    assert mw.process_exception(rf.get("/x"), ValueError("not a database error")) is None
+
+    # A closed server connection, as after a restart (Django has not noticed yet).
+    connection.connection.close()
+    resp = mw.process_exception(rf.get("/api/search?q=1"),
+                                InterfaceError("connection already closed"))
+    assert resp.status_code == 503 and resp["Retry-After"]
+    assert json.loads(resp.content)["database"] == "unavailable"
+    # Closed, so the next request reconnects (inside the test's transaction Django only flags it).
+    assert connection.connection is None or connection.closed_in_transaction
+    page = mw.process_exception(rf.get("/leases/"), OperationalError("server closed the "
+                                                                     "connection unexpectedly"))
+    assert page.status_code == 503 and page["Content-Type"].startswith("text/html")
