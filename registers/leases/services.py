@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Polygon
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -147,7 +148,7 @@ def area_from_geojson(text: str) -> MultiPolygon:
     sends it; returned in the storage SRID."""
     try:
         data = json.loads(text)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:  # RecursionError: "[[[[…" nesting
         raise ValidationError(_("The drawn area is not valid GeoJSON.")) from exc
     if not isinstance(data, dict):
         raise ValidationError(_("The drawn area is not valid GeoJSON."))
@@ -161,7 +162,7 @@ def area_from_geojson(text: str) -> MultiPolygon:
     for g in geoms:
         try:
             geom = GEOSGeometry(json.dumps(g), srid=WGS84_SRID)
-        except (GEOSException, ValueError, TypeError) as exc:
+        except (GEOSException, GDALException, ValueError, TypeError) as exc:
             raise ValidationError(_("The drawn area is not valid GeoJSON.")) from exc
         polys.extend(_to_multipolygon(geom))
     if not polys:
@@ -182,7 +183,7 @@ def _check_area_content(suffix: str, content: bytes) -> None:
     if suffix in (".geojson", ".json"):
         try:
             data = json.loads(content.decode("utf-8-sig"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             data = None
         if not isinstance(data, dict) or "type" not in data:
             raise ValidationError(_("The file cannot be read as GeoJSON (a JSON object with "

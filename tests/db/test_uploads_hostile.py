@@ -333,3 +333,24 @@ def test_cut_off_multipart_upload_stores_nothing(officer_setup):
     assert r.status_code == 400
     assert not LeaseDocument.objects.filter(lease=lease).exists()
     assert not (Path(media).exists() and list(Path(media).rglob("*.pdf")))
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+NESTED = [DEEP, '{"type": "Polygon", "coordinates": ' + DEEP + "}",
+          '{"type": "Polygon", "coordinates": [[["a", 0], [0, 1], [1, 1], ["a", 0]]]}',
+          '{"type": "Polygon", "coordinates": [[[1e400, 0], [0, 1], [1, 1], [1e400, 0]]]}']
+
+
+@pytest.mark.parametrize("text", NESTED)
+def test_deeply_nested_or_malformed_geojson_is_a_clear_error(text):
+    with pytest.raises(ValidationError):
+        services.area_from_geojson(text)
+    with pytest.raises(ValidationError):
+        services.area_from_file("area.geojson", text.encode())
+
+
+def test_lease_form_with_a_deeply_nested_drawing_is_a_400(officer_setup):
+    town, plot, _lease, client, _media = officer_setup
+    r = client.post("/leases/new/", _lease_post(town, plot, area_geojson=NESTED[1]))
+    assert r.status_code == 400
+    assert "not valid GeoJSON" in r.content.decode()
