@@ -342,3 +342,39 @@ def test_login_with_hostile_user_names_is_refused_cleanly(client, towns, name):
     basic = base64.b64encode(f"{name}:nope".encode()).decode()
     r = client.get("/ogc/collections", HTTP_AUTHORIZATION=f"Basic {basic}")
     assert r.status_code == 401
+
+
+# --- geo exports ------------------------------------------------------------------------------
+
+bbox_text = st.one_of(
+    st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=0, max_size=7)
+    .map(lambda xs: ",".join(map(str, xs))),
+    hostile_text)
+
+
+@FEW
+@given(fmt=st.sampled_from(["csv", "xlsx", "gpkg", "geojson", "shp", "kml", "gml", "exe",
+                            "..%2F..%2Fetc", "%00"]),
+       bbox=bbox_text, ids=hostile_text, q=hostile_text,
+       crs=st.sampled_from(["", "http://www.opengis.net/def/crs/EPSG/0/2177",
+                            "http://www.opengis.net/def/crs/EPSG/0/3857", "'"]))
+def test_geo_exports_with_hostile_parameters(client, towns, officer, fmt, bbox, ids, q, crs):
+    params = {"bbox": _no_surrogates(bbox), "bbox-crs": crs, "ids": _no_surrogates(ids),
+              "q": _no_surrogates(q)}
+    for url in (f"/ogc/collections/parcels/export.{fmt}", f"/ogc/exports/parcels.{fmt}"):
+        r = client.get(url, params)
+        assert r.status_code in (200, 400, 404), (url, params, r.status_code)
+
+
+@FEW
+@given(z=tile_part, x=tile_part, y=tile_part,
+       name=st.sampled_from(["orto", "nmt", "nope", "a-b_c"]),
+       fmt=st.sampled_from(["png", "jpg", "jpeg", "webp", "pbf", "PNG", "x1"]))
+def test_raster_tile_addresses(client, towns, z, x, y, name, fmt):
+    from urllib.parse import quote
+
+    q = [quote(p.replace(".", "_"), safe="") for p in (z, x, y)]
+    for url in (f"/rasters/{name}/{q[0]}/{q[1]}/{q[2]}.{fmt}",
+                f"/rasters/{name}/hillshade/{q[0]}/{q[1]}/{q[2]}.{fmt}"):
+        r = client.get(url)
+        assert r.status_code in (200, 400, 404), (url, r.status_code)
