@@ -12,6 +12,9 @@ from registers.parking.models import Subscription, Tariff
 
 
 class TariffForm(forms.ModelForm):
+    # Optimistic locking: the stored tariff's fingerprint when the form was served.
+    fingerprint = forms.CharField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Tariff
         fields = ["zone", "resolution_number", "resolution_date", "valid_from", "valid_to",

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSGeometry
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,36 @@ ALLOWED_SRIDS = {2180, 2176, 2177, 2178, 2179, 4326}
 
 class TariffError(ValueError):
     pass
+
+
+class StaleTariffError(TariffError):
+    """Someone else saved the tariff after this officer opened it (optimistic locking)."""
+
+
+def tariff_fingerprint(pk: int) -> str:
+    """The stored tariff row and its subscriptions as one md5: what an edit form was built from.
+
+    Tariffs carry no version column; the fingerprint gives the same protection without one."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""SELECT md5(t::text || coalesce((
+                    SELECT string_agg(s::text, '|' ORDER BY s.id)
+                    FROM {Subscription._meta.db_table} s WHERE s.tariff_id = t.id), ''))
+                FROM {Tariff._meta.db_table} t WHERE t.id = %s""", [pk])
+        row = cur.fetchone()
+    return row[0] if row else ""
+
+
+def tariff_check_fresh(pk: int, fingerprint: str, *, lock: bool = True) -> None:
+    """Refuse the save when the tariff changed since the form was loaded. ``lock`` (inside the
+    saving transaction) holds the row until commit, so two saves cannot both pass the check;
+    without it, an early check gives the clear message before the form is even validated."""
+    if lock:
+        Tariff.objects.select_for_update().filter(pk=pk).exists()
+    if fingerprint and fingerprint != tariff_fingerprint(pk):
+        raise StaleTariffError([_(
+            "Someone else saved this tariff after you opened it. Reload the page to see their "
+            "changes, then edit again.")])
 
 
 def violation_text(v: rules.Violation) -> str:

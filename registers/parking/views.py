@@ -177,9 +177,20 @@ def tariff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             pk=pk, zone__municipality_id__in=allowed).first()
         if tariff is None:
             raise Http404
-    form = TariffForm(request.POST or None, instance=tariff, municipality_ids=allowed)
+    initial = {"fingerprint": services.tariff_fingerprint(tariff.pk)} if tariff else None
+    form = TariffForm(request.POST or None, instance=tariff, municipality_ids=allowed,
+                      initial=initial)
     formset = SubscriptionFormSet(request.POST or None, instance=tariff or Tariff())
     problems: list[str] = []
+    status = 400
+    if request.method == "POST" and tariff is not None:
+        try:  # stale before anything else: its subscriptions may be gone, confusing the formset
+            services.tariff_check_fresh(tariff.pk, request.POST.get("fingerprint", ""),
+                                        lock=False)
+        except services.StaleTariffError as exc:
+            return render(request, "parking/tariff_form.html",
+                          {"form": form, "formset": formset, "problems": list(exc.args[0]),
+                           "tariff": tariff}, status=409)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         t = form.save(commit=False)
         subs = [{k: f.cleaned_data[k] for k in ("kind", "period_days", "price")}
@@ -187,11 +198,15 @@ def tariff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         try:
             with transaction.atomic():
+                if tariff is not None:
+                    services.tariff_check_fresh(tariff.pk, form.cleaned_data["fingerprint"])
                 services.tariff_save(request.user, t, subs)
+        except services.StaleTariffError as exc:
+            problems, status = list(exc.args[0]), 409
         except services.TariffError as exc:
             problems = list(exc.args[0])
         else:
             return redirect("parking:tariffs")
     return render(request, "parking/tariff_form.html",
                   {"form": form, "formset": formset, "problems": problems, "tariff": tariff},
-                  status=400 if request.method == "POST" else 200)
+                  status=status if request.method == "POST" else 200)

@@ -1,0 +1,144 @@
+"""Two officers editing one record at once cannot overwrite each other silently: registers
+without a version column (parking tariffs) use a fingerprint of the stored row taken when the
+edit form was served. Both officers load the form, both save: the second save is a 409 and the
+first officer's values stay. (Leases and flats: tests/db/test_lease_concurrency.py,
+tests/db/test_housing.py.)"""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+from html.parser import HTMLParser
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import translation
+
+from gis_app.accounts.roles import Role
+from layers.models import ParkingZone
+from registers.parking import demo
+from registers.parking.models import Tariff
+from tests.conftest import square
+
+X, Y = 677_000, 211_000
+
+
+class _FormFields(HTMLParser):
+    """What a browser submits from the page's first POST form (text, hidden, selected, checked)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, str] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+        self._in_form = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and (a.get("method") or "").lower() == "post":
+            self._in_form = True
+        if not self._in_form:
+            return
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = (a.get("type") or "text").lower()
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.data[name] = a.get("value") or "on"
+            elif kind not in ("submit", "button", "file"):
+                self.data[name] = a.get("value") or ""
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in a:
+            self.data[self._select] = a.get("value") or ""
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "form":
+            self._in_form = False
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea] += data
+
+
+def served_form(client: Client, url: str) -> dict[str, str]:
+    page = client.get(url)
+    assert page.status_code == 200
+    parser = _FormFields()
+    parser.feed(page.content.decode())
+    return parser.data
+
+
+@pytest.fixture
+def tariff_and_planners(make_municipality, make_user, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    town = make_municipality("146301_1", "Radom")
+    ParkingZone.objects.create(
+        municipality=town, code="A", name="Strefa A", kind=ParkingZone.Kind.ORDINARY,
+        geom=square(X, Y, 500), source_namespace="test", local_id="146301_1-A")
+    (tariff,) = demo.load_demo(town)
+    clients = []
+    for i in range(2):
+        c = Client(headers={"accept-language": "en"})
+        c.force_login(make_user(f"p{i}", town, (Role.PLANNER,)))
+        clients.append(c)
+    return tariff, clients
+
+
+@pytest.mark.django_db
+def test_second_save_of_a_tariff_opened_before_the_first_is_a_409(tariff_and_planners):
+    tariff, (a, b) = tariff_and_planners
+    url = f"/parking/tariffs/{tariff.pk}/edit/"
+    with translation.override("en"):
+        form_a, form_b = served_form(a, url), served_form(b, url)
+        assert form_a["fingerprint"] and form_a["fingerprint"] == form_b["fingerprint"]
+        assert a.post(url, dict(form_a, minimum_charge="0.50")).status_code == 302
+        resp = b.post(url, dict(form_b, minimum_charge="0.70"))
+    assert resp.status_code == 409, resp.content.decode()[:2000]
+    assert "Someone else saved this tariff" in resp.content.decode()
+    tariff.refresh_from_db()
+    assert tariff.minimum_charge == Decimal("0.50")
+    # Reloading shows the new state and lets the second planner save.
+    with translation.override("en"):
+        fresh = served_form(b, url)
+        assert b.post(url, dict(fresh, minimum_charge="0.70")).status_code == 302
+    tariff.refresh_from_db()
+    assert tariff.minimum_charge == Decimal("0.70")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_planners_save_one_tariff_at_the_same_moment(tariff_and_planners):
+    tariff, clients = tariff_and_planners
+    url = f"/parking/tariffs/{tariff.pk}/edit/"
+    with translation.override("en"):
+        forms = [served_form(c, url) for c in clients]
+    barrier = threading.Barrier(2)
+    statuses: dict[int, int] = {}
+
+    def save(i: int) -> None:
+        try:
+            with translation.override("en"):
+                barrier.wait(timeout=10)
+                statuses[i] = clients[i].post(
+                    url, dict(forms[i], minimum_charge=f"0.{5 + i}0")).status_code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(statuses.values()) == [302, 409], statuses
+    winner = next(i for i, s in statuses.items() if s == 302)
+    tariff.refresh_from_db()
+    assert tariff.minimum_charge == Decimal(f"0.{5 + winner}0")
+    assert Tariff.objects.count() == 1
