@@ -180,6 +180,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "map_ui.context_processors.main_menu",
             ],
         },
     },

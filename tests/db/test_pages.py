@@ -58,3 +58,24 @@ def test_the_online_base_map_is_never_the_default():
     osm = re.search(r"var (tile_layer_\w+) = L\.tileLayer\(\s*\"https://tile\.openstreetmap", html)
     assert osm, "the OpenStreetMap base layer is offered"
     assert f"{osm.group(1)}.addTo(" not in html
+
+
+@pytest.mark.parametrize(("role", "shown", "hidden"), [
+    (None, {"/", "/search/", "/leases/offers/", "/parking/"},
+     {"/taxes/", "/leases/", "/audit/", "/landscape/check/"}),
+    ("planner", {"/leases/", "/housing/", "/landscape/"}, {"/taxes/", "/audit/"}),
+    ("tax_officer", {"/taxes/", "/leases/"}, {"/housing/", "/audit/", "/landscape/check/"}),
+    ("landscape_inspector", {"/landscape/check/", "/landscape/"}, {"/taxes/", "/leases/"}),
+    ("administrator", {"/audit/", "/leases/"}, {"/taxes/", "/landscape/check/"}),
+])
+def test_main_menu_offers_what_the_role_may_open(make_municipality, make_user, role, shown,
+                                                 hidden):
+    import re
+
+    c = Client()
+    if role:
+        c.force_login(make_user(f"menu-{role}", make_municipality(), (role,)))
+    html = c.get("/").content.decode()
+    menu = re.search(r'<nav class="main-menu".*?</nav>', html, re.S).group(0)
+    links = set(re.findall(r'href="([^"]+)"', menu))
+    assert shown <= links and not (hidden & links)
