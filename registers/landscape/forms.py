@@ -39,6 +39,8 @@ AreaRuleFormSet = inlineformset_factory(LandscapeArea, AreaRule, form=AreaRuleFo
 class DeviceForm(forms.ModelForm):
     """A board or device on a property; its place is given as coordinates."""
 
+    # Optimistic locking: the stored board's fingerprint when the form was served.
+    fingerprint = forms.CharField(widget=forms.HiddenInput, required=False)
     x = forms.FloatField(label="x")
     y = forms.FloatField(label="y")
     srid = forms.TypedChoiceField(label=_("Coordinate system"), coerce=int, initial=2180,

@@ -16,7 +16,7 @@ from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -79,6 +79,39 @@ class InputError(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class StaleEditError(Exception):
+    """Someone else saved the record after this officer opened it (optimistic locking)."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Someone else saved this after you opened it. Reload the page to see "
+                           "their changes, then edit again."))
+
+
+def _fingerprint(sql: str, pk: int) -> str:
+    with connection.cursor() as cur:
+        cur.execute(sql, [pk])
+        row = cur.fetchone()
+    return (row[0] or "") if row else ""
+
+
+def device_fingerprint(pk: int) -> str:
+    """md5 of the stored board: what its edit form was built from (no version column needed)."""
+    return _fingerprint(f"SELECT md5(t::text) FROM {AdvertisingDevice._meta.db_table} t "
+                        "WHERE t.id = %s", pk)
+
+
+def area_rules_fingerprint(area_id: int) -> str:
+    """md5 of all stored rules of an area: what the rules formset was built from."""
+    return _fingerprint(f"SELECT md5(coalesce(string_agg(r::text, '|' ORDER BY r.id), '')) "
+                        f"FROM {AreaRule._meta.db_table} r WHERE r.area_id = %s", area_id)
+
+
+def check_fresh(current: str, posted: str) -> None:
+    """A form that sent its fingerprint must have been built from what is stored now."""
+    if posted and posted != current:
+        raise StaleEditError
 
 
 def line_of_sight(point: Point, height_m: Decimal | None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count
 from django.http import (
     FileResponse,
@@ -71,13 +72,23 @@ def area_rules(request: HttpRequest, pk: int) -> HttpResponse:
         LandscapeArea, pk=pk,
         municipality_id__in=municipality_ids(request.user, Capability.EDIT_LANDSCAPE))
     formset = AreaRuleFormSet(request.POST or None, instance=area)
+    context = {"area": area, "formset": formset,
+               "fingerprint": services.area_rules_fingerprint(area.pk)}
     if request.method == "POST":
-        if formset.is_valid():
-            services.area_rules_save(request.user, area, formset)
-            return redirect("landscape:areas")
-        return render(request, "landscape/area_rules.html", {"area": area, "formset": formset},
-                      status=400)
-    return render(request, "landscape/area_rules.html", {"area": area, "formset": formset})
+        posted = request.POST.get("fingerprint", "")
+        try:  # stale first: rules deleted by the other save would confuse the formset
+            services.check_fresh(services.area_rules_fingerprint(area.pk), posted)
+            if formset.is_valid():
+                with transaction.atomic():
+                    LandscapeArea.objects.select_for_update().filter(pk=area.pk).exists()
+                    services.check_fresh(services.area_rules_fingerprint(area.pk), posted)
+                    services.area_rules_save(request.user, area, formset)
+                return redirect("landscape:areas")
+        except services.StaleEditError as exc:
+            return render(request, "landscape/area_rules.html", {**context, "stale": str(exc)},
+                          status=409)
+        return render(request, "landscape/area_rules.html", context, status=400)
+    return render(request, "landscape/area_rules.html", context)
 
 
 def _check_context(request: HttpRequest) -> dict:
@@ -237,13 +248,24 @@ def device_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                                                         Capability.EDIT_LANDSCAPE)).first()
         if device is None:
             raise Http404
-    form = DeviceForm(request.POST or None, instance=device)
+    initial = {"fingerprint": services.device_fingerprint(device.pk)} if device else None
+    form = DeviceForm(request.POST or None, instance=device, initial=initial)
     if request.method == "POST":
         if form.is_valid():
             try:
                 point = services.make_point(form.cleaned_data["x"], form.cleaned_data["y"],
                                             form.cleaned_data["srid"])
-                services.device_save(request.user, form.save(commit=False), point)
+                with transaction.atomic():
+                    if device is not None:
+                        AdvertisingDevice.objects.select_for_update().filter(
+                            pk=device.pk).exists()
+                        services.check_fresh(services.device_fingerprint(device.pk),
+                                             form.cleaned_data["fingerprint"])
+                    services.device_save(request.user, form.save(commit=False), point)
+            except services.StaleEditError as exc:
+                form.add_error(None, str(exc))
+                return render(request, "landscape/device_form.html",
+                              {"form": form, "device": device}, status=409)
             except services.InputError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:

@@ -142,3 +142,60 @@ def test_two_planners_save_one_tariff_at_the_same_moment(tariff_and_planners):
     tariff.refresh_from_db()
     assert tariff.minimum_charge == Decimal(f"0.{5 + winner}0")
     assert Tariff.objects.count() == 1
+
+
+@pytest.fixture
+def landscape(make_municipality, make_user, settings):
+    from layers.models import LandscapeArea
+    from registers.landscape import demo as landscape_demo
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    town = make_municipality("146301_1", "Radom")
+    for code, x in (("A", X), ("B", X + 400)):
+        LandscapeArea.objects.create(
+            municipality=town, kind=LandscapeArea.Kind.RESOLUTION_ZONE, code=code,
+            name=f"Strefa {code}", geom=square(x, Y, 400), source_namespace="test",
+            local_id=f"{town.teryt}-{code}")
+    landscape_demo.load_demo(town)
+    clients = []
+    for i in range(2):
+        c = Client(headers={"accept-language": "en"})
+        c.force_login(make_user(f"l{i}", town, (Role.PLANNER,)))
+        clients.append(c)
+    return town, clients
+
+
+@pytest.mark.django_db
+def test_advertising_board_second_stale_save_is_a_409(landscape):
+    from registers.landscape.models import AdvertisingDevice
+
+    town, (a, b) = landscape
+    board = AdvertisingDevice.objects.filter(municipality=town).order_by("id").first()
+    url = f"/landscape/devices/{board.pk}/edit/"
+    with translation.override("en"):
+        form_a, form_b = served_form(a, url), served_form(b, url)
+        assert form_a["fingerprint"] and form_a["x"]
+        assert a.post(url, dict(form_a, label="first")).status_code == 302
+        resp = b.post(url, dict(form_b, label="second"))
+    assert resp.status_code == 409 and "Someone else saved this" in resp.content.decode()
+    board.refresh_from_db()
+    assert board.label == "first"
+
+
+@pytest.mark.django_db
+def test_area_rules_second_stale_save_is_a_409(landscape):
+    from layers.models import LandscapeArea
+
+    town, (a, b) = landscape
+    area = LandscapeArea.objects.get(municipality=town, code="A")
+    url = f"/landscape/areas/{area.pk}/rules/"
+    with translation.override("en"):
+        form_a, form_b = served_form(a, url), served_form(b, url)
+        assert form_a["fingerprint"] and int(form_a["rules-INITIAL_FORMS"]) > 0
+        kind = next(k for k in form_a if k.endswith("-kind") and form_a[k] == "max_area_m2")
+        value = kind.replace("-kind", "-value")
+        assert a.post(url, dict(form_a, **{value: "7"})).status_code == 302
+        resp = b.post(url, dict(form_b, **{value: "9"}))
+    assert resp.status_code == 409 and "Someone else saved this" in resp.content.decode()
+    rule_id = int(form_a[value.replace("-value", "-id")])
+    assert area.rules.get(id=rule_id).value == "7"
