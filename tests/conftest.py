@@ -23,6 +23,37 @@ def pytest_configure(config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# Migrations that seed the yearly legal numbers (tax caps, minimum wages, fee caps, standards).
+SEED_MIGRATIONS = ["registers.taxes.migrations.0002_seed_yearly_data",
+                   "registers.housing.migrations.0002_tiles_and_standard",
+                   "registers.landscape.migrations.0002_parameters_and_tiles",
+                   "registers.parking.migrations.0002_minimum_wage"]
+
+
+def reseed() -> None:
+    """Put back the migrations' seed rows (idempotent): a transactional test's flush removes them,
+    and the registers need the statutory numbers whatever ran before."""
+    import importlib
+
+    from django.apps import apps
+
+    for name in SEED_MIGRATIONS:
+        module = importlib.import_module(name)
+        seed = getattr(module, "seed", None) or module.seed_standard
+        seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _seeded_yearly_data(request) -> None:
+    """Every database test starts with the seeded yearly data, independent of test order."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not {"db", "transactional_db"} & set(request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db" if marker and marker.kwargs.get("transaction")
+                            else "db")
+    reseed()
+
+
 @pytest.fixture
 def realdata() -> Path:
     if not REALDATA.is_dir():

@@ -112,7 +112,7 @@ def _check(request: HttpRequest, rule: AccessRule) -> HttpResponse | None:
     if rule.public:
         return None
     if not request.user.is_authenticated:
-        if request.path.startswith("/api/") or request.headers.get("accept") == "application/json":
+        if _wants_json(request):
             from django.http import JsonResponse
 
             return JsonResponse({"error": "authentication required"}, status=401)
@@ -130,3 +130,10 @@ def grant(user: Any, municipality: Any, roles: Iterable[str]) -> None:
         Grant.objects.get_or_create(user=user, municipality=municipality, role=role)
     if hasattr(user, "_geogmina_grants"):
         del user._geogmina_grants
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    """API clients get a 401 they can read instead of a redirect to the HTML login page."""
+    path = request.path
+    return ("/api/" in path or path.endswith((".json", ".pbf"))
+            or "application/json" in request.headers.get("accept", ""))

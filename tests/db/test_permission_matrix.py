@@ -33,7 +33,7 @@ from django.test import Client, override_settings
 from gis_app.accounts.access import grant
 from gis_app.accounts.roles import CAPABILITIES, Capability, Role
 from gis_app.permissions import walk
-from tests.conftest import square
+from tests.conftest import reseed, square
 
 ROLES = [r.value for r in Role]
 VIEWERS = ["public", *[f"A:{r}" for r in ROLES], *[f"B:{r}" for r in ROLES]]
@@ -183,25 +183,6 @@ def build_world() -> World:
     }
     assert world.special["raster-tile"] and world.special["hillshade"], "no demo rasters"
     return world
-
-
-SEED_MIGRATIONS = ["registers.taxes.migrations.0002_seed_yearly_data",
-                   "registers.housing.migrations.0002_tiles_and_standard",
-                   "registers.landscape.migrations.0002_parameters_and_tiles",
-                   "registers.parking.migrations.0002_minimum_wage"]
-
-
-def reseed() -> None:
-    """Put back the migrations' seed rows (idempotent): a transactional test elsewhere in the
-    run may have flushed them, and the registers' demo data needs the statutory caps."""
-    import importlib
-
-    from django.apps import apps
-
-    for name in SEED_MIGRATIONS:
-        module = importlib.import_module(name)
-        seed = getattr(module, "seed", None) or module.seed_standard
-        seed(apps, None)
 
 
 class _Null:
