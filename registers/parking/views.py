@@ -207,6 +207,14 @@ def tariff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             problems = list(exc.args[0])
         else:
             return redirect("parking:tariffs")
+    elif request.method == "POST" and tariff is not None:
+        # A save that landed while this form was validated replaces the subscriptions the
+        # formset refers to: that is a stale edit (409), not an invalid form.
+        try:
+            services.tariff_check_fresh(tariff.pk, request.POST.get("fingerprint", ""),
+                                        lock=False)
+        except services.StaleTariffError as exc:
+            problems, status = list(exc.args[0]), 409
     return render(request, "parking/tariff_form.html",
                   {"form": form, "formset": formset, "problems": problems, "tariff": tariff},
                   status=status if request.method == "POST" else 200)
