@@ -390,6 +390,9 @@ def _relations(cur, params: dict) -> None:
 
 def _retire_absent(cur, params: dict, counts: dict) -> None:
     """A complete extract of a precinct: its stored objects missing from the file are retired."""
+    # Without statistics on the staging table the anti-join below became a nested loop of full
+    # scans: 176 s of the demo town's 195 s load. With them it is a hash anti-join.
+    cur.execute("ANALYZE t (ftype, ns, local_id, obj_id)")
     for spec in merge.SPECS:
         if spec.ftype not in ("parcel", "building", "landuse"):
             continue
