@@ -174,7 +174,6 @@ def _known_parcel():
 
 @pytest.fixture(scope="module")
 def demo_town(django_db_setup, django_db_blocker):
-    from django.conf import settings
     from django.core.management import CommandError, call_command
     from django.db import connection
 
@@ -193,8 +192,6 @@ def demo_town(django_db_setup, django_db_blocker):
             call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
             connection.creation.deserialize_db_from_string(before)
 
-        hashers = settings.PASSWORD_HASHERS
-        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
         try:
             restore()  # start from the migrated state, whatever ran before
             try:
@@ -221,8 +218,6 @@ def demo_town(django_db_setup, django_db_blocker):
         except BaseException:
             restore()
             raise
-        finally:
-            settings.PASSWORD_HASHERS = hashers
         yield town
         restore()
 

@@ -21,11 +21,6 @@ from tests.conftest import square
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Users are made and HTTP Basic checks passwords per request: skip PBKDF2's cost here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 X, Y = 677_400.0, 211_000.0
 
 

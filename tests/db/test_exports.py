@@ -16,12 +16,6 @@ from tests.db.test_ogc import populate
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Users are made and HTTP Basic checks passwords per request: skip PBKDF2's cost here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def data(make_municipality, make_parcel):
     return populate(make_municipality, make_parcel)

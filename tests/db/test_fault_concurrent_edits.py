@@ -79,7 +79,6 @@ def served_form(client: Client, url: str) -> dict[str, str]:
 
 @pytest.fixture
 def tariff_and_planners(make_municipality, make_user, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     town = make_municipality("146301_1", "Radom")
     ParkingZone.objects.create(
         municipality=town, code="A", name="Strefa A", kind=ParkingZone.Kind.ORDINARY,
@@ -149,7 +148,6 @@ def landscape(make_municipality, make_user, settings):
     from layers.models import LandscapeArea
     from registers.landscape import demo as landscape_demo
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     town = make_municipality("146301_1", "Radom")
     for code, x in (("A", X), ("B", X + 400)):
         LandscapeArea.objects.create(

@@ -20,7 +20,6 @@ X, Y = 677_000.0, 211_000.0
 
 
 def test_simultaneous_overlapping_saves_store_only_one(make_parcel, make_user, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     plot = make_parcel("1", X, Y, size=40)
     town = plot.municipality
     officers = [make_user(f"o{i}", town, (Role.PROPERTY_OFFICER,)) for i in range(2)]
@@ -74,7 +73,6 @@ def test_two_officers_save_the_same_lease_at_once_one_gets_409(make_parcel, make
     from django.test import Client
     from django.utils import translation
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     plot = make_parcel("1", X, Y, size=40)
     town = plot.municipality
     officers = [make_user(f"e{i}", town, (Role.PROPERTY_OFFICER,)) for i in range(2)]

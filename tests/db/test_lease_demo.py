@@ -18,9 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def english(settings):
-    """Messages are asserted in English (the UI default is Polish); a fast password hasher
-    for the users the tests create (PBKDF2 costs ~0.3 s a user on 2 cores)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    """Messages are asserted in English (the UI default is Polish)."""
     with translation.override("en"):
         yield
 

@@ -36,8 +36,6 @@ class Town:
 
 @pytest.fixture
 def town(make_municipality, make_parcel, make_user, settings) -> Town:
-    # PBKDF2 costs ~0.3 s per user; these users never log in with a password
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from layers.models import (
         Address,
         Building,

@@ -26,11 +26,6 @@ from tests.conftest import square
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Users are made and HTTP Basic checks passwords per request: skip PBKDF2's cost here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 X0, Y0 = 677_400.0, 211_000.0  # Jasło, EPSG:2180
 
 

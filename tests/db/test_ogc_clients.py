@@ -25,11 +25,6 @@ from tests.db.test_ogc import PUBLIC, populate
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Users are made and HTTP Basic checks passwords per request: skip PBKDF2's cost here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 MODELS = {"parcels": Parcel, "buildings": Building, "land-uses": LandUse,
           "parking-zones": ParkingZone, "landscape-areas": LandscapeArea}
 

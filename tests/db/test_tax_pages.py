@@ -37,12 +37,6 @@ def setup(make_municipality):
     return jaslo, krosno
 
 
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    """PBKDF2 costs ~0.3 s a user on 2 cores; these tests make many users."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _client(make_user, town, roles, name="u"):
     # messages are asserted in English (the UI default is Polish)
     c = Client(headers={"accept-language": "en"})

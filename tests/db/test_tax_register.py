@@ -25,11 +25,6 @@ from tests.db.test_tax_fixtures import build_town
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def town(make_municipality):
     return make_municipality("180501_1", "Jasło")

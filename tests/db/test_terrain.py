@@ -24,11 +24,6 @@ from tests.conftest import square
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Users are made and HTTP Basic checks passwords per request: skip PBKDF2's cost here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 X0, Y0 = 600_000.0, 250_000.0  # north-west corner of the synthetic DEM (EPSG:2180)
 PX = 2.0
 SIZE = 300  # 600 m × 600 m
