@@ -139,8 +139,12 @@ POLYGONAL = {"parcel", "landuse", "building", "precinct"}
 ID_FIELDS = ("cadastral_id", "building_id", "contour_id", "unit_id", "teryt")
 
 
-def prepare_sql(check_unit: bool) -> list[str]:
-    """Statements turning ``stg`` into the typed ``t`` (geometry in 2180, checked, repaired)."""
+def prepare_sql(check_unit: bool, transformed: bool = False) -> list[str]:
+    """Statements turning ``stg`` into the typed ``t`` (geometry in 2180, checked, repaired).
+
+    ``transformed``: the COPY already computed the storage-CRS geometry ``stg.g``."""
+    target = ("stg.g" if transformed
+              else f"ST_Transform(ST_GeomFromEWKT(stg.geom_src), {STORAGE_SRID})")
     poly = ",".join(f"'{f}'" for f in POLYGONAL)
     required = ",".join(f"'{f}'" for f in GEOM_REQUIRED)
     idexpr = "coalesce(" + ",".join(f"attrs->>'{f}'" for f in ID_FIELDS) + ")"
@@ -150,21 +154,21 @@ def prepare_sql(check_unit: bool) -> list[str]:
         SELECT s.seq, s.ftype, s.gml_id, s.ns, s.local_id, s.version_id, s.object_start,
                s.version_start, s.version_end, s.object_end, s.line, s.attrs, s.refs,
                CASE
-                 WHEN s.g IS NULL THEN NULL
-                 WHEN s.ftype NOT IN ({poly}) THEN s.g
-                 WHEN s.valid THEN ST_Multi(s.g)
-                 ELSE ST_Multi(ST_CollectionExtract(ST_MakeValid(s.g), 3))
+                 WHEN s.tg IS NULL THEN NULL
+                 WHEN s.ftype NOT IN ({poly}) THEN s.tg
+                 WHEN s.valid THEN ST_Multi(s.tg)
+                 ELSE ST_Multi(ST_CollectionExtract(ST_MakeValid(s.tg), 3))
                END AS geom,
-               CASE WHEN s.g IS NOT NULL AND s.ftype IN ({poly}) AND NOT s.valid
-                    THEN ST_IsValidReason(s.g) END AS repair,
+               CASE WHEN s.tg IS NOT NULL AND s.ftype IN ({poly}) AND NOT s.valid
+                    THEN ST_IsValidReason(s.tg) END AS repair,
                coalesce(s.error, CASE WHEN s.geom_src IS NULL AND s.ftype IN ({required})
                                       THEN 'no geometry' END) AS error,
                {idexpr} AS obj_id
         FROM (
-            SELECT stg.*, g.g, (g.g IS NULL OR ST_IsValid(g.g)) AS valid
+            SELECT stg.*, g.g AS tg, (g.g IS NULL OR ST_IsValid(g.g)) AS valid
             FROM stg
             LEFT JOIN LATERAL (
-                SELECT ST_Transform(ST_GeomFromEWKT(stg.geom_src), {STORAGE_SRID}) AS g
+                SELECT {target} AS g
                 WHERE stg.geom_src IS NOT NULL AND stg.error IS NULL
             ) g ON true
         ) s

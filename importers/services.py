@@ -29,6 +29,8 @@ from layers import pii
 from layers.domain.codes import LAND_USE_LABELS
 from layers.models import Municipality
 
+STORAGE_SRID = merge.STORAGE_SRID
+
 LOCK_CLASS = 0x6765_6F67  # "geog": advisory-lock namespace of imports
 # Session-level lock held by the process running a cadastre import, keyed by the run's id: it
 # dies with the process, so a "running" run whose lock is free was killed (SIGKILL, OOM, power).
@@ -89,36 +91,68 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _check_area_of_use(cursor, schema: str) -> None:
-    cursor.execute("""
-        SELECT srid, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (
-            SELECT ST_SRID(g) AS srid, ST_Extent(g) AS e FROM (
-                SELECT ST_GeomFromEWKT(geom_src) AS g FROM stg
-                WHERE geom_src IS NOT NULL AND error IS NULL) q
-            GROUP BY 1) q2""")
+_SOURCE_EXTENT = """
+    SELECT srid, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (
+        SELECT ST_SRID(g) AS srid, ST_Extent(g) AS e FROM (
+            SELECT ST_GeomFromEWKT(geom_src) AS g FROM stg
+            WHERE geom_src IS NOT NULL AND error IS NULL) q
+        GROUP BY 1) q2"""
+
+
+def _check_area_of_use(cursor, schema: str, transformed: bool = False) -> None:
+    """Refuse coordinates outside the source CRS's area of use (or outside Poland for Polish
+    schemas), naming swapped axes as the likely cause.
+
+    ``transformed``: the staged rows already hold the storage-CRS geometry ``g``; its extent,
+    taken back to longitude/latitude, is checked first (no second parse of the text), and only
+    a file that fails is measured again in its own CRS for the message."""
+    if transformed:
+        cursor.execute("""
+            SELECT src_srid, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (
+                SELECT src_srid, ST_Extent(g) AS e FROM stg
+                WHERE g IS NOT NULL AND error IS NULL GROUP BY 1) q""")
+        fine = True
+        for srid, xmin, ymin, xmax, ymax in cursor.fetchall():
+            try:
+                bounds = Transformer.from_crs(STORAGE_SRID, 4326, always_xy=True
+                                              ).transform_bounds(xmin, ymin, xmax, ymax)
+            except Exception:
+                fine = False
+                break
+            if not all(_inside(bounds, box) for box in _areas(srid, schema)):
+                fine = False
+                break
+        if fine:
+            return
+    cursor.execute(_SOURCE_EXTENT)
     for srid, xmin, ymin, xmax, ymax in cursor.fetchall():
-        aou = _area_of_use(srid)
         try:
-            w, s, e, n = Transformer.from_crs(srid, 4326, always_xy=True).transform_bounds(
+            bounds = Transformer.from_crs(srid, 4326, always_xy=True).transform_bounds(
                 xmin, ymin, xmax, ymax)
         except Exception:  # PROJ refuses wildly wrong coordinates
-            w = s = e = n = math.inf
-        checks = [aou] if aou else []
-        if schema in POLISH_SCHEMAS:
-            checks.append(POLAND_LONLAT)
-        for west, south, east, north in checks:
-            margin = 1.0
-            inside = all(math.isfinite(v) for v in (w, s, e, n)) and (
-                w >= west - margin and e <= east + margin and s >= south - margin
-                and n <= north + margin)
-            if not inside:
+            bounds = (math.inf,) * 4
+        for box in _areas(srid, schema):
+            if not _inside(bounds, box):
                 raise ImportFailed(
                     f"coordinates ({xmin:.2f} {ymin:.2f} … {xmax:.2f} {ymax:.2f}) fall outside "
                     f"the area of use of EPSG:{srid}"
-                    f"{' and of Poland' if (west, south, east, north) == POLAND_LONLAT else ''}: "
+                    f"{' and of Poland' if box == POLAND_LONLAT else ''}: "
                     "are the axes swapped? urn:ogc:def:crs:EPSG::NNNN and "
                     "http://www.opengis.net/def/crs/EPSG/0/NNNN promise northing (latitude) "
                     "first; EPSG:NNNN is read easting (longitude) first")
+
+
+def _areas(srid: int, schema: str) -> list[tuple[float, float, float, float]]:
+    aou = _area_of_use(srid)
+    return ([aou] if aou else []) + ([POLAND_LONLAT] if schema in POLISH_SCHEMAS else [])
+
+
+def _inside(bounds, box, margin: float = 1.0) -> bool:
+    w, s, e, n = bounds
+    west, south, east, north = box
+    return all(math.isfinite(v) for v in bounds) and (
+        w >= west - margin and e <= east + margin and s >= south - margin
+        and n <= north + margin)
 
 
 TIMINGS: dict[str, float] | None = None  # set to a dict to profile the statements
@@ -238,8 +272,18 @@ def _import(path: Path, run: ImportRun, result: ImportResult, teryt: str | None,
 
 def _import_tuned(cur, path: Path, run: ImportRun, result: ImportResult, teryt: str | None,
                   complete: bool, on_batch) -> None:
+    progress = (lambda: on_batch(500)) if on_batch else None
     reader = Reader(path, encrypt=pii.encrypt)
-    copy_records(cur, reader, on_batch=(lambda: on_batch(500)) if on_batch else None)
+    transformed = True
+    try:
+        with transaction.atomic():  # a savepoint: the fallback below starts clean
+            copy_records(cur, reader, on_batch=progress, transform_srid=merge.STORAGE_SRID)
+    except psycopg2.Error:
+        # the server refused a transform (unknown CRS, coordinates outside its domain): stage
+        # the source text only, so that the checks below name the problem
+        transformed = False
+        reader = Reader(path, encrypt=pii.encrypt)
+        copy_records(cur, reader, on_batch=progress)
     stats = reader.stats
     run.schema = stats.schema
     if stats.srids:
@@ -249,7 +293,7 @@ def _import_tuned(cur, path: Path, run: ImportRun, result: ImportResult, teryt: 
         missing = sorted(stats.srids - known)
         if missing:
             raise UnknownCRSError(f"unknown coordinate reference system EPSG:{missing[0]}")
-        _check_area_of_use(cur, stats.schema)
+        _check_area_of_use(cur, stats.schema, transformed)
     unit = teryt or (stats.units.most_common(1)[0][0] if stats.units else None)
     if not unit:
         if not sum(stats.features.values()):
@@ -263,7 +307,7 @@ def _import_tuned(cur, path: Path, run: ImportRun, result: ImportResult, teryt: 
     cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, muni.id))
     params = {"muni": muni.id, "run": run.id, "teryt": unit}
     check_unit = bool(stats.units)
-    for sql in merge.prepare_sql(check_unit):
+    for sql in merge.prepare_sql(check_unit, transformed):
         cur.execute(sql, params)
     cur.execute(merge.unresolved_sql(), params)
     counts: dict[str, dict[str, int]] = {}

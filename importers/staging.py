@@ -19,16 +19,25 @@ from importers.gml.reader import Record
 _TS = re.compile(r"^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?)?(Z|[+-]\d\d(:?\d\d)?)?$")
 _BATCH = 500
 
-STAGING_DDL = """
-CREATE TEMP TABLE stg (
+_STAGING_COLUMNS = """
     seq bigint, ftype text, gml_id text, ns text, local_id text, version_id text,
     object_start timestamptz, version_start timestamptz, version_end timestamptz,
-    object_end timestamptz, line integer, attrs jsonb, refs jsonb, geom_src text, error text
-) ON COMMIT DROP
-"""
+    object_end timestamptz, line integer, attrs jsonb, refs jsonb, geom_src text, error text,
+    src_srid integer"""
+# Computed by the server while the COPY runs, i.e. while Python is still reading the file (the
+# server's core is otherwise idle then): the geometry in the storage CRS. A transform the server
+# refuses aborts the COPY; the caller then stages again without it (``transform_srid=None``)
+# so that the area-of-use check can name the problem first.
+_TRANSFORMED = (", g geometry GENERATED ALWAYS AS "
+                "(ST_Transform(ST_GeomFromEWKT(geom_src), {srid})) STORED")
 STAGING_COPY = ("COPY stg (seq, ftype, gml_id, ns, local_id, version_id, object_start, "
-                "version_start, version_end, object_end, line, attrs, refs, geom_src, error) "
-                "FROM STDIN")
+                "version_start, version_end, object_end, line, attrs, refs, geom_src, error, "
+                "src_srid) FROM STDIN")
+
+
+def staging_ddl(transform_srid: int | None) -> str:
+    extra = _TRANSFORMED.format(srid=int(transform_srid)) if transform_srid else ""
+    return f"CREATE TEMP TABLE stg ({_STAGING_COLUMNS}{extra}) ON COMMIT DROP"
 
 
 def _esc(value: str | None) -> str:
@@ -52,6 +61,8 @@ def copy_line(seq: int, rec: Record) -> str:
         digest = hashlib.md5((attrs + (rec.geom or "")).encode(), usedforsecurity=False)
         version = "h:" + digest.hexdigest()[:20]
     error = rec.error
+    geom = rec.geom
+    srid = geom[5:geom.index(";")] if geom and geom.startswith("SRID=") else None
     for name in ("object_start", "version_start", "version_end", "object_end"):
         raw = getattr(rec, name)
         if raw and not _ts(raw) and not error:
@@ -60,7 +71,7 @@ def copy_line(seq: int, rec: Record) -> str:
         str(seq), rec.ftype, _esc(rec.gml_id), _esc(rec.ns[:64]), _esc(rec.local_id[:128]),
         _esc(version[:64]), _esc(_ts(rec.object_start)), _esc(_ts(rec.version_start)),
         _esc(_ts(rec.version_end)), _esc(_ts(rec.object_end)), str(rec.line), _esc(attrs),
-        _esc(refs), _esc(rec.geom), _esc(error),
+        _esc(refs), _esc(geom), _esc(error), _esc(srid),
     )) + "\n"
 
 
@@ -121,9 +132,13 @@ class _Stream:
 
 
 def copy_records(cursor, records: Iterable[Record],
-                 on_batch: Callable[[], None] | None = None) -> int:
-    """Create ``stg`` and COPY every record into it; returns the number of records."""
-    cursor.execute(STAGING_DDL)
+                 on_batch: Callable[[], None] | None = None,
+                 transform_srid: int | None = None) -> int:
+    """Create ``stg`` and COPY every record into it; returns the number of records.
+
+    ``transform_srid``: also have the server transform each geometry into that CRS during the
+    COPY (column ``g``)."""
+    cursor.execute(staging_ddl(transform_srid))
     stream = _Stream(records, on_batch)
     try:
         cursor.copy_expert(STAGING_COPY, stream, size=1 << 16)
