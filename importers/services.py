@@ -19,9 +19,9 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from pyproj import Transformer
 
-from importers import merge
+from importers import merge, parallel
 from importers.gml.crs import UnknownCRSError, _area_of_use
-from importers.gml.reader import FormatError, Reader
+from importers.gml.reader import FormatError, Reader, ReadStats
 from importers.gml.security import NotXMLError, UnsafeXMLError
 from importers.models import ImportIssue, ImportRun
 from importers.staging import copy_records
@@ -272,19 +272,7 @@ def _import(path: Path, run: ImportRun, result: ImportResult, teryt: str | None,
 
 def _import_tuned(cur, path: Path, run: ImportRun, result: ImportResult, teryt: str | None,
                   complete: bool, on_batch) -> None:
-    progress = (lambda: on_batch(500)) if on_batch else None
-    reader = Reader(path, encrypt=pii.encrypt)
-    transformed = True
-    try:
-        with transaction.atomic():  # a savepoint: the fallback below starts clean
-            copy_records(cur, reader, on_batch=progress, transform_srid=merge.STORAGE_SRID)
-    except psycopg2.Error:
-        # the server refused a transform (unknown CRS, coordinates outside its domain): stage
-        # the source text only, so that the checks below name the problem
-        transformed = False
-        reader = Reader(path, encrypt=pii.encrypt)
-        copy_records(cur, reader, on_batch=progress)
-    stats = reader.stats
+    stats, transformed = _stage(cur, path, on_batch)
     run.schema = stats.schema
     if stats.srids:
         cur.execute("SELECT srid FROM spatial_ref_sys WHERE srid = ANY(%s)",
@@ -353,6 +341,34 @@ def _import_tuned(cur, path: Path, run: ImportRun, result: ImportResult, teryt: 
     run.counts = {**counts, "skipped": dict(stats.skipped)}
     for key in ("created", "updated", "unchanged", "retired", "history", "rejected"):
         setattr(run, key, sum(r.get(key, 0) for r in counts.values()))
+
+
+WORKERS: int | None = None  # parser processes; None: one per core (at most 4)
+
+
+def _stage(cur, path: Path, on_batch) -> tuple[ReadStats, bool]:
+    """COPY the file into ``stg``; (reader statistics, whether ``stg.g`` is computed).
+
+    The fast way: big files parsed by several processes, geometries transformed by the server
+    during the COPY. If that fails in any way (the server refuses a transform, a worker cannot
+    read its slice), the file is staged again the plain way (one process, source text only),
+    whose checks then name the problem, if the file has one."""
+    progress = (lambda: on_batch(500)) if on_batch else None
+    slices = parallel.plan(path, WORKERS or parallel.default_workers())
+    try:
+        with transaction.atomic():  # a savepoint: the fallback below starts clean
+            if slices:
+                _count, stats = parallel.copy_parallel(cur, path, slices, pii.encrypt,
+                                                       progress, STORAGE_SRID)
+            else:
+                reader = Reader(path, encrypt=pii.encrypt)
+                copy_records(cur, reader, on_batch=progress, transform_srid=STORAGE_SRID)
+                stats = reader.stats
+        return stats, True
+    except (psycopg2.Error, parallel.ParallelReadFailed):
+        reader = Reader(path, encrypt=pii.encrypt)
+        copy_records(cur, reader, on_batch=progress)
+        return reader.stats, False
 
 
 def _implied_precincts(cur, params: dict) -> None:

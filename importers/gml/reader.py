@@ -151,8 +151,14 @@ def _area_m2(values: dict, uoms: dict, *names: str) -> str | None:
 class Reader:
     """Iterate ``Record``s of one file; ``stats`` fills in as it goes."""
 
-    def __init__(self, path: Path, encrypt: Callable[[str], bytes] | None = None) -> None:
+    def __init__(self, path: Path, encrypt: Callable[[str], bytes] | None = None, *,
+                 source=None, line_offset: int = 0) -> None:
+        """``source``: a file-like object holding a slice of ``path`` to read instead of the
+        whole file (see ``importers.parallel``); ``line_offset`` turns its line numbers into
+        the file's."""
         self.path = Path(path)
+        self._source = source
+        self._line0 = line_offset
         self.encrypt = encrypt
         self.stats = ReadStats()
         self._default_srs: SrsInfo | None = None
@@ -161,7 +167,8 @@ class Reader:
     # ---- top level -------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Record]:
         check_prolog(self.path)
-        context = etree.iterparse(str(self.path), events=("end",), tag=_MEMBER_TAGS,
+        context = etree.iterparse(self._source or str(self.path), events=("end",),
+                                  tag=_MEMBER_TAGS,
                                   **parser_options())
         root_checked = False
         try:
@@ -187,12 +194,16 @@ class Reader:
                     del parent[0]
         except etree.XMLSyntaxError as exc:
             line, col = exc.position if exc.position else (exc.lineno, 0)
-            raise NotXMLError(f"malformed XML at line {line}, column {col}: {exc.msg}") from exc
+            raise NotXMLError(f"malformed XML at line {line + self._line0}, column {col}: "
+                              f"{exc.msg}") from exc
         if not root_checked:
             for _event, root in etree.iterparse(str(self.path), events=("start",),
                                                 **parser_options()):
                 self._check_root(root)
                 break
+
+    def _line(self, el) -> int:
+        return (el.sourceline or 0) + self._line0
 
     def _check_root(self, root) -> None:
         rname = local(root.tag)
@@ -211,7 +222,7 @@ class Reader:
         if name.startswith("EGB_"):
             if ns_uri not in EGIB_NAMESPACES:
                 raise FormatError(
-                    f"line {feature.sourceline}: {name} in namespace {ns_uri!r}, which is neither "
+                    f"line {self._line(feature)}: {name} in namespace {ns_uri!r}, which is neither "
                     f"the 2015 ({EGIB_2015_NS}) nor the 2021 ({EGIB_2021_NS}) EGiB namespace")
             self.stats.schema = self.stats.schema or EGIB_NAMESPACES[ns_uri]
             ftype = EGIB_TYPES.get(name)
@@ -473,7 +484,7 @@ class Reader:
                       version_id=version_id, object_start=first("startObiekt"),
                       version_start=first("startWersjaObiekt"),
                       version_end=first("koniecWersjaObiekt"), object_end=first("koniecObiekt"),
-                      line=feature.sourceline or 0, attrs=attrs, refs=refs, geom=geom,
+                      line=self._line(feature), attrs=attrs, refs=refs, geom=geom,
                       error=error)
 
     def _identity_only(self, feature) -> Record:
@@ -494,7 +505,7 @@ class Reader:
             ns, local_id = "gml", gml_id
         return Record(ftype="other", gml_id=gml_id, ns=ns, local_id=local_id,
                       version_id=version_id, object_start=None, version_start=None,
-                      version_end=None, object_end=None, line=feature.sourceline or 0,
+                      version_end=None, object_end=None, line=self._line(feature),
                       attrs={}, refs={})
 
     # ---- INSPIRE CP ------------------------------------------------------------------------
@@ -525,7 +536,7 @@ class Reader:
                       version_id=version_id, object_start=None,
                       version_start=first("beginLifespanVersion"),
                       version_end=first("endLifespanVersion"), object_end=None,
-                      line=feature.sourceline or 0, attrs=attrs, refs=refs, geom=geom, error=error)
+                      line=self._line(feature), attrs=attrs, refs=refs, geom=geom, error=error)
 
     # ---- flattened county WFS (KIEG) -------------------------------------------------------
     def _kieg_building(self, feature) -> Record:
@@ -555,5 +566,5 @@ class Reader:
                  "storeys_below": _int(first("KONDYGNACJE_PODZIEMNE")), "kw": []}
         return Record(ftype="building", gml_id=self._gml_id(feature), ns="KIEG", local_id=bid,
                       version_id="", object_start=None, version_start=None, version_end=None,
-                      object_end=None, line=feature.sourceline or 0, attrs=attrs, refs=refs,
+                      object_end=None, line=self._line(feature), attrs=attrs, refs=refs,
                       geom=geom, error=error)

@@ -152,3 +152,63 @@ def test_sigkill_mid_import_changes_nothing_and_next_import_succeeds(tmp_path):
     killed = ImportRun.objects.get(pk=killed[0].pk)
     assert killed.status == ImportRun.Status.FAILED and "interrupted" in killed.message
     assert snapshot()["layers_parcel"][0] > before["layers_parcel"][0]
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has finished; only its parent's reaping is left
+
+
+def test_sigkill_while_parser_processes_run_leaves_nothing_behind(tmp_path):
+    """A file big enough to be parsed by worker processes, killed while they feed the COPY:
+    the workers stop (broken pipe), the backend rolls back, the database is as before."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench", REPO / "benchmarks"
+                                                  / "import_cadastre.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    from importers import parallel
+
+    path = bench.generate(tmp_path / "big.gml", 40_000)
+    assert path.stat().st_size > parallel.MIN_BYTES  # the production threshold applies
+    before = snapshot(skip=("importers_importrun",))
+    proc = _import(path)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not workers:
+            assert proc.poll() is None, "the import finished before it could be killed"
+            if any(q.startswith("COPY stg") for *_, q in _importer_backends()):
+                workers = _children(proc.pid)
+            time.sleep(0.05)
+        assert len(workers) >= 2, "no parser processes seen during the COPY"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+    deadline = time.monotonic() + 60
+    while (any(map(_alive, workers)) or _importer_backends() or _advisory_locks()) \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(map(_alive, workers)), "a parser process outlived the killed import"
+    assert _importer_backends() == [], "the killed importer's backend outlived it"
+    assert snapshot(skip=("importers_importrun",)) == before
