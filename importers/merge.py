@@ -23,19 +23,31 @@ COMMON_COLUMNS = {
     "object_end": "c.object_end",
     "retired_at": "CASE WHEN c.object_end IS NOT NULL THEN now() END",
     "import_run_id": "%(run)s",
-    "unresolved_links": "coalesce((SELECT u.links FROM u WHERE u.seq = c.seq), '{}'::jsonb)",
+    "unresolved_links": "coalesce(u.links, '{}'::jsonb)",
 }
+# Looked-up columns are LEFT JOINs of the merge statements (hash joins over all the staged rows
+# at once), not subqueries, which ran once per row: three index probes per parcel.
+COMMON_JOINS = ("LEFT JOIN u ON u.seq = c.seq",)
 
 
-def _fk(props: tuple[str, ...], table: str) -> str:
+@dataclass(frozen=True)
+class _Lookup:
+    """A column found by a join: ``<alias>.id`` of ``join`` ({a} stands for the alias)."""
+
+    join: str
+
+
+def _fk(props: tuple[str, ...], table: str) -> _Lookup:
+    """The stored target of a feature's reference through one of ``props``."""
     plist = ",".join(f"'{p}'" for p in props)
-    return (f"(SELECT x.id FROM r JOIN {table} x ON x.source_namespace = r.tns "
-            f"AND x.local_id = r.tlid WHERE r.seq = c.seq AND r.prop IN ({plist}) LIMIT 1)")
+    return _Lookup(f"LEFT JOIN (SELECT DISTINCT ON (r.seq) r.seq, x.id FROM r "
+                   f"JOIN {table} x ON x.source_namespace = r.tns AND x.local_id = r.tlid "
+                   f"WHERE r.prop IN ({plist}) ORDER BY r.seq, r.ref) {{a}} ON {{a}}.seq = c.seq")
 
 
-def _precinct_of(expr: str) -> str:
-    return (f"(SELECT p.id FROM layers_precinct p WHERE p.teryt = "
-            f"substring({expr} from '^(\\d{{6}}_\\d\\.\\d{{4}})'))")
+def _precinct_of() -> _Lookup:
+    """The precinct named by the feature's identifier (``c.pkey``: its WWPPGG_R.OOOO)."""
+    return _Lookup("LEFT JOIN layers_precinct {a} ON {a}.teryt = c.pkey")
 
 
 @dataclass
@@ -43,7 +55,7 @@ class Spec:
     ftype: str
     table: str
     label: str
-    columns: dict[str, str]
+    columns: dict[str, str | _Lookup]
     refs: dict[str, str] = field(default_factory=dict)  # prop → target table
     key: str = "e.source_namespace = c.ns AND e.local_id = c.local_id"
 
@@ -96,7 +108,7 @@ SPECS: list[Spec] = [
     }, refs={"podmiotUdzialuWlasnosci": SUBJECT, "podmiotUdzialuWeWladaniu": SUBJECT,
              "przedmiotUdzialuWlasnosci": REGUNIT, "przedmiotUdzialuWladania": REGUNIT}),
     Spec("parcel", PARCEL, "parcels", {
-        "precinct_id": _precinct_of("c.attrs->>'cadastral_id'"),
+        "precinct_id": _precinct_of(),
         "cadastral_id": "c.attrs->>'cadastral_id'",
         "number": "left(c.number, 32)",
         "sheet": "c.sheet",
@@ -108,7 +120,7 @@ SPECS: list[Spec] = [
     }, refs={"JRG2": REGUNIT, "JRG": REGUNIT, "adresDzialki": ADDRESS,
              "lokalizacjaDzialki": PRECINCT, "lokalizacjaDzialki2": PRECINCT}),
     Spec("building", "layers_building", "buildings", {
-        "precinct_id": _precinct_of("c.attrs->>'building_id'"),
+        "precinct_id": _precinct_of(),
         "building_id": "left(c.attrs->>'building_id', 80)",
         "kind": "coalesce(c.attrs->>'kind', '')",
         "kind_source": "coalesce(c.attrs->>'kind_source', '')",
@@ -123,7 +135,7 @@ SPECS: list[Spec] = [
         "geom": "c.geom",
     }, refs={"dzialkaZabudowana": PARCEL, "adresBudynku": ADDRESS, "JRBdlaBudynku": REGUNIT}),
     Spec("landuse", "layers_landuse", "land-use contours", {
-        "precinct_id": _precinct_of("c.attrs->>'contour_id'"),
+        "precinct_id": _precinct_of(),
         "kind": "c.attrs->>'kind'",
         "contour_id": "left(coalesce(c.attrs->>'contour_id', ''), 64)",
         "ofu": "left(coalesce(c.attrs->>'ofu', ''), 8)",
@@ -205,17 +217,30 @@ def prepare_sql(check_unit: bool, transformed: bool = False) -> list[str]:
     sql += [
         # the current version of each object: the one without an end of version, else the latest
         # (COLLATE "C" on keys compared only for equality: the same groups, a cheaper sort)
+        # (the sort sees only the narrow keys; the wide rows, geometry and attributes, are
+        # joined afterwards instead of being sorted along)
+        # The precinct (``pkey``, WWPPGG_R.OOOO), map sheet (AR_n) and parcel number of an EGiB
+        # identifier: one cheap regular-expression test per row; the costly ones (captures,
+        # replacement) only for the rare identifiers with a map sheet.
         r"""CREATE TEMP TABLE c ON COMMIT DROP AS
-           SELECT DISTINCT ON (ftype COLLATE "C", ns COLLATE "C", local_id COLLATE "C") t.*,
+           SELECT t.*,
                   CASE WHEN ftype = 'parcel' THEN coalesce(attrs->>'number',
-                       regexp_replace(attrs->>'cadastral_id',
-                                      '^\d{6}_\d\.\d{4}\.(AR_\d+\.)?', '')) END AS number,
-                  CASE WHEN ftype = 'parcel' THEN coalesce(substring(attrs->>'cadastral_id'
-                       from '^\d{6}_\d\.\d{4}\.(AR_\d+)\.'), '') END AS sheet
-           FROM t WHERE error IS NULL
-           ORDER BY ftype COLLATE "C", ns COLLATE "C", local_id COLLATE "C",
-                    (version_end IS NULL) DESC, version_start DESC NULLS LAST, version_id DESC,
-                    seq DESC""",
+                       CASE WHEN q.ar THEN regexp_replace(obj_id,
+                                               '^\d{6}_\d\.\d{4}\.(AR_\d+\.)?', '')
+                            WHEN q.pfx THEN substr(obj_id, 15) ELSE obj_id END) END AS number,
+                  CASE WHEN ftype = 'parcel' THEN CASE WHEN q.ar THEN coalesce(substring(obj_id
+                       from '^\d{6}_\d\.\d{4}\.(AR_\d+)\.'), '') ELSE '' END END AS sheet,
+                  CASE WHEN q.pre THEN left(obj_id, 13) END AS pkey
+           FROM t CROSS JOIN LATERAL (
+                SELECT p.pre, p.pfx, p.pfx AND substr(t.obj_id, 15, 3) = 'AR_' AS ar
+                FROM (SELECT o.pre, o.pre AND substr(t.obj_id, 14, 1) = '.' AS pfx
+                      FROM (SELECT t.obj_id ~ '^\d{6}_\d\.\d{4}' AS pre) o) p) q
+           JOIN (
+               SELECT DISTINCT ON (ftype COLLATE "C", ns COLLATE "C", local_id COLLATE "C") seq
+               FROM t WHERE error IS NULL
+               ORDER BY ftype COLLATE "C", ns COLLATE "C", local_id COLLATE "C",
+                        (version_end IS NULL) DESC, version_start DESC NULLS LAST,
+                        version_id DESC, seq DESC) k USING (seq)""",
         "CREATE INDEX ON c (seq)",
         # lookups of stored rows back to their staged ones (``touched``): without it a stale
         # estimate of the target table (e.g. after a mass delete) makes that a nested seq scan
@@ -236,16 +261,21 @@ def prepare_sql(check_unit: bool, transformed: bool = False) -> list[str]:
            SELECT t.* FROM t WHERE t.error IS NULL
              AND NOT EXISTS (SELECT 1 FROM c WHERE c.seq = t.seq)""",
         # references: one row per (feature, property, target)
+        # (``i:<ns>:<id>``, the namespace never holds a colon; the gml:id map is built only for
+        # the ids some ``g:`` reference asks for, not sorted over every staged feature)
         """CREATE TEMP TABLE r ON COMMIT DROP AS
+           WITH x AS MATERIALIZED (
+               SELECT c.seq, p.key AS prop, v.value AS ref
+               FROM c, jsonb_each(c.refs) p, jsonb_array_elements_text(p.value) v),
+           g AS (SELECT DISTINCT ON (gml_id) gml_id, ns, local_id FROM t
+                 WHERE gml_id IN (SELECT substr(ref, 3) FROM x WHERE ref LIKE 'g:%%')
+                 ORDER BY gml_id, seq)
            SELECT x.seq, x.prop, x.ref,
                   CASE WHEN x.ref LIKE 'i:%%' THEN split_part(x.ref, ':', 2) ELSE g.ns END AS tns,
-                  CASE WHEN x.ref LIKE 'i:%%' THEN regexp_replace(x.ref, '^i:[^:]*:', '')
+                  CASE WHEN x.ref LIKE 'i:%%'
+                       THEN substr(x.ref, length(split_part(x.ref, ':', 2)) + 4)
                        ELSE g.local_id END AS tlid
-           FROM (SELECT c.seq, p.key AS prop, v.value AS ref
-                 FROM c, jsonb_each(c.refs) p, jsonb_array_elements_text(p.value) v) x
-           LEFT JOIN (SELECT DISTINCT ON (gml_id) gml_id, ns, local_id FROM t
-                      WHERE gml_id <> '' ORDER BY gml_id, seq) g
-             ON x.ref LIKE 'g:%%' AND g.gml_id = substr(x.ref, 3)""",
+           FROM x LEFT JOIN g ON x.ref LIKE 'g:%%' AND g.gml_id = substr(x.ref, 3)""",
         "CREATE INDEX ON r (seq)",
         "CREATE INDEX ON r (tns, tlid)",
         # statistics only where later statements filter or join (the jsonb and geometry
@@ -291,7 +321,15 @@ def unresolved_sql() -> str:
 
 def merge_sql(spec: Spec) -> dict[str, str]:
     """The statements of one table's merge; each returns or affects counted rows."""
-    cols = {**COMMON_COLUMNS, **spec.columns}
+    cols: dict[str, str] = dict(COMMON_COLUMNS)
+    joins = list(COMMON_JOINS)
+    for name, value in spec.columns.items():
+        if isinstance(value, _Lookup):
+            alias = f"j{len(joins)}"
+            joins.append(value.join.format(a=alias))
+            value = f"{alias}.id"
+        cols[name] = value
+    joined = " ".join(joins)
     names = ", ".join(f'"{n}"' for n in cols)
     exprs = ", ".join(cols.values())
     sets = ", ".join(f'"{n}" = {e}' for n, e in cols.items() if n != "municipality_id")
@@ -326,11 +364,11 @@ def merge_sql(spec: Spec) -> dict[str, str]:
             ON CONFLICT DO NOTHING""",
         "update": f"""
             UPDATE {spec.table} e SET {sets}, municipality_id = %(muni)s
-            FROM m JOIN c ON c.seq = m.seq
+            FROM m JOIN c ON c.seq = m.seq {joined}
             WHERE m.id = e.id AND m.action = 'update'""",
         "insert": f"""
             INSERT INTO {spec.table} ({names})
-            SELECT {exprs} FROM c JOIN m ON m.seq = c.seq AND m.action = 'create'""",
+            SELECT {exprs} FROM c JOIN m ON m.seq = c.seq AND m.action = 'create' {joined}""",
         "history": f"""
             INSERT INTO layers_featureversion (feature_type, municipality_id, source_namespace,
                 local_id, version_id, version_start, version_end, attributes, geom,
