@@ -49,13 +49,25 @@ def _esc(value: str | None) -> str:
     return value
 
 
+_TS_SEEN: dict[str, bool] = {}
+# one encoder for every line (json.dumps with options builds a new one per call)
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _ts(value: str | None) -> str | None:
-    return value if value and _TS.match(value) else None
+    if not value:
+        return None
+    ok = _TS_SEEN.get(value)
+    if ok is None:  # a file repeats a few dates-times thousands of times
+        ok = bool(_TS.match(value))
+        if len(_TS_SEEN) < 10_000:
+            _TS_SEEN[value] = ok
+    return value if ok else None
 
 
 def copy_line(seq: int, rec: Record) -> str:
-    attrs = json.dumps(rec.attrs, ensure_ascii=False, separators=(",", ":"))
-    refs = json.dumps(rec.refs, ensure_ascii=False, separators=(",", ":")) if rec.refs else "{}"
+    attrs = _JSON(rec.attrs)
+    refs = _JSON(rec.refs) if rec.refs else "{}"
     version = rec.version_id
     if not version:  # sources without versions: the content is the version
         digest = hashlib.md5((attrs + (rec.geom or "")).encode(), usedforsecurity=False)

@@ -40,6 +40,7 @@ XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 GML_ID = ("{http://www.opengis.net/gml/3.2}id", "{http://www.opengis.net/gml}id")
 _MEMBER_TAGS = ["{*}featureMember", "{*}member", "{*}featureMembers", "{*}Envelope"]
 _TERYT = re.compile(r"^(\d{6}_\d)\.")
+_UNITS: dict[str, str | None] = {}
 _CONVENTIONAL_GML_ID = re.compile(
     r"^(PL\.[A-Za-z]{1,6}\.\d{1,6}\.[A-Za-z0-9]{1,8})_(.+)_(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\S*)$")
 
@@ -104,8 +105,23 @@ class ReadStats:
     srids: set = field(default_factory=set)
 
 
+_HREFS: dict[str, str | None] = {}
+
+
 def normalise_href(href: str) -> str | None:
-    """All three EGiB reference forms → ``i:<namespace>:<lokalnyId>`` or ``g:<gml:id>``."""
+    """All three EGiB reference forms → ``i:<namespace>:<lokalnyId>`` or ``g:<gml:id>``.
+
+    Remembered (boundedly): a file points at the same precincts and units again and again."""
+    try:
+        return _HREFS[href]
+    except KeyError:
+        key = _normalise_href(href)
+        if len(_HREFS) < 50_000:
+            _HREFS[href] = key
+        return key
+
+
+def _normalise_href(href: str) -> str | None:
     href = href.strip()
     if not href:
         return None
@@ -265,8 +281,11 @@ class Reader:
                     refs.setdefault(cname, []).append(key)
                 continue
             if len(child):
-                first = next((c for c in child if local(c.tag)), None)
-                fname = local(first.tag) if first is not None else ""
+                first = child[0]  # comments and PIs are removed by the parser
+                fname = local(first.tag)
+                if not fname:
+                    first = next((c for c in child if local(c.tag)), None)
+                    fname = local(first.tag) if first is not None else ""
                 if fname in SURFACE_TYPES or fname in POINT_TYPES or fname == "Point":
                     geoms[cname] = first
                 elif cname in ("idIIP", "inspireId"):
@@ -347,9 +366,15 @@ class Reader:
 
     def _unit(self, ident: str | None) -> None:
         if ident:
-            m = _TERYT.match(ident)
-            if m:
-                self.stats.units[m.group(1)] += 1
+            head = ident[:9]  # all that ``_TERYT`` looks at
+            unit = _UNITS.get(head, "?")
+            if unit == "?":
+                m = _TERYT.match(head)
+                unit = m.group(1) if m else None
+                if len(_UNITS) < 10_000:
+                    _UNITS[head] = unit
+            if unit:
+                self.stats.units[unit] += 1
 
     # ---- EGiB ------------------------------------------------------------------------------
     def _egib(self, feature, name: str, ftype: str, schema: str) -> Record:
