@@ -265,12 +265,12 @@ def prepare_sql(check_unit: bool, transformed: bool = False) -> list[str]:
         # the ids some ``g:`` reference asks for, not sorted over every staged feature)
         """CREATE TEMP TABLE r ON COMMIT DROP AS
            WITH x AS MATERIALIZED (
-               SELECT c.seq, p.key AS prop, v.value AS ref
+               SELECT c.seq, c.ftype, p.key AS prop, v.value AS ref
                FROM c, jsonb_each(c.refs) p, jsonb_array_elements_text(p.value) v),
            g AS (SELECT DISTINCT ON (gml_id) gml_id, ns, local_id FROM t
                  WHERE gml_id IN (SELECT substr(ref, 3) FROM x WHERE ref LIKE 'g:%%')
                  ORDER BY gml_id, seq)
-           SELECT x.seq, x.prop, x.ref,
+           SELECT x.seq, x.ftype, x.prop, x.ref,
                   CASE WHEN x.ref LIKE 'i:%%' THEN split_part(x.ref, ':', 2) ELSE g.ns END AS tns,
                   CASE WHEN x.ref LIKE 'i:%%'
                        THEN substr(x.ref, length(split_part(x.ref, ':', 2)) + 4)
@@ -297,9 +297,9 @@ def unresolved_sql() -> str:
                                  WHERE x.source_namespace = r.tns AND x.local_id = r.tlid)"""
                       for table in targets)
     modelled = ",".join(sorted({f"'{p}'" for s in SPECS for p in s.refs}))
-    union = f"""SELECT r.seq, r.prop, r.ref FROM r JOIN c ON c.seq = r.seq
+    union = f"""SELECT r.seq, r.prop, r.ref FROM r
                 JOIN (VALUES {modelled_rows}) k(ftype, prop, target)
-                  ON k.ftype = c.ftype AND k.prop = r.prop
+                  ON k.ftype = r.ftype AND k.prop = r.prop
                 WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.ns = r.tns AND t.local_id = r.tlid
                                   AND t.error IS NULL)
                   AND NOT (CASE k.target {stored} END)
