@@ -28,11 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from importers.gml.reader import Reader, ReadStats
-from importers.staging import STAGING_COPY, copy_line, staging_ddl
+from importers.staging import _BATCH, STAGING_COPY, copy_line, staging_ddl
 
 MIN_BYTES = 4 * 1024 * 1024  # below this, forking costs more than it saves
 SEQ_STRIDE = 10**12  # worker k numbers its rows from k·SEQ_STRIDE + 1
-_BATCH = 500
 _HEAD_SCAN = 4 * 1024 * 1024
 _WINDOW = 8 * 1024 * 1024
 _FRAME = struct.Struct("!cI")

@@ -12,6 +12,17 @@ from gis_app.accounts.access import grant
 from gis_app.accounts.roles import Role
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def cadastre_benchmark():
+    """``benchmarks/import_cadastre.py`` as a module: its file generator feeds the tests."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_import_cadastre",
+                                                  REPO / "benchmarks" / "import_cadastre.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 SHARED = REPO.parent / "shared"
 REALDATA = SHARED / "realdata"
 

@@ -178,13 +178,10 @@ def _alive(pid: int) -> bool:
 def test_sigkill_while_parser_processes_run_leaves_nothing_behind(tmp_path):
     """A file big enough to be parsed by worker processes, killed while they feed the COPY:
     the workers stop (broken pipe), the backend rolls back, the database is as before."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bench", REPO / "benchmarks"
-                                                  / "import_cadastre.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
     from importers import parallel
+    from tests.conftest import cadastre_benchmark
+
+    bench = cadastre_benchmark()
 
     path = bench.generate(tmp_path / "big.gml", 40_000)
     assert path.stat().st_size > parallel.MIN_BYTES  # the production threshold applies

@@ -7,7 +7,6 @@ result or the right error."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from pathlib import Path
@@ -23,18 +22,12 @@ from importers.services import import_cadastre
 from importers.staging import copy_records
 from layers import pii
 from layers.models import Parcel
-from tests.conftest import REALDATA, REPO
+from tests.conftest import REALDATA, cadastre_benchmark
 
 COLUMNS = ("ftype, gml_id, ns, local_id, version_id, object_start, version_start, version_end, "
            "object_end, line, attrs, refs, geom_src, error, src_srid, ST_AsEWKB(g)")
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_import_cadastre",
-                                                  REPO / "benchmarks" / "import_cadastre.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _plain(attrs: dict) -> dict:
@@ -109,7 +102,7 @@ def test_demo_town_stages_the_same_in_slices(tmp_path, anything_goes, workers):
 
 @pytest.mark.django_db
 def test_import_in_slices_gives_the_result_of_one_process(tmp_path, anything_goes, monkeypatch):
-    bench = _bench()
+    bench = cadastre_benchmark()
     path = bench.generate(tmp_path / "b.gml", 400)
     monkeypatch.setattr(services, "WORKERS", 3)
     staged = []
@@ -130,7 +123,7 @@ def test_import_in_slices_gives_the_result_of_one_process(tmp_path, anything_goe
 
 def _with_comment_at_the_cut(tmp_path: Path) -> Path:
     """A valid file whose middle is a comment quoting a member start tag: a wrong cut point."""
-    bench = _bench()
+    bench = cadastre_benchmark()
     path = bench.generate(tmp_path / "c.gml", 60)
     text = path.read_text(encoding="utf-8")
     middle = text.index("<gml:featureMember>", len(text) // 3)
@@ -150,14 +143,15 @@ def test_a_cut_inside_a_comment_falls_back_to_one_process(tmp_path, anything_goe
             parallel.copy_parallel(c.cursor, path, slices, pii.encrypt, None, 2180)
         transaction.set_rollback(True)
     monkeypatch.setattr(services, "WORKERS", 2)
-    result = import_cadastre(path, municipality=_bench().TERYT)  # ... and the import still works
+    # ... and the import still works
+    result = import_cadastre(path, municipality=cadastre_benchmark().TERYT)
     assert result.run.status == ImportRun.Status.OK, result.run.message
     assert result.counts["parcels"]["created"] == 60
 
 
 @pytest.mark.django_db
 def test_a_cut_off_file_reports_the_same_error_either_way(tmp_path, anything_goes, monkeypatch):
-    bench = _bench()
+    bench = cadastre_benchmark()
     full = bench.generate(tmp_path / "full.gml", 300).read_bytes()
     path = tmp_path / "cut.gml"
     path.write_bytes(full[: len(full) * 4 // 5])

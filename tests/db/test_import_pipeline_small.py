@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
 from importers.models import ImportRun
 from importers.services import import_cadastre
 from layers.models import Parcel, RegistrationUnit
-from tests.conftest import REPO
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_import_cadastre",
-                                                  REPO / "benchmarks" / "import_cadastre.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.conftest import cadastre_benchmark
 
 
 @pytest.mark.django_db
 def test_benchmark_file_imports_and_reimports(tmp_path):
-    bench = _bench()
+    bench = cadastre_benchmark()
     path = bench.generate(tmp_path / "b.gml", 300)
     first = import_cadastre(path, municipality=bench.TERYT)
     assert first.run.status == ImportRun.Status.OK, first.run.message
