@@ -31,6 +31,21 @@ def _bool(value: str | None, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"expected a boolean (1/0, true/false), got {value!r}")
 
 
+def _int(environ: os._Environ | dict[str, str], name: str, default: int) -> int:
+    """A whole number of zero or more; a wrong value names its variable."""
+    value = environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ImproperlyConfigured(f"{name} must be a whole number of zero or more, "
+                                   f"got {value!r}")
+    return number
+
+
 def _list(value: str | None, default: list[str]) -> list[str]:
     if not value:
         return default
@@ -57,6 +72,8 @@ class Env:
     ssl_redirect: bool
     hsts_seconds: int
     behind_https_proxy: bool
+    raster_tile_cache_mb: int
+    raster_tile_cache_prune_minutes: int
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -101,6 +118,9 @@ class Env:
             ssl_redirect=_bool(environ.get("GEOGMINA_SSL_REDIRECT"), default=not debug),
             hsts_seconds=int(environ.get("GEOGMINA_HSTS_SECONDS", "0" if debug else "31536000")),
             behind_https_proxy=_bool(environ.get("GEOGMINA_BEHIND_HTTPS_PROXY"), default=False),
+            raster_tile_cache_mb=_int(environ, "GEOGMINA_RASTER_TILE_CACHE_MB", 2048),
+            raster_tile_cache_prune_minutes=_int(
+                environ, "GEOGMINA_RASTER_TILE_CACHE_PRUNE_MINUTES", 10),
         )
 
 
@@ -267,6 +287,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 GEOGMINA_VAR_DIR = ENV.var_dir
 GEOGMINA_PII_KEY = ENV.pii_key
 GEOGMINA_EMBEDDED_DB = ENV.embedded_db
+# Rendered raster tiles (layers.rasters.tiles) are cached on disk under var/cache/rasters. A town's
+# orthophoto browsed for months would fill the disk, so the cache is capped: least recently used
+# tiles are deleted down to 90 % of the cap (0: no cap; folders of deleted rasters still go), at
+# most once per interval from the tile view, in the background (0 minutes: never from the view,
+# only by `manage.py prune_tile_cache`, e.g. from cron).
+GEOGMINA_RASTER_TILE_CACHE_MB = ENV.raster_tile_cache_mb
+GEOGMINA_RASTER_TILE_CACHE_PRUNE_MINUTES = ENV.raster_tile_cache_prune_minutes
 
 LOGGING = {
     "version": 1,

@@ -16,7 +16,7 @@ from layers.models import LandscapeArea
 from layers.rasters import terrain
 from layers.rasters.models import Raster
 from layers.rasters.render import FORMATS, TileRequestError, parse_tile
-from layers.rasters.tiles import get_tile
+from layers.rasters.tiles import get_tile, prune_soon
 
 CACHE_CONTROL = "public, max-age=86400"
 
@@ -33,6 +33,7 @@ def _tile_response(request: HttpRequest, name: str, style: str, z: str, x: str, 
     if style == "hillshade" and raster.kind != Raster.Kind.ELEVATION:
         return JsonResponse({"error": "a hillshade needs an elevation model"}, status=400)
     data, etag, cached = get_tile(raster, style, zi, xi, yi, fmt)
+    prune_soon()  # the disk cache's cap: a background prune at most once per interval
     if request.headers.get("if-none-match") == etag:
         response = HttpResponse(status=304)
     else:

@@ -33,7 +33,9 @@ def test_readme_documents_every_environment_variable():
     settings_src = (REPO / "gis_app" / "settings.py").read_text()
     dbctl_src = (REPO / "gis_app" / "dbctl.py").read_text()
     readme = (REPO / "README.md").read_text()
-    variables = set(re.findall(r'environ\.get\("([A-Z_]+)"', settings_src + dbctl_src))
+    variables = set(re.findall(r'(?:environ\.get\(|_int\(environ, )"([A-Z_]+)"',
+                               settings_src + dbctl_src))
+    assert "GEOGMINA_RASTER_TILE_CACHE_MB" in variables
     assert variables
     missing = sorted(v for v in variables if f"`{v}`" not in readme)
     assert missing == [], f"README lacks {missing}"

@@ -66,3 +66,15 @@ def test_production_settings_pass_check_deploy(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_raster_tile_cache_cap_and_interval(tmp_path):
+    base = {"GEOGMINA_DEBUG": "1", "GEOGMINA_VAR_DIR": str(tmp_path)}
+    default = Env.from_environ(base)
+    assert default.raster_tile_cache_mb == 2048 and default.raster_tile_cache_prune_minutes == 10
+    env = Env.from_environ({**base, "GEOGMINA_RASTER_TILE_CACHE_MB": "512",
+                            "GEOGMINA_RASTER_TILE_CACHE_PRUNE_MINUTES": "0"})
+    assert env.raster_tile_cache_mb == 512 and env.raster_tile_cache_prune_minutes == 0
+    for wrong in ("2 GB", "-1"):
+        with pytest.raises(ImproperlyConfigured, match="GEOGMINA_RASTER_TILE_CACHE_MB"):
+            Env.from_environ({**base, "GEOGMINA_RASTER_TILE_CACHE_MB": wrong})
