@@ -18,7 +18,7 @@ from typing import Any
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
+from gis_app.audit.admin_trail import shared_object_types
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction, AuditEvent
 from layers.exports import EXPORT_FORMATS, write_table
@@ -57,9 +58,14 @@ class AuditFilterForm(forms.Form):
 
 
 def scoped_events(user: Any) -> QuerySet[AuditEvent]:
-    """Events of the municipalities where ``user`` may read the audit log."""
+    """Events of the municipalities where ``user`` may read the audit log, and the changes to
+    the national parameter tables that every town's calculations use (no town of their own)."""
+    towns = municipality_ids(user, Capability.VIEW_AUDIT)
+    if not towns:
+        return AuditEvent.objects.none()
     return AuditEvent.objects.filter(
-        municipality_id__in=municipality_ids(user, Capability.VIEW_AUDIT))
+        Q(municipality_id__in=towns)
+        | Q(municipality_id__isnull=True, object_type__in=shared_object_types()))
 
 
 def _day_start(day: date) -> datetime:

@@ -41,8 +41,30 @@ def municipality_of(obj: Any) -> int | None:
     return None
 
 
+def _belongs_to_a_town(model: type) -> bool:
+    names = {f.name for f in model._meta.get_fields()}
+    return "municipality" in names or bool(names & set(_OWNER_LINKS))
+
+
+def shared_object_types(site: admin.AdminSite | None = None) -> frozenset[str]:
+    """Register models the admin edits that belong to no town: the national yearly parameters
+    (rate caps, minimum wage, price indices …). Their changes carry no municipality, yet they
+    change every town's calculations, so every town's audit readers must see them; they hold
+    no personal or tax data of anyone."""
+    site = site or admin.site
+    return frozenset(model._meta.label_lower for model in site._registry
+                     if model._meta.app_label in REGISTER_APPS
+                     and not _belongs_to_a_town(model))
+
+
 def _label(obj: Any) -> str:
     return obj._meta.label_lower
+
+
+def _detail(obj: Any, municipality_id: int | None) -> str:
+    if municipality_id is None and not _belongs_to_a_town(type(obj)):
+        return "Django admin (shared table: all towns)"
+    return "Django admin"
 
 
 def _wrap(model_admin: admin.ModelAdmin) -> None:
@@ -61,15 +83,16 @@ def _wrap(model_admin: admin.ModelAdmin) -> None:
             changed = {k for k in after if before.get(k) != after.get(k)}
             before = {k: before.get(k) for k in changed}
             after = {k: after[k] for k in changed}
+        mid = municipality_of(obj)
         audit(request.user, AuditAction.UPDATE if change else AuditAction.CREATE, _label(obj),
-              obj.pk, municipality_id=municipality_of(obj), before=before, after=after,
-              detail="Django admin")
+              obj.pk, municipality_id=mid, before=before, after=after,
+              detail=_detail(obj, mid))
 
     def audited_delete(request: Any, obj: Any) -> None:
         before, pk, mid = snapshot(obj), obj.pk, municipality_of(obj)
         delete_model(request, obj)
         audit(request.user, AuditAction.DELETE, _label(obj), pk, municipality_id=mid,
-              before=before, detail="Django admin")
+              before=before, detail=_detail(obj, mid))
 
     def audited_delete_queryset(request: Any, queryset: Any) -> None:
         rows = [(obj.pk, municipality_of(obj), snapshot(obj)) for obj in queryset]

@@ -389,3 +389,32 @@ def test_django_admin_changes_to_register_records_are_audited(world):  # noqa: F
     deleted = _last("delete", "housing.protectedflat", mark)
     assert deleted.before["operator_name"] == "Operator Markerowy"
     assert deleted.municipality_id == world.town_a.pk
+
+
+def test_admin_changes_to_national_tables_reach_every_towns_audit_readers(world):  # noqa: F811
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from gis_app.audit.admin_trail import shared_object_types
+    from gis_app.audit.log import audit
+    from registers.parking.models import MinimumWage
+
+    assert {"taxes.ratecap", "parking.minimumwage", "leases.priceindex"} <= shared_object_types()
+    assert "leases.lease" not in shared_object_types()  # has a town: never widened
+    staff = world.users["staff"]
+    request = RequestFactory().post("/admin/")
+    request.user = staff
+    wage = MinimumWage.objects.order_by("year").first()
+    wage.source = "Dz.U. poprawione w panelu (marker krajowy)"
+    mark = _mark()
+    admin.site._registry[MinimumWage].save_model(request, wage, None, True)
+    event = _last("update", "parking.minimumwage", mark)
+    assert event.municipality_id is None
+    assert event.detail == "Django admin (shared table: all towns)"
+    # a town-less event of a town's record type (should never happen) stays hidden
+    audit(staff, "update", "leases.lease", 1, municipality_id=None, detail="marker bez miasta")
+    for role in ("A:administrator", "B:administrator"):
+        body = _client(world, role).get("/audit/?format=csv").content.decode("utf-8-sig")
+        assert "marker krajowy" in body, role
+        assert "marker bez miasta" not in body, role
+    assert _client(world, "A:tax_officer").get("/audit/").status_code == 403
