@@ -14,7 +14,9 @@ older 500 m² for every 50th, which the import reports as an area difference)
 * GDAL: ``ogr2ogr -f PostgreSQL`` of the same new file (no .gfs beforehand, WRITE_GFS=NO, COPY
   on, fresh tables in a fresh schema, reprojected to EPSG:2180 like ours);
 * the bare write: geogmina's stored rows (registration units, parcels, land uses) deleted and
-  inserted again from a copy, committed: the floor of any import into this schema.
+  inserted again from a copy, committed: the floor of any import into this schema;
+* geogmina's first phase alone (parse in the worker processes + COPY into staging, rolled back),
+  in a fresh process.
 
 Uses its own database ``bench_importer`` in the project's cluster (created and migrated on first
 use); the benchmark's municipality is emptied before each run.
@@ -134,8 +136,32 @@ def child(path: str) -> None:
                       "workers_cpu_s": workers.ru_utime + workers.ru_stime}))
 
 
-def _run_child(path: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", str(path)], check=True,
+def stage_child(path: str) -> None:
+    """Only geogmina's first phase, in a fresh process: the parse (worker processes) and the
+    COPY into the staging table, rolled back; no merge, no write into ``layers``."""
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+
+    from importers import services
+
+    class Rollback(Exception):
+        pass
+
+    started = time.perf_counter()
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            services._stage(cur.cursor, Path(path), None)
+            seconds = time.perf_counter() - started
+            raise Rollback
+    except Rollback:
+        pass
+    print(json.dumps({"seconds": seconds}))
+
+
+def _run_child(path: Path, mode: str = "--child") -> dict:
+    out = subprocess.run([sys.executable, __file__, mode, str(path)], check=True,
                          capture_output=True, text=True, env=os.environ.copy())
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -223,10 +249,14 @@ def main() -> None:
     parser.add_argument("--parcels", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--child")
+    parser.add_argument("--stage-child")
     args = parser.parse_args()
     _prepare_database()
     if args.child:
         child(args.child)
+        return
+    if args.stage_child:
+        stage_child(args.stage_child)
         return
     import django
 
@@ -246,29 +276,32 @@ def main() -> None:
             first = _run_child(path)
             assert first["status"] == "ok" and first["rejected"] == 0, first
             floor = _write_floor()
+            stage = _run_child(path, "--stage-child")["seconds"]
             again = _run_child(path)
             assert again["status"] == "unchanged", again
             ogr = _ogr2ogr(path, f"bench_ogr_{n}")
             _empty_municipality()
-            rows.append((n, features, first, again, ogr, floor))
+            rows.append((n, features, first, again, ogr, floor, stage))
             print(f"  geogmina {first['seconds']:.1f} s = {features / first['seconds']:,.0f} "
                   f"features/s (peak RSS {first['maxrss_mb']:.0f} MB, each parser worker "
                   f"{first['workers_maxrss_mb']:.0f} MB, parser CPU "
                   f"{first['workers_cpu_s']:.1f} s); re-import {again['seconds']:.1f} s; "
                   f"ogr2ogr {ogr:.1f} s = {features / ogr:,.0f} "
                   f"features/s; time ratio geogmina/ogr2ogr {first['seconds'] / ogr:.2f}; "
-                  f"bare write of geogmina's rows {floor:.1f} s = {floor / ogr:.2f} x ogr2ogr",
+                  f"bare write of geogmina's rows {floor:.1f} s = {floor / ogr:.2f} x ogr2ogr; "
+                  f"parse + staging COPY alone {stage:.1f} s = {stage / ogr:.2f} x ogr2ogr",
                   flush=True)
         print("\n| parcels | features | geogmina s | features/s | peak RSS MB (worker) "
               "| re-import s | ogr2ogr s | features/s | geogmina / ogr2ogr "
-              "| bare write s | bare write / ogr2ogr |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
-        for n, f, first, again, ogr, floor in rows:
+              "| bare write s | bare write / ogr2ogr | parse + staging s "
+              "| parse + staging / ogr2ogr |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for n, f, first, again, ogr, floor, stage in rows:
             print(f"| {n:,} | {f:,} | {first['seconds']:.1f} | {f / first['seconds']:,.0f} | "
                   f"{first['maxrss_mb']:.0f} ({first['workers_maxrss_mb']:.0f}) | "
                   f"{again['seconds']:.1f} | {ogr:.1f} | "
                   f"{f / ogr:,.0f} | {first['seconds'] / ogr:.2f} | {floor:.1f} | "
-                  f"{floor / ogr:.2f} |")
+                  f"{floor / ogr:.2f} | {stage:.1f} | {stage / ogr:.2f} |")
 
 
 if __name__ == "__main__":
