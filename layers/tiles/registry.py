@@ -35,6 +35,10 @@ class TileLayer:
     # by an attribute (and lists the values in the legend). The SQL function must name its MVT
     # layer like the TileLayer (ST_AsMVT(rows, '<name>', …)) for the style to apply.
     style: tuple[tuple[str, Any], ...] = ()
+    # The audit action (e.g. "read_tax") written when the layer's protected attributes are
+    # served to a viewer holding ``detail_capability``; "" for layers whose reads are not
+    # audited. Tiles of one layer are audited once per session and day (see the view).
+    audit_reads: str = ""
 
 
 _LAYERS: dict[str, TileLayer] = {}

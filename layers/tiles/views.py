@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 from psycopg2 import sql
 
 from gis_app.accounts.access import access, municipality_ids
+from gis_app.audit.log import audit
 from layers.tiles.registry import TileLayer, tile_layer
 
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
@@ -102,10 +104,30 @@ def tile(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpRespon
     sent = [t.strip().removeprefix("W/").strip('"')
             for t in request.headers.get("if-none-match", "").split(",") if t.strip()]
     etag, data = render_tile(spec, zi, xi, yi, allowed, sent)
+    if allowed and spec.audit_reads:
+        _audit_read(request, spec, allowed, (zi, xi, yi))
     response = (HttpResponse(status=304) if data is None
                 else HttpResponse(data, content_type=MVT_CONTENT_TYPE))
     _cache_headers(response, etag, authenticated)
     return response
+
+
+def _audit_read(request: HttpRequest, spec: TileLayer, allowed: list[int],
+                tile_zxy: tuple[int, int, int]) -> None:
+    """Who looked at a protected layer (tax status is under tax secrecy) must be on record, but
+    a map pan fetches dozens of tiles: the first tile of a session, layer and day stands for
+    them (a 304 counts too: the browser then shows the data it holds)."""
+    key = f"tiles.audited.{spec.name}.{timezone.localdate().isoformat()}"
+    session = getattr(request, "session", None)
+    if session is not None and session.get(key):
+        return
+    z, x, y = tile_zxy
+    for mid in allowed:
+        audit(request.user, spec.audit_reads, "tile_layer", spec.name, municipality_id=mid,
+              detail=f"map layer {spec.name} from tile {z}/{x}/{y} on "
+                     "(one event per session, layer and day)")
+    if session is not None:
+        session[key] = True
 
 
 def _cache_headers(response: HttpResponse, etag: str | None, authenticated: bool) -> None:

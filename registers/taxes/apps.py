@@ -19,4 +19,5 @@ class TaxesConfig(AppConfig):
             tables=("layers_parcel", "taxes_taxobject", "taxes_reconciliationcase"),  # tracked
             min_zoom=14,
             label="Tax status",
+            audit_reads="read_tax",  # tax secrecy: who saw the layer is on record
         ))

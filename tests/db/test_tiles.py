@@ -123,6 +123,43 @@ def test_non_public_layer_needs_its_capability(town, secret_layer, make_user):
     assert secret_layer in visible_tile_layers(tax)
 
 
+def test_reads_of_an_audited_layer_are_recorded_once_per_session_and_day(town, make_user):
+    from gis_app.audit.models import AuditEvent
+    from layers.tiles.registry import tile_layer
+
+    assert tile_layer("tax_status").audit_reads == "read_tax"  # tax secrecy: reads on record
+    layer = TileLayer("tax_audit_test", "tiles_parcels", public=False,
+                      detail_capability=Capability.VIEW_TAX, tables=("layers_parcel",),
+                      min_zoom=14, audit_reads="read_tax")
+    registry.register_tile_layer(layer)
+    try:
+        events = AuditEvent.objects.filter(object_type="tile_layer", object_id="tax_audit_test")
+        z, x, y = tile_of(X0, Y0, 16)
+        assert get_tile(client_for(town.planner), "tax_audit_test", z, x, y).status_code == 403
+        assert get_tile(client_for(), "tax_audit_test", z, x, y).status_code == 401
+        assert not events.exists()  # refused requests read nothing
+        tax = make_user("tax_audit", town.a, (Role.TAX_OFFICER,))
+        officer = client_for(tax)
+        first = get_tile(officer, "tax_audit_test", z, x, y)
+        assert first.status_code == 200
+        assert get_tile(officer, "tax_audit_test", z, x + 1, y).status_code == 200
+        assert get_tile(officer, "tax_audit_test", z, x, y,
+                        **{"if-none-match": first["ETag"]}).status_code == 304
+        (event,) = events.all()
+        assert (event.username, event.action, event.municipality_id) == (
+            "tax_audit", "read_tax", town.a.pk)
+        assert f"{z}/{x}/{y}" in event.detail
+        # a new session (another browser, a new login) is on record again
+        assert get_tile(client_for(tax), "tax_audit_test", z, x, y).status_code == 200
+        assert events.all().count() == 2
+        # an unaudited layer leaves no event
+        get_tile(officer, "parcels", z, x, y)
+        assert not AuditEvent.objects.filter(object_type="tile_layer",
+                                             object_id="parcels").exists()
+    finally:
+        registry._LAYERS.pop(layer.name, None)
+
+
 def test_etag_revalidates_and_changes_with_the_data(town):
     c = client_for()
     z, x, y = tile_of(X0 + 20, Y0 + 20, 16)
