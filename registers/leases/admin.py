@@ -29,7 +29,11 @@ class LeaseAdmin(admin.ModelAdmin):
     readonly_fields = ("version", "area_m2")
 
 
-admin.site.register(PropertyOverride)
+@admin.register(PropertyOverride, InvestmentOffer)
+class VersionedRecordAdmin(admin.ModelAdmin):
+    # The version is the pages' optimistic lock (see services): never typed in by hand.
+    readonly_fields = ("version",)
+
+
 admin.site.register(LeaseDocument)
 admin.site.register(Usufruct)
-admin.site.register(InvestmentOffer)

@@ -63,6 +63,13 @@ def _part_of(parcel: Parcel, half_side: float) -> GEOSGeometry:
         return GEOSGeometry(memoryview(cur.fetchone()[0]))
 
 
+def _override_version(municipality: Municipality, cadastral_id: str) -> int | None:
+    """The version a form would carry: the demo saves through the same locked service."""
+    return PropertyOverride.objects.filter(
+        municipality=municipality, cadastral_id=cadastral_id).values_list(
+        "version", flat=True).first()
+
+
 def _ensure_municipal(municipality: Municipality) -> list[Parcel]:
     current = list(municipal_parcels([municipality.id]).filter(
         geom_area_m2__gte=150, geom_area_m2__lte=50_000).order_by("cadastral_id")[:40])
@@ -77,8 +84,9 @@ def _ensure_municipal(municipality: Municipality) -> list[Parcel]:
         if parcel.id in chosen:
             continue
         services.property_override_save(
-            None, municipality.id, parcel.cadastral_id, status=PropertyOverride.Status.INCLUDE,
-            notes="demo: marked municipal by hand")
+            None, municipality.id, parcel.cadastral_id,
+            expected_version=_override_version(municipality, parcel.cadastral_id),
+            status=PropertyOverride.Status.INCLUDE, notes="demo: marked municipal by hand")
         current.append(parcel)
     return current
 
@@ -114,6 +122,7 @@ def load_demo(municipality: Municipality) -> Loaded:
     for i, p in enumerate(plots[:4]):
         services.property_override_save(
             None, municipality.id, p.cadastral_id,
+            expected_version=_override_version(municipality, p.cadastral_id),
             manager="Zarząd Gospodarki Mieszkaniowej" if i % 2 else "Wydział Mienia Komunalnego",
             management_form=PropertyOverride.ManagementForm.LEASED if i < 3
             else PropertyOverride.ManagementForm.OWN,

@@ -89,15 +89,24 @@ class DocumentForm(forms.Form):
 
 
 class PropertyOverrideForm(forms.ModelForm):
+    # The version the form was built from (empty: the plot had no record yet).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = PropertyOverride
         fields = ["status", "manager", "management_form", "inventory_number", "notes"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["version"] = self.instance.version
 
 
 class OfferForm(forms.ModelForm):
     municipality = forms.ModelChoiceField(queryset=Municipality.objects.none(),
                                           label=_("municipality"))
     cadastral_ids = PlotsField(label=_("plots"))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = InvestmentOffer
@@ -110,6 +119,7 @@ class OfferForm(forms.ModelForm):
             self.fields["municipality"].disabled = True
             self.initial["municipality"] = self.instance.municipality_id
             self.initial["cadastral_ids"] = ", ".join(self.instance.cadastral_ids)
+            self.initial["version"] = self.instance.version
 
 
 class UsufructUpdateForm(forms.Form):

@@ -64,6 +64,7 @@ class PropertyOverride(models.Model):
     inventory_number = models.CharField(_("inventory number"), max_length=64, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("municipal property record")
@@ -283,6 +284,7 @@ class InvestmentOffer(models.Model):
                                 null=True, blank=True)
     contact = models.CharField(_("contact"), max_length=200, blank=True)
     published = models.BooleanField(_("published"), default=False)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("investment offer")

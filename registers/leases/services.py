@@ -570,24 +570,38 @@ def document_add(user: Any, lease: Lease, title: str, upload: Any) -> LeaseDocum
 # --- municipal property, usufruct, investment offer -----------------------------------------
 
 
-def property_override_save(user: Any, municipality_id: int, cadastral_id: str,
-                           **fields: Any) -> PropertyOverride:
+def property_override_save(user: Any, municipality_id: int, cadastral_id: str, *,
+                           expected_version: int | None, **fields: Any) -> PropertyOverride:
+    """Create or change the plot's record if nobody saved it since the officer read it.
+
+    ``expected_version`` is the version the form was built from, None when the plot had no
+    record then: a record created by a colleague in between is as stale as one they changed,
+    since saving would silently replace their correction.
+    """
     _require_edit(user, municipality_id)
     with transaction.atomic():
         _active_plots(municipality_id, [cadastral_id])
         obj, created = PropertyOverride.objects.select_for_update().get_or_create(
             municipality_id=municipality_id, cadastral_id=cadastral_id)
+        if (None if created else obj.version) != expected_version:
+            raise StaleEditError(
+                _("Someone else saved this plot's property record after you opened it. Reload "
+                  "the page to see their changes, then edit again."), code="stale")
         keys = ["status", "manager", "management_form", "inventory_number", "notes"]
-        before = None if created else {k: getattr(obj, k) for k in keys}
+        before = None if created else {k: getattr(obj, k) for k in keys} | {
+            "version": obj.version}
         for k, v in fields.items():
             if k not in keys:
                 raise ValueError(f"not a property field: {k}")
             setattr(obj, k, v)
+        if not created:
+            obj.version += 1
         obj.full_clean(exclude=["municipality"])
         obj.save()
         audit(user, AuditAction.CREATE if created else AuditAction.UPDATE, "property_override",
               obj.pk, municipality_id=municipality_id, before=before,
-              after={k: getattr(obj, k) for k in keys} | {"cadastral_id": cadastral_id})
+              after={k: getattr(obj, k) for k in keys} | {"cadastral_id": cadastral_id,
+                                                          "version": obj.version})
     return obj
 
 
@@ -625,25 +639,41 @@ def usufruct_update(user: Any, usufruct_id: int, expected_version: int, new_land
     return u, spread
 
 
-def offer_save(user: Any, data: dict[str, Any], offer_id: int | None = None) -> InvestmentOffer:
-    """Create or change an investment offer; its area is the union of its plots."""
+def offer_save(user: Any, data: dict[str, Any], offer_id: int | None = None, *,
+               expected_version: int | None = None) -> InvestmentOffer:
+    """Create or change an investment offer; its area is the union of its plots.
+
+    A change needs the version the officer's form was built from: a colleague's save in
+    between is refused rather than overwritten (a published offer is what investors read).
+    """
     _require_edit(user, data["municipality_id"])
     with transaction.atomic():
-        offer = (InvestmentOffer.objects.select_for_update().get(pk=offer_id)
+        offer = (InvestmentOffer.objects.select_for_update().filter(pk=offer_id).first()
                  if offer_id else InvestmentOffer())
+        if offer is None:
+            raise ValidationError(_("The offer no longer exists."))
         if offer_id and offer.municipality_id != data["municipality_id"]:
             raise ValidationError(_("The offer belongs to another municipality."))
         before = None
         if offer_id:
+            if offer.version != expected_version:
+                raise StaleEditError(
+                    _("Someone else saved this investment offer after you opened it. Reload "
+                      "the page to see their changes, then edit again."), code="stale")
             before = {"title": offer.title, "mode": offer.mode, "published": offer.published,
-                      "cadastral_ids": offer.cadastral_ids}
+                      "cadastral_ids": offer.cadastral_ids, "version": offer.version}
         for k, v in data.items():
+            if k == "version":
+                raise ValueError("the version is the service's to set")
             setattr(offer, k, v)
+        if offer_id:
+            offer.version += 1
         offer.geom = plots_union(offer.municipality_id, offer.cadastral_ids)
         offer.save()
         audit(user, AuditAction.UPDATE if offer_id else AuditAction.CREATE, "investment_offer",
               offer.pk, municipality_id=offer.municipality_id, before=before,
               after={"title": offer.title, "mode": offer.mode, "published": offer.published,
                      "cadastral_ids": offer.cadastral_ids,
-                     "price": str(offer.price) if offer.price is not None else None})
+                     "price": str(offer.price) if offer.price is not None else None,
+                     "version": offer.version})
     return offer

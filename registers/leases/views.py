@@ -369,7 +369,7 @@ def property_list(request: HttpRequest) -> HttpResponse:
 
 
 @access(Capability.EDIT_LEASES, description="correct whether a plot is municipal and its "
-                                             "management fields")
+                                             "management fields (optimistic locking)")
 def property_edit(request: HttpRequest, parcel_id: int) -> HttpResponse:
     parcel = Parcel.objects.filter(
         pk=parcel_id, retired_at__isnull=True,
@@ -379,16 +379,23 @@ def property_edit(request: HttpRequest, parcel_id: int) -> HttpResponse:
     instance = PropertyOverride.objects.filter(municipality_id=parcel.municipality_id,
                                                cadastral_id=parcel.cadastral_id).first()
     form = PropertyOverrideForm(request.POST or None, instance=instance)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        version = fields.pop("version")
         try:
             services.property_override_save(request.user, parcel.municipality_id,
-                                            parcel.cadastral_id, **form.cleaned_data)
+                                            parcel.cadastral_id, expected_version=version,
+                                            **fields)
             return redirect(reverse("leases:property_list") + f"?q={parcel.cadastral_id}")
+        except services.StaleEditError as exc:
+            form.add_error(None, exc.messages[0])
+            status = 409
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
     return render(request, "leases/property_form.html", {"form": form, "parcel": parcel},
-                  status=400 if request.method == "POST" else 200)
+                  status=status)
 
 
 # --- perpetual usufruct ------------------------------------------------------------------------
@@ -470,7 +477,8 @@ def offer_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-@access(Capability.EDIT_LEASES, description="create or change an investment offer")
+@access(Capability.EDIT_LEASES, description="create or change an investment offer (optimistic "
+                                             "locking)")
 def offer_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     towns = _municipalities(request.user, Capability.EDIT_LEASES)
     instance = None
@@ -479,16 +487,21 @@ def offer_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if instance is None:
             raise Http404
     form = OfferForm(request.POST or None, instance=instance, municipalities=towns)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = {k: form.cleaned_data[k] for k in OfferForm.Meta.fields}
         data["cadastral_ids"] = form.cleaned_data["cadastral_ids"]
         data["municipality_id"] = (instance.municipality_id if instance
                                    else form.cleaned_data["municipality"].id)
         try:
-            services.offer_save(request.user, data, pk)
+            services.offer_save(request.user, data, pk,
+                                expected_version=form.cleaned_data["version"])
             return redirect("leases:offer_list")
+        except services.StaleEditError as exc:
+            form.add_error(None, exc.messages[0])
+            status = 409
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
     return render(request, "leases/offer_form.html", {"form": form, "offer": instance},
-                  status=400 if request.method == "POST" else 200)
+                  status=status)

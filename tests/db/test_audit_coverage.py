@@ -76,6 +76,7 @@ def test_property_override_usufruct_offer(world):  # noqa: F811
     override = PropertyOverride.objects.filter(municipality=town).first()
     mark = _mark()
     property_override_save(user, town.pk, override.cadastral_id,
+                           expected_version=override.version,
                            manager="Zakład Gospodarki Komunalnej (zmiana)")
     _changed(_last("update", "property_override", mark), user, town)
 
@@ -87,7 +88,7 @@ def test_property_override_usufruct_offer(world):  # noqa: F811
 
     offer = InvestmentOffer.objects.get(pk=world.by_name["offer_edit"]["pk"])
     data = {"municipality_id": offer.municipality_id, "title": offer.title + " (aktualizacja)"}
-    offer_save(user, data, offer_id=offer.pk)
+    offer_save(user, data, offer_id=offer.pk, expected_version=offer.version)
     _changed(_last("update", "investment_offer", mark), user, town)
 
 

@@ -1,8 +1,9 @@
 """Two officers editing one record at once cannot overwrite each other silently: registers
-without a version column (parking tariffs) use a fingerprint of the stored row taken when the
-edit form was served. Both officers load the form, both save: the second save is a 409 and the
-first officer's values stay. (Leases and flats: tests/db/test_lease_concurrency.py,
-tests/db/test_housing.py.)"""
+without a version column (parking tariffs, boards, area rules) use a fingerprint of the stored
+row taken when the edit form was served; municipal property records and investment offers
+carry a version. Both officers load the form, both save: the second save is a 409 (in the
+officer's language), nothing of it is written or audited, and the first officer's values stay.
+(Leases and flats: tests/db/test_lease_concurrency.py, tests/db/test_housing.py.)"""
 
 from __future__ import annotations
 
@@ -197,3 +198,117 @@ def test_area_rules_second_stale_save_is_a_409(landscape):
     assert resp.status_code == 409 and "Someone else saved this" in resp.content.decode()
     rule_id = int(form_a[value.replace("-value", "-id")])
     assert area.rules.get(id=rule_id).value == "7"
+
+
+# --- registers with a version column -----------------------------------------------------------
+
+
+def _in_polish(client: Client, url: str, data: dict[str, str]):
+    """The losing officer works in Polish, the UI's language: the 409 must say it in Polish."""
+    with translation.override("pl"):
+        return client.post(url, data, headers={"accept-language": "pl"})
+
+
+def _audited(object_type: str, pk: int) -> list[tuple[str, dict | None, dict | None]]:
+    from gis_app.audit.models import AuditEvent
+
+    return list(AuditEvent.objects.filter(object_type=object_type, object_id=str(pk))
+                .order_by("pk").values_list("action", "before", "after"))
+
+
+def _two(make_user, town, role: str) -> list[Client]:
+    clients = []
+    for i in range(2):
+        c = Client(headers={"accept-language": "en"})
+        c.force_login(make_user(f"{role}{i}", town, (role,)))
+        clients.append(c)
+    return clients
+
+
+@pytest.fixture
+def property_officers(make_parcel, make_user):
+    plot = make_parcel("1", X, Y, size=40)
+    return plot, _two(make_user, plot.municipality, Role.PROPERTY_OFFICER)
+
+
+@pytest.mark.django_db
+def test_property_record_second_stale_save_is_a_409(property_officers):
+    from registers.leases import services
+    from registers.leases.models import PropertyOverride
+
+    plot, (a, b) = property_officers
+    record = services.property_override_save(None, plot.municipality_id, plot.cadastral_id,
+                                             expected_version=None, manager="ZGM")
+    url = f"/leases/property/{plot.pk}/edit/"
+    with translation.override("en"):
+        form_a, form_b = served_form(a, url), served_form(b, url)
+        assert form_a["version"] == form_b["version"] == "1"
+        assert a.post(url, dict(form_a, manager="first")).status_code == 302
+    audited = _audited("property_override", record.pk)
+    assert audited[-1] == ("update", {"manager": "ZGM", "version": 1} | {
+        k: v for k, v in audited[-1][1].items() if k not in ("manager", "version")},
+        audited[-1][2])
+    assert audited[-1][2]["manager"] == "first" and audited[-1][2]["version"] == 2
+    resp = _in_polish(b, url, dict(form_b, manager="second"))
+    assert resp.status_code == 409, resp.content.decode()[:2000]
+    assert "Ktoś inny zapisał ten rekord mienia komunalnego" in resp.content.decode()
+    record.refresh_from_db()
+    assert record.manager == "first" and record.version == 2
+    assert _audited("property_override", record.pk) == audited  # the refusal changed nothing
+    # Reloading shows the new state and lets the second officer save (the version moves on).
+    with translation.override("en"):
+        fresh = served_form(b, url)
+        assert fresh["manager"] == "first" and fresh["version"] == "2"
+        assert b.post(url, dict(fresh, manager="second")).status_code == 302
+    record.refresh_from_db()
+    assert record.manager == "second" and record.version == 3
+    assert PropertyOverride.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_property_record_created_by_a_colleague_meanwhile_is_a_409(property_officers):
+    """No record when both opened the plot: the second save would replace the first officer's
+    fresh correction, so it is refused just the same."""
+    from registers.leases.models import PropertyOverride
+
+    plot, (a, b) = property_officers
+    url = f"/leases/property/{plot.pk}/edit/"
+    with translation.override("en"):
+        form_a, form_b = served_form(a, url), served_form(b, url)
+        assert form_a["version"] == form_b["version"] == ""
+        assert a.post(url, dict(form_a, status="exclude", manager="first")).status_code == 302
+    resp = _in_polish(b, url, dict(form_b, status="include", manager="second"))
+    assert resp.status_code == 409
+    record = PropertyOverride.objects.get()
+    assert (record.status, record.manager, record.version) == ("exclude", "first", 1)
+    assert [e[0] for e in _audited("property_override", record.pk)] == ["create"]
+
+
+@pytest.mark.django_db
+def test_investment_offer_second_stale_save_is_a_409(property_officers):
+    from registers.leases import services
+
+    plot, (a, b) = property_officers
+    offer = services.offer_save(None, dict(
+        municipality_id=plot.municipality_id, title="Teren pod usługi", mode="sale",
+        cadastral_ids=[plot.cadastral_id], published=True, price=Decimal("100000")))
+    assert offer.version == 1
+    url = f"/leases/offers/{offer.pk}/edit/"
+    with translation.override("en"):
+        form_a, form_b = served_form(a, url), served_form(b, url)
+        assert form_a["version"] == "1" and form_a["cadastral_ids"] == plot.cadastral_id
+        assert a.post(url, dict(form_a, price="120000.00")).status_code == 302
+    audited = _audited("investment_offer", offer.pk)
+    assert audited[-1][0] == "update" and audited[-1][1]["version"] == 1
+    assert audited[-1][2]["price"] == "120000.00" and audited[-1][2]["version"] == 2
+    resp = _in_polish(b, url, dict(form_b, price="90000.00", published=""))
+    assert resp.status_code == 409, resp.content.decode()[:2000]
+    assert "Ktoś inny zapisał tę ofertę inwestycyjną" in resp.content.decode()
+    offer.refresh_from_db()
+    assert (offer.price, offer.published, offer.version) == (Decimal("120000"), True, 2)
+    assert _audited("investment_offer", offer.pk) == audited
+    with translation.override("en"):
+        fresh = served_form(b, url)
+        assert b.post(url, dict(fresh, price="90000.00")).status_code == 302
+    offer.refresh_from_db()
+    assert offer.price == Decimal("90000") and offer.version == 3

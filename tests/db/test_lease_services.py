@@ -208,10 +208,12 @@ def test_tax_reconciliation_lists_active_leases_of_municipal_land(town, officer,
                      "end": date(2026, 12, 31)}]
     assert selectors.leases_for_tax_reconciliation(town.id, date(2027, 1, 1)) == []
     # plot 2 made municipal by hand: the second lease joins the list
-    services.property_override_save(officer, town.id, "180501_1.0001.2", status="include")
+    services.property_override_save(officer, town.id, "180501_1.0001.2", expected_version=None,
+                                     status="include")
     assert len(selectors.leases_for_tax_reconciliation(town.id, date(2025, 6, 1))) == 2
     # and plot 1 removed by hand: only the second one stays
-    services.property_override_save(officer, town.id, "180501_1.0001.1", status="exclude")
+    services.property_override_save(officer, town.id, "180501_1.0001.1", expected_version=None,
+                                     status="exclude")
     assert [r["lessee_name"] for r in
             selectors.leases_for_tax_reconciliation(town.id, date(2025, 6, 1))] == ["Firma X"]
     assert PropertyOverride.objects.count() == 2

@@ -92,7 +92,8 @@ def test_municipal_property_tile(world):
     assert status == 200 and [f["cadastral_id"] for f in tile["municipal_property"]] == [
         world["plot"].cadastral_id]
     services.property_override_save(world["officer"], world["town"].id,
-                                     world["plot"].cadastral_id, status="exclude")
+                                     world["plot"].cadastral_id, expected_version=None,
+                                     status="exclude")
     assert fetch(world["officer"], "municipal_property") == (200, {})
     assert fetch(None, "municipal_property")[0] == 401
 
