@@ -78,14 +78,30 @@ class DeviceForm(forms.ModelForm):
 
 
 class FeeRateForm(forms.ModelForm):
+    # Optimistic locking: the version of the year's rates the form was built from (empty: the
+    # form was blank, the officer meant a year without rates).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = AdvertisingFeeRate
         fields = ["municipality", "year", "fixed", "variable", "resolution_number"]
 
-    def __init__(self, *args, municipality_ids: set[int], **kw) -> None:
+    def __init__(self, *args, municipality_ids: set[int], opened: bool = False, **kw) -> None:
+        """``opened``: the form edits the rates the officer opened from the table; their town
+        and year are then fixed, so that the version sent back belongs to the row saved."""
         super().__init__(*args, **kw)
         self.fields["municipality"].queryset = Municipality.objects.filter(
             id__in=municipality_ids)
+        if opened:
+            self.fields["municipality"].disabled = True
+            self.fields["year"].disabled = True
+            self.initial["version"] = self.instance.version
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # One row per town and year is fee_rate_save's to enforce, under its lock: a row a
+        # colleague saved since this form was served is a conflict (409) there, whereas the
+        # form's own unique check would race with that save and call it an invalid form (400).
+        return super()._get_validation_exclusions() | {"year"}
 
     def clean(self) -> dict:
         data = super().clean()

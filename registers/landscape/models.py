@@ -46,6 +46,7 @@ class AdvertisingFeeRate(models.Model):
     variable = models.DecimalField(_("variable part [zł/m²/day]"), max_digits=8,
                                    decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
     resolution_number = models.CharField(_("resolution number"), max_length=64, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("advertising fee rate")

@@ -16,7 +16,7 @@ from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -84,9 +84,9 @@ class InputError(ValueError):
 class StaleEditError(Exception):
     """Someone else saved the record after this officer opened it (optimistic locking)."""
 
-    def __init__(self) -> None:
-        super().__init__(_("Someone else saved this after you opened it. Reload the page to see "
-                           "their changes, then edit again."))
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or _("Someone else saved this after you opened it. Reload the "
+                                      "page to see their changes, then edit again."))
 
 
 def _fingerprint(sql: str, pk: int) -> str:
@@ -454,24 +454,52 @@ def device_save(user: Any, device: AdvertisingDevice, point: Point) -> Advertisi
     return device
 
 
+FEE_RATE_UNIQUE = "landscape_feerate_uniq"
+
+
+def _rates_already_set(year: int) -> StaleEditError:
+    return StaleEditError(_("Rates for %(year)s are already recorded, possibly by someone else "
+                            "after you opened the page. Reload the page and change them with "
+                            "Edit in the table.") % {"year": year})
+
+
 @transaction.atomic
-def fee_rate_save(user: Any, rate: AdvertisingFeeRate) -> AdvertisingFeeRate:
+def fee_rate_save(user: Any, rate: AdvertisingFeeRate, *,
+                  expected_version: int | None) -> AdvertisingFeeRate:
+    """Set the council's rates of a year unless someone set them since the form was opened.
+
+    A municipality has one row of rates per year. ``expected_version`` is the version of that
+    row the form was built from, None when the year had no rates then: rates a colleague
+    entered in between are refused, not silently replaced, because the fee of every board in
+    the town follows from them.
+    """
     if rate.municipality_id not in municipality_ids(user, Capability.EDIT_LANDSCAPE):
         raise PermissionDenied(_("you may not set fee rates in this municipality"))
+
     def snapshot(r: AdvertisingFeeRate) -> dict:
         return {"year": r.year, "fixed": str(r.fixed), "variable": str(r.variable),
-                "resolution_number": r.resolution_number}
+                "resolution_number": r.resolution_number, "version": r.version}
 
-    replaced = AdvertisingFeeRate.objects.filter(municipality_id=rate.municipality_id,
-                                                 year=rate.year).exclude(pk=rate.pk)
-    if rate.pk:
-        replaced = replaced | AdvertisingFeeRate.objects.filter(pk=rate.pk)
-    previous = replaced.order_by("-pk").first()
-    before = snapshot(previous) if previous else None
-    AdvertisingFeeRate.objects.filter(municipality_id=rate.municipality_id,
-                                      year=rate.year).exclude(pk=rate.pk).delete()
-    rate.save()
-    audit(user, AuditAction.UPDATE if before else AuditAction.CREATE,
-          "landscape.advertising_fee_rate", rate.pk, municipality_id=rate.municipality_id,
-          before=before, after=snapshot(rate))
+    stored = AdvertisingFeeRate.objects.select_for_update().filter(
+        municipality_id=rate.municipality_id, year=rate.year).first()
+    if stored is None and expected_version is None:
+        rate.pk, rate.version = None, 1
+        try:
+            with transaction.atomic():  # a colleague's insert of the same year wins the race
+                rate.save(force_insert=True)
+        except IntegrityError as exc:
+            if getattr(getattr(exc.__cause__, "diag", None), "constraint_name",
+                       None) == FEE_RATE_UNIQUE:
+                raise _rates_already_set(rate.year) from exc
+            raise
+        audit(user, AuditAction.CREATE, "landscape.advertising_fee_rate", rate.pk,
+              municipality_id=rate.municipality_id, after=snapshot(rate))
+        return rate
+    if stored is None or stored.version != expected_version:
+        raise _rates_already_set(rate.year) if expected_version is None else StaleEditError()
+    before = snapshot(stored)
+    rate.pk, rate.version = stored.pk, stored.version + 1
+    rate.save(force_update=True)
+    audit(user, AuditAction.UPDATE, "landscape.advertising_fee_rate", rate.pk,
+          municipality_id=rate.municipality_id, before=before, after=snapshot(rate))
     return rate

@@ -4,6 +4,7 @@ photos, registered boards with fee and penalty."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -275,25 +276,43 @@ def device_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "landscape/device_form.html", {"form": form, "device": device})
 
 
-@access(Capability.EDIT_LANDSCAPE, description="the council's advertising fee rates by year")
+def _fee_rate(ids: set[int], data: Any) -> AdvertisingFeeRate | None:
+    """The stored rates of the town and year named in ``data`` (None if there are none)."""
+    if not (data.get("municipality", "").isdigit() and data.get("year", "").isdigit()):
+        return None
+    return AdvertisingFeeRate.objects.filter(
+        municipality_id__in=ids, municipality_id=data["municipality"],
+        year=data["year"]).first()
+
+
+@access(Capability.EDIT_LANDSCAPE, description="the council's advertising fee rates by year "
+                                                "(optimistic locking)")
 def fee_rates(request: HttpRequest) -> HttpResponse:
     ids = municipality_ids(request.user, Capability.EDIT_LANDSCAPE)
     services.ensure_seed()
-    existing = None
-    if request.method == "POST":  # saving a year that has rates replaces them
-        existing = AdvertisingFeeRate.objects.filter(
-            municipality_id__in=ids, municipality_id=request.POST.get("municipality") or None,
-            year=request.POST.get("year") or None).first() if (
-            request.POST.get("municipality", "").isdigit()
-            and request.POST.get("year", "").isdigit()) else None
-    form = FeeRateForm(request.POST or None, instance=existing, municipality_ids=ids)
+    # ?municipality=&year= opens a year's rates for editing (the form posts back to that URL)
+    opened = _fee_rate(ids, request.GET)
+    if opened is None and ("municipality" in request.GET or "year" in request.GET):
+        raise Http404
+    existing = opened
+    if request.method == "POST" and opened is None:
+        # the blank form names a year that has rates: the service refuses it as a conflict
+        existing = _fee_rate(ids, request.POST)
+    form = FeeRateForm(request.POST or None, instance=existing, municipality_ids=ids,
+                       opened=opened is not None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            services.fee_rate_save(request.user, form.save(commit=False))
-            return redirect("landscape:fee_rates")
         status = 400
+        if form.is_valid():
+            try:
+                services.fee_rate_save(request.user, form.save(commit=False),
+                                       expected_version=form.cleaned_data["version"])
+                return redirect("landscape:fee_rates")
+            except services.StaleEditError as exc:
+                form.add_error(None, str(exc))
+                status = 409
     rates = AdvertisingFeeRate.objects.filter(municipality_id__in=ids).select_related(
         "municipality").order_by("municipality__name", "-year")
     return render(request, "landscape/fee_rates.html", {
-        "form": form, "rates": rates, "caps": AdvertisingFeeCap.objects.all()}, status=status)
+        "form": form, "rates": rates, "caps": AdvertisingFeeCap.objects.all(),
+        "opened": opened}, status=status)

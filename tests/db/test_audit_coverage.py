@@ -156,7 +156,7 @@ def test_landscape_rules_devices_fee_rates_inspections(world):  # noqa: F811
     rate = AdvertisingFeeRate(municipality=town, year=current.year, fixed=current.fixed,
                               variable=current.variable + Decimal("0.01"),
                               resolution_number=current.resolution_number)
-    fee_rate_save(user, rate)
+    fee_rate_save(user, rate, expected_version=current.version)
     _changed(_last("update", "landscape.advertising_fee_rate", mark), user, town)
 
     from registers.landscape import rules

@@ -1,9 +1,10 @@
 """Two officers editing one record at once cannot overwrite each other silently: registers
 without a version column (parking tariffs, boards, area rules) use a fingerprint of the stored
-row taken when the edit form was served; municipal property records and investment offers
-carry a version. Both officers load the form, both save: the second save is a 409 (in the
-officer's language), nothing of it is written or audited, and the first officer's values stay.
-(Leases and flats: tests/db/test_lease_concurrency.py, tests/db/test_housing.py.)"""
+row taken when the edit form was served; municipal property records, investment offers
+and advertising fee rates carry a version. Both officers load the form, both save: the second
+save is a 409 (in the officer's language), nothing of it is written or audited, and the first
+officer's values stay. (Leases and flats: tests/db/test_lease_concurrency.py,
+tests/db/test_housing.py.)"""
 
 from __future__ import annotations
 
@@ -312,3 +313,116 @@ def test_investment_offer_second_stale_save_is_a_409(property_officers):
         assert b.post(url, dict(fresh, price="90000.00")).status_code == 302
     offer.refresh_from_db()
     assert offer.price == Decimal("90000") and offer.version == 3
+
+
+@pytest.mark.django_db
+def test_fee_rates_second_stale_save_is_a_409(landscape):
+    from registers.landscape.models import AdvertisingFeeRate
+
+    town, (a, b) = landscape
+    rate = AdvertisingFeeRate.objects.get(municipality=town, year=2026)
+    url = f"/landscape/fee-rates/?municipality={town.pk}&year=2026"  # its Edit link
+    with translation.override("en"):
+        form_a, form_b = served_form(a, url), served_form(b, url)
+        assert form_a["version"] == form_b["version"] == str(rate.version) == "1"
+        assert a.post(url, dict(form_a, fixed="3.00")).status_code == 302
+    audited = _audited("landscape.advertising_fee_rate", rate.pk)
+    assert audited[-1][0] == "update" and audited[-1][1]["fixed"] == "3.89"
+    assert audited[-1][2]["fixed"] == "3.00" and audited[-1][2]["version"] == 2
+    resp = _in_polish(b, url, dict(form_b, fixed="2.50"))
+    assert resp.status_code == 409, resp.content.decode()[:2000]
+    assert "Ktoś inny zapisał te dane po otwarciu przez Ciebie formularza" in resp.content.decode()
+    rate.refresh_from_db()
+    assert (rate.fixed, rate.version) == (Decimal("3.00"), 2)
+    assert _audited("landscape.advertising_fee_rate", rate.pk) == audited
+    # the blank form naming that year does not replace the rates either
+    with translation.override("en"):
+        blank = dict(served_form(b, "/landscape/fee-rates/"), municipality=str(town.pk),
+                     year="2026", fixed="1.00", variable="0.10")
+        assert blank["version"] == ""
+        resp = b.post("/landscape/fee-rates/", blank)
+    assert resp.status_code == 409 and "Edit in the table" in resp.content.decode()
+    rate.refresh_from_db()
+    assert rate.fixed == Decimal("3.00") and AdvertisingFeeRate.objects.filter(
+        municipality=town, year=2026).count() == 1
+    with translation.override("en"):
+        fresh = served_form(b, url)
+        assert fresh["fixed"] == "3.00" and fresh["version"] == "2"
+        assert b.post(url, dict(fresh, fixed="2.50")).status_code == 302
+    rate.refresh_from_db()
+    assert (rate.fixed, rate.version) == (Decimal("2.50"), 3)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_planners_set_the_same_new_year_at_the_same_moment(landscape):
+    """Both open the blank form for a year without rates and save at once: no row to lock, so
+    the unique (town, year) decides; the loser gets a 409, not a server error."""
+    from registers.landscape.models import AdvertisingFeeRate
+
+    town, clients = landscape
+    AdvertisingFeeRate.objects.filter(municipality=town, year=2026).delete()
+    with translation.override("en"):
+        forms = [dict(served_form(c, "/landscape/fee-rates/"), municipality=str(town.pk),
+                      year="2026", variable="0.30") for c in clients]
+    barrier = threading.Barrier(2)
+    statuses: dict[int, int] = {}
+
+    def save(i: int) -> None:
+        try:
+            with translation.override("en"):
+                barrier.wait(timeout=10)
+                statuses[i] = clients[i].post("/landscape/fee-rates/",
+                                              dict(forms[i], fixed=f"3.{i}0")).status_code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(statuses.values()) == [302, 409], statuses
+    winner = next(i for i, s in statuses.items() if s == 302)
+    rate = AdvertisingFeeRate.objects.get(municipality=town, year=2026)
+    assert (rate.fixed, rate.version) == (Decimal(f"3.{winner}0"), 1)
+    assert [e[0] for e in _audited("landscape.advertising_fee_rate", rate.pk)] == ["create"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_new_year_inserted_while_a_colleagues_insert_is_uncommitted_is_a_conflict(landscape):
+    """The race above made deterministic: the colleague's row is not yet visible when the
+    service looks, so only the unique index can tell; it must end as a stale edit."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from registers.landscape import services
+    from registers.landscape.models import AdvertisingFeeRate
+
+    town, _ = landscape
+    AdvertisingFeeRate.objects.filter(municipality=town, year=2026).delete()
+    inserted, release = threading.Event(), threading.Event()
+
+    def colleague() -> None:
+        try:
+            with transaction.atomic():
+                AdvertisingFeeRate.objects.create(municipality=town, year=2026,
+                                                  fixed=Decimal("3.10"), variable=Decimal("0.3"))
+                inserted.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=colleague)
+    thread.start()
+    assert inserted.wait(timeout=10)
+    threading.Timer(0.5, release.set).start()  # commits while our INSERT waits on the index
+    mine = AdvertisingFeeRate(municipality=town, year=2026, fixed=Decimal("3.20"),
+                              variable=Decimal("0.3"))
+    with translation.override("en"), pytest.raises(services.StaleEditError) as refused:
+        services.fee_rate_save(get_user_model().objects.get(username="l0"), mine,
+                               expected_version=None)
+    thread.join(timeout=10)
+    assert "already recorded" in str(refused.value)
+    rate = AdvertisingFeeRate.objects.get(municipality=town, year=2026)
+    assert rate.fixed == Decimal("3.10") and _audited("landscape.advertising_fee_rate",
+                                                      rate.pk) == []

@@ -12,7 +12,12 @@ from gis_app.accounts.roles import Role
 from layers.models import LandscapeArea
 from layers.tiles.registry import tile_layer
 from registers.landscape import demo, selectors, services
-from registers.landscape.models import AdvertisingDevice, AreaRule, Inspection
+from registers.landscape.models import (
+    AdvertisingDevice,
+    AdvertisingFeeRate,
+    AreaRule,
+    Inspection,
+)
 from tests.conftest import square
 
 pytestmark = pytest.mark.django_db
@@ -303,13 +308,28 @@ def test_register_board_by_point_and_fee_rates(client, make_user, make_parcel, z
     r = client.post("/landscape/fee-rates/", {"municipality": town.id, "year": 2026,
                                               "fixed": "3.90", "variable": "0.36"})
     assert r.status_code == 400 and "3.89" in r.content.decode()
-    r = client.post("/landscape/fee-rates/", {"municipality": town.id, "year": 2026,
-                                              "fixed": "2.00", "variable": "0.20"})
+    # the demo's 2026 rates are changed from their Edit link, which carries their version ...
+    opened = f"/landscape/fee-rates/?municipality={town.id}&year=2026"
+    assert client.get(opened).status_code == 200
+    version = AdvertisingFeeRate.objects.get(municipality=town, year=2026).version
+    r = client.post(opened, {"fixed": "2.00", "variable": "0.20", "version": version})
     assert r.status_code == 302
+    assert services.fee_rates(town.id, 2026)[0] == services.rules.FeeRates(D("2.00"), D("0.20"))
+    # ... while the blank form naming a year that has rates does not silently replace them
+    r = client.post("/landscape/fee-rates/", {"municipality": town.id, "year": 2026,
+                                              "fixed": "1.00", "variable": "0.10"})
+    assert r.status_code == 409
     assert services.fee_rates(town.id, 2026)[0] == services.rules.FeeRates(D("2.00"), D("0.20"))
     r = client.post("/landscape/fee-rates/", {"municipality": other.id, "year": 2026,
                                               "fixed": "1", "variable": "0.1"})
     assert r.status_code == 400  # not a municipality of this user
+    AdvertisingFeeRate.objects.create(municipality=other, year=2026, fixed=D("1"),
+                                      variable=D("0.1"))
+    foreign = f"/landscape/fee-rates/?municipality={other.id}&year=2026"
+    assert client.get(foreign).status_code == 404
+    assert client.post(foreign, {"fixed": "0.5", "variable": "0.1", "version": 1}
+                       ).status_code == 404
+    assert AdvertisingFeeRate.objects.get(municipality=other, year=2026).fixed == D("1")
 
 
 @pytest.mark.parametrize(("role", "status"), [
@@ -319,6 +339,8 @@ def test_board_and_rate_pages_roles(client, make_user, zones, role, status):
     client.force_login(make_user("u", zones[0].municipality, (role,)))
     assert client.get("/landscape/devices/new/").status_code == status
     assert client.get("/landscape/fee-rates/").status_code == status
+    edit_link = f"/landscape/fee-rates/?municipality={zones[0].municipality_id}&year=2026"
+    assert client.get(edit_link).status_code == status
     d = AdvertisingDevice.objects.first()
     assert client.get(f"/landscape/devices/{d.id}/edit/").status_code == status
 

@@ -80,6 +80,7 @@ def build_world() -> World:
     from registers.housing.models import ProtectedFlat
     from registers.landscape.models import (
         AdvertisingDevice,
+        AdvertisingFeeRate,
         Inspection,
         InspectionPhoto,
         LandscapeArea,
@@ -147,10 +148,12 @@ def build_world() -> World:
     tariff = Tariff.objects.filter(zone__municipality=town_a).first()
     offer = InvestmentOffer.objects.filter(municipality=town_a).first()
     area = LandscapeArea.objects.filter(municipality=town_a).first()
+    fee_rate = AdvertisingFeeRate.objects.filter(municipality=town_a).first()
     missing = [name for name, obj in [
         ("lease", lease), ("flat", flat), ("usufruct", usufruct), ("device", device),
         ("override", override), ("override parcel", override_parcel), ("case", case),
-        ("tariff", tariff), ("offer", offer), ("area", area)] if obj is None]
+        ("tariff", tariff), ("offer", offer), ("area", area), ("fee rate", fee_rate)]
+        if obj is None]
     assert not missing, f"the demo hooks no longer make: {missing}"
 
     world.kwargs = {"parcel_id": parcel.pk, "municipality_id": town_a.pk,
@@ -173,6 +176,8 @@ def build_world() -> World:
         "terrain-visibility": f"x={parcel.geom.centroid.x}&y={parcel.geom.centroid.y}&height=20",
         "parcel-export": f"ids={parcel.pk}",
         "liability": "year=2026",
+        # the rates' Edit link: the form of town A's rates (town B's planner: not found)
+        "fee_rates": f"municipality={town_a.pk}&year={fee_rate.year}",
     }
     z, x, y = tile_xyz(centre.x, centre.y, 15)
     world.special = {
