@@ -108,3 +108,4 @@ class CaseStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("status"), choices=ReconciliationCase.Status.choices)
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(
         attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)  # the case's, when the list was served

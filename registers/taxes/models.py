@@ -319,6 +319,8 @@ class ReconciliationCase(models.Model):
                                           on_delete=models.SET_NULL, related_name="+")
     status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
     status_note = models.TextField(_("note"), blank=True)
+    # Optimistic locking of the officer's status change; a reconciliation run leaves it alone.
+    version = models.PositiveIntegerField(_("version"), default=1)
     still_detected = models.BooleanField(_("found by the last run"), default=True)
     first_seen_at = models.DateTimeField(_("first found"), auto_now_add=True)
     last_seen_at = models.DateTimeField(_("last found"), null=True, blank=True)

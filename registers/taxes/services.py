@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext  # not _: this module uses _ for unused values
 
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
@@ -382,10 +383,11 @@ OTHER_PROPERTY_OFU = ("B", "Bi", "Bp", "Bz", "K", "Tk", "Ti", "Tp", "Tr")
 MERGE_SQL = """
 INSERT INTO taxes_reconciliationcase (
     municipality_id, fingerprint, kind, cadastral_id, building_id, tax_object_id,
-    estimated_loss, detail, status, status_note, still_detected, first_seen_at, last_seen_at)
+    estimated_loss, detail, status, status_note, version, still_detected, first_seen_at,
+    last_seen_at)
 SELECT DISTINCT ON (f.fingerprint)  -- e.g. two buildings sharing an id: one case
        %(m)s, f.fingerprint, f.kind, f.cadastral_id, f.building_id, f.tax_object_id,
-       f.estimated_loss, f.detail, 'new', '', true, now(), now()
+       f.estimated_loss, f.detail, 'new', '', 1, true, now(), now()
 FROM _tax_found AS f
 ORDER BY f.fingerprint, f.estimated_loss DESC
 ON CONFLICT (municipality_id, fingerprint) DO UPDATE SET
@@ -494,20 +496,42 @@ def _lease_candidates(municipality_id: int, on_date: date, rates: dict[str, Deci
     return out, True, ""
 
 
-def case_set_status(user: Any, case: ReconciliationCase, status: str, note: str = ""
-                    ) -> ReconciliationCase:
+class StaleEditError(ValidationError):
+    """The record changed since the officer opened it."""
+
+
+def case_set_status(user: Any, case: ReconciliationCase, status: str, note: str = "", *,
+                    expected_version: int) -> ReconciliationCase:
+    """Record the officer's verdict on a case unless a colleague recorded one since the list
+    they worked from was served (``expected_version``): two officers working the same list must
+    not silently overwrite each other's status and note.
+
+    Only this change bumps the version: a reconciliation run refreshes the estimate but keeps
+    the officer's status, so it does not make an open list stale.
+    """
     if status not in ReconciliationCase.Status.values:
         raise ValidationError(f"unknown status {status!r}")
-    before = {"status": case.status, "note": case.status_note}
-    case.status, case.status_note = status, note
-    case.status_changed_by = user if getattr(user, "is_authenticated", False) else None
-    case.status_changed_at = timezone.now()
-    case.save(update_fields=["status", "status_note", "status_changed_by",
-                             "status_changed_at"])
-    audit(user, AuditAction.UPDATE, "taxes.reconciliationcase", case.pk,
-          municipality_id=case.municipality_id, before=before,
-          after={"status": status, "note": note})
-    return case
+    with transaction.atomic():
+        current = ReconciliationCase.objects.select_for_update().filter(pk=case.pk).first()
+        if current is None:
+            raise ValidationError(gettext("The case no longer exists."))
+        if current.version != expected_version:
+            raise StaleEditError(
+                gettext("Someone else changed the status of this case after you opened the "
+                        "list. Reload the page to see their change, then set the status again."),
+                code="stale")
+        before = {"status": current.status, "note": current.status_note,
+                  "version": current.version}
+        current.status, current.status_note = status, note
+        current.status_changed_by = user if getattr(user, "is_authenticated", False) else None
+        current.status_changed_at = timezone.now()
+        current.version += 1
+        current.save(update_fields=["status", "status_note", "status_changed_by",
+                                    "status_changed_at", "version"])
+        audit(user, AuditAction.UPDATE, "taxes.reconciliationcase", current.pk,
+              municipality_id=current.municipality_id, before=before,
+              after={"status": status, "note": note, "version": current.version})
+    return current
 
 
 # ---------------------------------------------------------------------------------------------

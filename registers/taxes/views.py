@@ -269,7 +269,8 @@ def reconcile_run(request: HttpRequest, municipality_id: int) -> HttpResponse:
     return redirect("taxes:cases", municipality_id=town.pk)
 
 
-@access(Capability.EDIT_TAX, description="property tax: change a reconciliation case's status")
+@access(Capability.EDIT_TAX, description="property tax: change a reconciliation case's status "
+                                          "(optimistic locking)")
 @require_POST
 def case_status(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_object_or_404(ReconciliationCase, pk=case_id)
@@ -278,6 +279,12 @@ def case_status(request: HttpRequest, case_id: int) -> HttpResponse:
     if not form.is_valid():
         return HttpResponseBadRequest("; ".join(
             f"{field}: {' '.join(errs)}" for field, errs in form.errors.items()))
-    services.case_set_status(request.user, case, form.cleaned_data["status"],
-                             form.cleaned_data["note"])
+    try:
+        services.case_set_status(request.user, case, form.cleaned_data["status"],
+                                 form.cleaned_data["note"],
+                                 expected_version=form.cleaned_data["version"])
+    except services.StaleEditError as exc:
+        return HttpResponse(exc.messages[0], status=409, content_type="text/plain; charset=utf-8")
+    except ValidationError as exc:
+        return HttpResponseBadRequest("; ".join(exc.messages))
     return redirect("taxes:cases", municipality_id=case.municipality_id)

@@ -190,7 +190,8 @@ def test_tax_resolution_taxpayer_object_case_import(world):  # noqa: F811
 
     case = ReconciliationCase.objects.get(pk=world.kwargs["case_id"])
     new_status = next(s for s in ReconciliationCase.Status.values if s != case.status)
-    case_set_status(user, case, new_status, "sprawdzone w terenie")
+    case_set_status(user, case, new_status, "sprawdzone w terenie",
+                    expected_version=case.version)
     _changed(_last("update", "taxes.reconciliationcase", mark), user, town)
 
     client = _client(world, "A:tax_officer")

@@ -1,10 +1,10 @@
 """Two officers editing one record at once cannot overwrite each other silently: registers
 without a version column (parking tariffs, boards, area rules) use a fingerprint of the stored
-row taken when the edit form was served; municipal property records, investment offers
-and advertising fee rates carry a version. Both officers load the form, both save: the second
-save is a 409 (in the officer's language), nothing of it is written or audited, and the first
-officer's values stay. (Leases and flats: tests/db/test_lease_concurrency.py,
-tests/db/test_housing.py.)"""
+row taken when the edit form was served; municipal property records, investment offers,
+advertising fee rates and reconciliation cases carry a version. Both officers load the form,
+both save: the second save is a 409 (in the officer's language), nothing of it is written or
+audited, and the first officer's values stay. (Leases and flats:
+tests/db/test_lease_concurrency.py, tests/db/test_housing.py.)"""
 
 from __future__ import annotations
 
@@ -29,16 +29,18 @@ X, Y = 677_000, 211_000
 class _FormFields(HTMLParser):
     """What a browser submits from the page's first POST form (text, hidden, selected, checked)."""
 
-    def __init__(self) -> None:
+    def __init__(self, action: str | None = None) -> None:
         super().__init__()
         self.data: dict[str, str] = {}
         self._select: str | None = None
         self._textarea: str | None = None
         self._in_form = False
+        self._action = action  # only the form posting there (a list has one form per row)
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == "form" and (a.get("method") or "").lower() == "post":
+        if tag == "form" and (a.get("method") or "").lower() == "post" and (
+                self._action is None or a.get("action") == self._action):
             self._in_form = True
         if not self._in_form:
             return
@@ -71,10 +73,10 @@ class _FormFields(HTMLParser):
             self.data[self._textarea] += data
 
 
-def served_form(client: Client, url: str) -> dict[str, str]:
+def served_form(client: Client, url: str, action: str | None = None) -> dict[str, str]:
     page = client.get(url)
     assert page.status_code == 200
-    parser = _FormFields()
+    parser = _FormFields(action)
     parser.feed(page.content.decode())
     return parser.data
 
@@ -426,3 +428,39 @@ def test_new_year_inserted_while_a_colleagues_insert_is_uncommitted_is_a_conflic
     rate = AdvertisingFeeRate.objects.get(municipality=town, year=2026)
     assert rate.fixed == Decimal("3.10") and _audited("landscape.advertising_fee_rate",
                                                       rate.pk) == []
+
+
+@pytest.mark.django_db
+def test_reconciliation_case_second_stale_status_change_is_a_409(make_municipality, make_user):
+    from registers.taxes.models import ReconciliationCase
+
+    town = make_municipality()
+    case = ReconciliationCase.objects.create(
+        municipality=town, fingerprint="parcel_untaxed:180501_1.0001.7", kind="parcel_untaxed",
+        cadastral_id="180501_1.0001.7", estimated_loss=Decimal("412.50"))
+    a, b = _two(make_user, town, Role.TAX_OFFICER)
+    page, action = f"/taxes/{town.pk}/reconciliation/", f"/taxes/case/{case.pk}/status/"
+    with translation.override("en"):
+        form_a, form_b = served_form(a, page, action), served_form(b, page, action)
+        assert form_a["version"] == form_b["version"] == "1" and form_a["status"] == "new"
+        assert a.post(action, dict(form_a, status="in_review", note="wezwanie")).status_code == 302
+    audited = _audited("taxes.reconciliationcase", case.pk)
+    assert audited[-1] == ("update", {"status": "new", "note": "", "version": 1},
+                           {"status": "in_review", "note": "wezwanie", "version": 2})
+    resp = _in_polish(b, action, dict(form_b, status="explained", note="droga"))
+    assert resp.status_code == 409, resp.content.decode()[:2000]
+    assert "Ktoś inny zmienił status tej sprawy" in resp.content.decode()
+    case.refresh_from_db()
+    assert (case.status, case.status_note, case.version) == ("in_review", "wezwanie", 2)
+    assert case.status_changed_by.username == "tax_officer0"
+    assert _audited("taxes.reconciliationcase", case.pk) == audited
+    # a reconciliation run refreshes the case but does not make the list stale
+    from registers.taxes.services import reconcile
+
+    reconcile(town.pk)
+    with translation.override("en"):
+        fresh = served_form(b, page + "?all=1", action)
+        assert fresh["status"] == "in_review" and fresh["version"] == "2"
+        assert b.post(action, dict(fresh, status="explained", note="droga")).status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.version) == ("explained", 3)

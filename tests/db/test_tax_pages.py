@@ -110,10 +110,12 @@ def test_status_change_records_who_and_when(setup, make_user):
     jaslo, _ = setup
     c = _client(make_user, jaslo, (Role.TAX_OFFICER,), "ewa")
     case = ReconciliationCase.objects.filter(municipality=jaslo).first()
-    resp = c.post(f"/taxes/case/{case.pk}/status/", {"status": "in_review", "note": "wezwanie"})
+    resp = c.post(f"/taxes/case/{case.pk}/status/", {"status": "in_review", "note": "wezwanie",
+                                                     "version": case.version})
     assert resp.status_code == 302
     case.refresh_from_db()
     assert case.status == "in_review" and case.status_changed_by.username == "ewa"
+    assert case.version == 2  # the next officer's form must carry it
     assert AuditEvent.objects.filter(action="update", object_id=str(case.pk)).exists()
     bad = c.post(f"/taxes/case/{case.pk}/status/", {"status": "lost"})
     assert bad.status_code == 400 and b"status" in bad.content
@@ -283,7 +285,7 @@ def test_tax_status_tiles_over_http(setup, make_user):
     assert etag  # the register's tables are tracked: tiles can be cached
     assert officer.get(url, headers={"if-none-match": etag}).status_code == 304
     case = ReconciliationCase.objects.filter(municipality=jaslo).first()
-    services.case_set_status(None, case, "explained")
+    services.case_set_status(None, case, "explained", expected_version=case.version)
     assert officer.get(url, headers={"if-none-match": etag}).status_code == 200  # changed
     planner = _client(make_user, jaslo, (Role.PLANNER,), "p1")
     assert planner.get(url).status_code == 403

@@ -272,9 +272,10 @@ def test_cases_keep_their_status_across_runs_and_fixes_are_noticed(demo_town, ma
     officer = make_user("tax", demo_town, ("tax_officer",))
     untaxed = sorted(fp for fp in planted.fingerprints if fp.startswith("parcel_untaxed"))[0]
     case = ReconciliationCase.objects.get(fingerprint=untaxed)
-    services.case_set_status(officer, case, "in_review", "letter sent")
+    services.case_set_status(officer, case, "in_review", "letter sent",
+                             expected_version=case.version)
     other = ReconciliationCase.objects.exclude(pk=case.pk).first()
-    services.case_set_status(officer, other, "explained", "road")
+    services.case_set_status(officer, other, "explained", "road", expected_version=other.version)
 
     services.reconcile(demo_town.pk, on_date=date(2026, 6, 1))  # re-computation
     case.refresh_from_db()
