@@ -74,6 +74,7 @@ class Env:
     behind_https_proxy: bool
     raster_tile_cache_mb: int
     raster_tile_cache_prune_minutes: int
+    basic_auth_cache_seconds: int
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -121,6 +122,7 @@ class Env:
             raster_tile_cache_mb=_int(environ, "GEOGMINA_RASTER_TILE_CACHE_MB", 2048),
             raster_tile_cache_prune_minutes=_int(
                 environ, "GEOGMINA_RASTER_TILE_CACHE_PRUNE_MINUTES", 10),
+            basic_auth_cache_seconds=_int(environ, "GEOGMINA_BASIC_AUTH_CACHE_SECONDS", 300),
         )
 
 
@@ -234,6 +236,11 @@ AXES_RESET_ON_SUCCESS = True
 # Cut over-long user names to axes' column (a 5,000-character name was a 500).
 AXES_USERNAME_CALLABLE = "gis_app.middleware.axes_username"
 AXES_LOCKOUT_TEMPLATE = "audit/locked_out.html"
+# HTTP Basic (the OGC API) verifies a user name and password with the password hasher (PBKDF2,
+# about 0.3 s) once, then remembers the success for this many seconds (0: never) in Django's
+# cache: the default per-process LocMemCache, keyed by an HMAC, never the password. Lockouts,
+# deactivation and password changes still apply at once (gis_app.accounts.basic_auth).
+GEOGMINA_BASIC_AUTH_CACHE_SECONDS = ENV.basic_auth_cache_seconds
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -14,12 +14,12 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from gis_app.accounts.access import access, municipality_ids
+from gis_app.accounts.basic_auth import authenticate_basic
 from gis_app.audit.log import audit
 from layers.ogc import features as F
 from layers.ogc.openapi import openapi_document
@@ -59,7 +59,11 @@ def _base(request: HttpRequest) -> str:
 
 
 def _basic_auth(request: HttpRequest) -> HttpResponse | None:
-    """HTTP Basic over the same Django users, per request (no session is created)."""
+    """HTTP Basic over the same Django users, per request (no session is created).
+
+    A client sends the header with every page: the password hasher runs on the first request
+    and then once per GEOGMINA_BASIC_AUTH_CACHE_SECONDS (gis_app.accounts.basic_auth).
+    """
     header = request.headers.get("authorization", "")
     if request.user.is_authenticated or not header.lower().startswith("basic "):
         return None
@@ -68,7 +72,7 @@ def _basic_auth(request: HttpRequest) -> HttpResponse | None:
         username, _, password = raw.partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return _error(401, "InvalidCredentials", "malformed HTTP Basic credentials")
-    user = authenticate(request, username=username, password=password)
+    user = authenticate_basic(request, username, password)
     if user is None:
         return _error(401, "InvalidCredentials", "wrong user name or password")
     request.user = user

@@ -78,3 +78,12 @@ def test_raster_tile_cache_cap_and_interval(tmp_path):
     for wrong in ("2 GB", "-1"):
         with pytest.raises(ImproperlyConfigured, match="GEOGMINA_RASTER_TILE_CACHE_MB"):
             Env.from_environ({**base, "GEOGMINA_RASTER_TILE_CACHE_MB": wrong})
+
+
+def test_basic_auth_cache_seconds(tmp_path):
+    base = {"GEOGMINA_DEBUG": "1", "GEOGMINA_VAR_DIR": str(tmp_path)}
+    assert Env.from_environ(base).basic_auth_cache_seconds == 300
+    assert Env.from_environ({**base, "GEOGMINA_BASIC_AUTH_CACHE_SECONDS": "0"}
+                            ).basic_auth_cache_seconds == 0
+    with pytest.raises(ImproperlyConfigured, match="GEOGMINA_BASIC_AUTH_CACHE_SECONDS"):
+        Env.from_environ({**base, "GEOGMINA_BASIC_AUTH_CACHE_SECONDS": "5m"})
