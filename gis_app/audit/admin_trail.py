@@ -1,4 +1,5 @@
-"""Changes made in the Django admin to register records are audited like the registers' own.
+"""Changes made in the Django admin to register records are audited like the registers' own
+(and bump the record's optimistic-locking ``version``, as the registers' pages do).
 
 The registers' pages call ``audit()`` from their services; the Django admin (installation
 administrators) can edit some of the same records directly. ``install()`` wraps ``save_model``,
@@ -77,6 +78,10 @@ def _wrap(model_admin: admin.ModelAdmin) -> None:
         if change and obj.pk is not None:
             stored = type(obj)._default_manager.filter(pk=obj.pk).first()
             before = snapshot(stored) if stored is not None else None
+            if stored is not None and isinstance(getattr(stored, "version", None), int):
+                # the registers' pages lock optimistically on ``version``: a page opened before
+                # this admin edit must be refused (409), not overwrite it
+                obj.version = stored.version + 1
         save_model(request, obj, form, change)
         after = snapshot(obj)
         if before is not None:

@@ -434,6 +434,9 @@ def usufruct_update(request: HttpRequest, pk: int) -> HttpResponse:
                                      form.cleaned_data["new_land_value"],
                                      form.cleaned_data["effective_year"])
             return redirect("leases:usufruct_list")
+        except services.StaleEditError as exc:  # someone saved it after this page was opened
+            return HttpResponse(" ".join(exc.messages), status=409,
+                                content_type="text/plain; charset=utf-8")
         except ValidationError as exc:
             error = " ".join(exc.messages)
     else:

@@ -377,7 +377,10 @@ def test_django_admin_changes_to_register_records_are_audited(world):  # noqa: F
     old_notes = lease.notes
     lease.notes = "poprawione w panelu administracyjnym"
     mark = _mark()
+    old_version = lease.version
     lease_admin.save_model(request, lease, None, True)
+    lease.refresh_from_db()
+    assert lease.version == old_version + 1  # a page opened before it is now stale (409)
     event = _last("update", "leases.lease", mark)
     assert event.username == "staff_admin" and event.municipality_id == world.town_a.pk
     assert event.before["notes"] == old_notes  # only the changed fields (and updated_at)

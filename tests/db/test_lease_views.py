@@ -270,6 +270,13 @@ def test_usufruct_update_via_page_spreads_the_increase(users, town, plot):
     resp = c.post(f"/leases/usufruct/{u.pk}/update/", {"new_land_value": "400000",
                                                        "effective_year": "2028", "version": "2"})
     assert resp.status_code == 400 and "2029" in resp.content.decode()
+    # a page opened before the first update (version 1) is stale now: 409, nothing written
+    resp = c.post(f"/leases/usufruct/{u.pk}/update/", {"new_land_value": "500000",
+                                                       "effective_year": "2029", "version": "1"},
+                  HTTP_ACCEPT_LANGUAGE="pl")
+    assert resp.status_code == 409 and "Ktoś inny zmienił" in resp.content.decode()
+    u.refresh_from_db()
+    assert (u.land_value, u.version) == (Decimal("350000"), 2)
     ev = AuditEvent.objects.get(object_type="usufruct")
     assert ev.after["spread"] == [[2026, "2000.00"], [2027, "2750.00"], [2028, "3500.00"]]
     planner = client_for(users["planner"]).post(f"/leases/usufruct/{u.pk}/update/", {})
