@@ -105,8 +105,9 @@ def _row(event: AuditEvent) -> dict[str, Any]:
 
 
 @access(Capability.VIEW_AUDIT,
-        description="the audit log of the administrator's municipalities: filters, paging, "
-                    "CSV/XLSX export (the export is itself audited)")
+        description="the audit log of the administrator's municipalities and of the national "
+                    "parameter tables: filters, paging, CSV/XLSX export (the export is itself "
+                    "audited)")
 def event_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     events = scoped_events(request.user)

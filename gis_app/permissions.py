@@ -116,6 +116,8 @@ def _tile_and_collection_sections() -> list[str]:
     for layer in sorted(tile_layers(), key=lambda t: t.name):
         cells = _roles_cells(layer.public, None if layer.public else layer.detail_capability)
         detail = f"`{layer.detail_capability}`" if layer.detail_capability else "none"
+        if layer.audit_reads:
+            detail += f" (reads audit-logged as `{layer.audit_reads}`, once per session and day)"
         lines.append(f"| `{layer.name}` | {cells} | {detail} |")
     lines += [
         "",
