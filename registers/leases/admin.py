@@ -29,11 +29,10 @@ class LeaseAdmin(admin.ModelAdmin):
     readonly_fields = ("version", "area_m2")
 
 
-@admin.register(PropertyOverride, InvestmentOffer)
+@admin.register(PropertyOverride, InvestmentOffer, Usufruct)
 class VersionedRecordAdmin(admin.ModelAdmin):
     # The version is the pages' optimistic lock (see services): never typed in by hand.
     readonly_fields = ("version",)
 
 
 admin.site.register(LeaseDocument)
-admin.site.register(Usufruct)

@@ -79,3 +79,11 @@ def test_main_menu_offers_what_the_role_may_open(make_municipality, make_user, r
     menu = re.search(r'<nav class="main-menu".*?</nav>', html, re.S).group(0)
     links = set(re.findall(r'href="([^"]+)"', menu))
     assert shown <= links and not (hidden & links)
+
+
+@pytest.mark.parametrize("model", ["lease", "usufruct", "propertyoverride", "investmentoffer"])
+def test_admin_never_offers_the_optimistic_lock_for_typing(admin_client, model):
+    # the version is bumped by every save (pages and admin alike), never typed in
+    resp = admin_client.get(f"/admin/leases/{model}/add/")
+    assert resp.status_code == 200
+    assert 'name="version"' not in resp.content.decode()
