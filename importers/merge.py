@@ -216,50 +216,87 @@ def prepare_sql(check_unit: bool, transformed: bool = False) -> list[str]:
                  AND left(obj_id, 8) <> %(teryt)s""")
     sql += [
         # the current version of each object: the one without an end of version, else the latest
-        # (COLLATE "C" on keys compared only for equality: the same groups, a cheaper sort)
-        # (the sort sees only the narrow keys; the wide rows, geometry and attributes, are
-        # joined afterwards instead of being sorted along)
-        # The precinct (``pkey``, WWPPGG_R.OOOO), map sheet (AR_n) and parcel number of an EGiB
-        # identifier: one cheap regular-expression test per row; the costly ones (captures,
-        # replacement) only for the rare identifiers with a map sheet.
-        r"""CREATE TEMP TABLE c ON COMMIT DROP AS
-           SELECT t.*,
-                  CASE WHEN ftype = 'parcel' THEN coalesce(attrs->>'number',
-                       CASE WHEN q.ar THEN regexp_replace(obj_id,
-                                               '^\d{6}_\d\.\d{4}\.(AR_\d+\.)?', '')
-                            WHEN q.pfx THEN substr(obj_id, 15) ELSE obj_id END) END AS number,
-                  CASE WHEN ftype = 'parcel' THEN CASE WHEN q.ar THEN coalesce(substring(obj_id
-                       from '^\d{6}_\d\.\d{4}\.(AR_\d+)\.'), '') ELSE '' END END AS sheet,
-                  CASE WHEN q.pre THEN left(obj_id, 13) END AS pkey
-           FROM t CROSS JOIN LATERAL (
-                SELECT p.pre, p.pfx, p.pfx AND substr(t.obj_id, 15, 3) = 'AR_' AS ar
-                FROM (SELECT o.pre, o.pre AND substr(t.obj_id, 14, 1) = '.' AS pfx
-                      FROM (SELECT t.obj_id ~ '^\d{6}_\d\.\d{4}' AS pre) o) p) q
-           JOIN (
-               SELECT DISTINCT ON (ftype COLLATE "C", ns COLLATE "C", local_id COLLATE "C") seq
-               FROM t WHERE error IS NULL
-               ORDER BY ftype COLLATE "C", ns COLLATE "C", local_id COLLATE "C",
-                        (version_end IS NULL) DESC, version_start DESC NULLS LAST,
-                        version_id DESC, seq DESC) k USING (seq)""",
-        "CREATE INDEX ON c (seq)",
-        # lookups of stored rows back to their staged ones (``touched``): without it a stale
-        # estimate of the target table (e.g. after a mass delete) makes that a nested seq scan
-        "CREATE INDEX ON c (ns, local_id)",
+        # (COLLATE "C" on keys compared only for equality: the same groups, a cheaper sort; the
+        # sort sees only the narrow keys, not the geometry and attributes); ``n``: how many
+        # versions of the object the file holds
+        """CREATE TEMP TABLE k ON COMMIT DROP AS
+           SELECT DISTINCT ON (ftype COLLATE "C", ns COLLATE "C", local_id COLLATE "C")
+                  seq, ftype,
+                  count(*) OVER (PARTITION BY ftype COLLATE "C", ns COLLATE "C",
+                                              local_id COLLATE "C") AS n
+           FROM t WHERE error IS NULL
+           ORDER BY ftype COLLATE "C", ns COLLATE "C", local_id COLLATE "C",
+                    (version_end IS NULL) DESC, version_start DESC NULLS LAST,
+                    version_id DESC, seq DESC""",
+        "CREATE INDEX ON k (seq)",
         # a parcel number must be unique among current parcels: the newest version wins
         """UPDATE t SET error = 'duplicate parcel id ' || d.cid || ' (also object '
                                || d.keep || ')'
            FROM (SELECT seq, attrs->>'cadastral_id' AS cid,
                         first_value(ns || ':' || local_id) OVER w AS keep,
                         row_number() OVER w AS n
-                 FROM c WHERE ftype = 'parcel' AND object_end IS NULL
+                 FROM t JOIN k USING (seq)
+                 WHERE t.ftype = 'parcel' AND t.object_end IS NULL
                  WINDOW w AS (PARTITION BY attrs->>'cadastral_id'
                               ORDER BY version_start DESC NULLS LAST, seq DESC)) d
            WHERE d.seq = t.seq AND d.n > 1""",
-        "DELETE FROM c USING t WHERE t.seq = c.seq AND t.error IS NOT NULL",
+        # ``same``: objects already stored exactly as the file has them (filled by
+        # ``unchanged_sql``); the merge below never sees them again
+        "CREATE TEMP TABLE same (seq bigint, ftype text) ON COMMIT DROP",
+    ]
+    return sql
+
+
+# Feature types whose stored row is found by (namespace, local id): those ``unchanged_sql`` may
+# set aside (a precinct is matched by its TERYT code).
+SKIPPABLE = ("address", "regunit", "subject", "share", "parcel", "building", "landuse")
+
+
+def unchanged_sql(spec: Spec) -> str:
+    """Fill ``same`` with the file's objects of ``spec`` that the table already holds as current
+    in the same version, the same municipality and the same retired state: the merge's "same"
+    verdict, taken before the costly steps so that a re-import of a mostly unchanged extract
+    does not resolve, compare and report every object again. Only objects with a single version
+    in the file: the others need the choice of the current version against the stored one."""
+    return f"""
+        INSERT INTO same (seq, ftype)
+        SELECT k.seq, k.ftype FROM k JOIN t ON t.seq = k.seq
+        JOIN {spec.table} e ON e.source_namespace = t.ns AND e.local_id = t.local_id
+        WHERE k.ftype = '{spec.ftype}' AND k.n = 1 AND t.error IS NULL
+          AND e.version_id = t.version_id AND e.municipality_id = %(muni)s
+          AND (e.retired_at IS NULL) = (t.object_end IS NULL)"""
+
+
+def current_sql() -> list[str]:
+    """``c`` (the current versions to merge, with the parcel number parts), ``h`` (the older
+    versions: history) and ``r`` (their references), after ``same`` is known."""
+    return [
+        # The precinct (``pkey``, WWPPGG_R.OOOO), map sheet (AR_n) and parcel number of an EGiB
+        # identifier: one cheap regular-expression test per row; the costly ones (captures,
+        # replacement) only for the rare identifiers with a map sheet.
+        r"""CREATE TEMP TABLE c ON COMMIT DROP AS
+           SELECT t.*,
+                  CASE WHEN t.ftype = 'parcel' THEN coalesce(attrs->>'number',
+                       CASE WHEN q.ar THEN regexp_replace(obj_id,
+                                               '^\d{6}_\d\.\d{4}\.(AR_\d+\.)?', '')
+                            WHEN q.pfx THEN substr(obj_id, 15) ELSE obj_id END) END AS number,
+                  CASE WHEN t.ftype = 'parcel' THEN CASE WHEN q.ar THEN coalesce(substring(obj_id
+                       from '^\d{6}_\d\.\d{4}\.(AR_\d+)\.'), '') ELSE '' END END AS sheet,
+                  CASE WHEN q.pre THEN left(obj_id, 13) END AS pkey
+           FROM t CROSS JOIN LATERAL (
+                SELECT p.pre, p.pfx, p.pfx AND substr(t.obj_id, 15, 3) = 'AR_' AS ar
+                FROM (SELECT o.pre, o.pre AND substr(t.obj_id, 14, 1) = '.' AS pfx
+                      FROM (SELECT t.obj_id ~ '^\d{6}_\d\.\d{4}' AS pre) o) p) q
+           JOIN k USING (seq)
+           WHERE t.error IS NULL AND NOT EXISTS (SELECT 1 FROM same WHERE same.seq = t.seq)""",
+        "CREATE INDEX ON c (seq)",
+        # lookups of stored rows back to their staged ones (``touched``): without it a stale
+        # estimate of the target table (e.g. after a mass delete) makes that a nested seq scan
+        "CREATE INDEX ON c (ns, local_id)",
         # the older versions found in the file become history
         """CREATE TEMP TABLE h ON COMMIT DROP AS
            SELECT t.* FROM t WHERE t.error IS NULL
-             AND NOT EXISTS (SELECT 1 FROM c WHERE c.seq = t.seq)""",
+             AND NOT EXISTS (SELECT 1 FROM k WHERE k.seq = t.seq)""",
         # references: one row per (feature, property, target)
         # (``i:<ns>:<id>``, the namespace never holds a colon; the gml:id map is built only for
         # the ids some ``g:`` reference asks for, not sorted over every staged feature)
@@ -282,7 +319,6 @@ def prepare_sql(check_unit: bool, transformed: bool = False) -> list[str]:
         # columns are the costly ones to sample)
         "ANALYZE c (seq, ftype, ns, local_id, object_end)", "ANALYZE r (seq, prop, tns, tlid)",
     ]
-    return sql
 
 
 def unresolved_sql() -> str:

@@ -297,6 +297,17 @@ def _import_tuned(cur, path: Path, run: ImportRun, result: ImportResult, teryt: 
     check_unit = bool(stats.units)
     for sql in merge.prepare_sql(check_unit, transformed):
         cur.execute(sql, params)
+    for spec in merge.SPECS:
+        if spec.ftype in merge.SKIPPABLE and stats.features.get(spec.ftype):
+            # a first import into the town (nothing stored) skips the search altogether
+            cur.execute(f"SELECT EXISTS (SELECT 1 FROM {spec.table} "
+                        "WHERE municipality_id = %(muni)s)", params)
+            if cur.fetchone()[0]:
+                cur.execute(merge.unchanged_sql(spec), params)
+    cur.execute("SELECT ftype, count(*) FROM same GROUP BY ftype")
+    set_aside = dict(cur.fetchall())
+    for sql in merge.current_sql():
+        cur.execute(sql, params)
     cur.execute(merge.unresolved_sql(), params)
     counts: dict[str, dict[str, int]] = {}
     for spec in merge.SPECS:
@@ -305,13 +316,14 @@ def _import_tuned(cur, path: Path, run: ImportRun, result: ImportResult, teryt: 
         cur.execute("ANALYZE m")  # row counts for the planner: hash joins, not 100,000 probes
         cur.execute("SELECT action, count(*) FROM m GROUP BY action")
         plan = dict(cur.fetchall())
-        if not plan and spec.ftype not in stats.features:
+        if not plan and not set_aside.get(spec.ftype) and spec.ftype not in stats.features:
             cur.execute("DROP TABLE m")
             if spec.ftype == "precinct":
                 _implied_precincts(cur, params)
             continue
         row = {"created": 0, "updated": 0, "unchanged": plan.get("same", 0)
-               + plan.get("older", 0), "retired": 0, "history": 0}
+               + plan.get("older", 0) + set_aside.get(spec.ftype, 0), "retired": 0,
+               "history": 0}
         if spec.ftype == "parcel":
             row["retired"] += _exec(cur, """
                 UPDATE layers_parcel e SET retired_at = now()
@@ -336,7 +348,7 @@ def _import_tuned(cur, path: Path, run: ImportRun, result: ImportResult, teryt: 
                                   "history": 0})["rejected"] = n
     result.issues = _issues(cur, params)
     # ON COMMIT DROP is not enough inside an outer transaction (tests, batch imports)
-    cur.execute("DROP TABLE IF EXISTS stg, t, c, h, r, u, touched")
+    cur.execute("DROP TABLE IF EXISTS stg, t, k, same, c, h, r, u, touched")
     result.counts = counts
     run.counts = {**counts, "skipped": dict(stats.skipped)}
     for key in ("created", "updated", "unchanged", "retired", "history", "rejected"):
@@ -486,15 +498,18 @@ def _issues(cur, params: dict) -> list[dict]:
                  || 'geometric ' || round(ST_Area(geom)::numeric, 2) || ' m² ('
                  || round((100 * (ST_Area(geom) - (attrs->>'legal_area_m2')::float8)
                            / nullif((attrs->>'legal_area_m2')::float8, 0))::numeric, 1) || ' %%)'
-          FROM c WHERE ftype = 'parcel' AND attrs->>'legal_area_m2' IS NOT NULL
+          FROM t JOIN k USING (seq)
+          WHERE t.error IS NULL AND t.ftype = 'parcel' AND attrs->>'legal_area_m2' IS NOT NULL
             AND abs(ST_Area(geom) - (attrs->>'legal_area_m2')::float8)
                 > greatest(1.0, {AREA_TOLERANCE} * (attrs->>'legal_area_m2')::float8)
           UNION ALL
           SELECT 'code', ftype, obj_id, line, 'unknown land-use code (OFU) ' || quote_literal(o)
-          FROM (SELECT ftype, obj_id, line, attrs->>'ofu' AS o FROM c WHERE ftype = 'landuse'
+          FROM (SELECT t.ftype, obj_id, line, attrs->>'ofu' AS o FROM t JOIN k USING (seq)
+                WHERE t.error IS NULL AND t.ftype = 'landuse'
                 UNION ALL
-                SELECT ftype, obj_id, line, lu->>'ofu' FROM c,
-                       jsonb_array_elements(c.attrs->'land_uses') lu WHERE ftype = 'parcel') q
+                SELECT t.ftype, obj_id, line, lu->>'ofu' FROM t JOIN k USING (seq),
+                       jsonb_array_elements(t.attrs->'land_uses') lu
+                WHERE t.error IS NULL AND t.ftype = 'parcel') q
           WHERE o <> '' AND o NOT IN ({known})
         ) q ORDER BY line LIMIT {MAX_ISSUES}""", params)
     return [{"kind": k, "feature_type": f or "", "object_id": (o or "")[:200], "line": ln,

@@ -183,6 +183,34 @@ def test_new_version_updates_and_archives_the_old(tmp_path, loaded):
     assert Parcel.objects.get(cadastral_id="180501_1.0001.1").version_id.startswith("2025")
 
 
+def test_reimport_verdicts_with_stored_objects_set_aside(tmp_path, loaded):
+    """A re-import sets aside the objects already stored as they are (before the costly steps);
+    the verdicts, counts and report must be those of the full comparison."""
+    lid = [f"p{i:05d}-0000-0000-0000-000000000000" for i in range(5)]
+    base = eg.grid(5)
+    newer = eg.parcel(lid[2], "3", eg.square(eg.E0 + 40, eg.N0 + 3),
+                      version="2025-06-01T00:00:00")
+    wrong_area = eg.parcel(lid[3], "4", eg.square(eg.E0 + 60, eg.N0), area_ha="0.0300")
+    older_twin = eg.parcel("q-dup", "5", eg.square(eg.E0 + 80, eg.N0 + 200),
+                           version="2023-01-01T00:00:00")
+    path = eg.write(tmp_path / "again.gml", base[0], base[1], base[2], newer, wrong_area,
+                    base[4], older_twin)
+    result = import_cadastre(path)
+    assert result.run.status == ImportRun.Status.OK, result.run.message
+    parcels = result.counts["parcels"]
+    assert (parcels["created"], parcels["updated"], parcels["unchanged"],
+            parcels["rejected"]) == (0, 1, 4, 1)
+    assert Parcel.objects.get(local_id=lid[2]).version_id == "2025-06-01T00:00:00"
+    assert FeatureVersion.objects.filter(local_id=lid[2]).count() == 1  # the 2024 version
+    # the twin with the same parcel id and an older version loses against the stored one
+    assert not Parcel.objects.filter(local_id="q-dup").exists()
+    reasons = {(i["kind"], i["object_id"]): i["reason"] for i in result.issues}
+    assert reasons[("rejected", "180501_1.0001.5")].startswith("duplicate parcel id")
+    # an unchanged parcel's area difference is still in the run's report
+    assert reasons[("area", "180501_1.0001.4")].startswith("legal area 300.00 m² vs geometric")
+    assert len([k for k in reasons if k[0] == "area"]) == 1
+
+
 def test_complete_extract_retires_absent_objects(tmp_path, loaded):
     result = import_cadastre(eg.write(tmp_path / "part.gml", *eg.grid(3)), complete=True)
     assert result.run.retired == 2
