@@ -14,7 +14,8 @@ What still applies on every request, cached or not:
 * an inactive, deleted or renamed user misses;
 * a changed password misses: the session auth hash is an HMAC of the stored password hash;
 * failures are never remembered, so every wrong password reaches ``authenticate()`` and counts
-  towards the lockout.
+  towards the lockout; a checked right password is a login (``user_logged_in``), which resets
+  the count as the login form does.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -38,14 +40,25 @@ def authenticate_basic(request: HttpRequest, username: str, password: str
     """The user these Basic credentials belong to, or None; the hasher runs once per TTL."""
     ttl = settings.GEOGMINA_BASIC_AUTH_CACHE_SECONDS
     if ttl <= 0:
-        return authenticate(request, username=username, password=password)
+        user = authenticate(request, username=username, password=password)
+        if user is not None:
+            _logged_in(request, user)
+        return user
     key = cache_key(username, password)
     user = _remembered_user(request, key, username)
     if user is None:
         user = authenticate(request, username=username, password=password)
         if user is not None:
+            _logged_in(request, user)
             cache.set(key, (user.pk, user.get_session_auth_hash()), ttl)
     return user
+
+
+def _logged_in(request: HttpRequest, user: AbstractBaseUser) -> None:
+    """A checked Basic password is a login: django-axes resets the user name's failed attempts
+    (AXES_RESET_ON_SUCCESS) and ``last_login`` moves, as after the login form. ``authenticate()``
+    alone sends no signal, so a QGIS user who mistyped four times stayed one typo from lockout."""
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
 
 
 def cache_key(username: str, password: str) -> str:

@@ -145,3 +145,16 @@ def test_a_ttl_of_zero_checks_every_request(client, officer, settings):
     for offset in (0, 10, 20):
         assert page(client, "officer", "pw-officer", offset) == 200
     assert CountingHasher.checks == 3
+
+
+def test_a_checked_password_resets_the_failed_attempts(client, officer):
+    # as after the login form (AXES_RESET_ON_SUCCESS): four typos, then the right password,
+    # must not leave the user one typo from lockout
+    for attempt in range(4):
+        assert page(client, "officer", f"bad-{attempt}") == 401
+    assert page(client, "officer", "pw-officer") == 200
+    for attempt in range(4):
+        assert page(client, "officer", f"again-{attempt}") == 401
+    assert page(client, "officer", "pw-officer", 10) == 200
+    officer.refresh_from_db()
+    assert officer.last_login is not None
