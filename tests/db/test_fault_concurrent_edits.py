@@ -21,6 +21,7 @@ from gis_app.accounts.roles import Role
 from layers.models import ParkingZone
 from registers.parking import demo
 from registers.parking.models import Tariff
+from tests.concurrency import at_once
 from tests.conftest import square
 
 X, Y = 677_000, 211_000
@@ -123,25 +124,14 @@ def test_two_planners_save_one_tariff_at_the_same_moment(tariff_and_planners):
     url = f"/parking/tariffs/{tariff.pk}/edit/"
     with translation.override("en"):
         forms = [served_form(c, url) for c in clients]
-    barrier = threading.Barrier(2)
-    statuses: dict[int, int] = {}
 
-    def save(i: int) -> None:
-        try:
-            with translation.override("en"):
-                barrier.wait(timeout=10)
-                statuses[i] = clients[i].post(
-                    url, dict(forms[i], minimum_charge=f"0.{5 + i}0")).status_code
-        finally:
-            connection.close()
+    def save(i: int) -> int:
+        with translation.override("en"):
+            return clients[i].post(url, dict(forms[i], minimum_charge=f"0.{5 + i}0")).status_code
 
-    threads = [threading.Thread(target=save, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert sorted(statuses.values()) == [302, 409], statuses
-    winner = next(i for i, s in statuses.items() if s == 302)
+    statuses = at_once([lambda i=i: save(i) for i in range(2)])
+    assert sorted(statuses) == [302, 409], statuses
+    winner = statuses.index(302)
     tariff.refresh_from_db()
     assert tariff.minimum_charge == Decimal(f"0.{5 + winner}0")
     assert Tariff.objects.count() == 1
@@ -366,25 +356,15 @@ def test_two_planners_set_the_same_new_year_at_the_same_moment(landscape):
     with translation.override("en"):
         forms = [dict(served_form(c, "/landscape/fee-rates/"), municipality=str(town.pk),
                       year="2026", variable="0.30") for c in clients]
-    barrier = threading.Barrier(2)
-    statuses: dict[int, int] = {}
 
-    def save(i: int) -> None:
-        try:
-            with translation.override("en"):
-                barrier.wait(timeout=10)
-                statuses[i] = clients[i].post("/landscape/fee-rates/",
-                                              dict(forms[i], fixed=f"3.{i}0")).status_code
-        finally:
-            connection.close()
+    def save(i: int) -> int:
+        with translation.override("en"):
+            return clients[i].post("/landscape/fee-rates/",
+                                   dict(forms[i], fixed=f"3.{i}0")).status_code
 
-    threads = [threading.Thread(target=save, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert sorted(statuses.values()) == [302, 409], statuses
-    winner = next(i for i, s in statuses.items() if s == 302)
+    statuses = at_once([lambda i=i: save(i) for i in range(2)])
+    assert sorted(statuses) == [302, 409], statuses
+    winner = statuses.index(302)
     rate = AdvertisingFeeRate.objects.get(municipality=town, year=2026)
     assert (rate.fixed, rate.version) == (Decimal(f"3.{winner}0"), 1)
     assert [e[0] for e in _audited("landscape.advertising_fee_rate", rate.pk)] == ["create"]

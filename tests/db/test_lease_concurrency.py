@@ -1,16 +1,15 @@
 """Two officers saving overlapping leases at the same moment: the per-municipality lock makes
 the second check see the first lease, so exactly one is stored."""
 
-import threading
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from gis_app.accounts.roles import Role
 from registers.leases import services
 from registers.leases.models import Lease
+from tests.concurrency import at_once
 from tests.conftest import square
 
 # serialized_rollback: keep rows seeded by migrations for the tests that run after this one.
@@ -23,27 +22,18 @@ def test_simultaneous_overlapping_saves_store_only_one(make_parcel, make_user, s
     plot = make_parcel("1", X, Y, size=40)
     town = plot.municipality
     officers = [make_user(f"o{i}", town, (Role.PROPERTY_OFFICER,)) for i in range(2)]
-    barrier = threading.Barrier(2)
-    results: list[str] = []
 
-    def save(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)  # a short lease: no notice needed, straight to active
+    def save(i: int) -> str:
+        try:  # a short lease: no notice needed, straight to active
             services.lease_create(officers[i], dict(
                 municipality_id=town.id, number=f"C/{i}", lessee_name=f"L{i}",
                 cadastral_ids=[plot.cadastral_id], start_date=date(2025, 1, 1),
                 end_date=date(2025, 3, 31), status="active"), square(X + i, Y + i, 20))
-            results.append("saved")
+            return "saved"
         except ValidationError as exc:
-            results.append("refused: " + exc.messages[0])
-        finally:
-            connection.close()
+            return "refused: " + exc.messages[0]
 
-    threads = [threading.Thread(target=save, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    results = at_once([lambda i=i: save(i) for i in range(2)])
     assert sorted(r.split(":")[0] for r in results) == ["refused", "saved"]
     assert Lease.objects.count() == 1
 
@@ -93,29 +83,19 @@ def test_two_officers_save_the_same_lease_at_once_one_gets_409(make_parcel, make
         forms.append(_form_as_browser_sends_it(page))
     assert forms[0]["version"] == forms[1]["version"] == "1"
 
-    barrier = threading.Barrier(2)
-    statuses: dict[int, int] = {}
-    bodies: dict[int, str] = {}
 
-    def save(i: int) -> None:
-        try:
-            data = dict(forms[i], rent_amount=f"{600 + 100 * i}.00")
-            with translation.override("en"):
-                barrier.wait(timeout=10)
-                resp = clients[i].post(f"/leases/{lease.pk}/edit/", data)
-            statuses[i] = resp.status_code
-            bodies[i] = resp.content.decode()
-        finally:
-            connection.close()
+    def save(i: int) -> tuple[int, str]:
+        data = dict(forms[i], rent_amount=f"{600 + 100 * i}.00")
+        with translation.override("en"):
+            resp = clients[i].post(f"/leases/{lease.pk}/edit/", data)
+        return resp.status_code, resp.content.decode()
 
-    threads = [threading.Thread(target=save, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert sorted(statuses.values()) == [302, 409], (statuses, {
-        i: b[:2000] for i, b in bodies.items() if statuses.get(i) != 302})
-    winner = next(i for i, s in statuses.items() if s == 302)
+    responses = at_once([lambda i=i: save(i) for i in range(2)])
+    statuses = [status for status, _body in responses]
+    bodies = [body for _status, body in responses]
+    assert sorted(statuses) == [302, 409], (statuses, [
+        b[:2000] for s, b in responses if s != 302])
+    winner = statuses.index(302)
     loser = 1 - winner
     assert "Someone else saved" in bodies[loser]
     lease.refresh_from_db()
