@@ -185,17 +185,33 @@ def _exec(cursor, sql: str, params: dict) -> int:
     return cursor.rowcount
 
 
+@dataclass
+class Progress:
+    """Callbacks of a long import: ``on_batch(n)`` as staged features arrive, ``on_phase(name)``
+    when the work moves on (the merge and the commit take most of a big file's time, and a bar
+    frozen at the last staged feature looked hung)."""
+
+    on_batch: Callable[[int], None] | None = None
+    on_phase: Callable[[str], None] | None = None
+
+    def phase(self, name: str) -> None:
+        if self.on_phase:
+            self.on_phase(name)
+
+
 def import_cadastre(path: Path | str, *, municipality: str | None = None, dry_run: bool = False,
                     complete: bool = False, user=None,
-                    on_batch: Callable[[int], None] | None = None) -> ImportResult:
+                    on_batch: Callable[[int], None] | None = None,
+                    on_phase: Callable[[str], None] | None = None) -> ImportResult:
     """Import one EGiB / INSPIRE CP / county WFS file; never raises for bad input."""
     path = Path(path)
+    progress = Progress(on_batch, on_phase)
     run = ImportRun.objects.create(source=str(path), kind="cadastre")
     with connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_lock(%s, %s)", (RUN_LOCK_CLASS, run.id))
     try:
         close_interrupted_runs(current=run.id)
-        return _run_import(path, run, municipality, dry_run, complete, on_batch)
+        return _run_import(path, run, municipality, dry_run, complete, progress)
     finally:
         with contextlib.suppress(DatabaseError), connection.cursor() as cur:
             # (a lost connection has released the lock already)
@@ -203,14 +219,15 @@ def import_cadastre(path: Path | str, *, municipality: str | None = None, dry_ru
 
 
 def _run_import(path: Path, run: ImportRun, municipality: str | None, dry_run: bool,
-                complete: bool, on_batch: Callable[[int], None] | None) -> ImportResult:
+                complete: bool, progress: Progress) -> ImportResult:
     result = ImportResult(run=run)
     try:
         run.sha256 = _sha256(path)
         with transaction.atomic():
-            _import(path, run, result, municipality, complete, on_batch)
+            _import(path, run, result, municipality, complete, progress)
             if dry_run:
                 raise _DryRun
+            progress.phase("committing")
         run.status = (ImportRun.Status.UNCHANGED
                       if not (run.created or run.updated or run.retired or run.history)
                       else ImportRun.Status.OK)
@@ -262,17 +279,19 @@ def _untune(cur, previous: dict[str, str]) -> None:
 
 
 def _import(path: Path, run: ImportRun, result: ImportResult, teryt: str | None,
-            complete: bool, on_batch) -> None:
+            complete: bool, progress: Progress) -> None:
     with connection.cursor() as cursor:
         cur = _maybe_timed(cursor.cursor)  # the psycopg2 cursor, for copy_expert
         previous = _tune(cur)
-        _import_tuned(cur, path, run, result, teryt, complete, on_batch)
+        _import_tuned(cur, path, run, result, teryt, complete, progress)
         _untune(cur, previous)
 
 
 def _import_tuned(cur, path: Path, run: ImportRun, result: ImportResult, teryt: str | None,
-                  complete: bool, on_batch) -> None:
-    stats, transformed = _stage(cur, path, on_batch)
+                  complete: bool, progress: Progress) -> None:
+    progress.phase("reading")
+    stats, transformed = _stage(cur, path, progress.on_batch)
+    progress.phase("checking")
     run.schema = stats.schema
     if stats.srids:
         cur.execute("SELECT srid FROM spatial_ref_sys WHERE srid = ANY(%s)",
@@ -312,6 +331,7 @@ def _import_tuned(cur, path: Path, run: ImportRun, result: ImportResult, teryt: 
     counts: dict[str, dict[str, int]] = {}
     for spec in merge.SPECS:
         stm = merge.merge_sql(spec)
+        progress.phase(f"merging {spec.label}")
         cur.execute(stm["plan"], params)
         cur.execute("ANALYZE m")  # row counts for the planner: hash joins, not 100,000 probes
         cur.execute("SELECT action, count(*) FROM m GROUP BY action")
@@ -338,6 +358,7 @@ def _import_tuned(cur, path: Path, run: ImportRun, result: ImportResult, teryt: 
         counts[spec.label] = row
         if spec.ftype == "precinct":
             _implied_precincts(cur, params)
+    progress.phase("linking")
     _relations(cur, params)
     if complete:
         _retire_absent(cur, params, counts)
@@ -346,6 +367,7 @@ def _import_tuned(cur, path: Path, run: ImportRun, result: ImportResult, teryt: 
         label = merge.SPEC_BY_TYPE[ftype].label if ftype in merge.SPEC_BY_TYPE else ftype
         counts.setdefault(label, {"created": 0, "updated": 0, "unchanged": 0, "retired": 0,
                                   "history": 0})["rejected"] = n
+    progress.phase("reporting")
     result.issues = _issues(cur, params)
     # ON COMMIT DROP is not enough inside an outer transaction (tests, batch imports)
     cur.execute("DROP TABLE IF EXISTS stg, t, k, same, c, h, r, u, touched")

@@ -31,6 +31,18 @@ def test_report_on_the_command_line(tmp_path):
     assert "nothing changed" in again and "unchanged 4" in again
 
 
+def test_progress_names_each_phase(tmp_path):
+    # the merge and the commit take most of a big file's time: the bar says what is going on
+    path = eg.write(tmp_path / "a.gml", *eg.grid(3))
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_cadastre", str(path), stdout=out, stderr=err)
+    shown = err.getvalue()
+    phases = ["reading", "checking", "merging parcels", "linking", "reporting", "committing"]
+    positions = [shown.find(f"a.gml: {phase}") for phase in phases]
+    assert -1 not in positions and positions == sorted(positions), shown
+    assert "parcels: created 3" in out.getvalue()
+
+
 def test_dry_run_and_failure_exit(tmp_path):
     path = eg.write(tmp_path / "a.gml", *eg.grid(2))
     assert "dry run" in _run(path, "--dry-run")

@@ -32,8 +32,11 @@ class Command(BaseCommand):
             size = path.stat().st_size if path.exists() else 0
             bar = tqdm(total=None, unit=" features", desc=path.name, disable=no_progress,
                        leave=False, file=self.stderr._out)
-            result = import_cadastre(path, municipality=municipality, dry_run=dry_run,
-                                     complete=complete, on_batch=bar.update)
+            result = import_cadastre(
+                path, municipality=municipality, dry_run=dry_run, complete=complete,
+                on_batch=bar.update,
+                on_phase=lambda phase, bar=bar, name=path.name: bar.set_description_str(
+                    f"{name}: {phase}"))
             bar.close()
             run = result.run
             style = self.style.ERROR if run.status == ImportRun.Status.FAILED else (

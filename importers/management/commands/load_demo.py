@@ -69,7 +69,9 @@ class Command(BaseCommand):
         self.stdout.write(f"demo: {gml.name} {gml.stat().st_size / 1e6:.1f} MB, "
                           + ", ".join(f"{k} {v}" for k, v in generator.counts.items()))
         bar = tqdm(unit=" features", desc="import", leave=False, file=self.stderr._out)
-        result = import_cadastre(gml, municipality=TERYT, complete=True, on_batch=bar.update)
+        result = import_cadastre(gml, municipality=TERYT, complete=True, on_batch=bar.update,
+                                 on_phase=lambda phase: bar.set_description_str(
+                                     f"import: {phase}"))
         bar.close()
         run = result.run
         if run.status == ImportRun.Status.FAILED:
