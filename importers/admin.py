@@ -19,8 +19,8 @@ class ImportIssueInline(admin.TabularInline):
 
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
-    list_display = ("started_at", "source", "municipality", "status", "created", "updated",
-                    "unchanged", "retired", "rejected", "history")
+    list_display = ("started_at", "source", "municipality", "status", "phase", "created",
+                    "updated", "unchanged", "retired", "rejected", "history")
     list_filter = ("status", "kind", "municipality")
     search_fields = ("source", "sha256")
     readonly_fields = [f.name for f in ImportRun._meta.fields]

@@ -37,6 +37,10 @@ class ImportRun(models.Model):
     history = models.PositiveIntegerField(_("archived versions"), default=0)
     counts = models.JSONField(_("counts per table"), default=dict, blank=True)
     message = models.TextField(_("message"), blank=True)
+    # written by the running import through a connection of its own (its transaction shows
+    # nothing until it ends); emptied when the run ends
+    phase = models.CharField(_("now"), max_length=80, blank=True,
+                             help_text=_("what a running import is doing"))
 
     class Meta:
         verbose_name = _("import run")

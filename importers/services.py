@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 from django.db import DatabaseError, connection, transaction
@@ -187,16 +188,41 @@ def _exec(cursor, sql: str, params: dict) -> int:
 
 @dataclass
 class Progress:
-    """Callbacks of a long import: ``on_batch(n)`` as staged features arrive, ``on_phase(name)``
+    """Where a long import is: ``on_batch(n)`` as staged features arrive, ``on_phase(name)``
     when the work moves on (the merge and the commit take most of a big file's time, and a bar
-    frozen at the last staged feature looked hung)."""
+    frozen at the last staged feature looked hung). The phase is also written to the run's
+    ``phase`` for the admin, through a connection of its own committing at once: the import's
+    own transaction shows nothing until it ends."""
 
     on_batch: Callable[[int], None] | None = None
     on_phase: Callable[[str], None] | None = None
+    run_id: int | None = None
+    _conn: Any = None
 
     def phase(self, name: str) -> None:
+        self._publish(name)
         if self.on_phase:
             self.on_phase(name)
+
+    def _publish(self, name: str) -> None:
+        if self.run_id is None:
+            return
+        try:
+            if self._conn is None:
+                self._conn = psycopg2.connect(**connection.get_connection_params())
+                self._conn.autocommit = True
+            with self._conn.cursor() as cur:
+                cur.execute("UPDATE importers_importrun SET phase = %s WHERE id = %s",
+                            (name[:80], self.run_id))
+        except psycopg2.Error:
+            self.close()
+            self.run_id = None  # a courtesy to the admin: never a reason to fail an import
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(psycopg2.Error):
+                self._conn.close()
+            self._conn = None
 
 
 def import_cadastre(path: Path | str, *, municipality: str | None = None, dry_run: bool = False,
@@ -205,14 +231,15 @@ def import_cadastre(path: Path | str, *, municipality: str | None = None, dry_ru
                     on_phase: Callable[[str], None] | None = None) -> ImportResult:
     """Import one EGiB / INSPIRE CP / county WFS file; never raises for bad input."""
     path = Path(path)
-    progress = Progress(on_batch, on_phase)
     run = ImportRun.objects.create(source=str(path), kind="cadastre")
+    progress = Progress(on_batch, on_phase, run_id=run.id)
     with connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_lock(%s, %s)", (RUN_LOCK_CLASS, run.id))
     try:
         close_interrupted_runs(current=run.id)
         return _run_import(path, run, municipality, dry_run, complete, progress)
     finally:
+        progress.close()
         with contextlib.suppress(DatabaseError), connection.cursor() as cur:
             # (a lost connection has released the lock already)
             cur.execute("SELECT pg_advisory_unlock(%s, %s)", (RUN_LOCK_CLASS, run.id))

@@ -66,3 +66,24 @@ def test_import_runs_in_the_admin(tmp_path, admin_client):
     page = admin_client.get(f"/admin/importers/importrun/{run.pk}/change/")
     assert page.status_code == 200
     assert "180501_1.0001.77" in page.content.decode()
+
+
+# serialized_rollback: keep rows seeded by migrations for the tests that run after this one.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_admin_sees_the_phase_of_a_running_import(tmp_path, admin_client):
+    # the import's own transaction shows nothing until it ends: the phase is committed apart
+    seen: list[tuple[str, str]] = []
+
+    def look(phase: str) -> None:
+        page = admin_client.get("/admin/importers/importrun/?status__exact=running")
+        shown = page.content.decode()
+        seen.append((phase, phase if f">{phase}<" in shown else ""))
+
+    path = eg.write(tmp_path / "a.gml", *eg.grid(2))
+    from importers.services import import_cadastre
+
+    result = import_cadastre(path, on_phase=look)
+    assert ("merging parcels", "merging parcels") in seen, seen
+    assert ("committing", "committing") in seen, seen
+    result.run.refresh_from_db()
+    assert result.run.status == ImportRun.Status.OK and result.run.phase == ""
