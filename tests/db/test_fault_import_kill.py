@@ -138,6 +138,9 @@ def test_sigkill_mid_import_changes_nothing_and_next_import_succeeds(tmp_path):
     assert snapshot(skip=("importers_importrun",)) == before
     killed = ImportRun.objects.exclude(id__in=runs_before)
     assert [(r.status, r.finished_at) for r in killed] == [(ImportRun.Status.RUNNING, None)]
+    # where it stopped (staged and locked: past "reading"), as the admin showed it running
+    stopped_at = killed[0].phase
+    assert stopped_at == "checking" or stopped_at.startswith("merging "), stopped_at
     # Apart from that one new run record, the run table is untouched.
     with connection.cursor() as cur:
         cur.execute("SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
@@ -151,6 +154,7 @@ def test_sigkill_mid_import_changes_nothing_and_next_import_succeeds(tmp_path):
     assert last.status == ImportRun.Status.OK, last.message
     killed = ImportRun.objects.get(pk=killed[0].pk)
     assert killed.status == ImportRun.Status.FAILED and "interrupted" in killed.message
+    assert killed.phase == stopped_at
     assert snapshot()["layers_parcel"][0] > before["layers_parcel"][0]
 
 
