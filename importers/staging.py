@@ -13,6 +13,7 @@ import queue
 import re
 import threading
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from importers.gml.reader import Record
 
@@ -49,20 +50,13 @@ def _esc(value: str | None) -> str:
     return value
 
 
-_TS_SEEN: dict[str, bool] = {}
 # one encoder for every line (json.dumps with options builds a new one per call)
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+@lru_cache(maxsize=10_000)  # a file repeats a few dates-times thousands of times
 def _ts(value: str | None) -> str | None:
-    if not value:
-        return None
-    ok = _TS_SEEN.get(value)
-    if ok is None:  # a file repeats a few dates-times thousands of times
-        ok = bool(_TS.match(value))
-        if len(_TS_SEEN) < 10_000:
-            _TS_SEEN[value] = ok
-    return value if ok else None
+    return value if value and _TS.match(value) else None
 
 
 def copy_line(seq: int, rec: Record) -> str:

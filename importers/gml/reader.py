@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
@@ -40,7 +41,6 @@ XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 GML_ID = ("{http://www.opengis.net/gml/3.2}id", "{http://www.opengis.net/gml}id")
 _MEMBER_TAGS = ["{*}featureMember", "{*}member", "{*}featureMembers", "{*}Envelope"]
 _TERYT = re.compile(r"^(\d{6}_\d)\.")
-_UNITS: dict[str, str | None] = {}
 _CONVENTIONAL_GML_ID = re.compile(
     r"^(PL\.[A-Za-z]{1,6}\.\d{1,6}\.[A-Za-z0-9]{1,8})_(.+)_(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\S*)$")
 
@@ -105,23 +105,15 @@ class ReadStats:
     srids: set = field(default_factory=set)
 
 
-_HREFS: dict[str, str | None] = {}
+@lru_cache(maxsize=10_000)  # a file's identifiers share a handful of units
+def _unit_of(head: str) -> str | None:
+    m = _TERYT.match(head)
+    return m.group(1) if m else None
 
 
+@lru_cache(maxsize=50_000)  # a file points at the same precincts and units again and again
 def normalise_href(href: str) -> str | None:
-    """All three EGiB reference forms → ``i:<namespace>:<lokalnyId>`` or ``g:<gml:id>``.
-
-    Remembered (boundedly): a file points at the same precincts and units again and again."""
-    try:
-        return _HREFS[href]
-    except KeyError:
-        key = _normalise_href(href)
-        if len(_HREFS) < 50_000:
-            _HREFS[href] = key
-        return key
-
-
-def _normalise_href(href: str) -> str | None:
+    """All three EGiB reference forms → ``i:<namespace>:<lokalnyId>`` or ``g:<gml:id>``."""
     href = href.strip()
     if not href:
         return None
@@ -366,13 +358,7 @@ class Reader:
 
     def _unit(self, ident: str | None) -> None:
         if ident:
-            head = ident[:9]  # all that ``_TERYT`` looks at
-            unit = _UNITS.get(head, "?")
-            if unit == "?":
-                m = _TERYT.match(head)
-                unit = m.group(1) if m else None
-                if len(_UNITS) < 10_000:
-                    _UNITS[head] = unit
+            unit = _unit_of(ident[:9])  # all that ``_TERYT`` looks at
             if unit:
                 self.stats.units[unit] += 1
 
