@@ -4,9 +4,9 @@
 
 Generates EGiB 2021 files (``--small`` and ``--parcels`` parcels, one JRG per 10 parcels, every
 parcel with IdIIP, lifecycle, an 8-vertex polygon written northing first in EPSG:2178, legal
-area, inline klasoużytek, a KW number and xlinks to its JRG and precinct), then for each:
-(legal areas: the polygon's own 515 m² for 49 parcels in 50, as in a surveyed register, and an
-older 500 m² for every 50th, which the import reports as an area difference)
+area, inline klasoużytek, a KW number and xlinks to its JRG and precinct; legal areas: the
+polygon's own 515 m² for 49 parcels in 50, as in a surveyed register, and an older 500 m² for
+every 50th, which the import reports as an area difference), then for each:
 
 * geogmina: ``manage.py import_cadastre`` in a fresh process (reference resolution, validation,
   history and the merge into ``layers`` included), timed; its peak RSS read from the child;
@@ -146,17 +146,11 @@ def stage_child(path: str) -> None:
 
     from importers import services
 
-    class Rollback(Exception):
-        pass
-
     started = time.perf_counter()
-    try:
-        with transaction.atomic(), connection.cursor() as cur:
-            services._stage(cur.cursor, Path(path), None)
-            seconds = time.perf_counter() - started
-            raise Rollback
-    except Rollback:
-        pass
+    with transaction.atomic(), connection.cursor() as cur:
+        services._stage(cur.cursor, Path(path), None)
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
     print(json.dumps({"seconds": seconds}))
 
 
