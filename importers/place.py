@@ -65,28 +65,34 @@ def poland() -> tuple[str, tuple[float, float, float, float], str]:
 
 
 def place_params(municipality_id: int, teryt: str, tolerance_m: float) -> dict:
-    """The query parameters of ``place_sql``."""
+    """The query parameters of ``place_sql``: Poland's area, and the municipality's stored
+    boundary widened by ``tolerance_m`` (buffered once here, not per feature), if known."""
+    from django.db import connection
+
     ewkt, (xmin, ymin, xmax, ymax), text = poland()
+    with connection.cursor() as cur:
+        cur.execute("SELECT ST_AsEWKB(ST_Buffer(geom, %s)) FROM layers_municipality "
+                    "WHERE id = %s AND geom IS NOT NULL", [float(tolerance_m), municipality_id])
+        row = cur.fetchone()
     return {"poland": ewkt, "px0": xmin, "py0": ymin, "px1": xmax, "py1": ymax,
-            "outside_poland": text, "place_muni": municipality_id,
-            "tolerance": float(tolerance_m),
+            "outside_poland": text, "boundary": bytes(row[0]) if row else None,
             "outside_boundary": (f"outside the boundary of {teryt} by more than "
                                  f"{float(tolerance_m):g} m (option --boundary-tolerance)")}
 
 
-def place_sql(table: str, geom: str = "geom", error: str = "error") -> list[str]:
+def place_sql(table: str, params: dict, geom: str = "geom", error: str = "error") -> list[str]:
     """Statements appending to ``table.error`` why a feature lies where it may not.
 
     ``%(...)s`` parameters come from ``place_params``. Features without geometry pass."""
     box = f"ST_MakeEnvelope(%(px0)s, %(py0)s, %(px1)s, %(py1)s, {STORAGE_SRID})"
-    return [
+    sql = [
         f"""UPDATE {table} SET {error} = concat_ws('; ', {error}, %(outside_poland)s)
-            WHERE {geom} IS NOT NULL AND NOT ST_IsEmpty({geom})
-              AND NOT ({geom} @ {box})
+            WHERE {geom} IS NOT NULL AND NOT ({geom} @ {box}) AND NOT ST_IsEmpty({geom})
               AND NOT ST_CoveredBy({geom}, ST_GeomFromEWKT(%(poland)s))""",
-        f"""UPDATE {table} x SET {error} = concat_ws('; ', x.{error}, %(outside_boundary)s)
-            FROM (SELECT ST_Buffer(m.geom, %(tolerance)s) AS area FROM layers_municipality m
-                  WHERE m.id = %(place_muni)s AND m.geom IS NOT NULL) lim
-            WHERE x.{geom} IS NOT NULL AND NOT ST_IsEmpty(x.{geom})
-              AND NOT ST_CoveredBy(x.{geom}, lim.area)""",
     ]
+    if params.get("boundary") is not None:
+        sql.append(
+            f"""UPDATE {table} SET {error} = concat_ws('; ', {error}, %(outside_boundary)s)
+                WHERE {geom} IS NOT NULL AND NOT ST_IsEmpty({geom})
+                  AND NOT ST_CoveredBy({geom}, ST_GeomFromEWKB(%(boundary)s))""")
+    return sql

@@ -292,7 +292,7 @@ def _import(run: ImportRun, issues: list[ImportIssue], path: Path, layer: str,
         cur.execute("""UPDATE vt SET error = concat_ws('; ', error,
                                      'invalid geometry that cannot be repaired'), geom = NULL
                        WHERE repaired AND (geom IS NULL OR ST_IsEmpty(geom))""")
-        for sql in place_sql("vt"):
+        for sql in place_sql("vt", params):
             cur.execute(sql, params)
         cur.execute("""UPDATE vt SET error = concat_ws('; ', vt.error, 'duplicate code '
                                      || quote_literal(vt.code) || ' (first at row '
