@@ -26,6 +26,7 @@ def parcel(lid: str, number: str, coords: list[tuple[float, float]], *,
            jrg: str | None = None, ident: str | None = None) -> str:
     """``ident``: the whole idDzialki (escaped here), instead of 180501_1.<precinct>.<number>."""
     pos = " ".join(f"{n} {e}" if northing_first else f"{e} {n}" for e, n in coords)
+    pid = escape(ident) if ident else f"180501_1.{precinct}.{number}"
     gid = gml_id or f"{NS}_{lid}_{version.replace(':', '-')}"
     if area_ha is None:
         s = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(coords))
@@ -38,7 +39,7 @@ def parcel(lid: str, number: str, coords: list[tuple[float, float]], *,
         f"<egb:startObiekt>2020-01-01T00:00:00</egb:startObiekt>"
         f"<egb:startWersjaObiekt>{version}</egb:startWersjaObiekt>"
         + (f"<egb:koniecWersjaObiekt>{end}</egb:koniecWersjaObiekt>" if end else "")
-        + f"<egb:idDzialki>{escape(ident) if ident else f'180501_1.{precinct}.{number}'}</egb:idDzialki>"
+        + f"<egb:idDzialki>{pid}</egb:idDzialki>"
         f'<egb:geometria><gml:Polygon gml:id="g{gid}" srsName="{srs}"><gml:exterior>'
         f"<gml:LinearRing><gml:posList>{pos}</gml:posList></gml:LinearRing></gml:exterior>"
         f"</gml:Polygon></egb:geometria>"
