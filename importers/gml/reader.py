@@ -165,8 +165,19 @@ def _area_m2(values: dict, uoms: dict, *names: str) -> str | None:
     return None
 
 
+# Fast paths of the checks below (one match per object on the hot path): each accepts only
+# identifiers that ``layers.domain.identifiers`` accepts too; whatever they do not match is
+# decided, and explained, by the domain's parser.
+_NUMBER = r"[0-9A-Za-z]+(?:[/.][0-9A-Za-z]+)*"
+_OK_PARCEL_ID = re.compile(rf"[0-9]{{6}}_[1-589]\.[0-9]{{4}}\.(?:[Aa][Rr]_[0-9]+\.)?{_NUMBER}\Z")
+_OK_BUILDING_ID = re.compile(
+    rf"[0-9]{{6}}_[1-589]\.[0-9]{{4}}\.(?:[Aa][Rr]_[0-9]+\.)?{_NUMBER}_BUD\Z")
+
+
 def parcel_id_problem(text: str) -> str | None:
     """Why ``text`` is not an EGiB parcel id (WWPPGG_R.OOOO[.AR_n].NUMBER), or None."""
+    if _OK_PARCEL_ID.match(text):
+        return None
     try:
         parse_parcel_id(text)
     except IdentifierError as exc:
@@ -177,6 +188,8 @@ def parcel_id_problem(text: str) -> str | None:
 def building_id_problem(text: str) -> str | None:
     """Why ``text`` is not an EGiB building id (WWPPGG_R.OOOO.[AR_n.]NUMBER.NR_BUD or
     WWPPGG_R.OOOO.NR_BUD), or None."""
+    if _OK_BUILDING_ID.match(text):
+        return None
     try:
         _precinct, rest = split_building_id(text)
         m = SHEET_RE.match(rest)
