@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from layers.domain.codes import LAND_USE_LABELS
 from layers.models import Municipality
 
 STORAGE_SRID = merge.STORAGE_SRID
+log = logging.getLogger(__name__)
 
 LOCK_CLASS = 0x6765_6F67  # "geog": advisory-lock namespace of imports
 # Session-level lock held by the process running a cadastre import, keyed by the run's id: it
@@ -309,6 +311,12 @@ def _run_import(path: Path, run: ImportRun, municipality: str | None, dry_run: b
     except (DatabaseError, psycopg2.Error) as exc:  # e.g. a lock timeout: rolled back, reported
         run.status = ImportRun.Status.FAILED
         run.message = f"the database refused the import: {exc}".strip()
+        result.issues = []
+    except Exception as exc:  # a bug or an environment failure: rolled back, never "running"
+        log.exception("cadastre import of %s failed", path)
+        run.status = ImportRun.Status.FAILED
+        run.message = (f"unexpected error ({type(exc).__name__}): {exc}; nothing of the file "
+                       "was stored")
         result.issues = []
     if run.municipality_id and not Municipality.objects.filter(pk=run.municipality_id).exists():
         run.municipality = None  # created inside the rolled-back transaction

@@ -9,8 +9,11 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from importers import merge
+from importers.gml.reader import building_id_problem, parcel_id_problem
 from importers.models import ImportIssue, ImportRun
 from importers.services import import_cadastre
+from layers.domain.identifiers import IdentifierError, parse_parcel_id
 from layers.models import Building, Municipality, Parcel, Precinct, Share, Subject
 from tests.conftest import square as square_2180
 from tests.data import egib_samples as eg
@@ -222,3 +225,37 @@ def test_command_prints_rejections_of_a_failed_run_and_all_with_v2(tmp_path):
         call_command("import_cadastre", str(path), "--no-progress", stdout=out, stderr=out,
                      verbosity=2)
     assert all(f"180501_1.0001.{i}<b>" in out.getvalue() for i in range(25))
+
+
+@pytest.mark.parametrize("text", [
+    "221101_1.0001.161/8", "246901_1.0002.AR_55.6/18", "180501_1.0003.ar_5.12",
+    "180501_1.0001.12.3", HOSTILE, NESTED, "180501_7.0001.1", "180501_1.001.1",
+    "\u0661\u0668\u0660\u0665\u0660\u0661_1.0001.1", "180501_1.0001.1\n2",
+    "180501_1.0001.AR_\u0665.1", "180501_1.0001.1/", "180501_1.0001.AR_5"])
+def test_the_fast_path_agrees_with_the_domain_parser(text):
+    try:
+        parse_parcel_id(text)
+        valid = True
+    except IdentifierError:
+        valid = False
+    assert (parcel_id_problem(text) is None) == valid
+    assert (building_id_problem(text + "_BUD") is None) == valid
+
+
+def test_other_digits_than_ascii_are_not_egib(tmp_path):
+    arabic = "\u0661\u0668\u0660\u0665\u0660\u0661_1.0001.5"
+    result = import_cadastre(eg.write(tmp_path / "a.gml", *eg.grid(1),
+                                      eg.parcel("ar-1", "x", eg.square(eg.E0, eg.N0 + 50),
+                                                ident=arabic)))
+    assert "not an EGiB parcel id" in _rejected(result)[arabic]
+
+
+def test_unexpected_error_leaves_no_run_running(tmp_path, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(merge, "current_sql", boom)
+    result = import_cadastre(eg.write(tmp_path / "a.gml", *eg.grid(2)))
+    run = ImportRun.objects.get(pk=result.run.pk)
+    assert run.status == ImportRun.Status.FAILED and "disk on fire" in run.message
+    assert not Parcel.objects.exists()
