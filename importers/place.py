@@ -44,21 +44,22 @@ def poland() -> tuple[str, tuple[float, float, float, float], str]:
     steps = 40
     to_2180 = Transformer.from_crs(4326, STORAGE_SRID, always_xy=True).transform
 
-    def edge(lon0, lat0, lon1, lat1):
+    def edge(lon0, lat0, lon1, lat1):  # both ends included
         return [to_2180(lon0 + (lon1 - lon0) * i / steps, lat0 + (lat1 - lat0) * i / steps)
-                for i in range(steps)]
+                for i in range(steps + 1)]
 
     south_edge = edge(west, south, east, south)
     east_edge = edge(east, south, east, north)
     north_edge = edge(east, north, west, north)
     west_edge = edge(west, north, west, south)
-    ring = south_edge + east_edge + north_edge + west_edge
-    ring.append(ring[0])
+    ring = south_edge[:-1] + east_edge[:-1] + north_edge[:-1] + west_edge
     ewkt = (f"SRID={STORAGE_SRID};POLYGON((" + ",".join(f"{x:.3f} {y:.3f}" for x, y in ring)
             + "))")
-    # the edges are curves in 2180: the rectangle stays inside each of them
-    inner = (max(x for x, _ in west_edge) + 1, max(y for _, y in south_edge) + 1,
-             min(x for x, _ in east_edge) - 1, min(y for _, y in north_edge) - 1)
+    # the edges are curves in 2180 (drawn as chords): a rectangle within every vertex of each,
+    # less a margin for the chords, lies inside the polygon (tests check it)
+    margin = 100.0
+    inner = (max(x for x, _ in west_edge) + margin, max(y for _, y in south_edge) + margin,
+             min(x for x, _ in east_edge) - margin, min(y for _, y in north_edge) - margin)
     text = (f"outside Poland (the area of use of EPSG:{STORAGE_SRID}: "
             f"{west:.2f}–{east:.2f}° E, {south:.2f}–{north:.2f}° N)")
     return ewkt, inner, text

@@ -130,6 +130,17 @@ def test_duplicate_codes_are_rejected_not_a_database_error(tmp_path, make_munici
 
 # ---- the place --------------------------------------------------------------------------------
 
+def test_the_quick_box_test_lies_inside_polands_area():
+    """Features inside the rectangle skip the exact test: it must lie inside the area."""
+    from shapely import box, wkt
+
+    from importers.place import poland
+
+    ewkt, inner, _text = poland()
+    area = wkt.loads(ewkt.split(";", 1)[1])
+    assert area.is_valid and area.contains(box(*inner))
+    assert box(*inner).area > 0.85 * area.area
+
 def test_features_outside_poland_are_refused_per_object(tmp_path, make_municipality):
     make_municipality()
     madrid = [[-3.70, 40.41], [-3.69, 40.41], [-3.69, 40.42], [-3.70, 40.42], [-3.70, 40.41]]
