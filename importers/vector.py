@@ -14,9 +14,13 @@ A run that rejects rows retires nothing unless the caller says the file is compl
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import math
+import mmap
+import os
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +53,14 @@ FORMATS = "GeoPackage, Shapefile (or zipped Shapefile), GeoJSON, GML or FlatGeob
 # GDAL's GML driver: no schema download (network), no .gfs written next to the file
 GML_OPEN_OPTIONS = {"DOWNLOAD_SCHEMA": "NO", "WRITE_GFS": "NO"}
 _GML_NAMESPACES = ("http://www.opengis.net/gml", "http://www.opengis.net/gml/3.2")
+# GeoJSON 2008's CRS by link: GDAL fetches the URL to read the CRS
+_LINKED_CRS = re.compile(rb'"type"\s*:\s*"link"')
+# While GDAL reads a source, its HTTP client (the only way a driver reaches the network, e.g. a
+# CRS given by URL) is sent to a proxy address nothing listens on, and the environment's
+# NO_PROXY, which would bypass that proxy, is set aside: no request leaves the machine.
+_NO_NETWORK = {"GDAL_HTTP_PROXY": "127.0.0.1:1", "GDAL_HTTPS_PROXY": "127.0.0.1:1",
+               "GDAL_HTTP_TIMEOUT": "1", "GDAL_HTTP_CONNECTTIMEOUT": "1",
+               "GDAL_HTTP_MAX_RETRY": "0"}
 
 
 class VectorImportError(ValueError):
@@ -108,6 +120,9 @@ def recognise(path: Path | str) -> Source:
         return Source(_zipped_shapefile(real), "ESRI Shapefile", {})
     body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if body.startswith(b"{"):
+        if _mentions(real, _LINKED_CRS):
+            raise VectorImportError(f"{text}: a coordinate reference system given by link (a "
+                                    "URL) is refused; name it, e.g. urn:ogc:def:crs:EPSG::2180")
         return Source(str(real), "GeoJSON", {})
     if body.startswith(b"<"):
         root = _xml_root(real)
@@ -118,6 +133,25 @@ def recognise(path: Path | str) -> Source:
             return Source(str(real), "GML", GML_OPEN_OPTIONS)
     raise VectorImportError(f"{text} is not a {FORMATS} file (recognised by its content, "
                             "not by its name)")
+
+
+def _mentions(path: Path, pattern: re.Pattern) -> bool:
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return pattern.search(data) is not None
+
+
+@contextlib.contextmanager
+def _no_network():
+    import pyogrio
+
+    previous = {k: pyogrio.get_gdal_config_option(k) for k in _NO_NETWORK}
+    bypass = {k: os.environ.pop(k) for k in ("NO_PROXY", "no_proxy") if k in os.environ}
+    pyogrio.set_gdal_config_options(_NO_NETWORK)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(previous)
+        os.environ.update(bypass)
 
 
 def _xml_root(path: Path) -> tuple[str, str]:
@@ -155,7 +189,7 @@ def _zipped_shapefile(real: Path) -> str:
 
 
 def _read(source: Source, source_layer: str | None):
-    """The source as a GeoDataFrame, opened only if GDAL agrees on the driver."""
+    """The source as a GeoDataFrame, opened only if GDAL agrees on the driver, offline."""
     import geopandas as gpd
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError
@@ -163,17 +197,18 @@ def _read(source: Source, source_layer: str | None):
     kwargs = dict(source.open_options)
     if source_layer:
         kwargs["layer"] = source_layer
-    try:
-        info = pyogrio.read_info(source.gdal_path, **kwargs)
-    except (DataSourceError, DataLayerError) as exc:
-        raise VectorImportError(f"cannot read the {source.driver} source: {exc}") from exc
-    if info.get("driver") != source.driver:
-        raise VectorImportError(f"the file looks like {source.driver} but GDAL reads it as "
-                                f"{info.get('driver')}: refused")
-    try:
-        return gpd.read_file(source.gdal_path, engine="pyogrio", **kwargs)
-    except (DataSourceError, DataLayerError, ValueError) as exc:
-        raise VectorImportError(f"cannot read the {source.driver} source: {exc}") from exc
+    with _no_network():
+        try:
+            info = pyogrio.read_info(source.gdal_path, **kwargs)
+        except (DataSourceError, DataLayerError) as exc:
+            raise VectorImportError(f"cannot read the {source.driver} source: {exc}") from exc
+        if info.get("driver") != source.driver:
+            raise VectorImportError(f"the file looks like {source.driver} but GDAL reads it "
+                                    f"as {info.get('driver')}: refused")
+        try:
+            return gpd.read_file(source.gdal_path, engine="pyogrio", **kwargs)
+        except (DataSourceError, DataLayerError, ValueError) as exc:
+            raise VectorImportError(f"cannot read the {source.driver} source: {exc}") from exc
 
 
 def import_vector(path: Path | str, *, layer: str, municipality: str,

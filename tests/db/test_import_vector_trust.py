@@ -303,3 +303,60 @@ def test_unexpected_error_leaves_no_run_running(tmp_path, make_municipality, mon
     assert run.status == ImportRun.Status.FAILED and "disk on fire" in run.message
     assert run.finished_at is not None
     assert not ImportRun.objects.filter(status=ImportRun.Status.RUNNING).exists()
+
+
+@pytest.fixture
+def http_server():
+    """A local HTTP server recording the paths asked of it (a CRS by URL answered)."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,'
+                             b'298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",'
+                             b'0.0174532925199433]]')
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+
+
+def _linked(tmp_path, url):
+    data = _features([((0, 0), {"kod": "P1"})], srid=4326)
+    data["features"][0]["geometry"]["coordinates"] = [
+        [[21.47, 49.74], [21.48, 49.74], [21.48, 49.745], [21.47, 49.74]]]
+    data["crs"] = {"type": "link", "properties": {"href": f"{url}/crs.wkt", "type": "ogcwkt"}}
+    return _write(tmp_path / "linked.geojson", data)
+
+
+def test_a_crs_by_link_is_refused_and_never_fetched(tmp_path, make_municipality, http_server):
+    make_municipality()
+    url, hits = http_server
+    with pytest.raises(CommandError, match="given by link"):
+        _cmd(_linked(tmp_path, url), "--layer", "parking_zones", "--municipality", "180501_1",
+             "--map", "code=kod")
+    assert hits == [] and not ParkingZone.objects.exists()
+
+
+def test_gdal_reads_offline(tmp_path, http_server, monkeypatch):
+    """Whatever a source asks GDAL to fetch, no request leaves: not even where NO_PROXY would
+    exempt the address."""
+    from importers.vector import Source, _read
+
+    url, hits = http_server
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    _read(Source(str(_linked(tmp_path, url)), "GeoJSON", {}), None)
+    assert hits == []
+    import os
+
+    assert os.environ["NO_PROXY"] == "127.0.0.1,localhost"  # put back afterwards
