@@ -125,3 +125,30 @@ def axes_username(request: HttpRequest, credentials: dict | None = None) -> str 
     else:
         name = getattr(request, "POST", {}).get("username")
     return name[:AXES_USERNAME_MAX] if isinstance(name, str) else name
+
+
+def axes_client_ip(request: HttpRequest) -> str | None:
+    """The client address django-axes keys lockouts on (with the user name).
+
+    Without ``GEOGMINA_BEHIND_HTTPS_PROXY`` it is REMOTE_ADDR: an X-Forwarded-For header is the
+    client's own claim, and honouring it would let anyone dodge a lockout by inventing addresses.
+    Behind the documented proxy (nginx ``proxy_set_header X-Forwarded-For
+    $proxy_add_x_forwarded_for``) REMOTE_ADDR is the proxy for everyone, so five wrong passwords
+    from anybody would lock the user out for everybody; the client is then the *last* entry of
+    X-Forwarded-For, the one the proxy appended itself (earlier entries are again the client's
+    claims). A malformed entry falls back to REMOTE_ADDR.
+    """
+    import ipaddress
+
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR")
+    if not getattr(settings, "GEOGMINA_BEHIND_HTTPS_PROXY", False):
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    if hops and hops[-1]:
+        try:
+            return str(ipaddress.ip_address(hops[-1]))
+        except ValueError:
+            logger.warning("malformed X-Forwarded-For from the proxy: %r", hops[-1][:64])
+    return remote
