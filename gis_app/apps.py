@@ -5,7 +5,6 @@ class GisAppConfig(AppConfig):
     """The project package itself: its system checks (gis_app.checks)."""
 
     name = "gis_app"
-    default = True
 
     def ready(self) -> None:
         from gis_app import checks  # noqa: F401  (registers the checks)

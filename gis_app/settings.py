@@ -150,7 +150,8 @@ ALLOWED_HOSTS = env.allowed_hosts
 CSRF_TRUSTED_ORIGINS = env.csrf_trusted_origins
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with an audited, town-scoped site (gis_app.admin_site)
+    "gis_app.admin_apps.GeogminaAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

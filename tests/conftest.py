@@ -84,6 +84,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def admin_user(admin_user, settings):
+    """pytest-django's superuser ``admin`` administers every town (a national superuser, as
+    GEOGMINA_NATIONAL_SUPERUSERS makes one); other superusers see only their own towns."""
+    settings.GEOGMINA_NATIONAL_SUPERUSERS = [admin_user.get_username()]
+    return admin_user
+
+
+@pytest.fixture
 def realdata() -> Path:
     if not REALDATA.is_dir():
         pytest.fail(f"the shared real-data folder is missing: {REALDATA}")
