@@ -180,6 +180,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A multipart upload its user may not make is refused before its body is read (spooled to
+    # disk), i.e. before the NUL and CSRF checks below read request.POST.
+    "gis_app.middleware.UploadGateMiddleware",
     # A NUL in a parameter is a 400, not a database error (PostgreSQL text cannot hold it).
     "gis_app.middleware.RefuseNulMiddleware",
     # The database down or restarting: a 503 with a message, not a 500 (docs/operations.md).
