@@ -324,6 +324,19 @@ def test_owner_reads_through_the_admin_are_audited(world, admins):  # noqa: F811
     mark = _mark()
     assert client.get("/admin/layers/share/").status_code == 200
     assert _events(mark, action="read_owners", object_type="layers.share").exists()
+    # archived versions of owners are owner data too; of parcels, not
+    from layers.models import FeatureVersion
+
+    owner_version = FeatureVersion.objects.create(
+        feature_type="subject", municipality=world.town_a, source_namespace="test",
+        local_id="fv-owner", version_id="1", attributes={"name": "Dawny Właściciel"})
+    mark = _mark()
+    assert client.get("/admin/layers/featureversion/?feature_type=subject").status_code == 200
+    event = _events(mark, action="read_owners", object_type="layers.featureversion").get()
+    assert str(owner_version.pk) in event.after["shown"]
+    mark = _mark()
+    assert client.get("/admin/layers/featureversion/?feature_type=parcel").status_code == 200
+    assert not _events(mark, action="read_owners").exists()
     # a list that shows no owner data writes no owner read
     mark = _mark()
     assert client.get("/admin/layers/parcel/").status_code == 200
