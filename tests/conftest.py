@@ -101,6 +101,32 @@ def require_realdata() -> Path:
     return REALDATA
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Mark the test database (only it) as one whose audit log the harness may empty.
+
+    The audit table refuses TRUNCATE (gis_app/audit/migrations/0003_refuse_truncate.py) except in
+    a database marked with ``geogmina.test_database = on``; transactional tests flush every table
+    between tests. The mark is a database setting in the catalogue, so it lasts with --reuse-db.
+    """
+    from django.conf import settings
+    from django.db import connection
+
+    name = connection.settings_dict["NAME"]
+    assert name == settings.DATABASES["default"]["TEST"]["NAME"], name  # never a real database
+    with django_db_blocker.unblock(), connection.cursor() as cur:
+        cur.execute(f"ALTER DATABASE {connection.ops.quote_name(name)} "
+                    "SET geogmina.test_database = 'on'")
+
+
+@pytest.fixture
+def admin_user(admin_user, settings):
+    """pytest-django's superuser ``admin`` administers every town (a national superuser, as
+    GEOGMINA_NATIONAL_SUPERUSERS makes one); other superusers see only their own towns."""
+    settings.GEOGMINA_NATIONAL_SUPERUSERS = [admin_user.get_username()]
+    return admin_user
+
+
 @pytest.fixture
 def realdata() -> Path:
     return require_realdata()
