@@ -174,6 +174,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # A NUL in a parameter is a 400, not a database error (PostgreSQL text cannot hold it).
     "gis_app.middleware.RefuseNulMiddleware",
+    # A number in the query string out of its range (gis_app.params): a 400 naming it.
+    "gis_app.middleware.BadParameterMiddleware",
+    # Cache-Control: no-store on answers with owner, tax or other internal data.
+    "gis_app.middleware.NoStoreMiddleware",
     # The database down or restarting: a 503 with a message, not a 500 (docs/operations.md).
     "gis_app.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
