@@ -19,7 +19,6 @@ from django.shortcuts import redirect
 
 from gis_app.accounts.roles import CAPABILITIES, PUBLIC, Capability
 
-
 # Views declaring one of these answer ``Cache-Control: no-store`` (gis_app.middleware
 # NoStoreMiddleware): owner data (RODO), tax data (tax secrecy), and every other internal page,
 # which shows lessees, tenants, inspectors or the audit trail. Public views answer no-store when
