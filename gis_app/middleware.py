@@ -69,7 +69,6 @@ def _no_store(response: HttpResponse) -> None:
     if "Cache-Control" in response:
         del response["Cache-Control"]
     patch_cache_control(response, no_store=True, private=True)
-    response.headers.pop("ETag", None)
 
 
 class BadParameterMiddleware:

@@ -24,6 +24,9 @@ from gis_app.accounts.roles import CAPABILITIES, PUBLIC, Capability
 # which shows lessees, tenants, inspectors or the audit trail. Public views answer no-store when
 # they answered owner or tax data (an audited protected read).
 NO_STORE_CAPABILITIES: frozenset[Capability] = frozenset(Capability)
+# Owner data and tax data: answers carrying them are never stored, whatever the view (tiles).
+OWNER_OR_TAX_CAPABILITIES: frozenset[Capability] = frozenset(
+    {Capability.VIEW_OWNERS, Capability.VIEW_TAX, Capability.EDIT_TAX})
 
 
 @dataclass(frozen=True)
