@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import BadRequest
+from django.utils.translation import gettext as _
 
 # Years the registers can hold (tax years, rent years, fee rates): generous on both sides, far
 # inside PostgreSQL's smallint and Python's date range.
@@ -45,10 +46,14 @@ def bounded_int(raw: Any, name: str, *, low: int, high: int,
     text = str(raw).strip()
     # int() accepts 4,300 digits and more; nothing legitimate here has more than 12
     if len(text) > 12 or not text.lstrip("+-").isascii() or not text.lstrip("+-").isdigit():
-        raise BadParameter(name, f"{name} must be a whole number between {low} and {high}")
+        raise BadParameter(name, _("The parameter %(name)s must be a whole number from "
+                                   "%(low)s to %(high)s.") % {"name": name, "low": low,
+                                                               "high": high})
     value = int(text)
     if not low <= value <= high:
-        raise BadParameter(name, f"{name} must be between {low} and {high}, got {text}")
+        raise BadParameter(name, _("The parameter %(name)s must be from %(low)s to %(high)s, "
+                                   "not %(value)s.") % {"name": name, "low": low,
+                                                        "high": high, "value": text})
     return value
 
 
