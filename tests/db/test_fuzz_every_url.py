@@ -20,8 +20,8 @@ from django.test import Client
 
 from gis_app.accounts.roles import Role
 from gis_app.permissions import walk
-from tests.db.test_export_formulas import _ids
-from tests.db.test_export_formulas import town as town
+from tests.db.register_town import _ids
+from tests.db.register_town import town as town
 
 pytestmark = pytest.mark.django_db
 
