@@ -67,6 +67,14 @@ def town(make_municipality, make_parcel):
                                  kind="cultural_park", geom=square(X, Y, 250),
                                  source_namespace="test", local_id="area-x")
     assert Lease.objects.filter(municipality=town).update(lessee_name=f"Firma {PAYLOAD}")
+    # a raster's label and attribution are typed in: the map's layer control shows the label
+    # (an elevation model: its hillshade is offered, not shown, so no tile is fetched)
+    from layers.rasters.models import Raster
+
+    Raster.objects.create(name="dem-x", label=f"NMT {PAYLOAD}", attribution=f"GUGiK {PAYLOAD}",
+                          kind=Raster.Kind.ELEVATION, municipality=town, file_path="none.tif",
+                          footprint=square(X, Y, 500), resolution_m=1.0, width=500, height=500,
+                          band_count=1, dtype="float32", source_crs="EPSG:2180")
     return town, hostile
 
 
@@ -120,7 +128,8 @@ def test_hostile_texts_are_shown_as_text_and_run_nothing(live_server, new_page, 
     card = page.wait_for_selector("#card .parcel-card")
     text = card.inner_text()
     assert PAYLOAD in text and f"Nowak {PAYLOAD}" in text and f"Długa {PAYLOAD}" in text
-    assert page.query_selector(".leaflet-control-layers") is not None
+    layers = page.inner_text(".leaflet-control-layers")
+    assert f"NMT {PAYLOAD} (hillshade)" in layers, layers
     page.wait_for_function("document.querySelectorAll('canvas.leaflet-tile').length > 0")
     screenshot(page, "hostile-map-card")
     _assert_nothing_ran(page, page_log, "map card")
