@@ -9,6 +9,7 @@ error into a 400 whose message names the parameter and its range.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import BadRequest
@@ -25,6 +26,9 @@ DAYS_MAX = 36_500
 ID_MAX = 999_999_999_999
 # Row offsets of the OGC API and other offset-paged answers.
 OFFSET_MAX = 1_000_000_000
+
+
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,12}")
 
 
 class BadParameter(BadRequest):
@@ -44,8 +48,9 @@ def bounded_int(raw: Any, name: str, *, low: int, high: int,
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
         return default
     text = str(raw).strip()
-    # int() accepts 4,300 digits and more; nothing legitimate here has more than 12
-    if len(text) > 12 or not text.lstrip("+-").isascii() or not text.lstrip("+-").isdigit():
+    # int() accepts 4,300 digits, underscores and non-ASCII digits; nothing legitimate here has
+    # more than 12 ASCII digits
+    if not _WHOLE_NUMBER.fullmatch(text):
         raise BadParameter(name, _("The parameter %(name)s must be a whole number from "
                                    "%(low)s to %(high)s.") % {"name": name, "low": low,
                                                                "high": high})
