@@ -257,8 +257,9 @@ def test_admin_pages_and_map_widget_have_no_unnonced_inline_script(admin_client,
         r = admin_client.get(url)
         assert r.status_code == 200, url
         assert_csp_page(r, url)
-    html = admin_client.get(f"/admin/layers/parcel/{parcel.id}/change/").content.decode()
-    assert "layers/offline_map_widget.js" in html
+    page = admin_client.get(f"/admin/layers/parcel/{parcel.id}/change/")
+    assert "layers/offline_map_widget.js" in page.content.decode()
+    assert _no_store(page)  # the admin shows owners and everything else
 
 
 def test_the_map_page_nonces_folium_scripts(town):
