@@ -29,6 +29,68 @@ def _nul_parameter(request: HttpRequest) -> str | None:
     return None
 
 
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on answers carrying owner, tax or other internal data.
+
+    Keyed on the view's access declaration (``@access`` with a capability in
+    ``NO_STORE_CAPABILITIES``), on the Django admin, and, for public views whose answer depends
+    on the viewer (the parcel card, owner search), on a protected read audited while answering.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from gis_app.audit.log import protected_read
+
+        token = protected_read.set(False)
+        try:
+            response = self.get_response(request)
+            if protected_read.get() or getattr(request, "_geogmina_no_store", False) \
+                    or request.path.startswith("/admin/"):
+                _no_store(response)
+        finally:
+            protected_read.reset(token)
+        return response
+
+    def process_view(self, request: HttpRequest, view_func: Callable, view_args: tuple,
+                     view_kwargs: dict) -> None:
+        from gis_app.accounts.access import NO_STORE_CAPABILITIES
+
+        rule = getattr(view_func, "access_rule", None) or getattr(
+            getattr(view_func, "view_class", None), "access_rule", None)
+        if rule is not None and rule.capability in NO_STORE_CAPABILITIES:
+            request._geogmina_no_store = True  # type: ignore[attr-defined]
+
+
+def _no_store(response: HttpResponse) -> None:
+    from django.utils.cache import patch_cache_control
+
+    if "Cache-Control" in response:
+        del response["Cache-Control"]
+    patch_cache_control(response, no_store=True, private=True)
+
+
+class BadParameterMiddleware:
+    """A query parameter out of its range (gis_app.params.BadParameter): a 400 naming it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from gis_app.params import BadParameter
+
+        if not isinstance(exception, BadParameter):
+            return None
+        if _wants_json(request):
+            return JsonResponse({"error": exception.message, "parameter": exception.parameter},
+                                status=400)
+        return HttpResponseBadRequest(exception.message, content_type="text/plain; charset=utf-8")
+
+
 class RefuseNulMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

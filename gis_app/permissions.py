@@ -70,6 +70,10 @@ def matrix_markdown() -> str:
         "no rule. Roles are granted per municipality: a role lets a user reach a page, and the",
         "data on it are narrowed to the municipalities where the user holds that role.",
         "",
+        "Every view that names a capability answers `Cache-Control: no-store, private`, and so",
+        "does any public answer that carried owner or tax data (an audited read); see",
+        "docs/operations.md, \"Security headers the application sets itself\".",
+        "",
         "| URL | " + " | ".join(ROLE_COLUMNS) + " | what it is |",
         "|---|" + "---|" * len(ROLE_COLUMNS) + "---|",
     ]

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from gis_app import dbctl
@@ -177,6 +178,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer (django-csp; the policy is CONTENT_SECURITY_POLICY).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -185,6 +188,10 @@ MIDDLEWARE = [
     "gis_app.middleware.UploadGateMiddleware",
     # A NUL in a parameter is a 400, not a database error (PostgreSQL text cannot hold it).
     "gis_app.middleware.RefuseNulMiddleware",
+    # A number in the query string out of its range (gis_app.params): a 400 naming it.
+    "gis_app.middleware.BadParameterMiddleware",
+    # Cache-Control: no-store on answers with owner, tax or other internal data.
+    "gis_app.middleware.NoStoreMiddleware",
     # The database down or restarting: a 503 with a message, not a 500 (docs/operations.md).
     "gis_app.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -214,6 +221,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "map_ui.context_processors.main_menu",
+                # {{ CSP_NONCE }}: the per-request nonce of the few inline scripts left
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -295,6 +304,28 @@ SESSION_COOKIE_SECURE = env.secure_cookies
 CSRF_COOKIE_SECURE = env.secure_cookies
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp), docs/operations.md "Content-Security-Policy". Scripts only
+# from the app itself or carrying the request's nonce (folium's generated map script): data that
+# slipped HTML into a page still cannot run. Styles allow 'unsafe-inline' on purpose: Leaflet,
+# leaflet-draw and folium write style attributes and <style> blocks, and a style cannot run code.
+# Images also from data:/blob: (Leaflet's icons, canvas tiles); no plugins, no framing, no
+# <base> elsewhere, no form posting elsewhere. The map page adds the origins of the online base
+# maps it offers to img-src (map_ui.views.map_page).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_SSL_REDIRECT = env.ssl_redirect
 SECURE_HSTS_SECONDS = env.hsts_seconds
