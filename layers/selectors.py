@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry
-from django.db import connection
 from django.db.models import QuerySet
 
 from gis_app.accounts.access import has_capability, municipality_ids, visible_municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
+from gis_app.db_router import read_connection
 from layers.domain.identifiers import (
     KW_RE,
     IdentifierError,
@@ -53,7 +53,7 @@ def parcels_intersecting(geom: GEOSGeometry) -> QuerySet[Parcel]:
 
 def parcel_geojson_sample(limit: int = 2000) -> dict[str, Any]:
     """A GeoJSON FeatureCollection (WGS 84) of at most ``limit`` active parcels: ids only."""
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(
             """
             SELECT json_build_object('type', 'FeatureCollection', 'features',
@@ -175,7 +175,7 @@ def search_parcels(user: Any, query: str, limit: int = SEARCH_LIMIT) -> SearchOu
 def _search_id(pid: ParcelId, scope: list[int] | None, limit: int) -> list[SearchResult]:
     where, params = _scope_sql(scope)
     sheet_sql = " AND upper(p.sheet) = %s" if pid.sheet else ""
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(
             f"""
             SELECT {_RESULT_COLUMNS} FROM layers_parcel p {_RESULT_FROM}
@@ -196,7 +196,7 @@ def _search_precinct_number(precinct: str, number: str, sheet: str | None,
                             scope: list[int] | None, limit: int) -> list[SearchResult]:
     where, params = _scope_sql(scope)
     sheet_sql = " AND upper(p.sheet) = %s" if sheet else ""
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(
             f"""
             SELECT {_RESULT_COLUMNS} FROM layers_parcel p {_RESULT_FROM}
@@ -213,7 +213,7 @@ def _search_precinct_number(precinct: str, number: str, sheet: str | None,
 
 
 def _search_kw(kw: str, detail: list[int], limit: int) -> list[SearchResult]:
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(
             f"""
             SELECT {_RESULT_COLUMNS}, %s FROM layers_parcel p {_RESULT_FROM}
@@ -256,7 +256,7 @@ def _search_address(user: Any, q: str, scope: list[int] | None, limit: int
         return []
     where_text, text_params = cond
     where, params = _scope_sql(scope)
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(
             f"""
             WITH prefix AS (
@@ -310,7 +310,7 @@ def _search_owner(user: Any, q: str, owners_in: list[int], limit: int) -> list[S
     if cond is None:
         return []
     where_text, text_params = cond
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(
             f"""
             WITH prefix AS (
@@ -417,7 +417,7 @@ def parcel_card_data(user: Any, parcel_id: int) -> dict[str, Any] | None:
     they were granted, the details where they hold VIEW_MAP, owners (audit-logged) where they
     hold VIEW_OWNERS.
     """
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(_CARD_SQL, [parcel_id])
         row = cur.fetchone()
     if row is None:
@@ -444,7 +444,7 @@ def parcel_card_data(user: Any, parcel_id: int) -> dict[str, Any] | None:
 def _owners(unit: dict[str, Any] | None) -> list[dict[str, Any]]:
     if not unit:
         return []
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(
             """
             SELECT sh.kind, sh.numerator, sh.denominator, s.name, s.kind
@@ -465,7 +465,7 @@ def parcel_at_point(user: Any, lon: float, lat: float) -> dict[str, Any] | None:
     """The active plot under a WGS 84 point, within the user's search scope."""
     scope = search_scope(user)
     where, params = _scope_sql(scope)
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(
             f"""
             SELECT p.id, p.cadastral_id FROM layers_parcel p
@@ -487,7 +487,7 @@ def map_extent(user: Any) -> tuple[float, float, float, float] | None:
     """
     scope = search_scope(user)
     where, params = _scope_sql(scope)
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         for table, alias, extra in (
             ("layers_municipality", "p", " AND p.geom IS NOT NULL"),
             ("layers_parcel", "p", " AND p.retired_at IS NULL"),

@@ -30,6 +30,7 @@ from layers.selectors import (
     search_parcels,
 )
 from layers.tiles.registry import TileLayer, visible_tile_layers
+from layers.tiles.views import data_versions
 from map_ui.basemaps import BASE_MAPS, all_base_maps, default_base_map
 from map_ui.card import build_card
 from map_ui.offline import OfflineVectorGrid, PlainBaseLayer, offline_map
@@ -130,10 +131,15 @@ def build_map(request: HttpRequest) -> tuple[folium.Map, list[dict[str, Any]]]:
                 **({"bounds": base.bounds} if base.bounds else {}),
             ).add_to(m)
     legend = []
-    for i, layer in enumerate(visible_tile_layers(request.user)):
+    layers = visible_tile_layers(request.user)
+    versions = data_versions(layers)
+    for i, layer in enumerate(layers):
         style = layer_style(layer, i)
         label = str(LAYER_LABELS.get(layer.name) or _(str(layer.label)) or layer.name)
         url = f"/tiles/{layer.name}/{{z}}/{{x}}/{{y}}.pbf"
+        if layer.name in versions:
+            # the data version keys the edge cache: new data, new URLs (issue #20)
+            url += f"?v={versions[layer.name]}"
         OfflineVectorGrid(url, name=escape(label), options=_vectorgrid_options(layer, style),
                           show=layer.name in SHOWN_ON_OPENING).add_to(m)
         legend.append({"name": layer.name, "label": label, "color": style.get("color"),
