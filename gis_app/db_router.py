@@ -17,7 +17,8 @@ every query goes to ``default`` as before.
   ``GEOGMINA_REPLICA_HEALTH_CACHE_SECONDS``; a replica that is down or lags more than
   ``GEOGMINA_REPLICA_MAX_LAG_SECONDS`` is skipped, with no error. A replica that dies in the
   middle of a read (the answer is the 503 of ``DatabaseUnavailableMiddleware``) gets the request
-  run once more on the primary: a safe method is idempotent.
+  run once more on the primary: a safe method is idempotent. Conversely, when the primary is down
+  (a 503) a read skipped from the replica only for its lag runs once more on the replica.
 
 Raw SQL reads use ``read_connection()`` instead of ``django.db.connection``.
 """
@@ -218,6 +219,19 @@ class ReplicaRoutingMiddleware:
                 alias = DEFAULT_DB_ALIAS
                 _route.set(_RequestRoute(alias))
                 response = self.get_response(request)
+            elif (alias == DEFAULT_DB_ALIAS and response.status_code == 503
+                  and replica_configured() and wants_replica(request)):
+                # The primary is down. A replica skipped only for its lag (while the primary is
+                # down it streams nothing, so its lag grows) still answers a read: slightly old
+                # data beats an error for a map; writes keep failing with their 503.
+                health = replica_health(fresh=True)
+                if health.lag_seconds is not None:
+                    logger.warning("primary unavailable: %s %s read from the replica "
+                                   "(%.0f s behind)", request.method, request.path,
+                                   health.lag_seconds)
+                    alias = REPLICA_ALIAS
+                    _route.set(_RequestRoute(alias))
+                    response = self.get_response(request)
         finally:
             _route.reset(token)
         if request.method not in SAFE_METHODS and replica_configured():

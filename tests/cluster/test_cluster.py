@@ -221,3 +221,31 @@ def test_reads_go_to_the_replica_and_fall_back_when_it_lags_or_stops(parcel):
     finally:
         cluster.start_replica()
     until("replica", 20)
+
+
+def test_the_primary_down_writes_answer_503_and_reads_keep_working(parcel):
+    reader, writer = Browser(), Browser()
+    url = _tile_path("/tiles/parcels/{z}/{x}/{y}.pbf?v=0.0", parcel["tile"])
+    status, _, login_page = writer.request("/accounts/login/")
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
+    form = {"username": "planista", "password": "demo-planista",
+            "csrfmiddlewaretoken": token.decode()}
+    dbctl.stop()
+    try:
+        time.sleep(cluster.MAX_LAG_SECONDS + 1.5)  # the replica now looks "behind" as well
+        for _ in range(5):
+            status, headers, _ = reader.request(url)
+            assert status == 200 and headers["X-Geogmina-Read-DB"] == "replica"
+        status, headers, body = writer.request("/accounts/login/", form)
+        assert status == 503 and headers["Retry-After"]
+        assert b"temporarily unavailable" in body or b"chwilowo" in body
+    finally:
+        dbctl.start()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        status, _, _ = writer.request("/accounts/login/", form)
+        if status == 302:
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail("writes did not recover after the primary restarted")
