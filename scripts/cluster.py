@@ -36,6 +36,7 @@ HTTP_PORT = int(os.environ.get("GEOGMINA_CLUSTER_PORT", "8100"))
 APP_PORTS = (HTTP_PORT + 1, HTTP_PORT + 2)
 REPLICA_PORT = int(os.environ.get("GEOGMINA_REPLICA_PORT", "54330"))
 MAX_LAG_SECONDS = int(os.environ.get("GEOGMINA_REPLICA_MAX_LAG_SECONDS", "3"))
+SLOT = "geogmina_replica"
 GUNICORN_WORKERS = int(os.environ.get("GEOGMINA_CLUSTER_WORKERS", "2"))
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -92,9 +93,15 @@ def make_replica() -> None:
     replica_run().mkdir(parents=True, exist_ok=True)
     _chown_postgres(replica_dir(), replica_run())
     _log(f"pg_basebackup of the primary into {replica_data()}")
+    # A replication slot keeps the WAL a stopped replica still needs (make cluster-stop, then
+    # make cluster a day later), capped so a forgotten replica cannot fill the disk.
+    dbctl._psql(f"SELECT pg_drop_replication_slot('{SLOT}') FROM pg_replication_slots "
+                f"WHERE slot_name = '{SLOT}'")
+    dbctl._psql("ALTER SYSTEM SET max_slot_wal_keep_size = '2GB'")
+    dbctl._psql("SELECT pg_reload_conf()")
     dbctl._run([dbctl.pg_bin("pg_basebackup"), "-h", str(dbctl.socket_dir()),
                 "-p", str(dbctl.port()), "-U", dbctl.DB_USER, "-D", str(replica_data()),
-                "-R", "-X", "stream", "-c", "fast"])
+                "-R", "-X", "stream", "-c", "fast", "-C", "-S", SLOT])
 
 
 def start_replica() -> None:
