@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from registers.taxes import rules
-from registers.taxes.models import ReconciliationCase, TaxObject, Taxpayer
+from registers.taxes.models import Decision, ReconciliationCase, TaxObject, Taxpayer
 from registers.taxes.services import RateInput, object_problems
 
 
@@ -82,7 +82,8 @@ class TaxObjectForm(forms.ModelForm):
         model = TaxObject
         fields = ["taxpayer", "kind", "category", "variant", "cadastral_id", "building_id",
                   "area_m2", "usable_full_m2", "usable_half_m2", "usable_low_m2", "value",
-                  "exempt", "exemption_basis", "arose_on", "ceased_on", "declaration", "note"]
+                  "exempt", "exemption_basis", "arose_event", "arose_on", "ceased_event",
+                  "ceased_on", "declaration", "note"]
         widgets = {"arose_on": forms.DateInput(attrs={"type": "date"}),
                    "ceased_on": forms.DateInput(attrs={"type": "date"})}
 
@@ -109,3 +110,33 @@ class CaseStatusForm(forms.Form):
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(
         attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput)  # the case's, when the list was served
+
+
+_date_widget = forms.DateInput(attrs={"type": "date"})
+
+
+class DecisionNewForm(forms.Form):
+    year = forms.IntegerField(label=_("tax year"), min_value=2000, max_value=2100)
+    issued_on = forms.DateField(label=_("date of issue (empty: a draft)"), required=False,
+                                widget=_date_widget)
+
+
+class DecisionStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("status"), choices=[
+        (Decision.Status.ISSUED, Decision.Status.ISSUED.label),
+        (Decision.Status.DELIVERED, Decision.Status.DELIVERED.label),
+        (Decision.Status.EXPIRED, Decision.Status.EXPIRED.label)])
+    on = forms.DateField(label=_("date"), widget=_date_widget)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class DecisionAmendForm(forms.Form):
+    issued_on = forms.DateField(label=_("date of the amending decision"), widget=_date_widget)
+    reason = forms.CharField(label=_("what changed"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class BatchForm(forms.Form):
+    year = forms.IntegerField(label=_("tax year"), min_value=2000, max_value=2100)
+    issued_on = forms.DateField(label=_("date of issue"), widget=_date_widget)

@@ -64,7 +64,12 @@ def card_section(user: Any, parcel: Parcel, year: int | None = None) -> dict | N
         status = "exempt"
     else:
         status = "not_assessed"
-    business = any(obj.taxpayer.business for obj in objects if obj.kind == "land")
+    # Business land only where a taxed (not exempt) land object of this year belongs to a
+    # business: the municipality's own exempt land (art. 7 ust. 1 pkt 15 UPOL) is not business
+    # land even when the municipality is recorded as running a business.
+    taxed_land = {line["object_id"] for line in lines if not line["exempt"]}
+    business = any(obj.taxpayer.business for obj in objects
+                   if obj.kind == "land" and obj.pk in taxed_land)
     contours = contour_taxes(parcel, year, business=business)
     audit(user, AuditAction.READ_TAX, "layers.parcel", parcel.cadastral_id,
           municipality_id=parcel.municipality_id, detail=f"card tax section {year}")

@@ -16,4 +16,11 @@ urlpatterns = [
     path("<int:municipality_id>/reconciliation/run/", views.reconcile_run, name="reconcile"),
     path("taxpayer/<int:taxpayer_id>/", views.liability, name="liability"),
     path("case/<int:case_id>/status/", views.case_status, name="case_status"),
+    path("<int:municipality_id>/decisions/", views.decision_list, name="decisions"),
+    path("<int:municipality_id>/decisions/batch/", views.decision_batch, name="batch"),
+    path("taxpayer/<int:taxpayer_id>/decisions/new/", views.decision_new, name="decision_new"),
+    path("decision/<int:decision_id>/", views.decision_detail, name="decision"),
+    path("decision/<int:decision_id>/pdf/", views.decision_pdf, name="decision_pdf"),
+    path("decision/<int:decision_id>/status/", views.decision_status, name="decision_status"),
+    path("decision/<int:decision_id>/amend/", views.decision_amend, name="decision_amend"),
 ]

@@ -1,0 +1,101 @@
+"""Issue the tax decisions of a whole roll: ``manage.py issue_decisions TERYT YEAR``.
+
+Resumable (``--resume BATCH``: continue a batch that stopped), a progress bar on the command
+line, optionally every decision's PDF written to ``--pdf-dir``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from layers.models import Municipality
+from registers.taxes import decisions
+from registers.taxes.models import Decision, DecisionBatch, TaxOfficeSettings
+
+
+class Command(BaseCommand):
+    help = "Issue the tax decisions of a municipality's roll for a year (resumable)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("teryt", nargs="?", help="the municipality's TERYT code, e.g. 180501_1")
+        parser.add_argument("year", nargs="?", type=int)
+        parser.add_argument("--issued-on", type=date.fromisoformat,
+                            help="date of issue, YYYY-MM-DD (default: today)")
+        parser.add_argument("--resume", type=int, metavar="BATCH",
+                            help="continue the batch with this id where it stopped")
+        parser.add_argument("--chunk", type=int, default=500,
+                            help="taxpayers per transaction (default 500)")
+        parser.add_argument("--pdf-dir", type=Path,
+                            help="write each new decision's PDF into this folder")
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["resume"]:
+            batch = DecisionBatch.objects.filter(pk=opts["resume"]).first()
+            if batch is None:
+                raise CommandError(f"no decision batch {opts['resume']}")
+            if batch.status == DecisionBatch.Status.DONE:
+                raise CommandError(f"batch {batch.pk} is already finished")
+        else:
+            if not opts["teryt"] or not opts["year"]:
+                raise CommandError("give TERYT and YEAR, or --resume BATCH")
+            town = Municipality.objects.filter(teryt=opts["teryt"]).first()
+            if town is None:
+                raise CommandError(f"no municipality with TERYT {opts['teryt']!r}")
+            from django.utils import timezone
+
+            batch = decisions.batch_start(None, town.pk, opts["year"],
+                                          opts["issued_on"] or timezone.localdate())
+        if opts["chunk"] < 1:
+            raise CommandError("--chunk must be at least 1")
+        on_decisions = None
+        if opts["pdf_dir"]:
+            on_decisions = _pdf_writer(opts["pdf_dir"], batch.municipality_id)
+        bar = tqdm(total=batch.total, initial=batch.done, unit=" taxpayers",
+                   desc=f"decisions {batch.year}", disable=opts["no_progress"])
+        seen = batch.done
+
+        def progress(done: int, issued: int) -> None:
+            nonlocal seen
+            bar.update(done - seen)
+            bar.set_postfix(issued=issued)
+            seen = done
+
+        try:
+            batch = decisions.batch_run(batch, chunk=opts["chunk"], progress=progress,
+                                        on_decisions=on_decisions)
+        finally:
+            bar.close()
+        self.stdout.write(f"batch {batch.pk}: {batch.issued} decisions issued, "
+                          f"{batch.done} taxpayers gone through")
+
+
+def _pdf_writer(folder: Path, municipality_id: int):
+    from registers.taxes.pdf import render_decision
+
+    folder.mkdir(parents=True, exist_ok=True)
+    office = TaxOfficeSettings.objects.filter(municipality_id=municipality_id).first()
+
+    def write(new: list[Decision]) -> None:
+        ids = [d.pk for d in new]
+        by_decision: dict[int, list] = {}
+        rows = Decision.objects.filter(pk__in=ids).select_related("taxpayer", "municipality")
+        for d in rows:
+            by_decision[d.pk] = d
+        from registers.taxes.models import DecisionInstalment
+
+        inst: dict[int, list] = {}
+        for i in DecisionInstalment.objects.filter(decision_id__in=ids).order_by("number"):
+            inst.setdefault(i.decision_id, []).append(i)
+        for pk in ids:
+            d = by_decision[pk]
+            name = d.number.replace("/", "-") + ".pdf"
+            (folder / name).write_bytes(render_decision(d, instalments=inst.get(pk, []),
+                                                        office=office))
+
+    return write
