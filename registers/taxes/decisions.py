@@ -25,7 +25,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from gis_app.audit.log import audit
@@ -57,6 +57,9 @@ ZERO = Decimal("0")
 HA = Decimal("10000")
 
 UNIT = {"land": "m²", "building": "m²", "structure": "zł"}
+#: A decision is an administrative act addressed to a Polish taxpayer: its text (object
+#: descriptions, reasons) is Polish whatever language the officer's UI speaks.
+DECISION_LANGUAGE = "pl"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,7 +207,8 @@ def assessments(taxpayers: list[Taxpayer], ctx: YearContext) -> list[Assessment]
     rural: dict[int, list[RuralLandObject]] = defaultdict(list)
     for r in RuralLandObject.objects.filter(taxpayer_id__in=ids).order_by("cadastral_id", "id"):
         rural[r.taxpayer_id].append(r)
-    return [assess(t, ctx, objs.get(t.pk, []), rural.get(t.pk, [])) for t in taxpayers]
+    with translation.override(DECISION_LANGUAGE):  # what a decision says is in Polish
+        return [assess(t, ctx, objs.get(t.pk, []), rural.get(t.pk, [])) for t in taxpayers]
 
 
 def assess_one(user: Any, taxpayer: Taxpayer, year: int) -> Assessment:
@@ -246,6 +250,11 @@ def _send_on_commit(decision: Decision, schedule: list[tuple[int, date, Decimal]
 
 
 def _reason(a: Assessment, ctx: YearContext) -> str:
+    with translation.override(DECISION_LANGUAGE):
+        return _reason_text(a, ctx)
+
+
+def _reason_text(a: Assessment, ctx: YearContext) -> str:
     text = gettext(
         "The taxpayer holds the objects listed above in the municipality in %(year)d. The tax "
         "was computed from the bases declared or established in the tax register, at the "
@@ -423,14 +432,15 @@ def decision_amend(user: Any, decision: Decision, issued_on: date, reason: str =
         current.status = Decision.Status.AMENDED
         current.version += 1
         current.save(update_fields=["status", "version"])
-        text = gettext("Amends decision %(number)s of %(date)s.") % {
-            "number": current.number, "date": current.issued_on}
-        if reason:
-            text += " " + reason
-        text += " " + _reason(a, ctx)
-        if excess:
-            text += " " + gettext("The instalments already due exceed the amended tax by "
-                                  "%(amount)s zł.") % {"amount": excess}
+        with translation.override(DECISION_LANGUAGE):
+            text = gettext("Amends decision %(number)s of %(date)s.") % {
+                "number": current.number, "date": current.issued_on}
+            if reason:
+                text += " " + reason
+            text += " " + _reason_text(a, ctx)
+            if excess:
+                text += " " + gettext("The instalments already due exceed the amended tax by "
+                                      "%(amount)s zł.") % {"amount": excess}
         new = _create(a, ctx, number, issued_on, Decision.Status.ISSUED, user, amends=current,
                       reason=text)
         audit(user, AuditAction.CREATE, "taxes.decision", new.pk,

@@ -9,7 +9,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from registers.taxes import rules
-from registers.taxes.models import Decision, ReconciliationCase, TaxObject, Taxpayer
+from registers.taxes.models import (
+    Decision,
+    ReconciliationCase,
+    RuralLandObject,
+    TaxObject,
+    Taxpayer,
+)
 from registers.taxes.services import RateInput, object_problems
 
 
@@ -140,3 +146,37 @@ class DecisionAmendForm(forms.Form):
 class BatchForm(forms.Form):
     year = forms.IntegerField(label=_("tax year"), min_value=2000, max_value=2100)
     issued_on = forms.DateField(label=_("date of issue"), widget=_date_widget)
+
+
+class RuralLandObjectForm(forms.ModelForm):
+    """Farmland or forest of a taxpayer (IR-1 / IL-1 data)."""
+
+    class Meta:
+        model = RuralLandObject
+        fields = ["taxpayer", "tax", "cadastral_id", "ofu", "soil_class", "area_ha", "reserve",
+                  "young_stand", "exempt", "exemption_basis", "arose_event", "arose_on",
+                  "ceased_event", "ceased_on", "declaration"]
+        widgets = {"arose_on": _date_widget, "ceased_on": _date_widget}
+
+    def __init__(self, *args: Any, municipality_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["taxpayer"].queryset = Taxpayer.objects.filter(
+            municipality_id=municipality_id)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        tax, ofu = data.get("tax"), (data.get("ofu") or "").strip()
+        if tax == RuralLandObject.Tax.FOREST and ofu != "Ls":
+            self.add_error("ofu", _("Forest tax applies to land recorded as forest (Ls)."))
+        if tax == RuralLandObject.Tax.AGRICULTURAL and ofu not in rules.AGRICULTURAL_LAND \
+                and ofu != "Lzr":
+            self.add_error("ofu", _("Agricultural tax applies to farmland (R, S, Ł, Ps, Br, "
+                                    "Wsr, W, Lzr)."))
+        if tax != RuralLandObject.Tax.FOREST and (data.get("reserve") or data.get("young_stand")):
+            self.add_error("reserve", _("Reserve and stand age apply to forest only."))
+        if data.get("exempt") and not data.get("exemption_basis"):
+            self.add_error("exemption_basis", _("An exemption needs its legal basis."))
+        arose, ceased = data.get("arose_on"), data.get("ceased_on")
+        if arose and ceased and ceased < arose:
+            self.add_error("ceased_on", _("The obligation cannot end before it arose."))
+        return data

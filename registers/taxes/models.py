@@ -223,11 +223,13 @@ class TaxObject(models.Model):
     exemption_basis = models.CharField(_("legal basis of the exemption"), max_length=200,
                                        blank=True)
     arose_event = models.CharField(_("event that made the obligation arise"), max_length=16,
-                                   choices=AROSE_EVENT_CHOICES, blank=True)
+                                   choices=AROSE_EVENT_CHOICES, blank=True,
+                                   db_default="")
     arose_on = models.DateField(_("date of that event"), null=True, blank=True,
                                 help_text=AROSE_HELP)
     ceased_event = models.CharField(_("event that ended the obligation"), max_length=16,
-                                    choices=CEASED_EVENT_CHOICES, blank=True)
+                                    choices=CEASED_EVENT_CHOICES, blank=True,
+                                    db_default="")
     ceased_on = models.DateField(_("date of the ending event"), null=True, blank=True,
                                  help_text=CEASED_HELP)
     declaration = models.CharField(_("declaration (IN-1/DN-1) ref."), max_length=64, blank=True)
@@ -425,10 +427,12 @@ class RuralLandObject(models.Model):
     exemption_basis = models.CharField(_("legal basis of the exemption"), max_length=200,
                                        blank=True)
     arose_event = models.CharField(_("event that made the obligation arise"), max_length=16,
-                                   choices=AROSE_EVENT_CHOICES, blank=True)
+                                   choices=AROSE_EVENT_CHOICES, blank=True,
+                                   db_default="")
     arose_on = models.DateField(_("date of that event"), null=True, blank=True)
     ceased_event = models.CharField(_("event that ended the obligation"), max_length=16,
-                                    choices=CEASED_EVENT_CHOICES, blank=True)
+                                    choices=CEASED_EVENT_CHOICES, blank=True,
+                                    db_default="")
     ceased_on = models.DateField(_("date of the ending event"), null=True, blank=True)
     declaration = models.CharField(_("information (IR-1/IL-1) ref."), max_length=64, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)

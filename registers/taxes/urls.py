@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:municipality_id>/taxpayers/", views.taxpayer_list, name="taxpayers"),
     path("<int:municipality_id>/taxpayers/new/", views.taxpayer_new, name="taxpayer_new"),
     path("<int:municipality_id>/objects/new/", views.taxobject_new, name="taxobject_new"),
+    path("<int:municipality_id>/rural/new/", views.rural_new, name="rural_new"),
     path("<int:municipality_id>/import/", views.declarations_import, name="import"),
     path("<int:municipality_id>/roll/", views.roll, name="roll"),
     path("<int:municipality_id>/reconciliation/", views.case_list, name="cases"),

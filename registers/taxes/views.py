@@ -35,6 +35,7 @@ from registers.taxes.forms import (
     DecisionStatusForm,
     ImportForm,
     ResolutionForm,
+    RuralLandObjectForm,
     TaxObjectForm,
     TaxpayerForm,
 )
@@ -146,12 +147,16 @@ def liability(request: HttpRequest, taxpayer_id: int) -> HttpResponse:
     year = _year(request)
     try:
         result = services.taxpayer_liability(request.user, taxpayer, year)
+        assessment = decisions.assessments(
+            [taxpayer], decisions.YearContext.load(taxpayer.municipality_id, year))[0]
     except ValidationError as exc:
         return HttpResponseBadRequest("; ".join(exc.messages))
     return render(request, "taxes/liability.html", {
         "taxpayer": taxpayer, "town": taxpayer.municipality, "year": year, "r": result,
         "labels": rules.CATEGORY_LABELS,
         "decisions": Decision.objects.filter(taxpayer=taxpayer, year=year).order_by("number"),
+        "a": assessment,
+        "rural_lines": [x for x in assessment.lines if x["tax"] != "property"],
         "can_edit": has_capability(request.user, Capability.EDIT_TAX, taxpayer.municipality_id)})
 
 
@@ -179,6 +184,32 @@ def taxobject_new(request: HttpRequest, municipality_id: int) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     return render(request, "taxes/form.html", {"town": town, "form": form,
                                                "title": _("New tax object")}, status=status)
+
+
+@access(Capability.EDIT_TAX, description="agricultural / forest tax: record farmland or forest "
+                                          "of a taxpayer (IR-1/IL-1 data)")
+def rural_new(request: HttpRequest, municipality_id: int) -> HttpResponse:
+    town = _municipality(request, municipality_id, Capability.EDIT_TAX)
+    form = RuralLandObjectForm(request.POST or None,
+                               initial={"taxpayer": request.GET.get("taxpayer")},
+                               municipality_id=town.pk)
+    if request.method == "POST" and form.is_valid():
+        from layers.models import Parcel
+
+        obj = form.save(commit=False)
+        obj.municipality = town
+        obj.parcel_row = Parcel.objects.filter(municipality=town, retired_at__isnull=True,
+                                               cadastral_id=obj.cadastral_id).first()
+        obj.save()
+        audit(request.user, AuditAction.CREATE, "taxes.rurallandobject", obj.pk,
+              municipality_id=town.pk, after={"tax": obj.tax, "cadastral_id": obj.cadastral_id,
+                                              "ofu": obj.ofu, "soil_class": obj.soil_class,
+                                              "area_ha": str(obj.area_ha)})
+        return redirect("taxes:liability", taxpayer_id=obj.taxpayer_id)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "taxes/form.html", {"town": town, "form": form,
+                                               "title": _("New farmland or forest")},
+                  status=status)
 
 
 def _import_text(form: ImportForm) -> str | None:

@@ -35,6 +35,15 @@ DENIED_ROLES = [Role.PLANNER, Role.PROPERTY_OFFICER, Role.LANDSCAPE_INSPECTOR,
                 Role.ADMINISTRATOR]
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (the UI default is Polish)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def town(make_municipality):
     town = make_municipality("180501_1", "Jasło")
@@ -217,6 +226,8 @@ def test_decision_pdf_has_the_parts_of_a_decision(town):
                  "DECYZJA", "łącznego zobowiązania pieniężnego", "art. 6c",
                  "180501_1.0001.8", "2 007,00 zł", "16.03.2026", "16.11.2026", "501,75 zł",
                  account, "Uzasadnienie", "Pouczenie",
+                 # the reasons are Polish although this test's UI language is English
+                 "Podatnik w 2026 r.", "gospodarstwo rolne", "okręgu podatkowym II",
                  "Samorządowe Kolegium Odwoławcze w Krośnie", "14 dni"):
         assert part in text, part
     # without the account the decision still says where to pay, never an empty line
@@ -347,7 +358,8 @@ def test_issue_decisions_command_with_pdfs_and_resume(town, tmp_path):
     _persons(town, 7)
     out = io.StringIO()
     call_command("issue_decisions", "180501_1", "2026", "--issued-on", "2026-02-10",
-                 "--chunk", "3", "--pdf-dir", str(tmp_path), "--no-progress", stdout=out)
+                 "--chunk", "3", "--pdf-dir", str(tmp_path), "--workers", "2", "--no-progress",
+                 stdout=out)
     assert "7 decisions issued" in out.getvalue()
     pdfs = sorted(tmp_path.glob("*.pdf"))
     assert len(pdfs) == 7 and pdfs[0].read_bytes().startswith(b"%PDF")
@@ -372,7 +384,8 @@ def _client(make_user, town, roles, name="u"):
 
 def _urls(town, d, tp):
     return {"get": [f"/taxes/{town.pk}/decisions/?year=2026", f"/taxes/decision/{d.pk}/",
-                    f"/taxes/decision/{d.pk}/pdf/", f"/taxes/{town.pk}/decisions/batch/"],
+                    f"/taxes/decision/{d.pk}/pdf/", f"/taxes/{town.pk}/decisions/batch/",
+                    f"/taxes/{town.pk}/rural/new/"],
             "post": [f"/taxes/taxpayer/{tp.pk}/decisions/new/",
                      f"/taxes/decision/{d.pk}/status/", f"/taxes/decision/{d.pk}/amend/",
                      f"/taxes/{town.pk}/decisions/batch/"]}
@@ -390,7 +403,7 @@ def test_tax_officer_pages_and_every_read_audited(town, make_user):
     before = AuditEvent.objects.filter(action="read_tax").count()
     for url in _urls(town, d, tp)["get"]:
         assert c.get(url).status_code == 200, url
-    assert AuditEvent.objects.filter(action="read_tax").count() == before + 4
+    assert AuditEvent.objects.filter(action="read_tax").count() == before + 4  # + the form
     page = c.get(f"/taxes/decision/{d.pk}/").content.decode()
     assert d.number in page and "2007" in page
     pdf = c.get(f"/taxes/decision/{d.pk}/pdf/")
@@ -442,3 +455,20 @@ def test_public_and_other_town_are_denied(town, make_user, make_municipality):
         resp = other.get(url)
         assert resp.status_code == 403, url
         assert b"Kowalski" not in resp.content
+
+
+def test_officer_records_forest_and_sees_it_assessed(town, make_user):
+    tp = _person(town)
+    c = _client(make_user, town, (Role.TAX_OFFICER,))
+    bad = c.post(f"/taxes/{town.pk}/rural/new/", {
+        "taxpayer": tp.pk, "tax": "forest", "cadastral_id": "180501_1.0001.9", "ofu": "R",
+        "area_ha": "10"})
+    assert bad.status_code == 400 and b"Ls" in bad.content
+    ok = c.post(f"/taxes/{town.pk}/rural/new/", {
+        "taxpayer": tp.pk, "tax": "forest", "cadastral_id": "180501_1.0001.9", "ofu": "Ls",
+        "area_ha": "10"})
+    assert ok.status_code == 302
+    assert AuditEvent.objects.filter(action="create", object_type="taxes.rurallandobject").exists()
+    page = c.get(f"/taxes/taxpayer/{tp.pk}/?year=2026").content.decode()
+    # 10 ha × 0.220 m³ × 281.37 zł = 619.01 → 619 zł, four instalments
+    assert "619.01" in page and "<strong>619 zł</strong>" in page

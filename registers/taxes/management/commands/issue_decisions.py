@@ -32,6 +32,8 @@ class Command(BaseCommand):
                             help="taxpayers per transaction (default 500)")
         parser.add_argument("--pdf-dir", type=Path,
                             help="write each new decision's PDF into this folder")
+        parser.add_argument("--workers", type=int, default=1,
+                            help="processes rendering the PDFs (default 1)")
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -55,7 +57,8 @@ class Command(BaseCommand):
             raise CommandError("--chunk must be at least 1")
         on_decisions = None
         if opts["pdf_dir"]:
-            on_decisions = _pdf_writer(opts["pdf_dir"], batch.municipality_id)
+            on_decisions = _pdf_writer(opts["pdf_dir"], batch.municipality_id,
+                                       max(1, opts["workers"]))
         bar = tqdm(total=batch.total, initial=batch.done, unit=" taxpayers",
                    desc=f"decisions {batch.year}", disable=opts["no_progress"])
         seen = batch.done
@@ -71,31 +74,56 @@ class Command(BaseCommand):
                                         on_decisions=on_decisions)
         finally:
             bar.close()
+            pool = getattr(on_decisions, "pool", None)
+            if pool is not None:
+                pool.shutdown()
         self.stdout.write(f"batch {batch.pk}: {batch.issued} decisions issued, "
                           f"{batch.done} taxpayers gone through")
 
 
-def _pdf_writer(folder: Path, municipality_id: int):
+def _render_job(job: tuple) -> bytes:
+    """Render one decision in a worker process (no database access: all is passed in)."""
     from registers.taxes.pdf import render_decision
+
+    decision, instalments, office = job
+    return render_decision(decision, instalments=instalments, office=office)
+
+
+def _pdf_writer(folder: Path, municipality_id: int, workers: int):
+    """A callback writing each chunk's PDFs, rendered by ``workers`` processes."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from django.db import connections
+
+    from registers.taxes.models import DecisionInstalment
 
     folder.mkdir(parents=True, exist_ok=True)
     office = TaxOfficeSettings.objects.filter(municipality_id=municipality_id).first()
+    if office is None:  # the default wording, so that no worker needs the database
+        name = Municipality.objects.get(pk=municipality_id).name
+        office = TaxOfficeSettings(municipality_id=municipality_id,
+                                   organ=f"Organ podatkowy gminy {name}",
+                                   appeal_body="Samorządowe Kolegium Odwoławcze")
+    pool = None
+    if workers > 1:
+        # forked workers never touch the database; outside a transaction the parent's
+        # connections are closed first so that no socket is shared at all
+        if not any(c.in_atomic_block for c in connections.all()):
+            connections.close_all()
+        pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
 
     def write(new: list[Decision]) -> None:
         ids = [d.pk for d in new]
-        by_decision: dict[int, list] = {}
-        rows = Decision.objects.filter(pk__in=ids).select_related("taxpayer", "municipality")
-        for d in rows:
-            by_decision[d.pk] = d
-        from registers.taxes.models import DecisionInstalment
-
+        rows = {d.pk: d for d in Decision.objects.filter(pk__in=ids).select_related(
+            "taxpayer", "municipality")}
         inst: dict[int, list] = {}
         for i in DecisionInstalment.objects.filter(decision_id__in=ids).order_by("number"):
             inst.setdefault(i.decision_id, []).append(i)
-        for pk in ids:
-            d = by_decision[pk]
-            name = d.number.replace("/", "-") + ".pdf"
-            (folder / name).write_bytes(render_decision(d, instalments=inst.get(pk, []),
-                                                        office=office))
+        jobs = [(rows[pk], inst.get(pk, []), office) for pk in ids]
+        results = pool.map(_render_job, jobs, chunksize=16) if pool else map(_render_job, jobs)
+        for (decision, _i, _o), data in zip(jobs, results, strict=True):
+            (folder / (decision.number.replace("/", "-") + ".pdf")).write_bytes(data)
 
+    write.pool = pool  # type: ignore[attr-defined]
     return write
