@@ -13,8 +13,9 @@ same run:
   assessed by the pure rules, decisions and instalments written, one ``decision_issued``
   signal each, resumable cursor committed per chunk. ``--limit N`` stops after N taxpayers and
   extrapolates linearly (0 = the whole roll);
-* the PDFs: ``--pdfs N`` decisions rendered (reportlab) and written to a temporary folder, the
-  per-decision time extrapolated to every decision of the batch;
+* the PDFs: ``--pdfs N`` decisions rendered (reportlab) one file per decision, and as print
+  files (what ``issue_decisions --pdf-dir`` writes: one file per chunk and worker) by 1 and 2
+  processes, the per-decision time extrapolated to every decision of the batch;
 * peak memory (RSS) before and after the batch, to show it stays flat.
 
 The year's earlier decisions of the bench town are deleted first, so every run issues anew.
@@ -143,29 +144,38 @@ def main() -> int:
 
     from django.db import connections
 
-    from registers.taxes.management.commands.issue_decisions import _render_job
+    from registers.taxes.management.commands.issue_decisions import _parts, _render_job
 
-    jobs = [(d, inst[d.pk], office) for d in sample]
+    items = [(d, inst[d.pk], "12 3456 7890 1234 5678 9012 3456") for d in sample]
     all_decisions = issued * batch.total / max(1, batch.done)
     per_pdf = {}
     with tempfile.TemporaryDirectory() as folder:
+        t0, c0 = time.perf_counter(), time.process_time()
+        for d, i, acc in items:
+            (Path(folder) / f"{d.pk}.pdf").write_bytes(
+                render_decision(d, payment_account=acc, instalments=i, office=office))
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        print(f"PDF per decision, 1 process: {len(items)} in {wall:.1f} s "
+              f"({1000 * wall / len(items):.1f} ms each wall, {1000 * cpu / len(items):.1f} ms "
+              f"CPU); for {all_decisions:.0f} decisions: {wall / len(items) * all_decisions:.0f} s")
         for workers in (1, 2):
             connections.close_all()
+            jobs = [(part, office) for part in _parts(items, workers)]
             t0, c0 = time.perf_counter(), time.process_time()
             if workers == 1:
                 results = list(map(_render_job, jobs))
             else:
                 with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-                    results = list(pool.map(_render_job, jobs, chunksize=16))
-            for d, data in zip(sample, results, strict=True):
-                (Path(folder) / f"{d.pk}.pdf").write_bytes(data)
+                    results = list(pool.map(_render_job, jobs))
+            for n, data in enumerate(results):
+                (Path(folder) / f"print-{workers}-{n}.pdf").write_bytes(data)
             wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-            per_pdf[workers] = wall / len(sample)
-            size = sum(len(r) for r in results) / len(results) / 1024
-            print(f"PDFs, {workers} process(es): {len(sample)} in {wall:.1f} s "
-                  f"({1000 * wall / len(sample):.1f} ms each wall"
-                  + (f", {1000 * cpu / len(sample):.1f} ms CPU" if workers == 1 else "")
-                  + f", {size:.0f} kB); for {all_decisions:.0f} decisions: "
+            per_pdf[workers] = wall / len(items)
+            size = sum(len(r) for r in results) / len(items) / 1024
+            print(f"print files, {workers} process(es): {len(items)} decisions in {wall:.1f} s "
+                  f"({1000 * wall / len(items):.1f} ms each wall"
+                  + (f", {1000 * cpu / len(items):.1f} ms CPU" if workers == 1 else "")
+                  + f", {size:.1f} kB each); for {all_decisions:.0f} decisions: "
                   f"{per_pdf[workers] * all_decisions:.0f} s")
     per_pdf = per_pdf[2]
     total = full + per_pdf * all_decisions

@@ -20,7 +20,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from registers.taxes.models import Decision, DecisionInstalment, TaxOfficeSettings
 
@@ -72,6 +72,7 @@ def num(value: Decimal | str) -> str:
     return str(value).replace(".", ",")
 
 
+@cache
 def _styles() -> dict[str, ParagraphStyle]:
     regular, bold = _fonts()
     base = ParagraphStyle("base", fontName=regular, fontSize=9.5, leading=12.5)
@@ -115,10 +116,38 @@ def render_decision(decision: Decision, payment_account: str = "",
     municipality's account given in the accompanying letter. ``instalments``/``office`` may be
     passed in by a batch that already holds them (no query then).
     """
-    regular, bold = _fonts()
-    st = _styles()
     if office is None:
         office = TaxOfficeSettings.objects.filter(municipality_id=decision.municipality_id).first()
+    return _build(_story(decision, payment_account, instalments, office), decision.number,
+                  office)
+
+
+def render_decisions(items: list[tuple[Decision, list[DecisionInstalment], str]],
+                     office: TaxOfficeSettings | None) -> bytes:
+    """Many decisions in one PDF for printing, each from a new page: (decision, instalments,
+    payment account) per item. The fonts are embedded once, not once per decision."""
+    story: list = []
+    for n, (decision, instalments, account) in enumerate(items):
+        if n:
+            story.append(PageBreak())
+        story += _story(decision, account, instalments, office)
+    return _build(story, f"Decyzje ({len(items)})", office)
+
+
+def _build(story: list, title: str, office: TaxOfficeSettings | None) -> bytes:
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
+                            topMargin=15 * mm, bottomMargin=15 * mm, title=title,
+                            author=office.organ if office else "")
+    doc.build(story)
+    return buf.getvalue()
+
+
+def _story(decision: Decision, payment_account: str,
+           instalments: list[DecisionInstalment] | None,
+           office: TaxOfficeSettings | None) -> list:
+    regular, bold = _fonts()
+    st = _styles()
     if instalments is None:
         instalments = list(decision.instalments.order_by("number"))
     town = decision.municipality
@@ -197,9 +226,4 @@ def render_decision(decision: Decision, payment_account: str = "",
     out.append(Spacer(1, 12 * mm))
     out.append(Paragraph("……………………………………<br/>(podpis osoby upoważnionej)",
                          ParagraphStyle("sig", parent=st["small"], leftIndent=110 * mm)))
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
-                            topMargin=15 * mm, bottomMargin=15 * mm,
-                            title=f"Decyzja {decision.number}", author=organ)
-    doc.build(out)
-    return buf.getvalue()
+    return out

@@ -361,8 +361,16 @@ def test_issue_decisions_command_with_pdfs_and_resume(town, tmp_path):
                  "--chunk", "3", "--pdf-dir", str(tmp_path), "--workers", "2", "--no-progress",
                  stdout=out)
     assert "7 decisions issued" in out.getvalue()
+    from pypdf import PdfReader
+
+    # print files: chunks of 3 split between 2 workers, each decision from a new page
     pdfs = sorted(tmp_path.glob("*.pdf"))
-    assert len(pdfs) == 7 and pdfs[0].read_bytes().startswith(b"%PDF")
+    assert len(pdfs) == 5 and pdfs[0].read_bytes().startswith(b"%PDF")
+    pages = [p for f in pdfs for p in PdfReader(f).pages]
+    assert len(pages) == 7
+    texts = " ".join(p.extract_text() for p in pages)
+    assert texts.count("Pouczenie") == 7
+    assert "FN.3120.2026.000001--FN.3120.2026.000002.pdf" in [f.name for f in pdfs]
     batch = DecisionBatch.objects.get()
     from django.core.management.base import CommandError
 

@@ -31,7 +31,8 @@ class Command(BaseCommand):
         parser.add_argument("--chunk", type=int, default=500,
                             help="taxpayers per transaction (default 500)")
         parser.add_argument("--pdf-dir", type=Path,
-                            help="write each new decision's PDF into this folder")
+                            help="write the new decisions as print files (one PDF per chunk "
+                                 "and worker, each decision from a new page) into this folder")
         parser.add_argument("--workers", type=int, default=1,
                             help="processes rendering the PDFs (default 1)")
         parser.add_argument("--no-progress", action="store_true")
@@ -82,11 +83,17 @@ class Command(BaseCommand):
 
 
 def _render_job(job: tuple) -> bytes:
-    """Render one decision in a worker process (no database access: all is passed in)."""
-    from registers.taxes.pdf import render_decision
+    """Render a part of a chunk as one print file in a worker process (no database access:
+    everything is passed in)."""
+    from registers.taxes.pdf import render_decisions
 
-    decision, instalments, office = job
-    return render_decision(decision, instalments=instalments, office=office)
+    items, office = job
+    return render_decisions(items, office)
+
+
+def _parts(items: list, n: int) -> list[list]:
+    size = -(-len(items) // n)
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def _pdf_writer(folder: Path, municipality_id: int, workers: int):
@@ -120,10 +127,14 @@ def _pdf_writer(folder: Path, municipality_id: int, workers: int):
         inst: dict[int, list] = {}
         for i in DecisionInstalment.objects.filter(decision_id__in=ids).order_by("number"):
             inst.setdefault(i.decision_id, []).append(i)
-        jobs = [(rows[pk], inst.get(pk, []), office) for pk in ids]
-        results = pool.map(_render_job, jobs, chunksize=16) if pool else map(_render_job, jobs)
-        for (decision, _i, _o), data in zip(jobs, results, strict=True):
-            (folder / (decision.number.replace("/", "-") + ".pdf")).write_bytes(data)
+        items = [(rows[pk], inst.get(pk, []), "") for pk in ids]
+        # one print file per worker and chunk: the fonts are embedded once per file
+        jobs = [(part, office) for part in _parts(items, workers)]
+        results = pool.map(_render_job, jobs) if pool else map(_render_job, jobs)
+        for (part, _o), data in zip(jobs, results, strict=True):
+            first, last = part[0][0].number, part[-1][0].number
+            name = f"{first}--{last}.pdf".replace("/", "-")
+            (folder / name).write_bytes(data)
 
     write.pool = pool  # type: ignore[attr-defined]
     return write
