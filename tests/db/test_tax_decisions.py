@@ -480,3 +480,35 @@ def test_officer_records_forest_and_sees_it_assessed(town, make_user):
     page = c.get(f"/taxes/taxpayer/{tp.pk}/?year=2026").content.decode()
     # 10 ha × 0.220 m³ × 281.37 zł = 619.01 → 619 zł, four instalments
     assert "619.01" in page and "<strong>619 zł</strong>" in page
+
+
+def test_roll_sql_and_rules_agree_on_every_event_kind(town):
+    """The set-based roll and the pure rules give each object the same months and amount for
+    every kind of event and date around the year's edges."""
+    from django.db import connection
+
+    tp = _person(town)
+    days = [date(2024, 12, 31), date(2025, 1, 1), date(2025, 5, 20), date(2025, 12, 1),
+            date(2026, 1, 15), date(2026, 6, 30), date(2026, 12, 31)]
+    objs = []
+    for n, (event, day) in enumerate((e, d) for e in ("", "acquisition", "completion",
+                                                       "start_of_use", "other") for d in days):
+        kind = "land" if event in ("", "acquisition", "other") and n % 2 else "building"
+        extra = ({"category": "G3", "area_m2": D("333.33")} if kind == "land"
+                 else {"category": "B1", "usable_full_m2": D("77.7")})
+        ceased = ({"ceased_event": "sale", "ceased_on": date(2026, 9, 3)}
+                  if n % 3 == 0 and day <= date(2026, 9, 3) else {})
+        objs.append(TaxObject.objects.create(
+            municipality=town, taxpayer=tp, kind=kind, cadastral_id=f"x.{n}",
+            building_id=f"b.{n}" if kind == "building" else "", arose_event=event,
+            arose_on=day if event or n % 2 else None, **extra, **ceased))
+    for year in (2025, 2026, 2027):
+        rates = services.rates_for(town.pk, year)
+        with connection.cursor() as cur:
+            cur.execute("SELECT object_id, months, amount FROM taxes_object_liabilities(%s, %s)",
+                        [town.pk, year])
+            sql = {oid: (months, amount) for oid, months, amount in cur.fetchall()}
+        for obj in objs:
+            line = services.object_line(obj, year, rates)
+            expected = None if line is None else (line.months, line.amount)
+            assert sql.get(obj.pk) == expected, (year, obj.arose_event, obj.arose_on)
