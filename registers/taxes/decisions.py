@@ -24,7 +24,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -456,7 +456,7 @@ def decision_amend(user: Any, decision: Decision, issued_on: date, reason: str =
 # The batch for a whole roll
 
 
-def batch_candidates(municipality_id: int):
+def batch_candidates(municipality_id: int) -> QuerySet[Taxpayer]:
     """Natural persons of the municipality, in id order (the batch's resumable cursor)."""
     return Taxpayer.objects.filter(municipality_id=municipality_id,
                                    kind=Taxpayer.Kind.PERSON).order_by("pk")

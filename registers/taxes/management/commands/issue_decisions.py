@@ -6,6 +6,7 @@ line, optionally every decision's PDF written to ``--pdf-dir``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,8 @@ def _parts(items: list, n: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def _pdf_writer(folder: Path, municipality_id: int, workers: int):
+def _pdf_writer(folder: Path, municipality_id: int, workers: int
+                ) -> Callable[[list[Decision]], None]:
     """A callback writing each chunk's PDFs, rendered by ``workers`` processes."""
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
