@@ -163,6 +163,7 @@ INSTALLED_APPS = [
     "registers.housing",
     "registers.parking",
     "registers.landscape",
+    "registers.payments",
     "map_ui",
     "axes",
 ]
