@@ -287,26 +287,34 @@ WHERE p.id = m.id AND m.n = 1
 # Then by title: an identifier in the title (individual account number written in the title,
 # the taxpayer's reference in the tax system, NIP, a decision number) names exactly one taxpayer.
 MATCH_TITLE_SQL = """
-WITH keys AS (
+WITH tok AS MATERIALIZED (
+    SELECT p.id, tk.key
+    FROM payments_payment AS p
+    CROSS JOIN LATERAL unnest(string_to_array(p.title_keys, ' ')) AS tk (key)
+    WHERE p.statement_id = %(s)s AND p.status = 'queued'
+),
+keys AS (
     SELECT a.taxpayer_id, a.nrb AS key
-    FROM payments_individualaccount AS a WHERE a.municipality_id = %(m)s
+    FROM payments_individualaccount AS a
+    WHERE a.municipality_id = %(m)s AND a.nrb IN (SELECT key FROM tok)
     UNION
     SELECT t.id, upper(t.external_ref) FROM taxes_taxpayer AS t
     WHERE t.municipality_id = %(m)s AND length(t.external_ref) >= 3
+      AND upper(t.external_ref) IN (SELECT key FROM tok)
     UNION
     SELECT t.id, regexp_replace(t.tax_id, '[^0-9]', '', 'g') FROM taxes_taxpayer AS t
-    WHERE t.municipality_id = %(m)s AND length(regexp_replace(t.tax_id, '[^0-9]', '', 'g')) = 10
+    WHERE t.municipality_id = %(m)s AND t.tax_id <> ''
+      AND regexp_replace(t.tax_id, '[^0-9]', '', 'g')
+          IN (SELECT key FROM tok WHERE key ~ '^[0-9]{10}$')
     UNION
-    SELECT DISTINCT c.taxpayer_id, upper(c.decision_number) FROM payments_charge AS c
+    SELECT c.taxpayer_id, upper(c.decision_number) FROM payments_charge AS c
     WHERE c.municipality_id = %(m)s AND length(c.decision_number) >= 3
+      AND upper(c.decision_number) IN (SELECT key FROM tok)
 ),
 m AS (
-    SELECT p.id, min(k.taxpayer_id) AS taxpayer_id, count(DISTINCT k.taxpayer_id) AS n
-    FROM payments_payment AS p
-    CROSS JOIN LATERAL unnest(string_to_array(p.title_keys, ' ')) AS tk (key)
-    JOIN keys AS k ON k.key = tk.key
-    WHERE p.statement_id = %(s)s AND p.status = 'queued'
-    GROUP BY p.id
+    SELECT tok.id, min(k.taxpayer_id) AS taxpayer_id, count(DISTINCT k.taxpayer_id) AS n
+    FROM tok JOIN keys AS k ON k.key = tok.key
+    GROUP BY tok.id
 )
 UPDATE payments_payment AS p
 SET taxpayer_id = m.taxpayer_id, matched_by = 'title', status = 'matched'
@@ -365,6 +373,7 @@ def import_statement(user: Any, municipality: Municipality, data: bytes,
             cur.execute(INSERT_SQL, params)
             result.new = cur.rowcount
             cur.execute("DROP TABLE payments_stage")
+            cur.execute("ANALYZE payments_payment")  # the planner must see the new rows
             cur.execute(MATCH_ACCOUNT_SQL, params)
             result.matched_account = cur.rowcount
             cur.execute(MATCH_TITLE_SQL, params)

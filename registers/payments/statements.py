@@ -203,35 +203,37 @@ def parse_mt940(data: bytes) -> ParsedStatement:
 # camt.053
 
 
-def _local(el: etree._Element) -> str:
-    return etree.QName(el).localname
+class _Camt:
+    """Element look-ups in the document's namespace (lxml's C path search: fast)."""
 
+    def __init__(self, namespace: str) -> None:
+        self.ns = "{" + namespace + "}"
+        self.paths: dict[tuple[str, ...], str] = {}
 
-def _child(el: etree._Element | None, *path: str) -> etree._Element | None:
-    for name in path:
+    def _path(self, path: tuple[str, ...]) -> str:
+        found = self.paths.get(path)
+        if found is None:
+            found = self.paths[path] = "/".join(self.ns + p for p in path)
+        return found
+
+    def child(self, el: etree._Element | None, *path: str) -> etree._Element | None:
+        return None if el is None else el.find(self._path(path))
+
+    def text(self, el: etree._Element | None, *path: str) -> str:
         if el is None:
-            return None
-        el = next((c for c in el if isinstance(c.tag, str) and _local(c) == name), None)
-    return el
+            return ""
+        found = el.findtext(self._path(path))
+        return found.strip() if found else ""
+
+    def children(self, el: etree._Element | None, name: str) -> list[etree._Element]:
+        return [] if el is None else el.findall(self.ns + name)
+
+    def account(self, el: etree._Element | None) -> str:
+        return _nrb(self.text(el, "Id", "IBAN")) or _nrb(self.text(el, "Id", "Othr", "Id"))
 
 
-def _text(el: etree._Element | None, *path: str) -> str:
-    found = _child(el, *path)
-    return (found.text or "").strip() if found is not None else ""
-
-
-def _children(el: etree._Element | None, name: str) -> list[etree._Element]:
-    if el is None:
-        return []
-    return [c for c in el if isinstance(c.tag, str) and _local(c) == name]
-
-
-def _account(el: etree._Element | None) -> str:
-    return _nrb(_text(el, "Id", "IBAN")) or _nrb(_text(el, "Id", "Othr", "Id"))
-
-
-def _camt_date(el: etree._Element | None, line: int, what: str) -> date:
-    raw = _text(el, "Dt") or _text(el, "DtTm")[:10]
+def _camt_date(x: _Camt, el: etree._Element | None, line: int, what: str) -> date:
+    raw = x.text(el, "Dt") or x.text(el, "DtTm")[:10]
     try:
         return date.fromisoformat(raw)
     except ValueError:
@@ -248,42 +250,43 @@ def parse_camt053(data: bytes) -> ParsedStatement:
     if not etree.QName(root).namespace or "camt.053" not in etree.QName(root).namespace:
         raise StatementError(root.sourceline or 1, "not an ISO 20022 camt.053 document "
                                                    f"(namespace {etree.QName(root).namespace})")
-    stmts = _children(_child(root, "BkToCstmrStmt"), "Stmt")
+    x = _Camt(etree.QName(root).namespace)
+    stmts = x.children(x.child(root, "BkToCstmrStmt"), "Stmt")
     if len(stmts) != 1:
         raise StatementError(root.sourceline or 1,
                              f"{len(stmts)} <Stmt> elements: one statement per file expected")
     stmt = stmts[0]
-    account = _account(_child(stmt, "Acct"))
+    account = x.account(x.child(stmt, "Acct"))
     if not account:
         raise StatementError(stmt.sourceline, "no account IBAN in <Acct>")
-    reference = _text(stmt, "Id") or _text(stmt, "ElctrncSeqNb")
+    reference = x.text(stmt, "Id") or x.text(stmt, "ElctrncSeqNb")
     if not reference:
         raise StatementError(stmt.sourceline, "no statement <Id>")
-    created = _text(stmt, "CreDtTm")[:10]
+    created = x.text(stmt, "CreDtTm")[:10]
     out: list[Transaction] = []
     skipped = 0
-    for entry in _children(stmt, "Ntry"):
+    for entry in x.children(stmt, "Ntry"):
         line = entry.sourceline or 0
-        amt = _child(entry, "Amt")
+        amt = x.child(entry, "Amt")
         if amt is None:
             raise StatementError(line, "an entry without <Amt>")
         if amt.get("Ccy") != "PLN":
             raise StatementError(amt.sourceline, f"currency {amt.get('Ccy')}: only PLN "
                                                  "statements are taken")
-        indicator = _text(entry, "CdtDbtInd")
+        indicator = x.text(entry, "CdtDbtInd")
         if indicator not in ("CRDT", "DBIT"):
             raise StatementError(line, f"credit/debit indicator {indicator!r}")
-        booked_on = _camt_date(_child(entry, "BookgDt"), line, "booking date")
-        if indicator != "CRDT" or _text(entry, "RvslInd").lower() == "true":
+        booked_on = _camt_date(x, x.child(entry, "BookgDt"), line, "booking date")
+        if indicator != "CRDT" or x.text(entry, "RvslInd").lower() == "true":
             skipped += 1
             continue
-        details = [tx for d in _children(entry, "NtryDtls") for tx in _children(d, "TxDtls")]
+        details = [tx for d in x.children(entry, "NtryDtls") for tx in x.children(d, "TxDtls")]
         for tx in details or [None]:
-            source = tx if tx is not None and _child(tx, "Amt") is not None else entry
-            if tx is not None and _child(tx, "AmtDtls", "TxAmt", "Amt") is not None:
-                amount_el = _child(tx, "AmtDtls", "TxAmt", "Amt")
+            source = tx if tx is not None and x.child(tx, "Amt") is not None else entry
+            if tx is not None and x.child(tx, "AmtDtls", "TxAmt", "Amt") is not None:
+                amount_el = x.child(tx, "AmtDtls", "TxAmt", "Amt")
             else:
-                amount_el = _child(source, "Amt")
+                amount_el = x.child(source, "Amt")
             try:
                 value = Decimal((amount_el.text or "").strip())
             except (InvalidOperation, AttributeError):
@@ -292,19 +295,19 @@ def parse_camt053(data: bytes) -> ParsedStatement:
             if value <= 0 or value.as_tuple().exponent < -2:
                 raise StatementError(amount_el.sourceline, f"amount {value}: a positive "
                                                            "amount in grosze expected")
-            parties = _child(tx, "RltdPties")
-            title = " ".join(t.text.strip() for t in _children(_child(tx, "RmtInf"), "Ustrd")
+            parties = x.child(tx, "RltdPties")
+            title = " ".join(t.text.strip() for t in x.children(x.child(tx, "RmtInf"), "Ustrd")
                              if t.text)[:MAX_TITLE]
-            accounts = [a for a in (_account(_child(parties, "CdtrAcct")), account) if a]
+            accounts = [a for a in (x.account(x.child(parties, "CdtrAcct")), account) if a]
             keys, named_number, named_year = _title_info(title)
             out.append(Transaction(
                 line=(tx.sourceline if tx is not None else line) or line,
                 booked_on=booked_on, amount=value,
-                bank_ref=_text(tx, "Refs", "AcctSvcrRef") or _text(entry, "AcctSvcrRef")
-                or _text(tx, "Refs", "EndToEndId"),
-                payer_name=(_text(parties, "Dbtr", "Nm") or _text(parties, "Dbtr", "Pty", "Nm"))
+                bank_ref=x.text(tx, "Refs", "AcctSvcrRef") or x.text(entry, "AcctSvcrRef")
+                or x.text(tx, "Refs", "EndToEndId"),
+                payer_name=(x.text(parties, "Dbtr", "Nm") or x.text(parties, "Dbtr", "Pty", "Nm"))
                 [:300],
-                payer_account=_account(_child(parties, "DbtrAcct")), title=title,
+                payer_account=x.account(x.child(parties, "DbtrAcct")), title=title,
                 accounts=list(dict.fromkeys(accounts)), title_keys=keys,
                 named_number=named_number, named_year=named_year))
     statement_date = None

@@ -30,13 +30,20 @@ $$;
 CREATE OR REPLACE FUNCTION payments_allocate(mun bigint)
 RETURNS integer
 LANGUAGE plpgsql
+SET jit = off
 AS $$
 DECLARE
     n integer;
     total integer := 0;
 BEGIN
     LOOP
-        WITH pay AS (
+        WITH rates AS MATERIALIZED (
+            SELECT valid_from, annual_percent,
+                   coalesce(lead(valid_from) OVER (ORDER BY valid_from) - 1, 'infinity'::date)
+                       AS valid_to
+            FROM payments_interestrate
+        ),
+        pay AS (
             SELECT DISTINCT ON (p.taxpayer_id)
                    p.id, p.taxpayer_id, p.municipality_id, p.booked_on, p.amount,
                    p.named_number, p.named_year
@@ -64,8 +71,15 @@ BEGIN
                    p.taxpayer_id, p.municipality_id,
                    CASE WHEN c.kind = 'instalment' AND c.principal_open > 0
                              AND p.booked_on > c.accrued_to
-                        THEN round(c.principal_open
-                                   * payments_rate_days(c.accrued_to, p.booked_on) / 36500, 0)
+                        THEN round(c.principal_open * (
+                            -- payments_rate_days(c.accrued_to, p.booked_on), inlined
+                            SELECT coalesce(sum(r.annual_percent
+                                                * (least(p.booked_on, r.valid_to)
+                                                   - greatest(c.accrued_to + 1, r.valid_from)
+                                                   + 1)), 0)
+                            FROM rates AS r
+                            WHERE r.valid_from <= p.booked_on
+                              AND r.valid_to >= c.accrued_to + 1) / 36500, 0)
                         ELSE 0 END AS raw_interest,
                    p.thr
             FROM pay2 AS p
@@ -112,10 +126,13 @@ BEGIN
             ) AS v (kind, amount, ord)
             WHERE v.amount > 0
         ),
+        taken AS (
+            SELECT s.payment_id, sum(s.take) AS took FROM split AS s GROUP BY s.payment_id
+        ),
         over AS (
-            SELECT p.*, p.amount - coalesce((SELECT sum(s.take) FROM split AS s
-                                             WHERE s.payment_id = p.id), 0) AS left_over
+            SELECT p.*, p.amount - coalesce(t.took, 0) AS left_over
             FROM pay2 AS p
+            LEFT JOIN taken AS t ON t.payment_id = p.id
         ),
         upd_charge AS (
             UPDATE payments_charge AS c
