@@ -225,4 +225,4 @@ def test_reminders_cost_and_enforcement_list(town):
     kinds = _steps(tp)
     assert kinds[0] == ("paid_cost", D("11.60"))
     assert Reminder.objects.count() == 1
-    assert rules.PAID_COST == kinds[0][0]
+    assert kinds[0][0] == rules.PAID_COST
