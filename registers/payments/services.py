@@ -168,6 +168,7 @@ def post_schedule(municipality_id: int, taxpayer_id: int, year: int, tax_kind: s
             taxpayer_id=taxpayer_id, year=year, tax_kind=tax_kind, kind=Charge.Kind.INSTALMENT)
         list(existing.select_for_update().values_list("pk", flat=True))
         replaceable = existing.filter(due_date__gt=today, steps__isnull=True,
+                                      reminders__isnull=True,
                                       principal_open=F("amount"), interest_open=0)
         replaceable_ids = list(replaceable.values_list("pk", flat=True))
         kept = set(existing.exclude(pk__in=replaceable_ids).values_list("number", flat=True))

@@ -64,7 +64,7 @@ def test_pages_by_role(setup):
 
 
 def test_statement_read_is_audited_and_prints(setup):
-    town, tp, users = setup
+    _, tp, users = setup
     officer = _client(users[Role.TAX_OFFICER])
     before = AuditEvent.objects.filter(action="read_tax", object_id=str(tp.pk)).count()
     resp = officer.get(f"/payments/taxpayer/{tp.pk}/?date=2025-04-16&format=pdf")
