@@ -107,3 +107,26 @@ def test_card_links_the_balance_to_the_statement(town, make_parcel, make_user):
     assert section["status"] == "in_arrears" and section["arrears"] == D("250.00")
     html = render_to_string("taxes/card_section.html", {"section": section})
     assert f"/payments/taxpayer/{tp.pk}/" in html
+
+
+def test_arrears_by_precinct_choropleth(town, make_parcel):
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+
+    from layers.models import Precinct
+
+    tp = Taxpayer.objects.create(municipality=town, name="Dłużnik")
+    parcel = make_parcel("1", X0, Y0)
+    _land(town, parcel, tp)
+    _charge(town, tp, D("2500.00"), date(2025, 3, 17))
+    box = Polygon.from_bbox((X0 - 50, Y0 - 50, X0 + 200, Y0 + 200))
+    box.srid = 2180
+    Precinct.objects.filter(pk=parcel.precinct_id).update(geom=MultiPolygon(box, srid=2180))
+    z, x, y = tile_of(X0 + 10, Y0 + 10, 14)
+    with connection.cursor() as cur:
+        cur.execute("SELECT payments_arrears_precinct_tile(%s, %s, %s, %s::bigint[])",
+                    [z, x, y, [town.pk]])
+        features = decode_mvt(bytes(cur.fetchone()[0]))["tax_arrears_precincts"]
+        cur.execute("SELECT payments_arrears_precinct_tile(%s, %s, %s, '{}'::bigint[])",
+                    [z, x, y])
+        assert bytes(cur.fetchone()[0]) == b""  # the public sees nothing
+    assert [(f["band"], f["arrears"], f["debtors"]) for f in features] == [("2", 2500.0, 1)]
