@@ -134,7 +134,7 @@ def build_map(request: HttpRequest) -> tuple[folium.Map, list[dict[str, Any]]]:
         legend.append({"name": layer.name, "label": label, "color": style.get("color"),
                        "fill": style.get("fillColor", style.get("color")),
                        "min_zoom": layer.min_zoom,
-                       "palette": [[str(e[0]), e[1], str(e[2]) if len(e) > 2 else str(e[0])]
+                       "palette": [[str(e[0]), e[1], *([str(e[2])] if len(e) > 2 else [])]
                                    for e in style.get("palette", ())]})
     folium.LayerControl(collapsed=False).add_to(m)
     if extent:
