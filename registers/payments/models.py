@@ -125,10 +125,12 @@ class Charge(models.Model):
         FOREST = "forest", _("forest tax")
         COMBINED = "combined", _("combined liability")
 
+    # Few indexes and room on each page (fillfactor, migration 0002): the allocation updates
+    # charges in place (HOT), so an update writes no index entry.
     municipality = models.ForeignKey("layers.Municipality", on_delete=models.PROTECT,
-                                     related_name="+")
+                                     related_name="+", db_index=False)
     taxpayer = models.ForeignKey("taxes.Taxpayer", on_delete=models.PROTECT,
-                                 related_name="charges")
+                                 related_name="charges", db_index=False)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices,
                             default=Kind.INSTALMENT)
     tax_kind = models.CharField(_("tax"), max_length=16, choices=TaxKind.choices,
@@ -142,10 +144,10 @@ class Charge(models.Model):
     principal_open = models.DecimalField(_("unpaid [zł]"), **_money)
     interest_open = models.DecimalField(_("unpaid interest [zł]"), default=0, **_money)
     accrued_to = models.DateField(_("interest settled to"))
-    posted_seq = models.BigIntegerField(_("order"), db_index=True)
+    posted_seq = models.BigIntegerField(_("order"))
     posted_at = models.DateTimeField(_("posted"), auto_now_add=True)
     reminder = models.ForeignKey("Reminder", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")
+                                 related_name="+", db_index=False)
 
     class Meta:
         verbose_name = _("charge")
@@ -214,7 +216,7 @@ class Payment(models.Model):
         NONE = "", _("not matched")
 
     municipality = models.ForeignKey("layers.Municipality", on_delete=models.PROTECT,
-                                     related_name="+")
+                                     related_name="+", db_index=False)
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="payments",
                                   null=True, blank=True)
     line = models.PositiveIntegerField(_("line"), default=0)
@@ -230,10 +232,12 @@ class Payment(models.Model):
                                                     blank=True)
     named_year = models.PositiveSmallIntegerField(_("year named"), null=True, blank=True)
     named_charge = models.ForeignKey(Charge, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+", verbose_name=_("liability named"))
+                                     related_name="+", verbose_name=_("liability named"),
+                                     db_index=False)
     title_keys = models.TextField(_("identifiers in the title"), blank=True)
     taxpayer = models.ForeignKey("taxes.Taxpayer", null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="payments")
+                                 on_delete=models.PROTECT, related_name="payments",
+                                 db_index=False)
     matched_by = models.CharField(_("matched by"), max_length=8, choices=MatchedBy.choices,
                                   blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
@@ -248,7 +252,8 @@ class Payment(models.Model):
         ordering = ["-booked_on", "id"]
         indexes = [models.Index(fields=["taxpayer", "booked_on"], name="payments_payment_tp_idx"),
                    models.Index(fields=["municipality", "status"],
-                                name="payments_payment_status_idx")]
+                                condition=Q(status__in=["queued", "matched"]),
+                                name="payments_payment_open_idx")]
         constraints = [
             models.UniqueConstraint(fields=["municipality", "fingerprint"],
                                     name="payments_payment_fingerprint_uniq"),
@@ -272,10 +277,11 @@ class LedgerEntry(models.Model):
         OVERPAYMENT = "overpayment", _("overpayment")
 
     municipality = models.ForeignKey("layers.Municipality", on_delete=models.PROTECT,
-                                     related_name="+")
+                                     related_name="+", db_index=False)
     taxpayer = models.ForeignKey("taxes.Taxpayer", on_delete=models.PROTECT,
-                                 related_name="ledger")
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="steps")
+                                 related_name="ledger", db_index=False)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="steps",
+                                db_index=False)
     charge = models.ForeignKey(Charge, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="steps")
     on_date = models.DateField(_("date"))
