@@ -374,11 +374,12 @@ def import_statement(user: Any, municipality: Municipality, data: bytes,
             cur.execute(INSERT_SQL, params)
             result.new = cur.rowcount
             cur.execute("DROP TABLE payments_stage")
-            cur.execute("ANALYZE payments_payment")  # the planner must see the new rows
             cur.execute(MATCH_ACCOUNT_SQL, params)
             result.matched_account = cur.rowcount
             cur.execute(MATCH_TITLE_SQL, params)
             result.matched_title = cur.rowcount
+            # the allocation's plan must see the newly matched rows (not "none are matched")
+            cur.execute("ANALYZE payments_payment")
         result.queued = result.new - result.matched_account - result.matched_title
         _check_rates_cover(municipality.pk)
         with connection.cursor() as cur:
