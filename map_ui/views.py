@@ -278,6 +278,11 @@ def health(request: HttpRequest) -> JsonResponse:
             cur.execute("SELECT postgis_lib_version()")
             postgis = cur.fetchone()[0]
     except Exception as exc:  # the database is down: say so, do not crash
-        return JsonResponse({"status": "error", "database": str(exc).splitlines()[0]},
-                            status=503)
+        # The error names the server's host or socket path: it goes to the log, never to the
+        # (public) answer (issue 14).
+        import logging
+
+        logging.getLogger(__name__).warning(
+            "health: database unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "postgis": postgis})

@@ -260,7 +260,7 @@ def case_list(request: HttpRequest, municipality_id: int) -> HttpResponse:
 @require_POST
 def reconcile_run(request: HttpRequest, municipality_id: int) -> HttpResponse:
     town = _municipality(request, municipality_id, Capability.EDIT_TAX)
-    result = services.reconcile(town.pk)
+    result = services.reconcile(town.pk, user=request.user)
     messages.info(request, _("Reconciliation found %(n)d discrepancies.") % {"n": result.found}
                   + (f" {result.note}" if result.note else ""))
     return redirect("taxes:cases", municipality_id=town.pk)
