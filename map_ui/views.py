@@ -175,7 +175,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
     }
     response = render(request, "map_ui/map.html", context)
     # the online base maps offered (never the default) load their tiles from their origins
-    origins = sorted({_origin(b.url) for b in all_base_maps() if b.online and b.url})
+    origins = sorted({_origin(b.url) for b in BASE_MAPS if b.online and b.url})
     if origins:
         response._csp_update = {"img-src": origins}  # type: ignore[attr-defined]
     return response
