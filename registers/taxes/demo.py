@@ -134,6 +134,13 @@ def load_demo(municipality: Municipality, user=None) -> Planted:
         resolution_save(user, municipality, year, number, adopted,
                         [RateInput(c, r) for c, r in rates.items()], resolution=existing)
 
+    from registers.taxes.models import TaxOfficeSettings
+
+    # the organ as decisions name it; the appeal body and tax district are examples
+    # (UNCONFIRMED for the real towns: an administrator sets them in the admin)
+    TaxOfficeSettings.objects.get_or_create(municipality=municipality, defaults={
+        "organ": f"Organ podatkowy gminy {municipality.name}",
+        "appeal_body": "Samorządowe Kolegium Odwoławcze", "district": "II"})
     params = ReconciliationParams.from_settings()
     owners = _owners(municipality)
     uses = _land_uses(municipality)

@@ -167,7 +167,8 @@ def resolution_save(user: Any, municipality: Municipality, year: int, number: st
 def object_line(obj: TaxObject, year: int, rates: dict[tuple[str, str], Decimal]
                 ) -> rules.ObjectLine | None:
     """One object's line for ``year`` (None when the obligation did not exist that year)."""
-    months = rules.obligation_months(year, obj.arose_on, obj.ceased_on)
+    months = rules.obligation_months(year, obj.arose_on, obj.ceased_on,
+                                     arose_event=obj.arose_event or None)
     if months == 0:
         return None
     rate = rates.get((obj.category, obj.variant)) if obj.variant else None
@@ -208,14 +209,29 @@ def taxpayer_liability(user: Any, taxpayer: Taxpayer, year: int) -> TaxpayerLiab
     rows = [(o, line) for o in own if (line := object_line(o, year, rates)) is not None]
     joint_rows = [(o, line) for o in joint if (line := object_line(o, year, rates)) is not None]
     result = rules.liability([line for _, line in rows], threshold)
-    first_month = min((13 - line.months for _, line in rows if line.months), default=1)
-    plan = rules.instalment_plan(result.tax, year, legal_person=taxpayer.legal_person,
-                                 first_month=first_month if taxpayer.legal_person else 1)
+    plan = property_instalments(result.tax, year, taxpayer.legal_person, rows)
     audit(user, AuditAction.READ_TAX, "taxes.taxpayer", taxpayer.pk,
           municipality_id=taxpayer.municipality_id, detail=f"liability {year}")
     return TaxpayerLiability(taxpayer=taxpayer, year=year, rows=rows, joint=joint_rows,
                              result=result, instalments=plan, threshold=threshold,
                              resolution=resolution_for(taxpayer.municipality_id, year))
+
+
+def property_instalments(tax: Decimal, year: int, legal_person: bool,
+                         rows: list[tuple[TaxObject, rules.ObjectLine]]
+                         ) -> list[tuple[date, Decimal]]:
+    """Instalments of the property tax from the obligation's months (see
+    ``rules.instalment_plan``): a company's monthly instalments in the months each object was
+    subject, in proportion to its yearly tax; a person's from the first month of any
+    obligation (no instalment before the obligation arose)."""
+    if legal_person:
+        weights = rules.monthly_weights(year, [
+            (line.amount * 12 / line.months if line.months else Decimal("0"), o.arose_on,
+             o.ceased_on, o.arose_event) for o, line in rows if not line.exempt])
+        return rules.instalment_plan(tax, year, legal_person=True, month_weights=weights)
+    first = min((m for o, _ in rows if (m := rules.obligation_first_month(
+        year, o.arose_on, o.arose_event or None, o.ceased_on)) is not None), default=1)
+    return rules.instalment_plan(tax, year, first_month=first)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -549,7 +565,7 @@ IMPORT_COLUMNS = [
     "taxpayer_ref", "taxpayer_name", "taxpayer_kind", "tax_id", "business", "object_kind",
     "category", "variant", "cadastral_id", "building_id", "area_m2", "usable_full_m2",
     "usable_half_m2", "usable_low_m2", "value", "exempt", "exemption_basis", "arose_on",
-    "ceased_on", "declaration",
+    "ceased_on", "declaration", "arose_event", "ceased_event",
 ]
 REQUIRED_COLUMNS = {"taxpayer_ref", "taxpayer_name", "object_kind", "category"}
 
@@ -633,6 +649,8 @@ def declarations_import(user: Any, municipality: Municipality, text: str) -> Imp
             "exempt": _bool(row.get("exempt", "")),
             "exemption_basis": (row.get("exemption_basis") or "").strip(),
             "declaration": (row.get("declaration") or "").strip(),
+            "arose_event": (row.get("arose_event") or "").strip(),
+            "ceased_event": (row.get("ceased_event") or "").strip(),
         }
         for col in ("area_m2", "usable_full_m2", "usable_half_m2", "usable_low_m2", "value"):
             obj[col] = _decimal(row.get(col, ""), col, errors, line)
@@ -707,4 +725,18 @@ def object_problems(obj: dict[str, Any]) -> list[str]:
     arose, ceased = obj.get("arose_on"), obj.get("ceased_on")
     if arose and ceased and ceased < arose:
         problems.append("ceased_on: before arose_on")
+    event = obj.get("arose_event") or ""
+    if event and event not in rules.ObligationEvent.__members__.values():
+        problems.append(f"arose_event: {event!r} is not one of "
+                        f"{', '.join(e.value for e in rules.ObligationEvent)}")
+    elif event in rules.BUILDING_EVENTS and kind == "land":
+        problems.append(f"arose_event: {event} applies to a building or structure, not land")
+    if event and not arose:
+        problems.append("arose_on: the date of the event is required with the event")
+    ceased_event = obj.get("ceased_event") or ""
+    if ceased_event and ceased_event not in rules.CessationEvent.__members__.values():
+        problems.append(f"ceased_event: {ceased_event!r} is not one of "
+                        f"{', '.join(e.value for e in rules.CessationEvent)}")
+    if ceased_event and not ceased:
+        problems.append("ceased_on: the date of the event is required with the event")
     return problems
