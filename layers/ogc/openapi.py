@@ -10,8 +10,12 @@ from layers.ogc.registry import Collection
 
 def _param(name: str, schema: dict[str, Any], description: str,
            where: str = "query", required: bool = False) -> dict[str, Any]:
-    return {"name": name, "in": where, "required": required, "schema": schema,
-            "description": description, "style": "form", "explode": False}
+    param = {"name": name, "in": where, "required": required, "schema": schema,
+             "description": description}
+    # "form" is a query-parameter style; a path parameter takes the default ("simple")
+    if where == "query":
+        param.update(style="form", explode=False)
+    return param
 
 
 def openapi_document(base: str, visible: list[Collection]) -> dict[str, Any]:
