@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings as warnings_module
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -204,8 +205,10 @@ def write_geo_export(gdf: Any, fmt: str, layer: str = "export") -> GeoExport:
         shp_gdf = gdf.rename(columns=names)
         shp_dir = Path(tmp) / "shp"
         shp_dir.mkdir()
-        shp_gdf.to_file(shp_dir / f"{layer}.shp", driver="ESRI Shapefile", engine="pyogrio",
-                        encoding="UTF-8", geometry_type=geometry_type)
+        with warnings_module.catch_warnings():  # GDAL's truncation warning: said above
+            warnings_module.simplefilter("ignore", RuntimeWarning)
+            shp_gdf.to_file(shp_dir / f"{layer}.shp", driver="ESRI Shapefile",
+                            engine="pyogrio", encoding="UTF-8", geometry_type=geometry_type)
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
             for part in sorted(shp_dir.iterdir()):
