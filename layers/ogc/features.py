@@ -28,6 +28,7 @@ EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"
 NORTHING_FIRST = set(OUTPUT_SRIDS)  # EPSG 2180, 2176–2179: axis order N, E
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
+MAX_OFFSET = 10**12  # far beyond any collection; keeps the SQL OFFSET a bigint
 
 
 class RequestError(ValueError):
@@ -137,6 +138,8 @@ def parse_paging(limit: str | None, offset: str | None) -> tuple[int, int]:
         raise RequestError("limit must be at least 1")
     if off < 0:
         raise RequestError("offset must not be negative")
+    if off > MAX_OFFSET:
+        raise RequestError(f"offset must be at most {MAX_OFFSET}")
     return min(lim, MAX_LIMIT), off
 
 

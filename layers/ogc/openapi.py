@@ -23,7 +23,8 @@ def openapi_document(base: str, visible: list[Collection]) -> dict[str, Any]:
     common = {
         "limit": _param("limit", {"type": "integer", "minimum": 1, "maximum": F.MAX_LIMIT,
                                   "default": F.DEFAULT_LIMIT}, "features per page"),
-        "offset": _param("offset", {"type": "integer", "minimum": 0, "default": 0},
+        "offset": _param("offset", {"type": "integer", "minimum": 0, "maximum": F.MAX_OFFSET,
+                                    "default": 0},
                          "features to skip (paging)"),
         "bbox": _param("bbox", {"type": "array", "minItems": 4, "maxItems": 6,
                                 "items": {"type": "number"}},

@@ -1,6 +1,6 @@
 """OGC API – Features, mounted at /ogc/; geo exports of its collections and of parcel lists."""
 
-from django.urls import path, re_path
+from django.urls import path
 
 from layers.ogc import export_views, views
 
@@ -18,5 +18,5 @@ urlpatterns = [
          name="collection-export"),
     path("exports/parcels.<str:fmt>", export_views.parcel_export, name="parcel-export"),
     # anything else under /ogc/ is an OGC exception in JSON, not the HTML 404 page
-    re_path(r"^.*$", views.not_found, name="not-found"),
+    path("<path:rest>", views.not_found, name="not-found"),
 ]

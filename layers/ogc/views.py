@@ -276,6 +276,6 @@ def item(request: HttpRequest, collection_id: str, feature_id: str) -> HttpRespo
 
 
 @access(public=True, description=RULE + ": any other path is a JSON 404 (an OGC exception)")
-def not_found(request: HttpRequest) -> HttpResponse:
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     return _error(404, "NotFound", f"no such resource: {request.path}; start at "
                                    f"{_base(request)}/")

@@ -213,7 +213,7 @@ def test_shapefile_warns_of_cut_texts_and_renamed_fields(client, data, make_user
 
     from layers.models import RegistrationUnit, Share, Subject
 
-    town, _, parcels = data
+    town, _, _ = data
     unit = RegistrationUnit.objects.get(unit_id="G1")
     for i in range(12):  # 12 owners: their names joined are far over 254 bytes
         who = Subject.objects.create(municipality=town, kind="person",

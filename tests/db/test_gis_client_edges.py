@@ -136,9 +136,10 @@ def test_the_openapi_document_is_valid(data, make_user):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/ogc/nope", "/ogc/collections/nope", "/ogc/collections/nope/items",
-                                  "/ogc/collections/parcels/items/abc", "/ogc/collections/",
-                                  "/ogc/collections/parcels/items/999999999"])
+@pytest.mark.parametrize("path", [
+    "/ogc/nope", "/ogc/collections/nope", "/ogc/collections/nope/items",
+    "/ogc/collections/parcels/items/abc", "/ogc/collections/",
+    "/ogc/collections/parcels/items/999999999"])
 def test_json_404_under_ogc(data, path):
     response = Client().get(path)
     assert response.status_code == 404
