@@ -237,6 +237,7 @@ def layer_data(layer: TileLayer, extent: tuple[float, float, float, float], scal
             tile = DrawnTile(square, [])
             decoded = mapbox_vector_tile.decode(
                 blob, default_options={"y_coord_down": True}) if blob else {}
+            pending = []  # every ring of the tile, transformed in one call
             for feature in decoded.get(layer.name, {}).get("features", []):
                 kind, parts = _parts(feature["geometry"])
                 if not kind:
@@ -244,9 +245,17 @@ def layer_data(layer: TileLayer, extent: tuple[float, float, float, float], scal
                 props = feature.get("properties", {})
                 if by and props.get(by) is not None:
                     data.values.add(str(props[by]))
-                rings = [[_to_2180(np.asarray(ring, dtype=float).reshape(-1, 2), z, x, y)
-                          for ring in part] for part in parts]
-                tile.features.append((props, kind, rings))
+                rings = [[np.asarray(ring, dtype=float).reshape(-1, 2) for ring in part]
+                         for part in parts]
+                pending.append((props, kind, rings))
+            flat = [ring for _p, _k, rings in pending for part in rings for ring in part]
+            if flat:
+                moved = _to_2180(np.concatenate(flat), z, x, y)
+                cuts = np.cumsum([len(r) for r in flat])[:-1]
+                it = iter(np.split(moved, cuts))
+                for props, kind, rings in pending:
+                    tile.features.append((props, kind, [[next(it) for _r in part]
+                                                        for part in rings]))
             data.tiles.append(tile)
     return data
 
@@ -391,6 +400,10 @@ def render_pdf(req: PrintRequest, user: Any) -> bytes:
         return np.column_stack([x0 + (coords[:, 0] - west) * k,
                                 y0 + (coords[:, 1] - south) * k])
 
+    from reportlab import rl_config
+
+    # binary streams: reportlab's pure-Python ASCII85 took 30 s for an A3 orthophoto
+    rl_config.useA85 = 0
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=(page_w * _MM, page_h * _MM))
     c.setTitle(req.title)
@@ -410,7 +423,10 @@ def render_pdf(req: PrintRequest, user: Any) -> bytes:
     base = base_image(req.base, req.extent, size_px) if req.base != "plain" else None
     if base is not None:
         image, attribution = base
-        c.drawImage(ImageReader(image), x0, y0, fw, fh)
+        jpeg = io.BytesIO()  # embedded as it is (DCT): small and fast, where raw RGB was not
+        image.save(jpeg, "JPEG", quality=85)
+        jpeg.seek(0)
+        c.drawImage(ImageReader(jpeg), x0, y0, fw, fh)
         sources.append(attribution)
     else:
         c.setFillColorRGB(0.97, 0.97, 0.96)
