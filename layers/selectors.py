@@ -401,30 +401,32 @@ def _address_part(q: str, scope: list[int] | None) -> _Part | None:
         return None
     where_text, text_params = cond
     where, params = _scope_sql(scope)
-    house_order = _NUMBER_ORDER.format(n="i.house_number")
     return _Part("address", f"""
         SELECT DISTINCT ON (p.id) p.id,
                concat_ws(' ', nullif(l.street, ''), l.house_number) || ', ' || l.locality
                    AS label,
-               lower(coalesce(nullif(l.street, ''), l.locality)) AS street_key,
-               l.house_number, lower(l.locality) AS locality_key, p.cadastral_id
+               l.street_key, l.hn_int, l.house_number, l.locality_key, p.cadastral_id
         FROM (
             WITH hits AS (
-                SELECT a.id, a.locality, a.street, a.house_number FROM layers_address a
+                -- the sort keys once per address, not once per comparison
+                SELECT a.id, a.locality, a.street, a.house_number,
+                       lower(coalesce(nullif(a.street, ''), a.locality)) AS street_key,
+                       substring(a.house_number from '^\\d+')::bigint AS hn_int,
+                       lower(a.locality) AS locality_key
+                FROM layers_address a
                 WHERE {where_text} AND a.retired_at IS NULL
             )
             SELECT pa.parcel_id, h.* FROM hits h
             JOIN layers_parcel_addresses pa ON pa.address_id = h.id
-            UNION
+            UNION ALL
             SELECT bp.parcel_id, h.* FROM hits h
             JOIN layers_building_addresses ba ON ba.address_id = h.id
             JOIN layers_building_parcels bp ON bp.building_id = ba.building_id
         ) l JOIN layers_parcel p ON p.id = l.parcel_id
         WHERE p.retired_at IS NULL {where}
-        ORDER BY p.id, l.street, substring(l.house_number from '^\\d+')::bigint NULLS LAST,
-                 l.house_number
+        ORDER BY p.id, l.street_key, l.hn_int NULLS LAST, l.house_number
     """, [*text_params, *params],
-        f"i.street_key, {house_order}, i.locality_key, i.cadastral_id")
+        "i.street_key, i.hn_int NULLS LAST, i.house_number, i.locality_key, i.cadastral_id")
 
 
 def _owner_part(q: str, owners_in: list[int]) -> _Part | None:
