@@ -20,6 +20,7 @@ from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.contrib.gis.geos import Polygon
 from django.db.models import Func, QuerySet
 
+from gis_app.params import OFFSET_MAX, PAGE_MAX, BadParameter, bounded_int
 from layers.domain.srid import OUTPUT_SRIDS, STORAGE_SRID
 from layers.ogc.registry import Collection
 
@@ -28,7 +29,7 @@ EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"
 NORTHING_FIRST = set(OUTPUT_SRIDS)  # EPSG 2180, 2176–2179: axis order N, E
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
-MAX_OFFSET = 10**12  # far beyond any collection; keeps the SQL OFFSET a bigint
+MAX_OFFSET = OFFSET_MAX  # gis_app.params: keeps the SQL OFFSET a bigint
 
 
 class RequestError(ValueError):
@@ -130,16 +131,11 @@ def _bbox_polygon(x0: float, y0: float, x1: float, y1: float, srid: int) -> Poly
 
 def parse_paging(limit: str | None, offset: str | None) -> tuple[int, int]:
     try:
-        lim = DEFAULT_LIMIT if limit in (None, "") else int(limit)
-        off = 0 if offset in (None, "") else int(offset)
-    except ValueError as exc:
-        raise RequestError("limit and offset must be integers") from exc
-    if lim < 1:
-        raise RequestError("limit must be at least 1")
-    if off < 0:
-        raise RequestError("offset must not be negative")
-    if off > MAX_OFFSET:
-        raise RequestError(f"offset must be at most {MAX_OFFSET}")
+        lim = bounded_int(limit, "limit", low=1, high=PAGE_MAX, default=DEFAULT_LIMIT)
+        off = bounded_int(offset, "offset", low=0, high=OFFSET_MAX, default=0)
+    except BadParameter as exc:
+        raise RequestError(exc.message) from exc
+    assert lim is not None and off is not None
     return min(lim, MAX_LIMIT), off
 
 
