@@ -24,6 +24,8 @@ from django.views.decorators.http import require_safe
 
 from gis_app.accounts.access import access
 from layers.selectors import (
+    SEARCH_LIMIT,
+    SEARCH_MAX_PAGE_SIZE,
     map_extent,
     municipality_list,
     parcel_at_point,
@@ -194,14 +196,31 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def _int_param(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ValueError(_("%(name)s must be a whole number from %(low)s to %(high)s, got "
+                           "%(raw)r.") % {"name": name, "low": low, "high": high, "raw": raw})
+    return int(raw)
+
+
 def _search(request: HttpRequest) -> dict[str, Any]:
     q = request.GET.get("q", "")
     if len(q) > 200:
         return {"error": _("The query is too long (at most 200 characters)."), "status": 400}
-    outcome = search_parcels(request.user, q)
+    try:
+        page = _int_param(request, "page", 1, 1, 100_000)
+        page_size = _int_param(request, "page_size", SEARCH_LIMIT, 1, SEARCH_MAX_PAGE_SIZE)
+    except ValueError as exc:
+        return {"error": str(exc), "status": 400}
+    outcome = search_parcels(request.user, q, page=page, page_size=page_size)
     message = _(outcome.message) if outcome.message else ""
     return {"query": outcome.query, "kind": outcome.kind, "message": message,
-            "results": [r.as_dict() for r in outcome.results], "status": 200}
+            "results": [r.as_dict() for r in outcome.results], "count": outcome.count,
+            "page": outcome.page, "pages": outcome.pages, "page_size": outcome.page_size,
+            "status": 200}
 
 
 @require_safe

@@ -29,6 +29,7 @@ EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"
 NORTHING_FIRST = set(OUTPUT_SRIDS)  # EPSG 2180, 2176–2179: axis order N, E
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
+MAX_OFFSET = OFFSET_MAX  # gis_app.params: keeps the SQL OFFSET a bigint
 
 
 class RequestError(ValueError):
@@ -89,10 +90,28 @@ def parse_bbox(value: str | None, bbox_crs: str | None) -> Polygon | None:
 # Poland with a wide margin (CRS84). A projected bbox is clipped to it: far outside, PROJ cannot
 # transform a point back to the storage CRS and the query would fail instead of finding nothing.
 _DOMAIN_CRS84 = (5.0, 40.0, 35.0, 65.0)
+# A CRS84 bbox is clamped to the storage CRS's area of use (with this margin, degrees): the
+# whole world (-180,-90,180,90) reaches the poles, where PROJ's transform to EPSG:2180 gives
+# infinities, and the query found nothing instead of everything.
+_AREA_MARGIN_DEG = 1.0
+
+
+@cache
+def _area_of_use_crs84(srid: int = STORAGE_SRID) -> tuple[float, float, float, float]:
+    from pyproj import CRS
+
+    area = CRS.from_epsg(srid).area_of_use
+    if area is None:  # pragma: no cover - every EPSG CRS we store in has one
+        return _DOMAIN_CRS84
+    m = _AREA_MARGIN_DEG
+    return (max(-180.0, area.west - m), max(-90.0, area.south - m),
+            min(180.0, area.east + m), min(90.0, area.north + m))
 
 
 @cache
 def _domain(srid: int) -> tuple[float, float, float, float]:
+    if srid == 4326:
+        return _area_of_use_crs84()
     area = Polygon.from_bbox(_DOMAIN_CRS84)
     area.srid = 4326
     area.transform(srid)
@@ -100,12 +119,11 @@ def _domain(srid: int) -> tuple[float, float, float, float]:
 
 
 def _bbox_polygon(x0: float, y0: float, x1: float, y1: float, srid: int) -> Polygon:
-    if srid != 4326:
-        d0, e0, d1, e1 = _domain(srid)
-        x0, y0, x1, y1 = max(x0, d0), max(y0, e0), min(x1, d1), min(y1, e1)
-        if x0 > x1 or y0 > y1:  # wholly outside: a point at the domain's corner finds nothing
-            x0 = x1 = d0
-            y0 = y1 = e0
+    d0, e0, d1, e1 = _domain(srid)
+    x0, y0, x1, y1 = max(x0, d0), max(y0, e0), min(x1, d1), min(y1, e1)
+    if x0 > x1 or y0 > y1:  # wholly outside: a point at the domain's corner finds nothing
+        x0 = x1 = d0
+        y0 = y1 = e0
     poly = Polygon.from_bbox((x0, y0, x1, y1))
     poly.srid = srid
     return poly

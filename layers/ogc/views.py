@@ -273,3 +273,9 @@ def item(request: HttpRequest, collection_id: str, feature_id: str) -> HttpRespo
     response = _json(feature, GEOJSON)
     response["Content-Crs"] = f"<{F.crs_uri(srid)}>"
     return response
+
+
+@access(public=True, description=RULE + ": any other path is a JSON 404 (an OGC exception)")
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    return _error(404, "NotFound", f"no such resource: {request.path}; start at "
+                                   f"{_base(request)}/")
