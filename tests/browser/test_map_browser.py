@@ -74,7 +74,7 @@ def test_map_loads_offline_and_paints_parcel_tiles(demo_town, demo_server, new_p
     page.evaluate("window.geogmina.state.map.setZoom(17, {animate: false})")
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(500)
-    screenshot(page, "map")
+    screenshot(page, "map", docs=True)
     assert_clean(page_log)
 
 
@@ -95,7 +95,7 @@ def test_clicking_a_plot_opens_its_card(demo_town, demo_server, new_page, page_l
     expected = f"{town.parcel.legal_area_m2:.2f}"
     assert expected in legal or expected.replace(".", ",") in legal
     page.wait_for_timeout(400)
-    screenshot(page, "card")
+    screenshot(page, "card", docs=True)
     assert_clean(page_log)
 
 

@@ -155,6 +155,7 @@
           navigator.geolocation.getCurrentPosition(function (pos) {
             btn.classList.remove("busy");
             btn.removeAttribute("data-error");
+            btn.setAttribute("data-located", pos.coords.latitude + "," + pos.coords.longitude);
             var ll = L.latLng(pos.coords.latitude, pos.coords.longitude);
             var acc = pos.coords.accuracy || 0;
             if (marker) { marker.setLatLng(ll); circle.setLatLng(ll).setRadius(acc); } else {

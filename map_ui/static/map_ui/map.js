@@ -14,6 +14,10 @@
     baseKey: null, crs: "EPSG:2180", measuring: null, search: { q: "", page: 1, controller: null },
     identifySeq: 0,
   };
+  var ICONS = {
+    print: '<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path fill="currentColor" d="M6 2h12v5H6zM4 8h16a2 2 0 0 1 2 2v6h-4v6H6v-6H2v-6a2 2 0 0 1 2-2zm4 8v4h8v-4z"/></svg>',
+    link: '<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2" d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1"/></svg>',
+  };
   var PHONE = window.matchMedia ? window.matchMedia("(max-width: 700px)") : { matches: false };
 
   function label(key) { return (state.config.labels || {})[key] || key; }
@@ -52,6 +56,8 @@
     if (!shown && state.map.hasLayer(layer)) state.map.removeLayer(layer);
     var box = document.querySelector('.layer-tree input[type=checkbox][data-layer="' + name + '"]');
     if (box) box.checked = shown;
+    var row = document.querySelector('.layer-tree .layer-row[data-layer="' + name + '"]');
+    if (row) row.classList.toggle("on", shown);
     renderLegend();
     updatePermalink();
   }
@@ -88,6 +94,7 @@
     var lab = el("label", { "class": "layer-name" });
     var box = el("input", { type: "checkbox", "data-layer": item.name });
     box.checked = state.map.hasLayer(state.layers[item.name]);
+    row.classList.toggle("on", box.checked);
     box.addEventListener("change", function () { setLayerShown(item.name, box.checked); });
     var swatch = el("span", { "class": "swatch" });
     swatch.style.borderColor = item.color;
@@ -384,14 +391,14 @@
         }
         button("tool-measure-length", "\u2194", label("measureLength"), function () { measure.start("length"); });
         button("tool-measure-area", "\u25A2", label("measureArea"), function () { measure.start("area"); });
-        if (openPrint) button("tool-print", "\u2399", label("print"), openPrint);
-        button("tool-link", "\uD83D\uDD17", label("link"), function () {
+        if (openPrint) button("tool-print", "", label("print"), openPrint).innerHTML = ICONS.print;
+        button("tool-link", "", label("link"), function () {
           updatePermalink();
           var input = document.getElementById("permalink");
           input.value = window.location.href;
           input.parentNode.hidden = false;
           input.select();
-        });
+        }).innerHTML = ICONS.link;
         return div;
       },
     });
