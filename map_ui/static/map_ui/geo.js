@@ -210,6 +210,27 @@
       var button = el("button", { type: "button", "class": "zoom-to-plot" }, ctx.labels.zoomToPlot);
       opts.plotInput.insertAdjacentElement("afterend", button);
       button.addEventListener("click", function () { zoomToPlot(map, ctx.urls.search, opts.plotInput.value); });
+    } else if (opts.plotSearch) {
+      // no plot field on the page: a small box on the map
+      var Control = L.Control.extend({
+        options: { position: "topright" },
+        onAdd: function () {
+          var form = el("form", { "class": "leaflet-control plot-search" });
+          var input = el("input", { type: "search", "class": "plot-search-q", placeholder: ctx.labels.zoomToPlot, "aria-label": ctx.labels.zoomToPlot });
+          var go = el("button", { type: "submit", "class": "zoom-to-plot", title: ctx.labels.zoomToPlot }, "\u2192");
+          form.appendChild(input);
+          form.appendChild(go);
+          L.DomEvent.disableClickPropagation(form);
+          form.addEventListener("submit", function (ev) {
+            ev.preventDefault();
+            zoomToPlot(map, ctx.urls.search, input.value).then(function (hit) {
+              form.setAttribute("data-found", hit ? String(hit.id) : "");
+            });
+          });
+          return form;
+        },
+      });
+      new Control().addTo(map);
     }
     return bases;
   }

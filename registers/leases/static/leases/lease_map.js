@@ -1,7 +1,9 @@
 /* The lease map: plots (municipal ones highlighted), other live leases, the lease's own area.
  * With `editable`, leaflet-draw lets the officer draw or reshape the leased area; the result is
  * written as GeoJSON (WGS 84) into the hidden form field, and a click on a plot adds its id to
- * the plots field. No base map: nothing is fetched from outside the app. */
+ * the plots field. The app's own base map (orthophoto or plain; nothing from outside the app),
+ * "my position" and "zoom to plot" from the plots field come from map_ui's geo.js. The page
+ * names its options in data attributes of the map's element (no inline script). */
 (function () {
   "use strict";
 
@@ -56,6 +58,11 @@
     if (bounds) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 19 });
     else map.setView([51.9, 19.1], 6);
     L.control.scale({ imperial: false }).addTo(map);
+    if (window.geogminaGeo) {
+      window.geogminaGeo.decorate(map, {
+        plotInput: opts.plotsInput ? document.getElementById(opts.plotsInput) : null,
+      });
+    }
 
     var drawing = false;
     function write() {
@@ -83,4 +90,15 @@
   }
 
   window.initLeaseMap = init;
+
+  function start() {
+    var node = document.querySelector("[data-lease-map]");
+    if (!node || window.leaseMap) return;
+    init({ mapId: node.id, dataId: node.getAttribute("data-lease-map"),
+           editable: node.hasAttribute("data-editable"),
+           areaInput: node.getAttribute("data-area-input") || null,
+           plotsInput: node.getAttribute("data-plots-input") || null });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();
