@@ -8,6 +8,7 @@ geodesics), never against the page's own code."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from urllib.parse import parse_qs, urlparse
 
@@ -23,6 +24,7 @@ PHONE = {"width": 390, "height": 844}
 TO_2180 = Transformer.from_crs(4326, 2180, always_xy=True)
 TO_WGS84 = Transformer.from_crs(2180, 4326, always_xy=True)
 NBSP = "\u00a0"
+LAYERS_JS = "ls => ls.map(l => l.dataset.layer)"
 POLISH_NUMBER = re.compile(r"^-?\d{1,3}(\u00a0\d{3})*,\d{2}$")
 
 
@@ -65,11 +67,11 @@ def test_layer_tree_groups_opacity_and_legend_of_visible_layers(demo_town, demo_
                                        "ds => ds.map(d => d.dataset.group)")
     assert groups == ["cadastre", "registers", "planning", "base"]
     # the legend lists only the layers on the map
-    legend = page.eval_on_selector_all(".legend .legend-layer", "ls => ls.map(l => l.dataset.layer)")
+    legend = page.eval_on_selector_all(".legend .legend-layer", LAYERS_JS)
     assert legend == ["parcels", "buildings"]
     page.check('.layer-tree input[type=checkbox][data-layer="parking_zones"]')
     page.uncheck('.layer-tree input[type=checkbox][data-layer="buildings"]')
-    legend = page.eval_on_selector_all(".legend .legend-layer", "ls => ls.map(l => l.dataset.layer)")
+    legend = page.eval_on_selector_all(".legend .legend-layer", LAYERS_JS)
     assert legend == ["parcels", "parking_zones"]
     assert page.evaluate("window.geogmina.state.map.hasLayer(window.geogmina.state.layers"
                          ".parking_zones)")
@@ -90,7 +92,8 @@ def test_layer_tree_groups_opacity_and_legend_of_visible_layers(demo_town, demo_
     page.click('.layer-tree details[data-group="cadastre"] summary')
     assert not page.locator('.layer-tree input[type=checkbox][data-layer="parcels"]').is_visible()
     # base maps are radio buttons; switching changes the base layer on the map
-    bases = page.eval_on_selector_all('.layer-tree input[name="basemap"]', "rs => rs.map(r => r.value)")
+    bases = page.eval_on_selector_all('.layer-tree input[name="basemap"]',
+                                      "rs => rs.map(r => r.value)")
     assert "plain" in bases
     page.check('.layer-tree input[name="basemap"][value="plain"]')
     assert page.evaluate("window.geogmina.state.baseKey") == "plain"
@@ -282,7 +285,7 @@ def test_permalink_restores_view_layers_base_and_plot(demo_town, demo_server, ne
     assert restored["lat"] == pytest.approx(view["lat"], abs=1e-5)
     assert restored["lng"] == pytest.approx(view["lng"], abs=1e-5)
     assert other.evaluate("window.geogmina.state.baseKey") == "plain"
-    shown = other.eval_on_selector_all(".legend .legend-layer", "ls => ls.map(l => l.dataset.layer)")
+    shown = other.eval_on_selector_all(".legend .legend-layer", LAYERS_JS)
     assert shown == ["parcels", "buildings", "parking_zones"]
     assert other.is_checked('.layer-tree input[type=checkbox][data-layer="parking_zones"]')
     # ?parcel= also takes the cadastral id, as register pages link it
@@ -460,10 +463,8 @@ def test_search_autocompletes_while_typing(demo_town, demo_server, new_page, pag
     assert any("q=18&" in u for u in page_log.failed_requests)  # aborted by the page
     shown = page.text_content("#search-message")
     for route in held:
-        try:
+        with contextlib.suppress(Exception):  # the browser already dropped the aborted request
             route.continue_()
-        except Exception:  # noqa: BLE001 - the browser already dropped the aborted request
-            pass
     page.wait_for_timeout(200)
     assert page.text_content("#search-message") == shown
     assert_clean(page_log)
@@ -489,7 +490,8 @@ def assert_no_overflow(page, width: int) -> None:
     wide = page.evaluate("""(w) => [...document.querySelectorAll('body *')]
         .filter(e => e.offsetParent !== null && !e.closest('.leaflet-pane'))
         .filter(e => { const r = e.getBoundingClientRect(); return r.width && r.right > w + 1; })
-        .filter(e => { for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+        .filter(e => { for (let a = e.parentElement; a && a !== document.body;
+                            a = a.parentElement) {
             if (getComputedStyle(a).overflowX !== 'visible'
                 && a.getBoundingClientRect().right <= w + 1) return false; }
             return true; })
@@ -522,7 +524,8 @@ def test_phone_map_panels_collapsed_and_card_as_bottom_sheet(demo_town, demo_ser
     wait_for_card(page, town.parcel.cadastral_id)
     sheet = page.locator("#sidebar").bounding_box()
     assert page.evaluate("document.getElementById('sidebar').classList.contains('sheet-open')")
-    assert sheet["y"] > PHONE["height"] * 0.4 and sheet["y"] + sheet["height"] <= PHONE["height"] + 1
+    assert sheet["y"] > PHONE["height"] * 0.4
+    assert sheet["y"] + sheet["height"] <= PHONE["height"] + 1
     assert_no_overflow(page, PHONE["width"])
     screenshot(page, "phone-card", docs=True)
     page.click("#sheet-toggle")  # the sheet folds back and gives the map back
