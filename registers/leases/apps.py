@@ -19,7 +19,7 @@ class LeasesConfig(AppConfig):
                    ("fillColor", "#f48fb1"), ("fillOpacity", 0.35), ("by", "state"),
                    ("palette", (("proposed", "#f9a825", _("proposed, not yet signed")),
                                 ("expiring", "#d84315", _("ending within 90 days")),
-                                ("running", "#2e7d32", _("running")),
+                                ("running", "#2e7d32", _("running, fixed term")),
                                 ("open", "#1565c0", _("for an indefinite period")),
                                 ("expired", "#757575", _("ended"))))),
         ))
