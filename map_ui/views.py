@@ -257,6 +257,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "parcel": _resolve_parcel(request.GET.get("parcel", "")),
         "crs": ["EPSG:2180", "EPSG:2176", "EPSG:2177", "EPSG:2178", "EPSG:2179", "EPSG:4326"],
         "scales": SCALES,
+        "searchPageSize": 20,
         "exportFormats": EXPORT_FORMATS,
         "labels": {k: str(v) for k, v in MAP_LABELS.items()},
     }

@@ -132,3 +132,25 @@ def collection_export_links(context: Any, collection_id: str) -> SafeString:
         ((reverse("ogc:collection-export", args=[collection_id, fmt]), label)
          for fmt, label in formats))
     return format_html('<p class="layer-exports">{}: {}</p>', _("Download the layer"), links)
+
+
+@register.simple_tag(takes_context=True)
+def search_export_links(context: Any, query: str) -> SafeString:
+    """A search's result list as a file (the parcels export of the same query), for a viewer
+    who may export."""
+    from urllib.parse import urlencode
+
+    from gis_app.accounts.access import has_capability
+    from gis_app.accounts.roles import Capability
+
+    request = context.get("request")
+    if not query or request is None or not has_capability(request.user,
+                                                          Capability.EXPORT_DATA):
+        return SafeString("")
+    formats = (("gpkg", "GeoPackage"), ("shp", "Shapefile (ZIP)"), ("csv", "CSV"),
+               ("xlsx", "XLSX"))
+    links = format_html_join(
+        " · ", '<a href="{}?{}" download>{}</a>',
+        ((reverse("ogc:parcel-export", args=[fmt]), urlencode({"q": query}), label)
+         for fmt, label in formats))
+    return format_html('<p class="search-export">{}: {}</p>', _("The list as a file"), links)

@@ -470,6 +470,65 @@ def test_search_autocompletes_while_typing(demo_town, demo_server, new_page, pag
     assert_clean(page_log)
 
 
+def contract_page(route) -> None:
+    """Pass the search API's real answer; while the backend predates the paging contract
+    (CONTRACTS.md: count, page, pages), cut its real results into the asked page."""
+    import json as _json
+
+    response = route.fetch()
+    data = response.json()
+    if "pages" not in data:
+        q = parse_qs(urlparse(route.request.url).query)
+        page, size = int(q.get("page", ["1"])[0]), int(q.get("page_size", ["20"])[0])
+        results = data["results"]
+        data.update(count=len(results), page=page, pages=max(1, -(-len(results) // size)),
+                    results=results[(page - 1) * size:page * size])
+    route.fulfill(response=response, body=_json.dumps(data),
+                  headers={**response.headers, "content-type": "application/json"})
+
+
+def test_search_results_come_with_count_and_pages(demo_town, demo_server, new_page, page_log,
+                                                  login):
+    town = demo_town
+    page = open_map(new_page, demo_server, user=town.users["planner"], login=login)
+    page.route("**/api/search?*", contract_page)
+    page.evaluate("window.geogmina.state.config.searchPageSize = 5")
+    asked = []
+    page.on("request", lambda r: "/api/search" in r.url and asked.append(r.url))
+    page.fill("#search-q", town.address.locality)  # every address of the town: many pages
+    page.press("#search-q", "Enter")
+    page.wait_for_selector("#search-pager .page-next")
+    first = page.eval_on_selector_all("#search-results a", "as => as.map(a => a.dataset.id)")
+    assert len(first) == 5
+    message = page.text_content("#search-message")
+    count, pages = (int(v) for v in re.search(r"(\d+)\D+1\D+(\d+)", message).groups())
+    assert count > 5 and pages == -(-count // 5)
+    assert page.is_disabled("#search-pager .page-prev")
+    page.click("#search-pager .page-next")
+    page.wait_for_function("window.geogmina.state.search.page === 2 && "
+                           "!document.getElementById('search-form').hasAttribute('aria-busy')")
+    second = page.eval_on_selector_all("#search-results a", "as => as.map(a => a.dataset.id)")
+    assert second and not set(second) & set(first)
+    assert "page=2" in asked[-1] and "page_size=5" in asked[-1]
+    assert re.search(r"\b2\D+" + str(pages), page.text_content("#search-message"))
+    assert_clean(page_log)
+
+
+def test_search_page_offers_the_list_as_a_file(demo_town, demo_server, new_page, page_log,
+                                               login):
+    town = demo_town
+    page = new_page()
+    login(page.context, town.users["planner"], demo_server.url)
+    page.goto(demo_server.url + "/search/?q=" + town.parcel.cadastral_id)
+    href = page.get_attribute('.search-export a[href*="parcels.csv"]', "href")
+    r = page.request.get(demo_server.url + href)
+    assert r.status == 200 and town.parcel.cadastral_id in r.text()
+    public = new_page()
+    public.goto(demo_server.url + "/search/?q=" + town.parcel.cadastral_id)
+    assert public.locator(".search-export").count() == 0
+    assert_clean(page_log)
+
+
 # --- phone ----------------------------------------------------------------------------------
 
 def map_share(page) -> float:

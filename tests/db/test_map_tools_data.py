@@ -65,7 +65,7 @@ def registers_at_plot(town):
 
 
 def test_identify_lists_every_layer_at_the_point(town, registers_at_plot):
-    offer, lease = registers_at_plot
+    _offer, lease = registers_at_plot
     data = identify(town.planner, X0 + 20, Y0 + 20)
     assert data["parcel"] == {"id": town.plot.id, "cadastral_id": town.plot.cadastral_id}
     # the point in EPSG:2180 with X the northing

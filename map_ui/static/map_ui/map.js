@@ -643,7 +643,8 @@
     state.search.controller = controller;
     state.search.q = q;
     state.search.page = page || 1;
-    var url = state.config.urls.search + "?q=" + encodeURIComponent(q) + "&page=" + state.search.page + "&page_size=20";
+    var url = state.config.urls.search + "?q=" + encodeURIComponent(q) + "&page=" + state.search.page +
+      "&page_size=" + (state.config.searchPageSize || 20);
     ui.form.setAttribute("aria-busy", "true");
     ui.form.classList.add("loading");
     ui.message.textContent = label("loading");
