@@ -11,6 +11,8 @@ import json
 from typing import Any
 
 import folium
+from django.contrib.gis.db.models import Extent
+from django.contrib.gis.db.models.functions import Transform
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -28,6 +30,7 @@ from layers.selectors import (
     municipality_list,
     parcel_at_point,
     search_parcels,
+    search_scope,
 )
 from layers.tiles.registry import TileLayer, visible_tile_layers
 from map_ui.basemaps import all_base_maps, default_base_map
@@ -147,14 +150,36 @@ def _export_collection(layer_name: str) -> str | None:
     return None
 
 
+def initial_view(request: HttpRequest) -> tuple[list[float], float] | None:
+    """The view a permalink asks for (``c=lat,lng&z=zoom``), so the first tiles asked for are
+    the right ones; None when the URL names no valid view."""
+    try:
+        lat, lng = (float(v) for v in request.GET.get("c", "").split(","))
+        zoom = float(request.GET.get("z", ""))
+    except ValueError:
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180 and 0 <= zoom <= 22):
+        return None
+    return [lat, lng], zoom
+
+
 def build_map(request: HttpRequest) -> tuple[folium.Map, dict[str, Any]]:
     """The folium map for this viewer and what the page's script needs to know of its layers
-    (the layer tree, the legend, base maps; each with the JavaScript variable folium gave it)."""
-    extent = map_extent(request.user)
-    m = offline_map(location=DEFAULT_CENTRE, zoom_start=6, control_scale=True,
+    (the layer tree, the legend, base maps; each with the JavaScript variable folium gave it).
+
+    The first view is the permalink's when the URL has one, else the viewer's extent; the
+    layers a permalink names are the ones shown from the start (no tile asked for twice)."""
+    view = initial_view(request)
+    extent = None if view else map_extent(request.user)
+    wanted = request.GET.get("layers")
+    shown_layers = set(wanted.split(",")) if wanted is not None else SHOWN_ON_OPENING
+    m = offline_map(location=view[0] if view else DEFAULT_CENTRE,
+                    zoom_start=view[1] if view else 6, control_scale=True,
                     prefer_canvas=True, max_zoom=22)
     base_maps = all_base_maps()
     default = default_base_map(base_maps)
+    asked = request.GET.get("base")
+    default = next((b for b in base_maps if b.key == asked), default)
     bases = []
     for base in base_maps:
         show = base is default
@@ -177,24 +202,41 @@ def build_map(request: HttpRequest) -> tuple[folium.Map, dict[str, Any]]:
         label = str(LAYER_LABELS.get(layer.name) or _(str(layer.label)) or layer.name)
         url = f"/tiles/{layer.name}/{{z}}/{{x}}/{{y}}.pbf"
         grid = OfflineVectorGrid(url, name=label, options=_vectorgrid_options(layer, style),
-                                 show=layer.name in SHOWN_ON_OPENING)
+                                 show=layer.name in shown_layers)
         grid.add_to(m)
         collection = _export_collection(layer.name) if can_export else None
         layers.append({
             "name": layer.name, "label": label, "var": grid.get_name(),
             "group": LAYER_GROUPS.get(layer.name, "registers"),
-            "shown": layer.name in SHOWN_ON_OPENING,
+            "shown": layer.name in shown_layers,
             "color": style.get("color"), "fill": style.get("fillColor", style.get("color")),
             "min_zoom": layer.min_zoom,
             "palette": [list(e) for e in palette_entries(style)],
             "export": reverse("ogc:collection-export", args=[collection, "FMT"])
             if collection else None,
         })
-    if extent:
+    plot = _parcel_bounds(request.user, _resolve_parcel(request.GET.get("parcel", ""))) \
+        if view is None else None
+    if plot:  # opened on a plot: its tiles first, not the whole town's
+        west, south, east, north = plot
+        m.fit_bounds([[south, west], [north, east]], max_zoom=19, padding=(30, 30))
+    elif extent:
         west, south, east, north = extent
         m.fit_bounds([[south, west], [north, east]])
     groups = [{"key": k, "label": str(v)} for k, v in GROUP_LABELS.items()]
     return m, {"layers": layers, "baseMaps": bases, "groups": groups, "canExport": can_export}
+
+
+def _parcel_bounds(user: Any, parcel_id: str) -> tuple[float, float, float, float] | None:
+    """West, south, east, north (WGS 84) of a plot the viewer may find, else None."""
+    if not parcel_id.isdigit():
+        return None
+    qs = Parcel.objects.filter(pk=int(parcel_id), retired_at__isnull=True)
+    scope = search_scope(user)
+    if scope is not None:
+        qs = qs.filter(municipality_id__in=scope)
+    extent = qs.aggregate(e=Extent(Transform("geom", 4326)))["e"]
+    return tuple(extent) if extent else None
 
 
 def _print_url() -> str:

@@ -529,6 +529,23 @@ def test_search_page_offers_the_list_as_a_file(demo_town, demo_server, new_page,
     assert_clean(page_log)
 
 
+def test_a_permalink_asks_only_for_the_tiles_of_its_view(demo_town, demo_server, new_page,
+                                                         page_log):
+    """The server opens the map on the permalink's view, layers and base map: the first tiles
+    asked for are the ones shown, none at the town's zoom first (speed is measured in
+    docs/benchmarks.md, not asserted here)."""
+    (lat, lng), _ = plot_point(demo_town)
+    page = new_page()
+    asked = []
+    page.on("request", lambda r: "/tiles/" in r.url and asked.append(urlparse(r.url).path))
+    page.goto(demo_server.url + f"/?c={lat:.6f},{lng:.6f}&z=18&layers=parcels&base=plain")
+    page.wait_for_load_state("networkidle")
+    assert asked and all(p.startswith("/tiles/parcels/18/") for p in asked), asked
+    assert map_view(page)["zoom"] == 18
+    assert page.evaluate("window.geogmina.state.baseKey") == "plain"
+    assert page_log.external_requests == [] and page_log.console_errors == []
+
+
 # --- phone ----------------------------------------------------------------------------------
 
 def map_share(page) -> float:

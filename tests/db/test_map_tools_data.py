@@ -219,3 +219,18 @@ def test_check_form_takes_x_as_the_northing_like_the_map(town, make_user):
     assert r.status_code == 200 and "S1 Strefa śródmiejska" in r.content.decode()
     r = c.post("/landscape/check/", {**data, "srid": 4326, "x": lon + 200, "y": lat})
     assert r.status_code == 400 and "X is the latitude" in r.content.decode()
+
+
+def test_map_opens_on_the_plot_or_the_permalink_view(town):
+    html, _ = map_page(path=f"/?parcel={town.plot.id}")
+    south, west, north, east = map(float, re.search(
+        r"fitBounds\(\s*\[\[([\d.]+),\s*([\d.]+)\],\s*\[([\d.]+),\s*([\d.]+)\]", html).groups())
+    lon, lat = TO_WGS84.transform(X0 + 20, Y0 + 20)
+    assert south < lat < north and west < lon < east
+    assert north - south < 0.001  # the 40 m plot, not the town
+    html, config = map_page(path="/?c=49.75,21.47&z=18.5&layers=parking_zones&base=plain")
+    assert "fitBounds" not in html.split('id="map-config"')[0]
+    assert re.search(r"center:\s*\[49\.75,\s*21\.47\]", html) and '"zoom": 18.5' in html
+    shown = [layer["name"] for layer in config["layers"] if layer["shown"]]
+    assert shown == ["parking_zones"]
+    assert [b["key"] for b in config["baseMaps"] if b["shown"]] == ["plain"]
