@@ -6,6 +6,7 @@ Thin over rules.py: load the areas at a point, turn the form into an ObjectSpec,
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -164,7 +165,9 @@ def _make_point(x: Any, y: Any, srid: Any, *, swapped: bool) -> Point:
         raise InputError("srid", _("srid must be one of %(s)s")
                          % {"s": ", ".join(map(str, ALLOWED_SRIDS))})
     try:
-        fx, fy = float(str(x).replace(",", ".")), float(str(y).replace(",", "."))
+        # as the map writes them too: "211 551,00" (spaces grouping, decimal comma)
+        fx, fy = (float(re.sub(r"[\s\u00a0\u2009]", "", str(v)).replace(",", "."))
+                  for v in (x, y))
     except ValueError:
         raise InputError(first, _("coordinates x and y must be numbers")) from None
     if not (math.isfinite(fx) and math.isfinite(fy)):

@@ -210,6 +210,11 @@ def test_check_form_takes_x_as_the_northing_like_the_map(town, make_user):
     data = {"srid": 2180, "type": "board", "area_m2": "1", "action": "check"}
     r = c.post("/landscape/check/", {**data, "x": Y0 + 20, "y": X0 + 20})
     assert r.status_code == 200
+    # copied from the map's readout as it shows them: "211 020,00" and "677 020,00"
+    shown = {"x": f"{Y0 + 20:,.2f}".replace(",", "\u00a0").replace(".", ","),
+             "y": f"{X0 + 20:,.2f}".replace(",", "\u00a0").replace(".", ",")}
+    copied = c.post("/landscape/check/", {**data, **shown})
+    assert copied.status_code == 200 and "S1 Strefa śródmiejska" in copied.content.decode()
     assert "S1 Strefa śródmiejska" in r.content.decode()
     assert f'href="/?parcel={town.plot.cadastral_id.replace("/", "%2F")}"' in (
         r.content.decode())
