@@ -30,6 +30,7 @@ from gis_app.accounts.roles import Capability
 from gis_app.audit.admin_trail import shared_object_types
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction, AuditEvent
+from gis_app.params import page_param
 from layers.exports import EXPORT_FORMATS, write_table
 
 PAGE_SIZE = 50
@@ -136,7 +137,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         stamp = timezone.localdate().isoformat()
         response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{fmt}"'
         return response
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(events, PAGE_SIZE).get_page(page_param(request))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "audit/event_list.html", {

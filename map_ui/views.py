@@ -18,6 +18,7 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_safe
@@ -33,7 +34,7 @@ from layers.selectors import (
     search_scope,
 )
 from layers.tiles.registry import TileLayer, visible_tile_layers
-from map_ui.basemaps import all_base_maps, default_base_map
+from map_ui.basemaps import BASE_MAPS, all_base_maps, default_base_map
 from map_ui.card import build_card
 from map_ui.identify import identify
 from map_ui.offline import OfflineVectorGrid, PlainBaseLayer, offline_map
@@ -183,11 +184,15 @@ def build_map(request: HttpRequest) -> tuple[folium.Map, dict[str, Any]]:
     bases = []
     for base in base_maps:
         show = base is default
+        # Leaflet writes layer names and attributions as HTML: a raster's label and attribution
+        # are data (typed in at import or in the admin), so they reach it as escaped text.
+        name = escape(str(base.label))
+        attribution = base.attribution if base in BASE_MAPS else escape(base.attribution)
         if base.url is None:
-            layer = PlainBaseLayer(str(base.label), show=show)
+            layer = PlainBaseLayer(name, show=show)
         else:
             layer = folium.TileLayer(
-                tiles=base.url, attr=base.attribution or str(base.label), name=str(base.label),
+                tiles=base.url, attr=attribution or name, name=name,
                 overlay=False, show=show, max_zoom=base.max_zoom,
                 max_native_zoom=base.max_native_zoom or base.max_zoom,
                 **({"bounds": base.bounds} if base.bounds else {}),
@@ -201,7 +206,7 @@ def build_map(request: HttpRequest) -> tuple[folium.Map, dict[str, Any]]:
         style = layer_style(layer, i)
         label = str(LAYER_LABELS.get(layer.name) or _(str(layer.label)) or layer.name)
         url = f"/tiles/{layer.name}/{{z}}/{{x}}/{{y}}.pbf"
-        grid = OfflineVectorGrid(url, name=label, options=_vectorgrid_options(layer, style),
+        grid = OfflineVectorGrid(url, name=escape(label), options=_vectorgrid_options(layer, style),
                                  show=layer.name in shown_layers)
         grid.add_to(m)
         collection = _export_collection(layer.name) if can_export else None
@@ -304,7 +309,9 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "labels": {k: str(v) for k, v in MAP_LABELS.items()},
     }
     context = {
-        "map_header": root.header.render(),
+        # folium's header holds one inline script: it gets the request's CSP nonce (the
+        # template puts the nonce on the map's own script blocks)
+        "map_header": _with_nonce(root.header.render(), request),
         "map_html": root.html.render(),
         "map_script": root.script.render(),
         "map_config": config,
@@ -312,7 +319,25 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "scales": SCALES,
         "papers": PRINT_PAPERS,
     }
-    return render(request, "map_ui/map.html", context)
+    response = render(request, "map_ui/map.html", context)
+    # the online base maps offered (never the default) load their tiles from their origins
+    origins = sorted({_origin(b.url) for b in all_base_maps() if b.online and b.url})
+    if origins:
+        response._csp_update = {"img-src": origins}  # type: ignore[attr-defined]
+    return response
+
+
+def _with_nonce(html: str, request: HttpRequest) -> str:
+    """Inline ``<script>`` blocks of folium's generated HTML, with the request's CSP nonce."""
+    nonce = str(getattr(request, "csp_nonce", ""))  # a lazy object: str() makes the nonce
+    return html.replace("<script>", f'<script nonce="{nonce}">') if nonce else html
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @require_safe
@@ -427,6 +452,11 @@ def health(request: HttpRequest) -> JsonResponse:
             cur.execute("SELECT postgis_lib_version()")
             postgis = cur.fetchone()[0]
     except Exception as exc:  # the database is down: say so, do not crash
-        return JsonResponse({"status": "error", "database": str(exc).splitlines()[0]},
-                            status=503)
+        # The error names the server's host or socket path: it goes to the log, never to the
+        # (public) answer (issue 14).
+        import logging
+
+        logging.getLogger(__name__).warning(
+            "health: database unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "postgis": postgis})

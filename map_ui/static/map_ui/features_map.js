@@ -12,7 +12,8 @@
       var layer = L.geoJSON(data, {
         style: { color: "#e65100", weight: 2, fillColor: "#ffb74d", fillOpacity: 0.4 },
         onEachFeature: function (f, l) {
-          l.bindTooltip(f.properties.label);
+          // the label is data: a string tooltip would be inserted as HTML, an element is not
+          l.bindTooltip(window.geogminaGeo.el("span", {}, f.properties.label));
           if (f.properties.href) l.on("click", function () { window.location.href = f.properties.href; });
         },
       }).addTo(map);

@@ -1,9 +1,9 @@
 /* The lease map: plots (municipal ones highlighted), other live leases, the lease's own area.
  * With `editable`, leaflet-draw lets the officer draw or reshape the leased area; the result is
  * written as GeoJSON (WGS 84) into the hidden form field, and a click on a plot adds its id to
- * the plots field. The app's own base map (orthophoto or plain; nothing from outside the app),
- * "my position" and "zoom to plot" from the plots field come from map_ui's geo.js. The page
- * names its options in data attributes of the map's element (no inline script). */
+ * the plots field. Plot ids are shown as text, never as HTML. The app's own base map
+ * (orthophoto or plain; nothing from outside the app), "my position"
+ * and "zoom to plot" from the plots field come from map_ui's geo.js. */
 (function () {
   "use strict";
 
@@ -17,7 +17,10 @@
           : { color: "#8d6e63", weight: 1, fillColor: "#d7ccc8", fillOpacity: 0.15 };
       },
       onEachFeature: function (f, layer) {
-        layer.bindTooltip(f.properties.cadastral_id, { sticky: true });
+        // the id is data: Leaflet inserts a string tooltip as HTML, an element as it is
+        var tip = document.createElement("span");
+        tip.textContent = f.properties.cadastral_id;
+        layer.bindTooltip(tip, { sticky: true });
         if (opts.plotsInput) {
           layer.on("click", function () {
             if (drawing) return;
@@ -58,7 +61,7 @@
     if (bounds) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 19 });
     else map.setView([51.9, 19.1], 6);
     L.control.scale({ imperial: false }).addTo(map);
-    if (window.geogminaGeo) {
+    if (window.geogminaGeo) {  // the app's base map, "my position", "zoom to plot" (map_ui)
       window.geogminaGeo.decorate(map, {
         plotInput: opts.plotsInput ? document.getElementById(opts.plotsInput) : null,
       });
@@ -91,13 +94,14 @@
 
   window.initLeaseMap = init;
 
+  // Pages declare their map on its element (no inline script: the Content-Security-Policy):
+  // <div id="lease-map" data-lease-map data-data-id="map-data" data-editable="1"
+  //      data-area-input="…" data-plots-input="…">
   function start() {
-    var node = document.querySelector("[data-lease-map]");
-    if (!node || window.leaseMap) return;
-    init({ mapId: node.id, dataId: node.getAttribute("data-lease-map"),
-           editable: node.hasAttribute("data-editable"),
-           areaInput: node.getAttribute("data-area-input") || null,
-           plotsInput: node.getAttribute("data-plots-input") || null });
+    var el = document.querySelector("[data-lease-map]");
+    if (!el) return;
+    init({ mapId: el.id, dataId: el.dataset.dataId, editable: el.dataset.editable === "1",
+           areaInput: el.dataset.areaInput || null, plotsInput: el.dataset.plotsInput || null });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

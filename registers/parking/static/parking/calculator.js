@@ -10,7 +10,7 @@
     var zones = JSON.parse(document.getElementById("zones-data").textContent);
     var layer = L.geoJSON(zones, {
       style: function (f) { return { color: f.properties.kind === "city_centre" ? "#a30" : "#03a", weight: 2, fillOpacity: 0.15 }; },
-      onEachFeature: function (f, l) { l.bindTooltip(f.properties.code + " " + f.properties.name); }
+      onEachFeature: function (f, l) { l.bindTooltip(geogminaText(f.properties.code + " " + f.properties.name)); }
     }).addTo(map);
     if (layer.getLayers().length) { map.fitBounds(layer.getBounds()); } else { map.setView([51.4, 21.15], 13); }
     var marker = null, x = document.getElementById("id_x"), y = document.getElementById("id_y");

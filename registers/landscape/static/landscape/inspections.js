@@ -21,7 +21,7 @@
           pointToLayer: function (f, latlng) {
             var m = L.circleMarker(latlng, { radius: 8, color: colours[f.properties.outcome] || "#333", fillOpacity: 0.7,
                                              className: "inspection-marker inspection-" + f.properties.id });
-            m.bindPopup("#" + f.properties.id + " " + f.properties.date + " " + f.properties.type + ": " + f.properties.outcome_label);
+            m.bindPopup(geogminaText("#" + f.properties.id + " " + f.properties.date + " " + f.properties.type + ": " + f.properties.outcome_label));
             return m;
           }
         }).addTo(map);

@@ -13,7 +13,7 @@
     var colours = { resolution_zone: "#7a3", cultural_park: "#a37", conservation_zone: "#37a" };
     var layer = L.geoJSON(areas, {
       style: function (f) { return { color: colours[f.properties.kind] || "#555", weight: 2, fillOpacity: 0.15 }; },
-      onEachFeature: function (f, l) { l.bindTooltip(f.properties.code + " " + f.properties.name); }
+      onEachFeature: function (f, l) { l.bindTooltip(geogminaText(f.properties.code + " " + f.properties.name)); }
     }).addTo(map);
     if (layer.getLayers().length) { map.fitBounds(layer.getBounds()); } else { map.setView([51.4, 21.15], 13); }
     var marker = null;
