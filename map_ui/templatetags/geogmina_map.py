@@ -10,11 +10,11 @@ from urllib.parse import quote
 from django import template
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join, json_script
+from django.utils.html import escape, format_html, format_html_join, json_script
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from map_ui.basemaps import all_base_maps, default_base_map
+from map_ui.basemaps import BASE_MAPS, all_base_maps, default_base_map
 
 register = template.Library()
 
@@ -27,9 +27,12 @@ def map_context() -> dict[str, Any]:
     search API for "zoom to plot" and the labels, for geo.js."""
     bases = all_base_maps()
     default = default_base_map(bases)
+    # Leaflet's layer switcher and attribution write these as HTML: a raster's label and
+    # attribution are data (typed in at import or in the admin), so they go as escaped text
     return {
-        "baseMaps": [{"key": b.key, "label": str(b.label), "url": b.url,
-                      "attribution": b.attribution or str(b.label), "max_zoom": b.max_zoom,
+        "baseMaps": [{"key": b.key, "label": escape(str(b.label)), "url": b.url,
+                      "attribution": (b.attribution if b in BASE_MAPS else escape(b.attribution))
+                      or escape(str(b.label)), "max_zoom": b.max_zoom,
                       "max_native_zoom": b.max_native_zoom, "bounds": b.bounds,
                       "default": b is default} for b in bases],
         "urls": {"search": reverse("map_ui:search_api"), "map": reverse("map_ui:map")},
