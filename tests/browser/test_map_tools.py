@@ -453,12 +453,14 @@ def test_search_autocompletes_while_typing(demo_town, demo_server, new_page, pag
     page.route(lambda url: "q=18&" in url, lambda route: held.append(route))
     page.fill("#search-q", "")
     page.type("#search-q", "18", delay=10)
-    page.wait_for_function("document.getElementById('search-form').hasAttribute('aria-busy')")
+    page.wait_for_function(
+        "() => document.getElementById('search-form').hasAttribute('aria-busy')")
     assert page.text_content("#search-message")  # the loading state says so
     page.wait_for_timeout(100)
     assert held, "the request for '18' is held by the test"
     page.type("#search-q", "0501", delay=10)
-    page.wait_for_function("!document.getElementById('search-form').hasAttribute('aria-busy')")
+    page.wait_for_function(
+        "() => !document.getElementById('search-form').hasAttribute('aria-busy')")
     assert page.evaluate("window.geogmina.state.search.q") == "180501"
     assert any("q=18&" in u for u in page_log.failed_requests)  # aborted by the page
     shown = page.text_content("#search-message")
@@ -505,7 +507,7 @@ def test_search_results_come_with_count_and_pages(demo_town, demo_server, new_pa
     assert count > 5 and pages == -(-count // 5)
     assert page.is_disabled("#search-pager .page-prev")
     page.click("#search-pager .page-next")
-    page.wait_for_function("window.geogmina.state.search.page === 2 && "
+    page.wait_for_function("() => window.geogmina.state.search.page === 2 && "
                            "!document.getElementById('search-form').hasAttribute('aria-busy')")
     second = page.eval_on_selector_all("#search-results a", "as => as.map(a => a.dataset.id)")
     assert second and not set(second) & set(first)

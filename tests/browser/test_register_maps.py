@@ -80,10 +80,10 @@ def test_lease_form_zooms_to_the_plot_in_the_plot_field(demo_town, demo_server, 
     town = demo_town
     page = open_page(new_page, demo_server, "/leases/new/", town.users["property_officer"],
                      login)
-    page.wait_for_function("window.leaseMap && window.leaseMap.map")
+    page.wait_for_function("() => window.leaseMap && window.leaseMap.map")
     page.fill("#id_cadastral_ids", town.parcel.cadastral_id)
     page.click("button.zoom-to-plot")
-    page.wait_for_function("window.leaseMap.map.getZoom() >= 17")
+    page.wait_for_function("() => window.leaseMap.map.getZoom() >= 17")
     assert plot_in_view(page, "window.leaseMap.map", town.parcel)
     page.wait_for_load_state("networkidle")
     assert base_tiles_requested(page)
@@ -100,7 +100,7 @@ def test_register_maps_have_base_map_and_zoom_to_plot(demo_town, demo_server, ne
                                                       role):
     town = demo_town
     page = open_page(new_page, demo_server, path, staff.get(role), login)
-    page.wait_for_function(f"{map_expr} !== undefined")
+    page.wait_for_function(f"() => {map_expr} !== undefined")
     assert page.locator(".leaflet-control.plot-search").count() == 1
     assert page.locator(".geo-locate button").count() == 1
     page.fill(".plot-search-q", town.parcel.cadastral_id)
