@@ -293,6 +293,7 @@ STATICFILES_DIRS = [
     ("vendor/leaflet.vectorgrid", NODE_MODULES / "leaflet.vectorgrid" / "dist"),
     ("vendor/proj4", NODE_MODULES / "proj4" / "dist"),
     ("vendor/leaflet-draw", NODE_MODULES / "leaflet-draw" / "dist"),
+    ("vendor/geographiclib-geodesic", NODE_MODULES / "geographiclib-geodesic"),
 ]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.media_root

@@ -41,8 +41,9 @@ class DeviceForm(forms.ModelForm):
 
     # Optimistic locking: the stored board's fingerprint when the form was served.
     fingerprint = forms.CharField(widget=forms.HiddenInput, required=False)
-    x = forms.FloatField(label="x")
-    y = forms.FloatField(label="y")
+    # the map's convention: X is the northing (latitude), Y the easting (longitude)
+    x = forms.FloatField(label=_("X (northing or latitude)"))
+    y = forms.FloatField(label=_("Y (easting or longitude)"))
     srid = forms.TypedChoiceField(label=_("Coordinate system"), coerce=int, initial=2180,
                                   choices=[(s, f"EPSG:{s}") for s in (2180, 2176, 2177, 2178,
                                                                        2179, 4326)])
@@ -59,8 +60,8 @@ class DeviceForm(forms.ModelForm):
     def __init__(self, *args, **kw) -> None:
         super().__init__(*args, **kw)
         if self.instance.pk and not self.is_bound:
-            self.initial.update({"x": round(self.instance.geom.x, 2),
-                                 "y": round(self.instance.geom.y, 2), "srid": 2180})
+            self.initial.update({"x": round(self.instance.geom.y, 2),
+                                 "y": round(self.instance.geom.x, 2), "srid": 2180})
 
     def clean(self) -> dict:
         data = super().clean()

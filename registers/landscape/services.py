@@ -6,6 +6,7 @@ Thin over rules.py: load the areas at a point, turn the form into an ObjectSpec,
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -141,7 +142,20 @@ def line_of_sight(point: Point, height_m: Decimal | None,
             "viewpoints": len(result["viewpoints"])}
 
 
-def make_point(x: Any, y: Any, srid: Any) -> Point:
+def make_point(x: Any, y: Any, srid: Any, *, north_first: bool = False) -> Point:
+    """A point in EPSG:2180 from coordinates in one of ``ALLOWED_SRIDS``.
+
+    ``north_first`` reads the Polish convention of the app's forms and map: X is the northing
+    (the latitude in EPSG:4326) and Y the easting (the longitude). Without it, x is the easting
+    (longitude) as in GIS software and the JSON API."""
+    if north_first:
+        point = _make_point(y, x, srid, swapped=True)
+        return point
+    return _make_point(x, y, srid, swapped=False)
+
+
+def _make_point(x: Any, y: Any, srid: Any, *, swapped: bool) -> Point:
+    first = "y" if swapped else "x"
     try:
         srid = int(srid or 4326)
     except ValueError:
@@ -151,20 +165,24 @@ def make_point(x: Any, y: Any, srid: Any) -> Point:
         raise InputError("srid", _("srid must be one of %(s)s")
                          % {"s": ", ".join(map(str, ALLOWED_SRIDS))})
     try:
-        fx, fy = float(str(x).replace(",", ".")), float(str(y).replace(",", "."))
+        # as the map writes them too: "211 551,00" (spaces grouping, decimal comma)
+        fx, fy = (float(re.sub(r"[\s\u00a0\u2009]", "", str(v)).replace(",", "."))
+                  for v in (x, y))
     except ValueError:
-        raise InputError("x", _("coordinates x and y must be numbers")) from None
+        raise InputError(first, _("coordinates x and y must be numbers")) from None
     if not (math.isfinite(fx) and math.isfinite(fy)):
-        raise InputError("x", _("coordinates x and y must be finite numbers"))
+        raise InputError(first, _("coordinates x and y must be finite numbers"))
     if srid == 4326 and not (-180 <= fx <= 180 and -90 <= fy <= 90):
+        if swapped:
+            raise InputError("x", _("X is the latitude and Y the longitude in EPSG:4326"))
         raise InputError("x", _("x is longitude and y latitude in EPSG:4326"))
     p = GEOSGeometry(f"SRID={srid};POINT({fx!r} {fy!r})")
     if srid != STORAGE_SRID:
         try:
             p.transform(STORAGE_SRID)
         except GDALException:
-            raise InputError("x", _("the point lies outside the coordinate system EPSG:%(s)s")
-                             % {"s": srid}) from None
+            raise InputError(first, _("the point lies outside the coordinate system "
+                                      "EPSG:%(s)s") % {"s": srid}) from None
     return p
 
 

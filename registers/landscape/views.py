@@ -106,8 +106,9 @@ def check_page(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "landscape/check.html", context)
     data = request.POST
-    try:
-        point = services.make_point(data.get("x"), data.get("y"), data.get("srid"))
+    try:  # the form speaks the map's convention: X is the northing, Y the easting
+        point = services.make_point(data.get("x"), data.get("y"), data.get("srid"),
+                                    north_first=True)
         spec = services.parse_spec(data)
         if data.get("action") == "save":
             inspection = services.inspection_create(
@@ -148,8 +149,8 @@ def export_columns() -> list[tuple[str, str]]:
         ("id", "id"), ("inspected_at", _("inspected at")), ("inspector", _("Inspector")),
         ("municipality", _("Municipality")), ("parcel", _("Parcel")),
         ("object_type", _("Object")), ("area_m2", _("Area [m²]")), ("outcome", _("Outcome")),
-        ("citations", _("provisions breached")), ("x_2180", "x (EPSG:2180)"),
-        ("y_2180", "y (EPSG:2180)"),
+        ("citations", _("provisions breached")), ("x_2180", _("X northing (EPSG:2180)")),
+        ("y_2180", _("Y easting (EPSG:2180)")),
     ]
 
 
@@ -167,7 +168,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
             "area_m2": i.object.get("area_m2"), "outcome": i.get_outcome_display(),
             "citations": sorted({f["citation"] for f in i.findings
                                  if f.get("verdict") == "fail" and f.get("citation")}),
-            "x_2180": round(i.geom.x, 2), "y_2180": round(i.geom.y, 2),
+            "x_2180": round(i.geom.y, 2), "y_2180": round(i.geom.x, 2),  # X north
         } for i in qs]
         try:
             body, mime = write_table(rows, export_columns(), fmt)
@@ -255,7 +256,7 @@ def device_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if form.is_valid():
             try:
                 point = services.make_point(form.cleaned_data["x"], form.cleaned_data["y"],
-                                            form.cleaned_data["srid"])
+                                            form.cleaned_data["srid"], north_first=True)
                 with transaction.atomic():
                     if device is not None:
                         AdvertisingDevice.objects.select_for_update().filter(
