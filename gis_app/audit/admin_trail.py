@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.core import serializers
+from django.db import models
 
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
@@ -83,6 +84,13 @@ def _wrap(model_admin: admin.ModelAdmin) -> None:
                 # this admin edit must be refused (409), not overwrite it
                 obj.version = stored.version + 1
         save_model(request, obj, form, change)
+        whole = getattr(obj, "versioned_whole", None)
+        if callable(whole):
+            # a part of a versioned record (a tariff's subscription, an area's rule): the
+            # record's version moves on, so its pages opened before this edit are refused too
+            record = whole()
+            type(record)._default_manager.filter(pk=record.pk).update(
+                version=models.F("version") + 1)
         after = snapshot(obj)
         if before is not None:
             changed = {k for k in after if before.get(k) != after.get(k)}

@@ -94,25 +94,34 @@ def check_version(current: int | None, expected: int | None, *, stale: Any = Non
         raise StaleEditError(stale)
 
 
-def locked_update(queryset: QuerySet[V], expected_version: int | None, *, stale: Any = None,
-                  gone: Any = None) -> V | None:
+def posted_version(data: Mapping[str, Any]) -> int | None:
+    """The version a page posted back in its ``version`` field (None: empty or not a number,
+    i.e. the record did not exist when the page was built)."""
+    raw = str(data.get("version") or "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def locked_update(queryset: QuerySet[V], expected_version: int | None, *,
+                  stale: Any | Callable[[V], Any] = None, gone: Any = None) -> V | None:
     """The one row of ``queryset``, locked until the transaction ends, at the version the
     officer's form was built from.
 
-    Call inside ``transaction.atomic()``. Returns None when there is no such row and none was
-    expected (``expected_version`` None: the caller creates it). A row that exists although
-    the form was built without one, or that moved on since, raises ``StaleEditError(stale)``;
-    a row that disappeared raises ``ValidationError(gone)`` (``StaleEditError`` if no ``gone``
-    message is given).
+    Call inside ``transaction.atomic()``. A missing row raises ``ValidationError(gone)`` when
+    the record must exist (``gone`` given); otherwise it is None when none was expected
+    (``expected_version`` None: the caller creates it) and stale when one was. A row that
+    exists although the form was built without one, or that moved on since, raises
+    ``StaleEditError(stale)`` (``stale`` may be a function of the stored row, for a message
+    naming its version).
     """
     row = queryset.select_for_update().order_by().first()
     if row is None:
-        if expected_version is None:
-            return None
         if gone is not None:
             raise ValidationError(gone)
+        if expected_version is None:
+            return None
         raise StaleEditError(stale)
-    check_version(row.version, expected_version, stale=stale)
+    if row.version != expected_version:
+        raise StaleEditError(stale(row) if callable(stale) else stale)
     return row
 
 
@@ -144,10 +153,12 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+def snapshot(obj: models.Model, fields: Iterable[str] | Mapping[str, str]) -> dict[str, Any]:
     """The record's ``fields`` for the audit log's before/after, keyed by field name (stable
-    across languages; the audit viewer shows each by its label, ``field_labels``)."""
-    return {name: json_value(getattr(obj, name)) for name in fields}
+    across languages; the audit viewer shows each by its label, ``field_labels``). A mapping
+    {key: field name} keeps a key the register's audit trail already uses."""
+    pairs = fields.items() if isinstance(fields, Mapping) else ((f, f) for f in fields)
+    return {key: json_value(getattr(obj, name)) for key, name in pairs}
 
 
 def changes(before: Mapping[str, Any] | None,

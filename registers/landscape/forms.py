@@ -39,8 +39,8 @@ AreaRuleFormSet = inlineformset_factory(LandscapeArea, AreaRule, form=AreaRuleFo
 class DeviceForm(forms.ModelForm):
     """A board or device on a property; its place is given as coordinates."""
 
-    # Optimistic locking: the stored board's fingerprint when the form was served.
-    fingerprint = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Optimistic locking: the board's version when the form was served.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     x = forms.FloatField(label="x")
     y = forms.FloatField(label="y")
     srid = forms.TypedChoiceField(label=_("Coordinate system"), coerce=int, initial=2180,
@@ -60,7 +60,8 @@ class DeviceForm(forms.ModelForm):
         super().__init__(*args, **kw)
         if self.instance.pk and not self.is_bound:
             self.initial.update({"x": round(self.instance.geom.x, 2),
-                                 "y": round(self.instance.geom.y, 2), "srid": 2180})
+                                 "y": round(self.instance.geom.y, 2), "srid": 2180,
+                                 "version": self.instance.version})
 
     def clean(self) -> dict:
         data = super().clean()

@@ -27,6 +27,10 @@ from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
 from layers.exports import write_table
 from layers.models import Building, Municipality, Parcel
+from registers.common.editing import (
+    StaleEditError as StaleEditError,  # callers catch it from the register's services
+)
+from registers.common.editing import audit_change, locked_update, snapshot
 from registers.taxes import rules
 from registers.taxes.models import (
     AssessmentYear,
@@ -496,10 +500,6 @@ def _lease_candidates(municipality_id: int, on_date: date, rates: dict[str, Deci
     return out, True, ""
 
 
-class StaleEditError(ValidationError):
-    """The record changed since the officer opened it."""
-
-
 def case_set_status(user: Any, case: ReconciliationCase, status: str, note: str = "", *,
                     expected_version: int) -> ReconciliationCase:
     """Record the officer's verdict on a case unless a colleague recorded one since the list
@@ -511,26 +511,23 @@ def case_set_status(user: Any, case: ReconciliationCase, status: str, note: str 
     """
     if status not in ReconciliationCase.Status.values:
         raise ValidationError(f"unknown status {status!r}")
+    fields = ["status", "status_note", "version"]
     with transaction.atomic():
-        current = ReconciliationCase.objects.select_for_update().filter(pk=case.pk).first()
-        if current is None:
-            raise ValidationError(gettext("The case no longer exists."))
-        if current.version != expected_version:
-            raise StaleEditError(
-                gettext("Someone else changed the status of this case after you opened the "
-                        "list. Reload the page to see their change, then set the status again."),
-                code="stale")
-        before = {"status": current.status, "note": current.status_note,
-                  "version": current.version}
+        current = locked_update(
+            ReconciliationCase.objects.filter(pk=case.pk), expected_version,
+            stale=gettext("Someone else changed the status of this case after you opened the "
+                          "list. Reload the page to see their change, then set the status "
+                          "again."),
+            gone=gettext("The case no longer exists."))
+        audited = {"status": "status", "note": "status_note", "version": "version"}
+        before = snapshot(current, audited)
         current.status, current.status_note = status, note
         current.status_changed_by = user if getattr(user, "is_authenticated", False) else None
         current.status_changed_at = timezone.now()
-        current.version += 1
-        current.save(update_fields=["status", "status_note", "status_changed_by",
-                                    "status_changed_at", "version"])
-        audit(user, AuditAction.UPDATE, "taxes.reconciliationcase", current.pk,
-              municipality_id=current.municipality_id, before=before,
-              after={"status": status, "note": note, "version": current.version})
+        current.bump()
+        current.save(update_fields=[*fields, "status_changed_by", "status_changed_at"])
+        audit_change(user, current, before, snapshot(current, audited),
+                     municipality_id=current.municipality_id, only_changes=False)
     return current
 
 
