@@ -14,6 +14,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
+from gis_app.accounts.access import wants_json
+
 logger = logging.getLogger(__name__)
 
 
@@ -38,7 +40,7 @@ class RefuseNulMiddleware:
         if name is not None:
             message = (_("The parameter %(name)s contains a NUL character.")
                        % {"name": name})
-            if "/api/" in request.path or "json" in request.headers.get("accept", ""):
+            if wants_json(request):
                 return JsonResponse({"error": message, "parameter": name}, status=400)
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
@@ -59,12 +61,6 @@ _DB_DOWN_HTML = """<!doctype html>
 <html lang="%(lang)s"><head><meta charset="utf-8"><title>%(title)s</title></head>
 <body><h1>%(title)s</h1><p>%(message)s</p></body></html>
 """
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    path = request.path
-    return ("/api/" in path or path.startswith(("/tiles/", "/ogc/", "/health/"))
-            or "json" in request.headers.get("accept", ""))
 
 
 class DatabaseUnavailableMiddleware:
@@ -96,7 +92,7 @@ class DatabaseUnavailableMiddleware:
         logger.warning("database unavailable: %s %s: %s", request.method, request.path,
                        str(exception).splitlines()[0] if str(exception) else type(exception))
         message = _("The database is temporarily unavailable. Please try again in a moment.")
-        if _wants_json(request):
+        if wants_json(request):
             response: HttpResponse = JsonResponse(
                 {"status": "error", "error": message, "database": "unavailable"}, status=503)
         else:

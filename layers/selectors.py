@@ -25,6 +25,7 @@ from layers.domain.identifiers import (
 from layers.domain.srid import STORAGE_SRID
 from layers.domain.text import normalize_text
 from layers.models import Municipality, Parcel
+from layers.points import stored_point
 
 
 def municipality_list(user: Any) -> QuerySet[Municipality]:
@@ -36,10 +37,8 @@ def municipality_list(user: Any) -> QuerySet[Municipality]:
 
 def parcels_at_point(x: float, y: float, srid: int = STORAGE_SRID) -> QuerySet[Parcel]:
     """Active parcels containing the point (given in any SRID)."""
-    point = GEOSGeometry(f"SRID={srid};POINT({x} {y})")
-    if srid != STORAGE_SRID:
-        point.transform(STORAGE_SRID)
-    return Parcel.objects.filter(retired_at__isnull=True, geom__intersects=point)
+    return Parcel.objects.filter(retired_at__isnull=True,
+                                 geom__intersects=stored_point(x, y, srid))
 
 
 def parcels_intersecting(geom: GEOSGeometry) -> QuerySet[Parcel]:

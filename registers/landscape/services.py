@@ -5,15 +5,13 @@ Thin over rules.py: load the areas at a point, turn the form into an ObjectSpec,
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePosixPath
 from typing import Any
 
-from django.contrib.gis.gdal import GDALException
-from django.contrib.gis.geos import GEOSGeometry, Point
+from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -26,8 +24,9 @@ from gis_app.accounts.access import municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
-from layers.domain.srid import STORAGE_SRID
+from layers.domain.srid import PL2000_SRIDS, STORAGE_SRID, WGS84_SRID
 from layers.models import LandscapeArea, Municipality, Parcel
+from layers.points import ACCEPTED_SRIDS, PointError, stored_point
 from registers.common.editing import (
     StaleEditError as StaleEditError,  # callers catch it from the register's services
 )
@@ -48,7 +47,9 @@ from registers.landscape.models import (
     InspectionPhoto,
 )
 
-ALLOWED_SRIDS = (4326, 2180, 2176, 2177, 2178, 2179)
+# the check page offers them in this order (phones give lon/lat first)
+ALLOWED_SRIDS = (WGS84_SRID, STORAGE_SRID, *PL2000_SRIDS)
+assert set(ALLOWED_SRIDS) == set(ACCEPTED_SRIDS)
 MAX_PHOTOS = 5
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 PHOTO_TYPES = {  # magic bytes → (content type, extension); the client's claim is not trusted
@@ -119,30 +120,20 @@ def line_of_sight(point: Point, height_m: Decimal | None,
 
 
 def make_point(x: Any, y: Any, srid: Any) -> Point:
+    """The point a form or query gives as text (a decimal comma allowed), in storage SRID."""
     try:
-        srid = int(srid or 4326)
+        srid = int(srid or WGS84_SRID)
     except ValueError:
         raise InputError("srid", _("srid must be one of %(s)s")
                          % {"s": ", ".join(map(str, ALLOWED_SRIDS))}) from None
-    if srid not in ALLOWED_SRIDS:
-        raise InputError("srid", _("srid must be one of %(s)s")
-                         % {"s": ", ".join(map(str, ALLOWED_SRIDS))})
     try:
         fx, fy = float(str(x).replace(",", ".")), float(str(y).replace(",", "."))
     except ValueError:
         raise InputError("x", _("coordinates x and y must be numbers")) from None
-    if not (math.isfinite(fx) and math.isfinite(fy)):
-        raise InputError("x", _("coordinates x and y must be finite numbers"))
-    if srid == 4326 and not (-180 <= fx <= 180 and -90 <= fy <= 90):
-        raise InputError("x", _("x is longitude and y latitude in EPSG:4326"))
-    p = GEOSGeometry(f"SRID={srid};POINT({fx!r} {fy!r})")
-    if srid != STORAGE_SRID:
-        try:
-            p.transform(STORAGE_SRID)
-        except GDALException:
-            raise InputError("x", _("the point lies outside the coordinate system EPSG:%(s)s")
-                             % {"s": srid}) from None
-    return p
+    try:
+        return stored_point(fx, fy, srid)
+    except PointError as exc:
+        raise InputError(exc.field, exc.message) from None
 
 
 def _decimal(data: Any, name: str) -> Decimal | None:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.gis.gdal import GDALException
-from django.contrib.gis.geos import GEOSGeometry
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -18,14 +15,14 @@ from django.utils.translation import gettext_lazy
 
 from layers.domain.srid import STORAGE_SRID
 from layers.models import ParkingZone
+from layers.points import PointError as PointError  # callers catch it here
+from layers.points import stored_point
 from registers.common.editing import (
     StaleEditError as StaleEditError,  # callers catch it from the register's services
 )
 from registers.common.editing import audit_change, locked_update, snapshot
 from registers.parking import rules
 from registers.parking.models import MinimumWage, Subscription, Tariff
-
-ALLOWED_SRIDS = {2180, 2176, 2177, 2178, 2179, 4326}
 
 
 class TariffError(ValueError):
@@ -134,28 +131,10 @@ def tariff_at(zone: ParkingZone, day: date) -> Tariff | None:
             .order_by("-valid_from").first())
 
 
-class PointError(ValueError):
-    """x/y are numbers but no point on the ground (not finite, or outside the CRS)."""
-
-
-def point(x: float, y: float, srid: int) -> GEOSGeometry:
-    if srid not in ALLOWED_SRIDS:
-        raise ValueError(f"srid must be one of {sorted(ALLOWED_SRIDS)}")
-    if not (math.isfinite(x) and math.isfinite(y)):
-        raise PointError(_("parameters x and y must be finite numbers"))
-    p = GEOSGeometry(f"SRID={srid};POINT({x!r} {y!r})")
-    if srid != STORAGE_SRID:
-        try:
-            p.transform(STORAGE_SRID)
-        except GDALException:
-            raise PointError(_("the point %(x)s %(y)s lies outside the coordinate system "
-                               "EPSG:%(srid)s") % {"x": x, "y": y, "srid": srid}) from None
-    return p
-
-
 def zones_at_point(x: float, y: float, srid: int = STORAGE_SRID) -> QuerySet[ParkingZone]:
+    """Zones at the point; ``PointError`` (with the parameter at fault) for a bad point."""
     return ParkingZone.objects.filter(retired_at__isnull=True,
-                                      geom__intersects=point(x, y, srid)).order_by("code")
+                                      geom__intersects=stored_point(x, y, srid)).order_by("code")
 
 
 @dataclass

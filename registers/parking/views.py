@@ -69,7 +69,7 @@ def parse_fee_query(q: QueryDict) -> FeeQuery:
             srid = int(q.get("srid", "4326"))
             zones = list(services.zones_at_point(x, y, srid))
         except services.PointError as exc:
-            raise ParamError("x", str(exc)) from None
+            raise ParamError(exc.field, exc.message) from None
         except ValueError:
             raise ParamError("srid", _("srid must be one of 2180, 2176–2179, 4326")) from None
         if not zones:
@@ -123,7 +123,7 @@ def api_zones(request: HttpRequest) -> JsonResponse:
     try:
         zones = list(services.zones_at_point(x, y, int(q.get("srid") or 4326)))
     except services.PointError as exc:
-        return JsonResponse({"error": str(exc), "parameter": "x"}, status=400)
+        return JsonResponse({"error": exc.message, "parameter": exc.field}, status=400)
     except ValueError:
         return JsonResponse({"error": _("srid must be one of 2180, 2176–2179, 4326"),
                              "parameter": "srid"}, status=400)
