@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-STORAGE_SRID = 2180
+from layers.domain.srid import STORAGE_SRID
+
 COMMON_COLUMNS = {
     "municipality_id": "%(muni)s",
     "source_namespace": "c.ns",

@@ -27,15 +27,15 @@ from importers.gml.security import NotXMLError, UnsafeXMLError
 from importers.models import ImportIssue, ImportRun
 from importers.staging import copy_records
 from layers import pii
+from layers.domain import locks
 from layers.domain.codes import LAND_USE_LABELS
+from layers.domain.srid import STORAGE_SRID
 from layers.models import Municipality
 
-STORAGE_SRID = merge.STORAGE_SRID
-
-LOCK_CLASS = 0x6765_6F67  # "geog": advisory-lock namespace of imports
+LOCK_CLASS = locks.IMPORT_MUNICIPALITY
 # Session-level lock held by the process running a cadastre import, keyed by the run's id: it
 # dies with the process, so a "running" run whose lock is free was killed (SIGKILL, OOM, power).
-RUN_LOCK_CLASS = 0x6765_6F68
+RUN_LOCK_CLASS = locks.IMPORT_RUN
 INTERRUPTED = ("interrupted: the import process ended before finishing (killed or crashed); "
                "its transaction was rolled back, nothing of it was stored")
 

@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from importers.models import ImportIssue, ImportRun
 from importers.staging import _esc
+from layers.domain import locks
+from layers.domain.srid import STORAGE_SRID
 from layers.models import LandscapeArea, Municipality, ParkingZone
 
 LAYERS = {
@@ -74,7 +76,7 @@ def import_vector(path: Path | str, *, layer: str, municipality: str,
             if not column.startswith("=") and column not in frame.columns:
                 raise VectorImportError(f"column {column!r} (for {field}) is not in the source; "
                                         f"it has {', '.join(map(str, frame.columns))}")
-        frame = frame.to_crs(2180)
+        frame = frame.to_crs(STORAGE_SRID)
         muni = Municipality.objects.filter(teryt=municipality).first()
         if muni is None:
             raise VectorImportError(f"municipality {municipality!r} is not in the database")
@@ -110,7 +112,8 @@ def import_vector(path: Path | str, *, layer: str, municipality: str,
         ns = f"{path.stem}:{layer}"[:64]
         with transaction.atomic(), connection.cursor() as cursor:
             cur = cursor.cursor
-            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (0x6765_6F67, muni.id))
+            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                        (locks.IMPORT_MUNICIPALITY, muni.id))
             cur.execute("CREATE TEMP TABLE vst (code text, name text, kind text, wkb text) "
                         "ON COMMIT DROP")
             cur.copy_expert("COPY vst FROM STDIN", buf)
@@ -118,7 +121,7 @@ def import_vector(path: Path | str, *, layer: str, municipality: str,
                 WITH src AS (
                     SELECT code, name, kind, g.geom, NOT ST_IsValid(r.raw) AS repaired
                     FROM vst, LATERAL (SELECT ST_SetSRID(ST_GeomFromWKB(decode(wkb, 'hex')),
-                                                         2180) AS raw) r,
+                                                         {STORAGE_SRID}) AS raw) r,
                          LATERAL (SELECT ST_Multi(CASE WHEN ST_IsValid(r.raw) THEN r.raw ELSE
                                   ST_CollectionExtract(ST_MakeValid(r.raw), 3) END) AS geom) g
                 ), ins AS (

@@ -22,7 +22,7 @@ from layers.domain.identifiers import (
     normalize_kw,
     parse_parcel_id,
 )
-from layers.domain.srid import STORAGE_SRID
+from layers.domain.srid import STORAGE_SRID, WGS84_SRID
 from layers.domain.text import normalize_text
 from layers.models import Municipality, Parcel
 from layers.points import stored_point
@@ -468,7 +468,8 @@ def parcel_at_point(user: Any, lon: float, lat: float) -> dict[str, Any] | None:
         cur.execute(
             f"""
             SELECT p.id, p.cadastral_id FROM layers_parcel p
-            CROSS JOIN (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), 4326), 2180) AS pt) q
+            CROSS JOIN (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), {WGS84_SRID}),
+                                            {STORAGE_SRID}) AS pt) q
             WHERE p.geom && q.pt AND ST_Intersects(p.geom, q.pt) AND p.retired_at IS NULL
             {where}
             ORDER BY p.geom_area_m2 LIMIT 1
@@ -497,7 +498,8 @@ def map_extent(user: Any) -> tuple[float, float, float, float] | None:
                 f"""
                 SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (
                     SELECT Box2D(ST_Transform(
-                        ST_SetSRID(ST_Extent({alias}.geom)::geometry, 2180), 4326)) AS b
+                        ST_SetSRID(ST_Extent({alias}.geom)::geometry, {STORAGE_SRID}),
+                        {WGS84_SRID})) AS b
                     FROM {table} {alias} WHERE true {extra} {scope_sql}) e
                 WHERE b IS NOT NULL
                 """,

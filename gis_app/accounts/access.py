@@ -134,10 +134,11 @@ def grant(user: Any, municipality: Any, roles: Iterable[str]) -> None:
 
 
 def wants_json(request: HttpRequest) -> bool:
-    """Does the client read JSON rather than pages? API paths, tiles, OGC API, the health check,
-    ``.json``/``.pbf`` addresses, or an Accept header naming JSON. The one rule for every answer
-    that differs by it (401 instead of the login page, JSON errors instead of HTML)."""
+    """Does the client read JSON rather than pages? API paths, tiles, the health check,
+    ``.json``/``.pbf`` addresses, or an Accept header naming JSON (as OGC API clients send).
+    The one rule for every answer that differs by it (401 instead of the login page, JSON
+    errors instead of HTML): a browser following an export link still meets the login page."""
     path = request.path
-    return ("/api/" in path or path.startswith(("/tiles/", "/ogc/", "/health/"))
+    return ("/api/" in path or path.startswith(("/tiles/", "/health/"))
             or path.endswith((".json", ".pbf"))
             or "json" in request.headers.get("accept", ""))

@@ -7,6 +7,7 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from layers.domain.srid import PL2000_SRIDS, STORAGE_SRID, WGS84_SRID
 from layers.models import LandscapeArea, Municipality
 from registers.landscape import rules
 from registers.landscape.models import (
@@ -43,9 +44,9 @@ class DeviceForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     x = forms.FloatField(label="x")
     y = forms.FloatField(label="y")
-    srid = forms.TypedChoiceField(label=_("Coordinate system"), coerce=int, initial=2180,
-                                  choices=[(s, f"EPSG:{s}") for s in (2180, 2176, 2177, 2178,
-                                                                       2179, 4326)])
+    srid = forms.TypedChoiceField(
+        label=_("Coordinate system"), coerce=int, initial=STORAGE_SRID,
+        choices=[(s, f"EPSG:{s}") for s in (STORAGE_SRID, *PL2000_SRIDS, WGS84_SRID)])
 
     class Meta:
         model = AdvertisingDevice
@@ -60,7 +61,7 @@ class DeviceForm(forms.ModelForm):
         super().__init__(*args, **kw)
         if self.instance.pk and not self.is_bound:
             self.initial.update({"x": round(self.instance.geom.x, 2),
-                                 "y": round(self.instance.geom.y, 2), "srid": 2180,
+                                 "y": round(self.instance.geom.y, 2), "srid": STORAGE_SRID,
                                  "version": self.instance.version})
 
     def clean(self) -> dict:

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
+from layers.domain import locks
 from layers.domain.srid import PL2000_SRIDS, STORAGE_SRID, WGS84_SRID
 from layers.models import Parcel
 from registers.common.editing import (
@@ -348,8 +349,8 @@ def lease_snapshot(lease: Lease) -> dict[str, Any]:
 
 def _lock_municipality(municipality_id: int) -> None:
     with connection.cursor() as cur:
-        # Two keys: a namespace for lease checks and the municipality.
-        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7301, municipality_id])
+        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                    [locks.LEASE_CHECKS, municipality_id])
 
 
 def outside_plots_m2(geom: MultiPolygon, plots: list[Parcel]) -> float:
