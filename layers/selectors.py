@@ -409,8 +409,11 @@ PUBLIC_CARD_KEYS = frozenset({
 })
 
 
-def parcel_card_data(user: Any, parcel_id: int) -> dict[str, Any] | None:
-    """A plot's card in at most three queries (card, owners, audit), or None if out of scope.
+def parcel_card_data(user: Any, parcel_id: int, *,
+                     purpose: str = "parcel card") -> dict[str, Any] | None:
+    """A plot's card in at most three queries (card, owners, audit), or None if out of scope:
+    the one builder of a plot's data for the map's card and the PDF dossier (``purpose`` names
+    the reader in the audit log).
 
     The public gets ``PUBLIC_CARD_KEYS``; a logged-in user sees only plots of municipalities
     they were granted, the details where they hold VIEW_MAP, owners (audit-logged) where they
@@ -436,7 +439,7 @@ def parcel_card_data(user: Any, parcel_id: int) -> dict[str, Any] | None:
     if has_capability(user, Capability.VIEW_OWNERS, mid):
         card["owners"] = _owners(card.get("registration_unit"))
         audit(user, AuditAction.READ_OWNERS, "parcel", card["cadastral_id"],
-              municipality_id=mid, detail=f"parcel card, {len(card['owners'])} shares")
+              municipality_id=mid, detail=f"{purpose}, {len(card['owners'])} shares")
     return card
 
 
