@@ -67,6 +67,11 @@ ADDRESS = "layers_address"
 PARCEL = "layers_parcel"
 PRECINCT = "layers_precinct"
 
+# The properties by which a subject (a marriage, a group) names its members: the subject's
+# references here, and its member links in services._relations.
+SUBJECT_MEMBER_PROPS = ("osobaFizyczna2", "osobaFizyczna3", "instytucja", "osobaFizyczna4",
+                        "malzenstwo3", "osobaFizyczna", "malzenstwo")
+
 SPECS: list[Spec] = [
     Spec("precinct", PRECINCT, "precincts", {
         "teryt": "c.attrs->>'teryt'",
@@ -95,9 +100,7 @@ SPECS: list[Spec] = [
         "regon": "left(coalesce(c.attrs->>'regon', ''), 14)",
         "status": "(c.attrs->>'status')::smallint",
         "pesel_encrypted": "convert_to(c.attrs->>'pesel_enc', 'UTF8')",
-    }, refs={"osobaFizyczna2": SUBJECT, "osobaFizyczna3": SUBJECT, "instytucja": SUBJECT,
-             "osobaFizyczna4": SUBJECT, "malzenstwo3": SUBJECT, "osobaFizyczna": SUBJECT,
-             "malzenstwo": SUBJECT}),
+    }, refs=dict.fromkeys(SUBJECT_MEMBER_PROPS, SUBJECT)),
     Spec("share", "layers_share", "shares", {
         "kind": "c.attrs->>'kind'",
         "right": "(c.attrs->>'right')::smallint",

@@ -492,8 +492,7 @@ def _relations(cur, params: dict) -> None:
         """INSERT INTO layers_subject_members (from_subject_id, to_subject_id)
            SELECT DISTINCT tt.id, s.id FROM touched tt JOIN r ON r.seq = tt.seq
              JOIN layers_subject s ON s.source_namespace = r.tns AND s.local_id = r.tlid
-           WHERE tt.ftype = 'subject' AND r.prop IN ('osobaFizyczna2', 'osobaFizyczna3',
-                 'instytucja', 'osobaFizyczna4', 'malzenstwo3', 'osobaFizyczna', 'malzenstwo')
+           WHERE tt.ftype = 'subject' AND r.prop = ANY(%(member_props)s)
              AND s.id <> tt.id""",
         # marriages and groups are named after their members
         """UPDATE layers_subject g SET name = left(q.name, 512), search_text = left(q.st, 512)
@@ -505,6 +504,7 @@ def _relations(cur, params: dict) -> None:
                  GROUP BY 1) q
            WHERE g.id = q.id AND g.name = ''""",
     ]
+    params = {**params, "member_props": list(merge.SUBJECT_MEMBER_PROPS)}
     for sql in statements:
         cur.execute(sql, params)
 
