@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,12 +26,14 @@ from django.utils.translation import gettext  # not _: this module uses _ for un
 
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
+from layers.domain.text import normalize_text
 from layers.exports import write_table
 from layers.models import Building, Municipality, Parcel
 from registers.common.editing import (
     StaleEditError as StaleEditError,  # callers catch it from the register's services
 )
 from registers.common.editing import audit_change, locked_update, snapshot
+from registers.leases.selectors import leases_for_tax_reconciliation
 from registers.taxes import rules
 from registers.taxes.models import (
     AssessmentYear,
@@ -465,15 +468,7 @@ def reconcile(municipality_id: int, on_date: date | None = None,
 def _lease_candidates(municipality_id: int, on_date: date, rates: dict[str, Decimal]
                       ) -> tuple[list[tuple], bool, str]:
     """Leases of municipal land whose parcels carry no land tax object of the lessee (art. 3
-    ust. 1 pkt 4 lit. a: the lessee pays). Uses the leases register when it is installed."""
-    try:
-        from registers.leases.selectors import leases_for_tax_reconciliation
-    except ImportError:
-        return [], False, "leases register not available: leases not checked"
-    import json
-
-    from layers.domain.text import normalize_text
-
+    ust. 1 pkt 4 lit. a: the lessee pays), read from the leases register."""
     leases = leases_for_tax_reconciliation(municipality_id, on_date)
     if not leases:
         return [], True, ""
