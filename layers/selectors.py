@@ -50,26 +50,6 @@ def parcels_intersecting(geom: GEOSGeometry) -> QuerySet[Parcel]:
     )
 
 
-def parcel_geojson_sample(limit: int = 2000) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection (WGS 84) of at most ``limit`` active parcels: ids only."""
-    with connection.cursor() as cur:
-        cur.execute(
-            """
-            SELECT json_build_object('type', 'FeatureCollection', 'features',
-                   coalesce(json_agg(json_build_object(
-                       'type', 'Feature',
-                       'geometry', ST_AsGeoJSON(ST_Transform(geom, 4326), 6)::json,
-                       'properties', json_build_object('cadastral_id', cadastral_id)
-                   )), '[]'::json))
-            FROM (SELECT geom, cadastral_id FROM layers_parcel
-                  WHERE retired_at IS NULL ORDER BY id LIMIT %s) p
-            """,
-            [limit],
-        )
-        row = cur.fetchone()[0]
-    return row if isinstance(row, dict) else json.loads(row)
-
-
 # --- search ------------------------------------------------------------------------------------
 
 SEARCH_LIMIT = 20

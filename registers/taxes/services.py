@@ -37,7 +37,6 @@ from registers.leases.selectors import leases_for_tax_reconciliation
 from registers.taxes import rules
 from registers.taxes.models import (
     AssessmentYear,
-    ConversionFactor,
     Rate,
     RateCap,
     RateResolution,
@@ -70,10 +69,6 @@ def parameters_for(year: int) -> YearlyParameters:
         raise ValidationError(f"no yearly tax parameters for {year} or before; add them in the "
                               "admin (minimum threshold, rye and timber prices)")
     return params
-
-
-def conversion_factors() -> dict[tuple[str, str, str], Decimal]:
-    return {(f.district, f.ofu, f.soil_class): f.factor for f in ConversionFactor.objects.all()}
 
 
 # ---------------------------------------------------------------------------------------------
