@@ -11,6 +11,7 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 
 _MODELS: dict[str, type] = {}
@@ -21,13 +22,19 @@ def register(object_type: str, model: type) -> None:
 
 
 def model_of(object_type: str) -> type | None:
-    return _MODELS.get(object_type)
+    """The registered model, or the model whose ``app_label.model`` the type is (the Django
+    admin's audit trail names its events so)."""
+    model = _MODELS.get(object_type)
+    if model is None and object_type.count(".") == 1:
+        with suppress(LookupError, ValueError):
+            model = apps.get_model(object_type)
+    return model
 
 
 def field_labels(object_type: str, names: Any) -> dict[str, str]:
     """{field name: its label} for the names the model of ``object_type`` has (others keep
     their name)."""
-    model = _MODELS.get(object_type)
+    model = model_of(object_type)
     out = {}
     for name in names:
         label = name

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from layers.models import Building, Municipality, Parcel, Share
-from registers.leases.selectors import leases_for_tax_reconciliation
+from registers.leases import selectors as leases_register
 from registers.taxes import rules
 from registers.taxes.models import CoOwner, TaxObject, Taxpayer
 from registers.taxes.services import (
@@ -78,7 +78,7 @@ def _land_uses(municipality: Municipality) -> dict[int, dict[str, Decimal]]:
 
 
 def _leases(municipality: Municipality) -> list[dict]:
-    return sorted(leases_for_tax_reconciliation(municipality.pk, date.today()),
+    return sorted(leases_register.leases_for_tax_reconciliation(municipality.pk, date.today()),
                   key=lambda lease: lease["lease_id"])
 
 

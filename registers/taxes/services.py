@@ -33,7 +33,7 @@ from registers.common.editing import (
     StaleEditError as StaleEditError,  # callers catch it from the register's services
 )
 from registers.common.editing import audit_change, locked_update, snapshot
-from registers.leases.selectors import leases_for_tax_reconciliation
+from registers.leases import selectors as leases_register
 from registers.taxes import rules
 from registers.taxes.models import (
     AssessmentYear,
@@ -464,7 +464,7 @@ def _lease_candidates(municipality_id: int, on_date: date, rates: dict[str, Deci
                       ) -> tuple[list[tuple], bool, str]:
     """Leases of municipal land whose parcels carry no land tax object of the lessee (art. 3
     ust. 1 pkt 4 lit. a: the lessee pays), read from the leases register."""
-    leases = leases_for_tax_reconciliation(municipality_id, on_date)
+    leases = leases_register.leases_for_tax_reconciliation(municipality_id, on_date)
     if not leases:
         return [], True, ""
     ids = {cid for lease in leases for cid in lease.get("cadastral_ids", [])}

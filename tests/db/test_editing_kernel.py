@@ -187,3 +187,4 @@ def test_every_edit_view_answers_409_on_a_stale_version(world, name):  # noqa: F
     after = model.objects.get(**lookup)
     assert after.version == stored.version, f"{name}: a stale save wrote the record"
     assert not AuditEvent.objects.filter(pk__gt=mark).exclude(action="read_tax").exists()
+
