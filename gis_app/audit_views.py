@@ -31,6 +31,7 @@ from gis_app.audit.admin_trail import shared_object_types
 from gis_app.audit.labels import labelled
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction, AuditEvent
+from gis_app.params import page_param
 from layers.exports import EXPORT_FORMATS, write_table
 
 PAGE_SIZE = 50
@@ -137,7 +138,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         stamp = timezone.localdate().isoformat()
         response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{fmt}"'
         return response
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(events, PAGE_SIZE).get_page(page_param(request))
     for event in page:  # snapshots are keyed by field name; people read the fields' labels
         event.before_shown = labelled(event.object_type, event.before)
         event.after_shown = labelled(event.object_type, event.after)

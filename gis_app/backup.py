@@ -30,14 +30,25 @@ def _conn_args(db: dict[str, Any], name: str | None = None) -> tuple[list[str], 
 
 
 def backup(db: dict[str, Any], target_dir: Path, name: str | None = None) -> Path:
-    """Dump the database to ``target_dir/geogmina-<db>-<timestamp>.dump``."""
-    target_dir.mkdir(parents=True, exist_ok=True)
+    """Dump the database to ``target_dir/geogmina-<db>-<timestamp>.dump``.
+
+    The dump holds owners, tax data and the encrypted PESELs: the file is created 0600 (and a
+    new folder 0700) before a byte is written, whatever the umask; a failed dump is removed.
+    """
+    target_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     dbname = name or str(db["NAME"])
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     path = target_dir / f"geogmina-{dbname}-{stamp}.dump"
     args, env = _conn_args(db, dbname)
-    subprocess.run([pg_bin("pg_dump"), "--format=custom", "--no-owner", "-f", str(path), *args],
-                   check=True, env=env)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # O_CREAT's mode is masked by the umask; 0600 needs nothing masked
+        with os.fdopen(fd, "wb") as out:
+            subprocess.run([pg_bin("pg_dump"), "--format=custom", "--no-owner", *args],
+                           check=True, env=env, stdout=out)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     return path
 
 

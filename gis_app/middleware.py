@@ -31,6 +31,68 @@ def _nul_parameter(request: HttpRequest) -> str | None:
     return None
 
 
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on answers carrying owner, tax or other internal data.
+
+    Keyed on the view's access declaration (``@access`` with a capability in
+    ``NO_STORE_CAPABILITIES``), on the Django admin, and, for public views whose answer depends
+    on the viewer (the parcel card, owner search), on a protected read audited while answering.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from gis_app.audit.log import protected_read
+
+        token = protected_read.set(False)
+        try:
+            response = self.get_response(request)
+            if protected_read.get() or getattr(request, "_geogmina_no_store", False) \
+                    or request.path.startswith("/admin/"):
+                _no_store(response)
+        finally:
+            protected_read.reset(token)
+        return response
+
+    def process_view(self, request: HttpRequest, view_func: Callable, view_args: tuple,
+                     view_kwargs: dict) -> None:
+        from gis_app.accounts.access import NO_STORE_CAPABILITIES
+
+        rule = getattr(view_func, "access_rule", None) or getattr(
+            getattr(view_func, "view_class", None), "access_rule", None)
+        if rule is not None and rule.capability in NO_STORE_CAPABILITIES:
+            request._geogmina_no_store = True  # type: ignore[attr-defined]
+
+
+def _no_store(response: HttpResponse) -> None:
+    from django.utils.cache import patch_cache_control
+
+    if "Cache-Control" in response:
+        del response["Cache-Control"]
+    patch_cache_control(response, no_store=True, private=True)
+
+
+class BadParameterMiddleware:
+    """A query parameter out of its range (gis_app.params.BadParameter): a 400 naming it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from gis_app.params import BadParameter
+
+        if not isinstance(exception, BadParameter):
+            return None
+        if wants_json(request):
+            return JsonResponse({"error": exception.message, "parameter": exception.parameter},
+                                status=400)
+        return HttpResponseBadRequest(exception.message, content_type="text/plain; charset=utf-8")
+
+
 class RefuseNulMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -121,3 +183,108 @@ def axes_username(request: HttpRequest, credentials: dict | None = None) -> str 
     else:
         name = getattr(request, "POST", {}).get("username")
     return name[:AXES_USERNAME_MAX] if isinstance(name, str) else name
+
+
+def axes_client_ip(request: HttpRequest) -> str | None:
+    """The client address django-axes keys lockouts on (with the user name).
+
+    Without ``GEOGMINA_BEHIND_HTTPS_PROXY`` it is REMOTE_ADDR: an X-Forwarded-For header is the
+    client's own claim, and honouring it would let anyone dodge a lockout by inventing addresses.
+    Behind the documented proxy (nginx ``proxy_set_header X-Forwarded-For
+    $proxy_add_x_forwarded_for``) REMOTE_ADDR is the proxy for everyone, so five wrong passwords
+    from anybody would lock the user out for everybody; the client is then the *last* entry of
+    X-Forwarded-For, the one the proxy appended itself (earlier entries are again the client's
+    claims). A malformed entry falls back to REMOTE_ADDR.
+    """
+    import ipaddress
+
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR")
+    if not getattr(settings, "GEOGMINA_BEHIND_HTTPS_PROXY", False):
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    if hops and hops[-1]:
+        try:
+            return str(ipaddress.ip_address(hops[-1]))
+        except ValueError:
+            logger.warning("malformed X-Forwarded-For from the proxy: %r", hops[-1][:64])
+    return remote
+
+
+# ---------------------------------------------------------------------------------------------
+# Uploads are refused before a byte is spooled.
+#
+# Django parses a multipart body (and writes every file over FILE_UPLOAD_MAX_MEMORY_SIZE to a
+# temporary file) the first time anything reads request.POST or request.FILES: the NUL check
+# above and the CSRF check do, long before the view's @access rule runs. So anyone, logged in or
+# not, could make the server write hundreds of megabytes to its disk per request. This gate runs
+# before both: it resolves the view the request is for and refuses a multipart body, unread,
+# when its user may not use that view.
+
+
+def _upload_refusal(request: HttpRequest) -> HttpResponse | None:
+    """The answer to a multipart request its user may not make, given before its body is read
+    (the answer the page's own access check would give), or None to let it through."""
+    from django.contrib.auth import get_user
+    from django.contrib.auth.views import redirect_to_login
+    from django.urls import Resolver404, resolve
+
+    from gis_app.accounts.access import has_capability
+    from gis_app.permissions import _view_rule
+
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return _refused(request, _("no page takes uploads at this address"), 404)
+    rule = _view_rule(match.func)
+    if rule is not None and rule.public:
+        return None
+    user = get_user(request)  # the session's user; AuthenticationMiddleware has not run yet
+    if rule is None:  # the Django admin: staff only (the admin checks the rest itself)
+        if user.is_active and user.is_staff:
+            return None
+        if not user.is_authenticated:
+            return _unread(redirect_to_login(request.get_full_path(), "/admin/login/"))
+        return _refused(request, _("staff users only"), 403)
+    if not user.is_authenticated:
+        if wants_json(request):
+            return _unread(JsonResponse({"error": "authentication required"}, status=401))
+        return _unread(redirect_to_login(request.get_full_path()))
+    if not has_capability(user, rule.capability):
+        return _refused(request, _("this upload needs the capability %(capability)s")
+                        % {"capability": rule.capability}, 403)
+    return None
+
+
+def _refused(request: HttpRequest, reason: str, status: int) -> HttpResponse:
+    logger.warning("upload refused before reading: %s %s (%s)", request.method, request.path,
+                   reason)
+    message = _("Upload refused: %(reason)s.") % {"reason": reason}
+    if "/api/" in request.path or "json" in request.headers.get("accept", ""):
+        return _unread(JsonResponse({"error": message}, status=status))
+    return _unread(HttpResponse(message, status=status,
+                                content_type="text/plain; charset=utf-8"))
+
+
+def _unread(response: HttpResponse) -> HttpResponse:
+    # the body was never read: the connection cannot carry another request
+    response["Connection"] = "close"
+    return response
+
+
+class UploadGateMiddleware:
+    """Answer a multipart request before its body is parsed when its user may not use the view
+    it is for (login redirect, 401 or 403, as the view's @access would); place it after
+    SessionMiddleware and before anything that reads request.POST."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method in ("POST", "PUT", "PATCH") and request.content_type.startswith(
+                "multipart/"):
+            refusal = _upload_refusal(request)
+            if refusal is not None:
+                return refusal
+        return self.get_response(request)

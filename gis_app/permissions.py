@@ -16,7 +16,9 @@ from gis_app.accounts.access import AccessRule
 from gis_app.accounts.roles import PUBLIC, Role
 
 # Django's own admin: installation administrators (staff users) only, enforced by admin itself.
-ADMIN_RULE_TEXT = "staff users (installation administrators) only; enforced by Django admin"
+ADMIN_RULE_TEXT = ("staff users (installation administrators) only, each in the towns where "
+                   "he holds the administrator role; every change and owner read audited "
+                   "(see \"The Django admin\" below)")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,10 @@ def matrix_markdown() -> str:
         "no rule. Roles are granted per municipality: a role lets a user reach a page, and the",
         "data on it are narrowed to the municipalities where the user holds that role.",
         "",
+        "Every view that names a capability answers `Cache-Control: no-store, private`, and so",
+        "does any public answer that carried owner or tax data (an audited read); see",
+        "docs/operations.md, \"Security headers the application sets itself\".",
+        "",
         "| URL | " + " | ".join(ROLE_COLUMNS) + " | what it is |",
         "|---|" + "---|" * len(ROLE_COLUMNS) + "---|",
     ]
@@ -85,8 +91,64 @@ def matrix_markdown() -> str:
         cap = f" (`{ep.rule.capability}`)" if ep.rule and ep.rule.capability else ""
         lines.append(f"| `/{ep.route}` | " + " | ".join(cells) + f" | {desc}{cap} |")
     lines += _tile_and_collection_sections()
+    lines += _admin_section()
     lines.append("")
     return "\n".join(lines)
+
+
+def _admin_section() -> list[str]:
+    """The Django admin, model by model, from the admin site's own registry and rules."""
+    from django.contrib import admin
+
+    from gis_app.admin_site import is_national_table
+    from gis_app.audit.admin_trail import OWNER_MODELS, town_path
+
+    lines = [
+        "",
+        "## The Django admin (`/admin/`)",
+        "",
+        "For superusers and staff (installation administrators), enforced by the admin site",
+        "(`gis_app.admin_site`) for every model registered, whoever wrote its admin:",
+        "",
+        "- **Towns.** A user's admin covers only the municipalities where he holds the",
+        "  administrator role: lists, records, the choices offered in forms, saves and deletes.",
+        "  A superuser named in `GEOGMINA_NATIONAL_SUPERUSERS` covers every town. A superuser",
+        "  with no administrator role sees nothing. Nobody can grant a role in a town he does",
+        "  not administer (himself included); a town administrator sees the accounts whose",
+        "  every role lies in his towns (and accounts of no town), never another superuser, and",
+        "  cannot make superusers or hand out Django permissions or groups.",
+        "- **Audit.** Every add, change, delete (also bulk and inline) writes an audit event with",
+        "  the record before and after (password hashes and encrypted PESELs never copied);",
+        "  every list, record, history or delete confirmation showing owner or tax data writes",
+        "  a `read_owners` / `read_tax` event naming the records shown.",
+        "- **History is read-only:** archived feature versions and retired cadastral records",
+        "  can be viewed, never added, changed or deleted.",
+        "- **Uploads** to any page are answered before their body is read (so nothing is",
+        "  written to disk) when the user may not use the page: login, 401, 403 or 404.",
+        "",
+        "| model | scope for a town administrator | notes |",
+        "|---|---|---|",
+    ]
+    for model in sorted(admin.site._registry, key=lambda m: m._meta.label_lower):
+        label = model._meta.label_lower
+        path = town_path(model)
+        if label == "auth.user":
+            scope = "accounts of his towns (and of no town)"
+        elif path is not None:
+            scope = f"his towns (`{path}`)"
+        elif is_national_table(model):
+            scope = "view only (a national table; national superusers change it)"
+        else:
+            scope = "hidden (no town; national superusers only)"
+        notes = []
+        if label in OWNER_MODELS:
+            notes.append("reads audited as `read_owners`")
+        if label == "layers.featureversion":
+            notes.append("read-only; reads of owner versions audited")
+        if label == "audit.auditevent":
+            notes.append("read-only (append-only table)")
+        lines.append(f"| `{label}` | {scope} | {'; '.join(notes)} |")
+    return lines
 
 
 def _roles_cells(public: bool, capability: str | None) -> str:

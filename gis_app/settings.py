@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from gis_app import dbctl
@@ -57,8 +58,9 @@ class Env:
     """The environment as the project understands it."""
 
     debug: bool
-    secret_key: str
-    database_url: str
+    # secrets never appear in the repr (a debug page or a log line printing the object)
+    secret_key: str = field(repr=False)
+    database_url: str = field(repr=False)
     embedded_db: bool
     allowed_hosts: list[str]
     csrf_trusted_origins: list[str]
@@ -66,7 +68,7 @@ class Env:
     media_root: Path
     static_root: Path
     language: str
-    pii_key: str
+    pii_key: str = field(repr=False)
     test_db_name: str
     secure_cookies: bool
     ssl_redirect: bool
@@ -75,6 +77,7 @@ class Env:
     raster_tile_cache_mb: int
     raster_tile_cache_prune_minutes: int
     basic_auth_cache_seconds: int
+    national_superusers: list[str] = field(default_factory=list)
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -123,6 +126,7 @@ class Env:
             raster_tile_cache_prune_minutes=_int(
                 environ, "GEOGMINA_RASTER_TILE_CACHE_PRUNE_MINUTES", 10),
             basic_auth_cache_seconds=_int(environ, "GEOGMINA_BASIC_AUTH_CACHE_SECONDS", 300),
+            national_superusers=_list(environ.get("GEOGMINA_NATIONAL_SUPERUSERS"), []),
         )
 
 
@@ -135,15 +139,20 @@ def _dev_secret(path: Path) -> str:
     return path.read_text().strip()
 
 
-ENV = Env.from_environ()
+# Lower case on purpose: Django takes only upper-case names as settings, so the object holding the
+# secrets is no setting at all and never appears on the debug 500 page (which prints every
+# setting whose name is not SECRET/KEY/PASS/TOKEN…-like in full). The secrets are handed on only
+# under such names (SECRET_KEY, GEOGMINA_PII_KEY, DATABASES' PASSWORD).
+env = Env.from_environ()
 
-DEBUG = ENV.debug
-SECRET_KEY = ENV.secret_key
-ALLOWED_HOSTS = ENV.allowed_hosts
-CSRF_TRUSTED_ORIGINS = ENV.csrf_trusted_origins
+DEBUG = env.debug
+SECRET_KEY = env.secret_key
+ALLOWED_HOSTS = env.allowed_hosts
+CSRF_TRUSTED_ORIGINS = env.csrf_trusted_origins
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with an audited, town-scoped site (gis_app.admin_site)
+    "gis_app.admin_apps.GeogminaAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -169,11 +178,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer (django-csp; the policy is CONTENT_SECURITY_POLICY).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A multipart upload its user may not make is refused before its body is read (spooled to
+    # disk), i.e. before the NUL and CSRF checks below read request.POST.
+    "gis_app.middleware.UploadGateMiddleware",
     # A NUL in a parameter is a 400, not a database error (PostgreSQL text cannot hold it).
     "gis_app.middleware.RefuseNulMiddleware",
+    # A number in the query string out of its range (gis_app.params): a 400 naming it.
+    "gis_app.middleware.BadParameterMiddleware",
+    # Cache-Control: no-store on answers with owner, tax or other internal data.
+    "gis_app.middleware.NoStoreMiddleware",
     # The database down or restarting: a 503 with a message, not a 500 (docs/operations.md).
     "gis_app.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -203,12 +221,14 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "map_ui.context_processors.main_menu",
+                # {{ CSP_NONCE }}: the per-request nonce of the few inline scripts left
+                "csp.context_processors.nonce",
             ],
         },
     },
 ]
 
-_db = dj_database_url.parse(ENV.database_url, conn_max_age=60, conn_health_checks=True)
+_db = dj_database_url.parse(env.database_url, conn_max_age=60, conn_health_checks=True)
 if _db["ENGINE"] != "django.contrib.gis.db.backends.postgis":
     raise ImproperlyConfigured(
         f"DATABASE_URL must use the postgis:// scheme, got engine {_db['ENGINE']}"
@@ -217,7 +237,7 @@ if _db["ENGINE"] != "django.contrib.gis.db.backends.postgis":
 for _key in ("host", "port"):
     if _key in _db.get("OPTIONS", {}):
         _db[_key.upper()] = str(_db["OPTIONS"].pop(_key))
-_db["TEST"] = {"NAME": ENV.test_db_name}
+_db["TEST"] = {"NAME": env.test_db_name}
 DATABASES = {"default": _db}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -236,11 +256,17 @@ AXES_RESET_ON_SUCCESS = True
 # Cut over-long user names to axes' column (a 5,000-character name was a 500).
 AXES_USERNAME_CALLABLE = "gis_app.middleware.axes_username"
 AXES_LOCKOUT_TEMPLATE = "audit/locked_out.html"
+# The address a lockout is keyed on: REMOTE_ADDR, or, only behind the documented HTTPS proxy, the
+# client address that proxy appended to X-Forwarded-For (the last entry: earlier ones are the
+# client's own claims). Without the proxy a client's X-Forwarded-For is ignored, so it cannot
+# dodge its lockout; behind it, the proxy's own address no longer locks everybody out at once.
+AXES_CLIENT_IP_CALLABLE = "gis_app.middleware.axes_client_ip"
+GEOGMINA_BEHIND_HTTPS_PROXY = env.behind_https_proxy
 # HTTP Basic (the OGC API) verifies a user name and password with the password hasher (PBKDF2,
 # about 0.3 s) once, then remembers the success for this many seconds (0: never) in Django's
 # cache: the default per-process LocMemCache, keyed by an HMAC, never the password. Lockouts,
 # deactivation and password changes still apply at once (gis_app.accounts.basic_auth).
-GEOGMINA_BASIC_AUTH_CACHE_SECONDS = ENV.basic_auth_cache_seconds
+GEOGMINA_BASIC_AUTH_CACHE_SECONDS = env.basic_auth_cache_seconds
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -249,7 +275,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = ENV.language
+LANGUAGE_CODE = env.language
 LANGUAGES = [("pl", "Polski"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Warsaw"
@@ -257,7 +283,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = ENV.static_root
+STATIC_ROOT = env.static_root
 NODE_MODULES = BASE_DIR / "node_modules"
 # Front-end packages come from npm (package.json) and are served by the app itself: no CDN.
 STATICFILES_DIRS = [
@@ -268,39 +294,68 @@ STATICFILES_DIRS = [
     ("vendor/leaflet-draw", NODE_MODULES / "leaflet-draw" / "dist"),
 ]
 MEDIA_URL = "media/"
-MEDIA_ROOT = ENV.media_root
+MEDIA_ROOT = env.media_root
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
-SESSION_COOKIE_SECURE = ENV.secure_cookies
-CSRF_COOKIE_SECURE = ENV.secure_cookies
+SESSION_COOKIE_SECURE = env.secure_cookies
+CSRF_COOKIE_SECURE = env.secure_cookies
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp), docs/operations.md "Content-Security-Policy". Scripts only
+# from the app itself or carrying the request's nonce (folium's generated map script): data that
+# slipped HTML into a page still cannot run. Styles allow 'unsafe-inline' on purpose: Leaflet,
+# leaflet-draw and folium write style attributes and <style> blocks, and a style cannot run code.
+# Images also from data:/blob: (Leaflet's icons, canvas tiles); no plugins, no framing, no
+# <base> elsewhere, no form posting elsewhere. The map page adds the origins of the online base
+# maps it offers to img-src (map_ui.views.map_page).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_SSL_REDIRECT = ENV.ssl_redirect
-SECURE_HSTS_SECONDS = ENV.hsts_seconds
-SECURE_HSTS_INCLUDE_SUBDOMAINS = ENV.hsts_seconds > 0
-SECURE_HSTS_PRELOAD = ENV.hsts_seconds >= 31536000  # the header only; submitting is a choice
+SECURE_SSL_REDIRECT = env.ssl_redirect
+SECURE_HSTS_SECONDS = env.hsts_seconds
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.hsts_seconds > 0
+SECURE_HSTS_PRELOAD = env.hsts_seconds >= 31536000  # the header only; submitting is a choice
 SECURE_REFERRER_POLICY = "same-origin"
-if ENV.behind_https_proxy:
+if env.behind_https_proxy:
     # Only behind a proxy that sets this header itself (nginx: proxy_set_header X-Forwarded-Proto)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Uploads: refuse oversized requests before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-GEOGMINA_VAR_DIR = ENV.var_dir
-GEOGMINA_PII_KEY = ENV.pii_key
-GEOGMINA_EMBEDDED_DB = ENV.embedded_db
+GEOGMINA_VAR_DIR = env.var_dir
+GEOGMINA_PII_KEY = env.pii_key
+# Superusers (by user name) whose Django admin covers every town. Any other superuser's admin
+# shows and changes only the towns in which he holds the administrator role (gis_app.admin_scope).
+GEOGMINA_NATIONAL_SUPERUSERS = env.national_superusers
+GEOGMINA_EMBEDDED_DB = env.embedded_db
 # Rendered raster tiles (layers.rasters.tiles) are cached on disk under var/cache/rasters. A town's
 # orthophoto browsed for months would fill the disk, so the cache is capped: least recently used
 # tiles are deleted down to 90 % of the cap (0: no cap; folders of deleted rasters still go), at
 # most once per interval from the tile view, in the background (0 minutes: never from the view,
 # only by `manage.py prune_tile_cache`, e.g. from cron).
-GEOGMINA_RASTER_TILE_CACHE_MB = ENV.raster_tile_cache_mb
-GEOGMINA_RASTER_TILE_CACHE_PRUNE_MINUTES = ENV.raster_tile_cache_prune_minutes
+GEOGMINA_RASTER_TILE_CACHE_MB = env.raster_tile_cache_mb
+GEOGMINA_RASTER_TILE_CACHE_PRUNE_MINUTES = env.raster_tile_cache_prune_minutes
+
+# The debug 500 page and error e-mails hide settings and request data by name; ours also hides
+# database URLs and the PII key under any name (gis_app.debug_filter).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "gis_app.debug_filter.SecretsHidingFilter"
 
 LOGGING = {
     "version": 1,

@@ -155,12 +155,60 @@ POLYGONAL = {"parcel", "landuse", "building", "precinct"}
 ID_FIELDS = ("cadastral_id", "building_id", "contour_id", "unit_id", "teryt")
 
 
-def prepare_sql(check_unit: bool, transformed: bool = False) -> list[str]:
+def _range(expr: str, label: str, low: str, high: str, unit: str = "") -> str:
+    """A reason when the number ``expr`` (text) is negative or out of its column's range."""
+    negative = ("" if low.startswith("-") else
+                f"WHEN ({expr})::numeric < 0 THEN '{label} ' || ({expr}) || '{unit} is negative' ")
+    return (f"CASE {negative}WHEN ({expr})::numeric NOT BETWEEN {low} AND {high} "
+            f"THEN '{label} ' || ({expr}) || '{unit} is out of range ({low} to {high})' END")
+
+
+_AREA14 = ("0", "999999999999.99")  # numeric(14, 2), never negative
+_AREA12 = ("0", "9999999999.99")  # numeric(12, 2)
+_SMALLINT = ("0", "32767")
+# Numbers that would break a column's type or check constraint: the object is rejected with
+# the reason (before, one such value was a database error that failed the whole file).
+_RANGES = {
+    "parcel": [_range("attrs->>'legal_area_m2'", "legal area", *_AREA14, " m²"),
+               f"""(SELECT string_agg({_range("lu->>'area_m2'", "land-use area", *_AREA14,
+                                              " m²")}, '; ')
+                   FROM jsonb_array_elements(attrs->'land_uses') lu)"""],
+    "building": [
+        _range("attrs->>'storeys_above'", "storeys above ground", "-32768", "32767"),
+        _range("attrs->>'storeys_below'", "storeys below ground", "-32768", "32767"),
+        *(_range(f"attrs->>'{f}'", f.removesuffix("_m2").replace("_", " "), *_AREA12, " m²")
+          for f in ("built_up_area_m2", "usable_area_separate_m2", "usable_area_other_m2",
+                    "usable_area_ancillary_m2")),
+    ],
+    "share": [_range("attrs->>'right'", "right", *_SMALLINT),
+              _range("attrs->>'numerator'", "numerator", "0", "2147483647"),
+              _range("attrs->>'denominator'", "denominator", "1", "2147483647")],
+    "subject": [_range("attrs->>'status'", "status", *_SMALLINT)],
+    "regunit": [_range("attrs->>'group'", "registration group", *_SMALLINT)],
+}
+RANGE_SQL = f"""
+    UPDATE t SET error = concat_ws('; ', t.error, q.reason)
+    FROM (SELECT seq, CASE ftype {" ".join(
+        f"WHEN '{ftype}' THEN concat_ws('; ', {', '.join(cases)})"
+        for ftype, cases in _RANGES.items())} END AS reason
+          FROM t WHERE ftype IN ({", ".join(f"'{f}'" for f in _RANGES)})) q
+    WHERE q.seq = t.seq AND q.reason <> ''"""
+
+
+def prepare_sql(check_unit: bool, transformed: bool = False,
+                place: list[str] | tuple[str, ...] = ()) -> list[str]:
     """Statements turning ``stg`` into the typed ``t`` (geometry in 2180, checked, repaired).
 
-    ``transformed``: the COPY already computed the storage-CRS geometry ``stg.g``."""
+    ``transformed``: the COPY already computed the storage-CRS geometry ``stg.g`` (of every
+    row: rows the reader rejected are checked too, so that all their problems are reported).
+    ``place``: the statements of ``importers.place.place_sql`` over ``t``. Every check of an
+    object's own content appends its reason to ``error``; the duplicate checks that follow
+    compare only the objects still accepted."""
     target = ("stg.g" if transformed
               else f"ST_Transform(ST_GeomFromEWKT(stg.geom_src), {STORAGE_SRID})")
+    # the fallback path transforms here: only rows without a problem (a transform the server
+    # refuses would fail the file)
+    staged_ok = "" if transformed else " AND stg.error IS NULL"
     poly = ",".join(f"'{f}'" for f in POLYGONAL)
     required = ",".join(f"'{f}'" for f in GEOM_REQUIRED)
     idexpr = "coalesce(" + ",".join(f"attrs->>'{f}'" for f in ID_FIELDS) + ")"
@@ -185,16 +233,26 @@ def prepare_sql(check_unit: bool, transformed: bool = False) -> list[str]:
             FROM stg
             LEFT JOIN LATERAL (
                 SELECT {target} AS g
-                WHERE stg.geom_src IS NOT NULL AND stg.error IS NULL
+                WHERE stg.geom_src IS NOT NULL{staged_ok}
             ) g ON true
         ) s
         """,
         "CREATE INDEX ON t (seq)",
         "CREATE INDEX ON t (ns, local_id)",
         # a repair that leaves nothing polygonal is a rejection with the reason
-        """UPDATE t SET error = 'invalid geometry that cannot be repaired: ' || repair,
+        """UPDATE t SET error = concat_ws('; ', error,
+                                         'invalid geometry that cannot be repaired: ' || repair),
                         geom = NULL
            WHERE repair IS NOT NULL AND (geom IS NULL OR ST_IsEmpty(geom))""",
+        RANGE_SQL,
+    ]
+    if check_unit:
+        sql.append(
+            """UPDATE t SET error = concat_ws('; ', error, 'belongs to cadastral unit '
+                                    || left(obj_id, 8) || ', not to ' || %(teryt)s)
+               WHERE obj_id ~ '^\\d{6}_\\d\\.' AND left(obj_id, 8) <> %(teryt)s""")
+    sql += list(place)
+    sql += [
         # the same identity (namespace, local id, version) twice: keep the first
         """UPDATE t SET error = 'duplicate id ' || t.ns || ':' || t.local_id || ' version '
                                || t.version_id || ' (first at line ' || d.first_line || ')'
@@ -211,14 +269,6 @@ def prepare_sql(check_unit: bool, transformed: bool = False) -> list[str]:
                  FROM t WHERE error IS NULL AND gml_id <> '' AND ftype <> 'other'
                  WINDOW w AS (PARTITION BY gml_id COLLATE "C" ORDER BY seq)) d
            WHERE d.seq = t.seq AND d.n > 1""",
-    ]
-    if check_unit:
-        sql.append(
-            """UPDATE t SET error = 'belongs to cadastral unit ' || left(obj_id, 8)
-                                    || ', not to ' || %(teryt)s
-               WHERE error IS NULL AND obj_id ~ '^\\d{6}_\\d\\.'
-                 AND left(obj_id, 8) <> %(teryt)s""")
-    sql += [
         # the current version of each object: the one without an end of version, else the latest
         # (COLLATE "C" on keys compared only for equality: the same groups, a cheaper sort; the
         # sort sees only the narrow keys, not the geometry and attributes); ``n``: how many

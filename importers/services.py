@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,12 +26,21 @@ from importers.gml.crs import UnknownCRSError, _area_of_use
 from importers.gml.reader import FormatError, Reader, ReadStats
 from importers.gml.security import NotXMLError, UnsafeXMLError
 from importers.models import ImportIssue, ImportRun
+from importers.place import (
+    DEFAULT_BOUNDARY_TOLERANCE_M,
+    PlaceError,
+    check_teryt,
+    place_params,
+    place_sql,
+)
 from importers.staging import copy_records
 from layers import pii
 from layers.domain import locks
 from layers.domain.codes import LAND_USE_LABELS
 from layers.domain.srid import STORAGE_SRID
 from layers.models import Municipality
+
+log = logging.getLogger(__name__)
 
 LOCK_CLASS = locks.IMPORT_MUNICIPALITY
 # Session-level lock held by the process running a cadastre import, keyed by the run's id: it
@@ -71,6 +81,10 @@ class ImportFailed(Exception):
 
 class _DryRun(Exception):
     pass
+
+
+class _AllRejected(Exception):
+    """Every object of the file was rejected: the run fails, its issues are kept."""
 
 
 @dataclass
@@ -120,7 +134,7 @@ def _check_area_of_use(cursor, schema: str, transformed: bool = False) -> None:
             except Exception:
                 fine = False
                 break
-            if not all(_inside(bounds, box) for box in _areas(srid, schema)):
+            if not all(_fits(bounds, box) for box in _areas(srid, schema)):
                 fine = False
                 break
         if fine:
@@ -133,7 +147,7 @@ def _check_area_of_use(cursor, schema: str, transformed: bool = False) -> None:
         except Exception:  # PROJ refuses wildly wrong coordinates
             bounds = (math.inf,) * 4
         for box in _areas(srid, schema):
-            if not _inside(bounds, box):
+            if not _fits(bounds, box):
                 raise ImportFailed(
                     f"coordinates ({xmin:.2f} {ymin:.2f} … {xmax:.2f} {ymax:.2f}) fall outside "
                     f"the area of use of EPSG:{srid}"
@@ -146,6 +160,17 @@ def _check_area_of_use(cursor, schema: str, transformed: bool = False) -> None:
 def _areas(srid: int, schema: str) -> list[tuple[float, float, float, float]]:
     aou = _area_of_use(srid)
     return ([aou] if aou else []) + ([POLAND_LONLAT] if schema in POLISH_SCHEMAS else [])
+
+
+def _fits(bounds, box) -> bool:
+    """Within the CRS's area of use; touching Poland at least (an object abroad in a Polish
+    file is rejected per object, with the others kept: ``importers.place``)."""
+    if box != POLAND_LONLAT:
+        return _inside(bounds, box)
+    w, s, e, n = bounds
+    west, south, east, north = box
+    return all(math.isfinite(v) for v in bounds) and (
+        w <= east and e >= west and s <= north and n >= south)
 
 
 def _inside(bounds, box, margin: float = 1.0) -> bool:
@@ -228,8 +253,13 @@ class Progress:
 def import_cadastre(path: Path | str, *, municipality: str | None = None, dry_run: bool = False,
                     complete: bool = False, user=None,
                     on_batch: Callable[[int], None] | None = None,
-                    on_phase: Callable[[str], None] | None = None) -> ImportResult:
-    """Import one EGiB / INSPIRE CP / county WFS file; never raises for bad input."""
+                    on_phase: Callable[[str], None] | None = None,
+                    boundary_tolerance_m: float = DEFAULT_BOUNDARY_TOLERANCE_M) -> ImportResult:
+    """Import one EGiB / INSPIRE CP / county WFS file; never raises for bad input.
+
+    ``municipality``: a TERYT code WWPPGG_R of a stored municipality or of the one the file's
+    identifiers name; each object must lie in Poland and, when the municipality's boundary is
+    stored, within ``boundary_tolerance_m`` of it."""
     path = Path(path)
     run = ImportRun.objects.create(source=str(path), kind="cadastre")
     progress = Progress(on_batch, on_phase, run_id=run.id)
@@ -237,7 +267,8 @@ def import_cadastre(path: Path | str, *, municipality: str | None = None, dry_ru
         cur.execute("SELECT pg_advisory_lock(%s, %s)", (RUN_LOCK_CLASS, run.id))
     try:
         close_interrupted_runs(current=run.id)
-        return _run_import(path, run, municipality, dry_run, complete, progress)
+        return _run_import(path, run, municipality, dry_run, complete, progress,
+                           boundary_tolerance_m)
     finally:
         progress.close()
         with contextlib.suppress(DatabaseError), connection.cursor() as cur:
@@ -246,12 +277,17 @@ def import_cadastre(path: Path | str, *, municipality: str | None = None, dry_ru
 
 
 def _run_import(path: Path, run: ImportRun, municipality: str | None, dry_run: bool,
-                complete: bool, progress: Progress) -> ImportResult:
+                complete: bool, progress: Progress, tolerance: float) -> ImportResult:
     result = ImportResult(run=run)
     try:
+        if municipality is not None:
+            municipality = check_teryt(municipality)
+        if not (math.isfinite(tolerance) and tolerance >= 0):
+            raise ImportFailed(f"the boundary tolerance must be a distance in metres ≥ 0, "
+                               f"not {tolerance!r}")
         run.sha256 = _sha256(path)
         with transaction.atomic():
-            _import(path, run, result, municipality, complete, progress)
+            _import(path, run, result, municipality, complete, progress, tolerance)
             if dry_run:
                 raise _DryRun
             progress.phase("committing")
@@ -264,14 +300,24 @@ def _run_import(path: Path, run: ImportRun, municipality: str | None, dry_run: b
     except _DryRun:
         run.status = ImportRun.Status.DRY_RUN
         run.message = "dry run: everything was rolled back"
-    except (ImportFailed, FormatError, NotXMLError, UnsafeXMLError, UnknownCRSError,
-            FileNotFoundError, IsADirectoryError) as exc:
+    except _AllRejected as exc:  # rolled back; the rejections are the report
+        run.status = ImportRun.Status.FAILED
+        run.message = str(exc)
+        run.created = run.updated = run.unchanged = run.retired = run.history = 0
+    except (ImportFailed, PlaceError, FormatError, NotXMLError, UnsafeXMLError,
+            UnknownCRSError, FileNotFoundError, IsADirectoryError) as exc:
         run.status = ImportRun.Status.FAILED
         run.message = str(exc)
         result.issues = []
     except (DatabaseError, psycopg2.Error) as exc:  # e.g. a lock timeout: rolled back, reported
         run.status = ImportRun.Status.FAILED
         run.message = f"the database refused the import: {exc}".strip()
+        result.issues = []
+    except Exception as exc:  # a bug or an environment failure: rolled back, never "running"
+        log.exception("cadastre import of %s failed", path)
+        run.status = ImportRun.Status.FAILED
+        run.message = (f"unexpected error ({type(exc).__name__}): {exc}; nothing of the file "
+                       "was stored")
         result.issues = []
     if run.municipality_id and not Municipality.objects.filter(pk=run.municipality_id).exists():
         run.municipality = None  # created inside the rolled-back transaction
@@ -306,16 +352,16 @@ def _untune(cur, previous: dict[str, str]) -> None:
 
 
 def _import(path: Path, run: ImportRun, result: ImportResult, teryt: str | None,
-            complete: bool, progress: Progress) -> None:
+            complete: bool, progress: Progress, tolerance: float) -> None:
     with connection.cursor() as cursor:
         cur = _maybe_timed(cursor.cursor)  # the psycopg2 cursor, for copy_expert
         previous = _tune(cur)
-        _import_tuned(cur, path, run, result, teryt, complete, progress)
+        _import_tuned(cur, path, run, result, teryt, complete, progress, tolerance)
         _untune(cur, previous)
 
 
 def _import_tuned(cur, path: Path, run: ImportRun, result: ImportResult, teryt: str | None,
-                  complete: bool, progress: Progress) -> None:
+                  complete: bool, progress: Progress, tolerance: float) -> None:
     progress.phase("reading")
     stats, transformed = _stage(cur, path, progress.on_batch)
     progress.phase("checking")
@@ -336,13 +382,31 @@ def _import_tuned(cur, path: Path, run: ImportRun, result: ImportResult, teryt: 
             return
         raise ImportFailed("cannot tell the municipality from the identifiers: pass "
                            "--municipality TERYT")
-    muni, _ = Municipality.objects.get_or_create(teryt=unit, defaults={"name": unit})
+    muni = Municipality.objects.filter(teryt=unit).first()
+    if muni is None:
+        if unit not in stats.units:
+            named = ", ".join(u for u, _n in stats.units.most_common(5)) or "none"
+            raise ImportFailed(f"municipality {unit} is not in the database and the file does "
+                               f"not define it (its identifiers name: {named})")
+        muni = Municipality.objects.create(teryt=unit, name=unit)
     run.municipality = muni
     cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, muni.id))
-    params = {"muni": muni.id, "run": run.id, "teryt": unit}
+    params = {"muni": muni.id, "run": run.id, "teryt": unit,
+              **place_params(muni.id, unit, tolerance)}
     check_unit = bool(stats.units)
-    for sql in merge.prepare_sql(check_unit, transformed):
+    for sql in merge.prepare_sql(check_unit, transformed, place_sql("t", params)):
         cur.execute(sql, params)
+    cur.execute("""SELECT count(*) FILTER (WHERE error IS NULL),
+                          count(*) FILTER (WHERE error IS NOT NULL
+                                           AND NOT coalesce(attrs ? 'warning', false))
+                   FROM t WHERE ftype <> 'other'""")
+    accepted, rejected = cur.fetchone()
+    if rejected and not accepted:
+        progress.phase("reporting")
+        result.issues = _issues(cur, params)
+        run.rejected = rejected
+        raise _AllRejected(f"every one of the {rejected} objects was rejected: nothing was "
+                           "stored")
     for spec in merge.SPECS:
         if spec.ftype in merge.SKIPPABLE and stats.features.get(spec.ftype):
             # a first import into the town (nothing stored) skips the search altogether
@@ -389,7 +453,9 @@ def _import_tuned(cur, path: Path, run: ImportRun, result: ImportResult, teryt: 
     _relations(cur, params)
     if complete:
         _retire_absent(cur, params, counts)
-    cur.execute("""SELECT ftype, count(*) FROM t WHERE error IS NOT NULL GROUP BY ftype""")
+    cur.execute("""SELECT ftype, count(*) FROM t
+                   WHERE error IS NOT NULL AND NOT coalesce(attrs ? 'warning', false)
+                   GROUP BY ftype""")
     for ftype, n in cur.fetchall():
         label = merge.SPEC_BY_TYPE[ftype].label if ftype in merge.SPEC_BY_TYPE else ftype
         counts.setdefault(label, {"created": 0, "updated": 0, "unchanged": 0, "retired": 0,
@@ -535,7 +601,8 @@ def _issues(cur, params: dict) -> list[dict]:
     known = "'" + "','".join(LAND_USE_LABELS) + "'"
     cur.execute(f"""
         SELECT kind, ftype, obj, line, reason FROM (
-          SELECT 'rejected' AS kind, ftype, coalesce(obj_id, ns || ':' || local_id) AS obj,
+          SELECT CASE WHEN attrs ? 'warning' THEN 'warning' ELSE 'rejected' END AS kind,
+                 ftype, coalesce(obj_id, ns || ':' || local_id) AS obj,
                  line, error AS reason FROM t WHERE error IS NOT NULL
           UNION ALL
           SELECT 'repaired', ftype, coalesce(obj_id, ns || ':' || local_id), line,

@@ -71,8 +71,9 @@ def copy_line(seq: int, rec: Record) -> str:
     srid = geom[5:geom.index(";")] if geom and geom.startswith("SRID=") else None
     for name in ("object_start", "version_start", "version_end", "object_end"):
         raw = getattr(rec, name)
-        if raw and not _ts(raw) and not error:
-            error = f"{name}: {raw!r} is not a date-time"
+        if raw and not _ts(raw):
+            problem = f"{name}: {raw!r} is not a date-time"
+            error = f"{error}; {problem}" if error else problem
     return "\t".join((
         str(seq), rec.ftype, _esc(rec.gml_id), _esc(rec.ns[:64]), _esc(rec.local_id[:128]),
         _esc(version[:64]), _esc(_ts(rec.object_start)), _esc(_ts(rec.version_start)),

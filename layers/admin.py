@@ -19,6 +19,18 @@ class SourcedAdmin(MapAdmin):
                        "version_start", "version_end", "object_end", "retired_at",
                        "import_run_id", "unresolved_links")
 
+    # A retired record is cadastral history (what the register said until it was retired):
+    # it can be viewed, never changed or deleted.
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and not _retired(obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not _retired(obj)
+
+
+def _retired(obj) -> bool:
+    return obj is not None and getattr(obj, "retired_at", None) is not None
+
 
 @admin.register(models.Municipality)
 class MunicipalityAdmin(MapAdmin):
@@ -82,15 +94,21 @@ class RegistrationUnitAdmin(SourcedAdmin):
 
 
 class PersonalDataAdmin(SourcedAdmin):
-    """Owners and shares are personal data (RODO): in the admin only for superusers."""
+    """Owners and shares are personal data (RODO): in the admin only for superusers (of their
+    own towns, gis_app.admin_site), and every list or record shown is audit-logged as a read of
+    owner data (gis_app.audit.admin_trail)."""
 
     def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_superuser
+        return (request.user.is_active and request.user.is_superuser
+                and super().has_module_permission(request))
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
+        return (request.user.is_active and request.user.is_superuser
+                and super().has_view_permission(request, obj))
 
-    has_change_permission = has_view_permission
+    def has_change_permission(self, request, obj=None) -> bool:
+        return (request.user.is_active and request.user.is_superuser
+                and super().has_change_permission(request, obj))
 
 
 @admin.register(models.Subject)
@@ -109,6 +127,19 @@ class ShareAdmin(PersonalDataAdmin):
 
 @admin.register(models.FeatureVersion)
 class FeatureVersionAdmin(MapAdmin):
+    """The cadastral history: archived versions are evidence of what the register said. They
+    are read-only here (no add, change or delete, for anyone); reading archived owner versions
+    is audited (gis_app.audit.admin_trail)."""
+
     list_display = ("feature_type", "local_id", "version_id", "version_start", "version_end")
     list_filter = ("feature_type",)
     search_fields = ("local_id",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from django.utils.functional import Promise
 
 from layers.domain.srid import STORAGE_SRID
 
@@ -17,6 +20,29 @@ EXPORT_FORMATS = {
 
 class ExportFormatError(ValueError):
     pass
+
+
+# --- Spreadsheet formulas ----------------------------------------------------------------------
+# A lessee or taxpayer named "=HYPERLINK(…)" became a live formula in the XLSX exports and an
+# unquoted one in CSV (OWASP "CSV Injection"). Every text cell that a spreadsheet would read as a
+# formula starts with an apostrophe instead: shown as text, never evaluated. Triggers: = + - @,
+# tab and carriage return (OWASP), and their full-width forms, which some spreadsheets also take.
+# A plain number ("-12.50") is data, not a formula, and stays as it is.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?")
+
+
+def neutralise_formula(value: Any) -> Any:
+    """``value`` safe for a spreadsheet cell: text starting with a formula trigger gets a
+    leading apostrophe; numbers, dates and other non-text values are returned unchanged.
+
+    Every CSV and XLSX writer of the project (``write_table``, ``write_geo``) passes each cell
+    through this function."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_TRIGGERS):
+        return value
+    if _PLAIN_NUMBER.fullmatch(value):
+        return value
+    return "'" + value
 
 
 def write_table(
@@ -32,7 +58,7 @@ def write_table(
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)
-        writer.writerow([label for _, label in columns])
+        writer.writerow([neutralise_formula(str(label)) for _, label in columns])
         for row in rows:
             writer.writerow([_cell(row.get(key)) for key, _ in columns])
         # BOM so that Excel opens Polish letters correctly
@@ -41,7 +67,7 @@ def write_table(
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet()
-    ws.append([label for _, label in columns])
+    ws.append([neutralise_formula(str(label)) for _, label in columns])
     for row in rows:
         ws.append([_cell(row.get(key)) for key, _ in columns])
     out = io.BytesIO()
@@ -53,10 +79,12 @@ def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, list | tuple | set):
-        return ", ".join(str(v) for v in value)
+        return neutralise_formula(", ".join(str(v) for v in value))
     if hasattr(value, "quantize"):  # Decimal keeps its exact value in CSV and XLSX
         return str(value)
-    return value
+    if isinstance(value, Promise):  # a translated label
+        value = str(value)
+    return neutralise_formula(value)
 
 
 # --- Geo exports ---------------------------------------------------------------------------
@@ -120,21 +148,32 @@ def write_geo(gdf: Any, fmt: str, layer: str = "export") -> tuple[bytes, str, st
     if fmt not in GEO_EXPORT_FORMATS:
         raise ExportFormatError(
             f"unknown export format {fmt!r}; use one of {', '.join(GEO_EXPORT_FORMATS)}")
+    from pandas.api.types import is_datetime64_any_dtype, is_numeric_dtype
+
     mime = GEO_EXPORT_FORMATS[fmt]
     epsg = gdf.crs.to_epsg() if gdf.crs else None
     if fmt in ("csv", "xlsx"):
         table = gdf.drop(columns=gdf.geometry.name).copy()
+        for column in table.columns:
+            if not is_numeric_dtype(table[column]) and not is_datetime64_any_dtype(table[column]):
+                table[column] = table[column].map(neutralise_formula).astype(object)
         wkt_col = f"WKT_EPSG{epsg}" if epsg else "WKT"
         wkt = gdf.geometry.to_wkt(rounding_precision=3)
         if fmt == "csv":
             # GDAL's CSV driver reads a column named WKT as the geometry (GEOM_POSSIBLE_NAMES)
             table.insert(0, "WKT", wkt)
-            return ("\ufeff" + table.to_csv(index=False)).encode("utf-8"), mime, \
+            table.columns = [neutralise_formula(str(c)) for c in table.columns]
+            # CRLF rows (RFC 4180) like write_table: pandas quotes a field holding a bare CR
+            # only when CR is part of the line terminator; unquoted, it split the row and a
+            # text after it ("\r=…") began a line of its own, a formula again
+            return ("\ufeff" + table.to_csv(index=False, lineterminator="\r\n")).encode(
+                "utf-8"), mime, \
                 f"{layer}.csv"
         point = gdf.geometry.representative_point()
         table[f"x_EPSG{epsg}"] = point.x.round(2)
         table[f"y_EPSG{epsg}"] = point.y.round(2)
         table[wkt_col] = [w if w is not None and len(w) <= XLSX_CELL_LIMIT else "" for w in wkt]
+        table.columns = [neutralise_formula(str(c)) for c in table.columns]
         out = io.BytesIO()
         table.to_excel(out, index=False, sheet_name=layer[:31])
         return out.getvalue(), mime, f"{layer}.xlsx"

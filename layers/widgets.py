@@ -11,4 +11,4 @@ class OfflineMapWidget(OpenLayersWidget):
     class Media:
         extend = False  # drop the parent's CDN addresses
         css = {"all": ("vendor/ol/ol.css", "gis/css/ol3.css")}
-        js = ("vendor/ol/dist/ol.js", "gis/js/OLMapWidget.js")
+        js = ("vendor/ol/dist/ol.js", "gis/js/OLMapWidget.js", "layers/offline_map_widget.js")

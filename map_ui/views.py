@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_safe
@@ -29,7 +30,7 @@ from layers.selectors import (
     search_parcels,
 )
 from layers.tiles.registry import TileLayer, visible_tile_layers
-from map_ui.basemaps import all_base_maps, default_base_map
+from map_ui.basemaps import BASE_MAPS, all_base_maps, default_base_map
 from map_ui.card import build_card
 from map_ui.offline import OfflineVectorGrid, PlainBaseLayer, offline_map
 
@@ -115,11 +116,15 @@ def build_map(request: HttpRequest) -> tuple[folium.Map, list[dict[str, Any]]]:
     default = default_base_map(base_maps)
     for base in base_maps:
         show = base is default
+        # Leaflet writes layer names and attributions as HTML: a raster's label and attribution
+        # are data (typed in at import or in the admin), so they reach it as escaped text.
+        name = escape(str(base.label))
+        attribution = base.attribution if base in BASE_MAPS else escape(base.attribution)
         if base.url is None:
-            PlainBaseLayer(str(base.label), show=show).add_to(m)
+            PlainBaseLayer(name, show=show).add_to(m)
         else:
             folium.TileLayer(
-                tiles=base.url, attr=base.attribution or str(base.label), name=str(base.label),
+                tiles=base.url, attr=attribution or name, name=name,
                 overlay=False, show=show, max_zoom=base.max_zoom,
                 max_native_zoom=base.max_native_zoom or base.max_zoom,
                 **({"bounds": base.bounds} if base.bounds else {}),
@@ -129,7 +134,7 @@ def build_map(request: HttpRequest) -> tuple[folium.Map, list[dict[str, Any]]]:
         style = layer_style(layer, i)
         label = str(LAYER_LABELS.get(layer.name) or _(str(layer.label)) or layer.name)
         url = f"/tiles/{layer.name}/{{z}}/{{x}}/{{y}}.pbf"
-        OfflineVectorGrid(url, name=label, options=_vectorgrid_options(layer, style),
+        OfflineVectorGrid(url, name=escape(label), options=_vectorgrid_options(layer, style),
                           show=layer.name in SHOWN_ON_OPENING).add_to(m)
         legend.append({"name": layer.name, "label": label, "color": style.get("color"),
                        "fill": style.get("fillColor", style.get("color")),
@@ -158,7 +163,9 @@ def map_page(request: HttpRequest) -> HttpResponse:
                    "fromZoom": _("from zoom")},
     }
     context = {
-        "map_header": root.header.render(),
+        # folium's header holds one inline script: it gets the request's CSP nonce (the
+        # template puts the nonce on the map's own script blocks)
+        "map_header": _with_nonce(root.header.render(), request),
         "map_html": root.html.render(),
         "map_script": root.script.render(),
         "map_name": m.get_name(),
@@ -166,7 +173,25 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "municipalities": municipality_list(request.user),
         "proj4_js": static("vendor/proj4/proj4.js"),
     }
-    return render(request, "map_ui/map.html", context)
+    response = render(request, "map_ui/map.html", context)
+    # the online base maps offered (never the default) load their tiles from their origins
+    origins = sorted({_origin(b.url) for b in all_base_maps() if b.online and b.url})
+    if origins:
+        response._csp_update = {"img-src": origins}  # type: ignore[attr-defined]
+    return response
+
+
+def _with_nonce(html: str, request: HttpRequest) -> str:
+    """Inline ``<script>`` blocks of folium's generated HTML, with the request's CSP nonce."""
+    nonce = str(getattr(request, "csp_nonce", ""))  # a lazy object: str() makes the nonce
+    return html.replace("<script>", f'<script nonce="{nonce}">') if nonce else html
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _search(request: HttpRequest) -> dict[str, Any]:
@@ -253,6 +278,11 @@ def health(request: HttpRequest) -> JsonResponse:
             cur.execute("SELECT postgis_lib_version()")
             postgis = cur.fetchone()[0]
     except Exception as exc:  # the database is down: say so, do not crash
-        return JsonResponse({"status": "error", "database": str(exc).splitlines()[0]},
-                            status=503)
+        # The error names the server's host or socket path: it goes to the log, never to the
+        # (public) answer (issue 14).
+        import logging
+
+        logging.getLogger(__name__).warning(
+            "health: database unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "postgis": postgis})

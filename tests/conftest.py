@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,33 @@ def cadastre_benchmark():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-SHARED = REPO.parent / "shared"
+# The real-data samples live next to the clone, in ../shared/realdata (read in place, never
+# copied). GEOGMINA_SHARED_DIR points elsewhere (or at a missing folder, to try a lone clone).
+SHARED = Path(os.environ.get("GEOGMINA_SHARED_DIR") or REPO.parent / "shared")
 REALDATA = SHARED / "realdata"
+
+
+def in_ci() -> bool:
+    """CI sets CI=true: there a missing real-data folder is a failure, elsewhere a skip."""
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+def realdata_missing() -> str | None:
+    """Why the real-data tests cannot run (naming the folder), or None when they can."""
+    if REALDATA.is_dir():
+        return None
+    return (f"the shared real-data folder {REALDATA} is missing (a lone clone: put the shared "
+            "folder next to it as ../shared, or set GEOGMINA_SHARED_DIR)")
+
+
+def realdata_samples(keep) -> list:
+    """Parameters of a test over the real samples (files under REALDATA for which ``keep`` is
+    true). Without the folder: one parameter, ``None``, so that the test still runs and its
+    ``realdata`` fixture skips it (outside CI) or fails it (CI=true) naming the folder; an
+    empty list would skip silently, in CI too."""
+    if realdata_missing():
+        return [pytest.param(None, id="realdata-missing")]
+    return sorted(p for p in REALDATA.rglob("*") if p.is_file() and keep(p))
 
 
 def pytest_configure(config) -> None:
@@ -65,11 +91,45 @@ def _seeded_yearly_data(request) -> None:
     reseed()
 
 
+def require_realdata() -> Path:
+    """The real-data folder; without it the calling test is skipped, or failed in CI."""
+    missing = realdata_missing()
+    if missing:
+        if in_ci():
+            pytest.fail(f"CI=true: {missing}")
+        pytest.skip(missing)
+    return REALDATA
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Mark the test database (only it) as one whose audit log the harness may empty.
+
+    The audit table refuses TRUNCATE (gis_app/audit/migrations/0003_refuse_truncate.py) except in
+    a database marked with ``geogmina.test_database = on``; transactional tests flush every table
+    between tests. The mark is a database setting in the catalogue, so it lasts with --reuse-db.
+    """
+    from django.conf import settings
+    from django.db import connection
+
+    name = connection.settings_dict["NAME"]
+    assert name == settings.DATABASES["default"]["TEST"]["NAME"], name  # never a real database
+    with django_db_blocker.unblock(), connection.cursor() as cur:
+        cur.execute(f"ALTER DATABASE {connection.ops.quote_name(name)} "
+                    "SET geogmina.test_database = 'on'")
+
+
+@pytest.fixture
+def admin_user(admin_user, settings):
+    """pytest-django's superuser ``admin`` administers every town (a national superuser, as
+    GEOGMINA_NATIONAL_SUPERUSERS makes one); other superusers see only their own towns."""
+    settings.GEOGMINA_NATIONAL_SUPERUSERS = [admin_user.get_username()]
+    return admin_user
+
+
 @pytest.fixture
 def realdata() -> Path:
-    if not REALDATA.is_dir():
-        pytest.fail(f"the shared real-data folder is missing: {REALDATA}")
-    return REALDATA
+    return require_realdata()
 
 
 def square(x: float, y: float, size: float, srid: int = 2180) -> MultiPolygon:

@@ -19,6 +19,15 @@ from django.http import HttpRequest, HttpResponse
 
 from gis_app.accounts.roles import CAPABILITIES, PUBLIC, Capability
 
+# Views declaring one of these answer ``Cache-Control: no-store`` (gis_app.middleware
+# NoStoreMiddleware): owner data (RODO), tax data (tax secrecy), and every other internal page,
+# which shows lessees, tenants, inspectors or the audit trail. Public views answer no-store when
+# they answered owner or tax data (an audited protected read).
+NO_STORE_CAPABILITIES: frozenset[Capability] = frozenset(Capability)
+# Owner data and tax data: answers carrying them are never stored, whatever the view (tiles).
+OWNER_OR_TAX_CAPABILITIES: frozenset[Capability] = frozenset(
+    {Capability.VIEW_OWNERS, Capability.VIEW_TAX, Capability.EDIT_TAX})
+
 
 @dataclass(frozen=True)
 class AccessRule:

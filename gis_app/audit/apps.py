@@ -6,9 +6,3 @@ class AuditConfig(AppConfig):
     name = "gis_app.audit"
     label = "audit"
     verbose_name = _("Audit log")
-
-    def ready(self) -> None:
-        # The admin has autodiscovered every admin module by now (it is the first app).
-        from gis_app.audit.admin_trail import install
-
-        install()

@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from gis_app.audit.models import AuditAction, AuditEvent
+
+# Set when the current request read owner or tax data (a READ_OWNERS/READ_TAX event was written):
+# gis_app.middleware.NoStoreMiddleware then forbids caches to keep the answer.
+protected_read: ContextVar[bool] = ContextVar("geogmina_protected_read", default=False)
+PROTECTED_READS = frozenset({AuditAction.READ_OWNERS.value, AuditAction.READ_TAX.value})
+
+# The detail is a text column; still, a request must not write megabytes into the log.
+DETAIL_MAX = 2000
+
+
+def _cut(value: Any, limit: int) -> str:
+    """``value`` as text of at most ``limit`` characters, a cut one ending in an ellipsis.
+
+    Free text from a request (an owner search, a filter) reaches the log's fixed-width columns:
+    a 129-character owner search used to overflow ``object_id`` (a 500) instead of being logged.
+    """
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _limit(name: str) -> int:
+    return AuditEvent._meta.get_field(name).max_length or DETAIL_MAX
 
 
 def audit(
@@ -19,14 +42,16 @@ def audit(
     detail: str = "",
 ) -> AuditEvent:
     authenticated = getattr(user, "is_authenticated", False)
+    if str(action) in PROTECTED_READS:
+        protected_read.set(True)
     return AuditEvent.objects.create(
         user=user if authenticated else None,
-        username=user.get_username() if authenticated else "",
+        username=_cut(user.get_username(), _limit("username")) if authenticated else "",
         action=str(action),
-        object_type=object_type,
-        object_id=str(object_id),
+        object_type=_cut(object_type, _limit("object_type")),
+        object_id=_cut(object_id, _limit("object_id")),
         municipality_id=municipality_id,
         before=before,
         after=after,
-        detail=detail,
+        detail=_cut(detail, DETAIL_MAX),
     )

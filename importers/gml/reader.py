@@ -29,6 +29,15 @@ from importers.gml.geometry import (
     surface_ewkt,
 )
 from importers.gml.security import NotXMLError, check_prolog, parser_options
+from layers.domain.identifiers import (
+    NUMBER_RE,
+    PRECINCT_RE,
+    SHEET_RE,
+    IdentifierError,
+    parse_parcel_id,
+    parse_unit,
+    split_building_id,
+)
 
 EGIB_2015_NS = "urn:gugik:specyfikacje:gmlas:ewidencjaGruntowBudynkow:1.0"
 EGIB_2021_NS = "ewidencjaGruntowIBudynkow:1.0"
@@ -154,6 +163,68 @@ def _area_m2(values: dict, uoms: dict, *names: str) -> str | None:
             factor = 10_000 if uom in ("ha", "hektar") else 100 if uom in ("a", "ar") else 1
             return _decimal(values[name][0], factor)
     return None
+
+
+# Fast paths of the checks below (one match per object on the hot path): each accepts only
+# identifiers that ``layers.domain.identifiers`` accepts too; whatever they do not match is
+# decided, and explained, by the domain's parser.
+_NUMBER = r"[0-9A-Za-z]+(?:[/.][0-9A-Za-z]+)*"
+_OK_PARCEL_ID = re.compile(rf"[0-9]{{6}}_[1-589]\.[0-9]{{4}}\.(?:[Aa][Rr]_[0-9]+\.)?{_NUMBER}\Z")
+_OK_BUILDING_ID = re.compile(
+    rf"[0-9]{{6}}_[1-589]\.[0-9]{{4}}\.(?:[Aa][Rr]_[0-9]+\.)?{_NUMBER}_BUD\Z")
+
+
+def parcel_id_problem(text: str) -> str | None:
+    """Why ``text`` is not an EGiB parcel id (WWPPGG_R.OOOO[.AR_n].NUMBER), or None."""
+    if _OK_PARCEL_ID.match(text):
+        return None
+    try:
+        parse_parcel_id(text)
+    except IdentifierError as exc:
+        return f"{text!r} is not an EGiB parcel id WWPPGG_R.OOOO.NUMBER: {exc}"
+    return None
+
+
+def building_id_problem(text: str) -> str | None:
+    """Why ``text`` is not an EGiB building id (WWPPGG_R.OOOO.[AR_n.]NUMBER.NR_BUD or
+    WWPPGG_R.OOOO.NR_BUD), or None."""
+    if _OK_BUILDING_ID.match(text):
+        return None
+    try:
+        _precinct, rest = split_building_id(text)
+        m = SHEET_RE.match(rest)
+        if m:
+            rest = m.group("rest")
+        if not NUMBER_RE.match(rest.replace(".", "/")):
+            raise IdentifierError(f"building number part {rest!r} is malformed")
+    except IdentifierError as exc:
+        return f"{text!r} is not an EGiB building id WWPPGG_R.OOOO.NUMBER_BUD: {exc}"
+    return None
+
+
+def precinct_id_problem(text: str) -> str | None:
+    """Why ``text`` is not an EGiB precinct id (WWPPGG_R.OOOO), or None."""
+    unit, _dot, number = text.strip().partition(".")
+    try:
+        parse_unit(unit)
+        if not PRECINCT_RE.match(number):
+            raise IdentifierError(f"precinct number {number!r} must be four digits")
+    except IdentifierError as exc:
+        return f"{text!r} is not an EGiB precinct id WWPPGG_R.OOOO: {exc}"
+    return None
+
+
+# the text elements an owner's record may carry besides its name (not reported as unknown)
+_SUBJECT_NAME_TAGS = {
+    "person": ("pierwszyCzlonNazwiska", "drugiCzlonNazwiska", "pierwszeImie", "drugieImie"),
+    "institution": ("nazwaPelna", "nazwaSkrocona", "nazwa"),
+    "community": ("nazwaPelna", "nazwaSkrocona", "nazwa"),
+}
+_SUBJECT_OTHER_TAGS = frozenset({
+    "startObiekt", "startWersjaObiekt", "koniecWersjaObiekt", "koniecObiekt", "pesel", "regon",
+    "status", "imieOjca", "imieMatki", "plec", "obywatelstwo", "numerKRS", "NIP", "nip",
+    "informacjaOSmierci", "dataUrodzenia", "rodzajPodmiotu", "adresZameldowania", "nazwisko2",
+    "oznaczenieDokumentu", "uwagi", "dataZgonu"})
 
 
 class Reader:
@@ -376,7 +447,7 @@ class Reader:
         ns = ident.get("przestrzenNazw", "")
         local_id = ident.get("lokalnyId", "")
         version_id = ident.get("wersjaId", "")
-        error = None
+        problems: list[str] = []  # every problem of the object, so one round fixes a file
         if not local_id:
             m = _CONVENTIONAL_GML_ID.match(gml_id)
             if m:
@@ -384,7 +455,7 @@ class Reader:
             elif gml_id:
                 ns, local_id = "gml", gml_id
             else:
-                error = "no idIIP and no gml:id: the object cannot be identified"
+                problems.append("no idIIP and no gml:id: the object cannot be identified")
         attrs: dict = {"schema": schema}
         geom = None
         if ftype == "parcel":
@@ -403,10 +474,12 @@ class Reader:
                 ],
             )
             if not cid:
-                error = error or "parcel without idDzialki"
+                problems.append("parcel without idDzialki")
+            elif problem := parcel_id_problem(cid):
+                problems.append("idDzialki " + problem)
             geom, gerr = self._geometry(geoms, "geometria")
             if geom is None:
-                error = error or (f"geometry: {gerr}" if gerr else "parcel without geometry")
+                problems.append(f"geometry: {gerr}" if gerr else "parcel without geometry")
         elif ftype == "building":
             bid = first("idBudynku")
             self._unit(bid)
@@ -427,10 +500,12 @@ class Reader:
                 kw=values.get("numerKW", []) + values.get("numerElektronicznejKW", []),
             )
             if not bid:
-                error = error or "building without idBudynku"
+                problems.append("building without idBudynku")
+            elif problem := building_id_problem(bid):
+                problems.append("idBudynku " + problem)
             geom, gerr = self._geometry(geoms, "geometria")
             if gerr:
-                error = error or f"geometry: {gerr}"
+                problems.append(f"geometry: {gerr}")
         elif ftype == "landuse":
             cid = first("idUzytku", "idKonturu")
             self._unit(cid)
@@ -439,13 +514,15 @@ class Reader:
                          ozk=first("OZK") or "")
             geom, gerr = self._geometry(geoms, "geometria")
             if geom is None:
-                error = error or (f"geometry: {gerr}" if gerr else "contour without geometry")
+                problems.append(f"geometry: {gerr}" if gerr else "contour without geometry")
         elif ftype == "precinct":
             pid = first("idObrebu")
             self._unit(pid)
             attrs.update(teryt=pid, name=first("nazwaWlasna") or "")
             if not pid:
-                error = error or "precinct without idObrebu"
+                problems.append("precinct without idObrebu")
+            elif problem := precinct_id_problem(pid):
+                problems.append("idObrebu " + problem)
             geom, gerr = self._geometry(geoms, "geometria")
         elif ftype == "address":
             from layers.domain.text import normalize_text
@@ -464,7 +541,7 @@ class Reader:
             attrs.update(unit_id=uid or "", kind=_REGUNIT_KIND[name],
                          group=_int(first("grupaRejestrowa")))
             if not uid:
-                error = error or "registration unit without idJednostkiRejestrowej"
+                problems.append("registration unit without idJednostkiRejestrowej")
         elif ftype == "subject":
             from layers.domain.text import normalize_text
 
@@ -481,6 +558,16 @@ class Reader:
             pesel = first("pesel")
             attrs.update(kind=kind, name=sname, search_text=normalize_text(sname),
                          regon=first("regon") or "", status=_int(first("status")))
+            if not sname and kind in _SUBJECT_NAME_TAGS:
+                # a warning, not a rejection: the owner is left out (its shares keep the
+                # reference as an unresolved link), never stored without a name
+                known = _SUBJECT_NAME_TAGS[kind]
+                unknown = sorted(set(values) - set(known) - _SUBJECT_OTHER_TAGS)
+                attrs["warning"] = True
+                problems.append(
+                    f"owner ({name}) with no name in the tags the reader knows "
+                    f"({', '.join(known)}); tags it does not know: "
+                    f"{', '.join(unknown) or 'none'}; not stored")
             if pesel and self.encrypt is not None:
                 attrs["pesel_enc"] = self.encrypt(pesel).decode("ascii")
         elif ftype == "share":
@@ -490,13 +577,13 @@ class Reader:
                          numerator=_int(first("licznikUlamkaOkreslajacegoWartoscUdzialu")),
                          denominator=_int(first("mianownikUlamkaOkreslajacegoWartoscUdzialu")))
             if attrs["denominator"] == 0:
-                error = error or "share with denominator 0"
+                problems.append("share with denominator 0")
         return Record(ftype=ftype, gml_id=gml_id, ns=ns, local_id=local_id,
                       version_id=version_id, object_start=first("startObiekt"),
                       version_start=first("startWersjaObiekt"),
                       version_end=first("koniecWersjaObiekt"), object_end=first("koniecObiekt"),
                       line=self._line(feature), attrs=attrs, refs=refs, geom=geom,
-                      error=error)
+                      error="; ".join(problems) or None)
 
     def _identity_only(self, feature) -> Record:
         ns = local_id = version_id = ""
@@ -538,9 +625,12 @@ class Reader:
         self._unit(cid)
         label = first("label") or cid
         geom, gerr = self._geometry(geoms, "geometry", "msGeometry", "geometria")
-        error = None if geom else (f"geometry: {gerr}" if gerr else "parcel without geometry")
+        problems = [] if geom else [f"geometry: {gerr}" if gerr else "parcel without geometry"]
         if not local_id:
-            error = error or "parcel without an identifier"
+            problems.append("parcel without an identifier")
+        elif problem := parcel_id_problem(cid):
+            problems.append("nationalCadastralReference " + problem)
+        error = "; ".join(problems) or None
         attrs = {"schema": self.stats.schema or "inspire", "cadastral_id": cid, "number": label,
                  "legal_area_m2": _area_m2(values, uoms, "areaValue"), "kw": [], "land_uses": []}
         return Record(ftype="parcel", gml_id=gml_id, ns=ns[:64], local_id=local_id,
@@ -568,9 +658,12 @@ class Reader:
                 kind = candidate
                 break
         geom, gerr = self._geometry(geoms)
-        error = None if geom else (f"geometry: {gerr}" if gerr else "building without geometry")
+        problems = [] if geom else [f"geometry: {gerr}" if gerr else "building without geometry"]
         if not bid:
-            error = error or "building without ID_BUDYNKU"
+            problems.append("building without ID_BUDYNKU")
+        elif problem := building_id_problem(bid):
+            problems.append("ID_BUDYNKU " + problem)
+        error = "; ".join(problems) or None
         attrs = {"schema": "kieg", "building_id": bid, "kind": kind,
                  "kind_source": (first("RODZAJ") or "")[:8],
                  "storeys_above": _int(first("KONDYGNACJE_NADZIEMNE")),

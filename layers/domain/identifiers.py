@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-UNIT_RE = re.compile(r"^(?P<woj>\d{2})(?P<pow>\d{2})(?P<gmi>\d{2})_(?P<kind>\d)$")
-PRECINCT_RE = re.compile(r"^\d{4}$")
-SHEET_RE = re.compile(r"^(?P<sheet>AR_\d+)\.(?P<rest>.+)$", re.IGNORECASE)
-NUMBER_RE = re.compile(r"^[0-9A-Za-z]+(?:/[0-9A-Za-z]+)*$")
+# ASCII only: ``\d`` would also match other scripts' digits, and ``$`` a trailing newline
+UNIT_RE = re.compile(r"^(?P<woj>\d{2})(?P<pow>\d{2})(?P<gmi>\d{2})_(?P<kind>\d)\Z", re.ASCII)
+PRECINCT_RE = re.compile(r"^\d{4}\Z", re.ASCII)
+SHEET_RE = re.compile(r"^(?P<sheet>AR_\d+)\.(?P<rest>.+)\Z", re.IGNORECASE | re.ASCII | re.DOTALL)
+NUMBER_RE = re.compile(r"^[0-9A-Za-z]+(?:/[0-9A-Za-z]+)*\Z")
 
 UNIT_KINDS = {
     "1": "urban municipality",

@@ -21,6 +21,7 @@ from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.contrib.gis.geos import Polygon
 from django.db.models import Func, QuerySet
 
+from gis_app.params import OFFSET_MAX, PAGE_MAX, BadParameter, bounded_int
 from layers.domain.srid import OUTPUT_SRIDS, STORAGE_SRID, WGS84_SRID
 from layers.ogc.registry import Collection
 
@@ -113,14 +114,11 @@ def _bbox_polygon(x0: float, y0: float, x1: float, y1: float, srid: int) -> Poly
 
 def parse_paging(limit: str | None, offset: str | None) -> tuple[int, int]:
     try:
-        lim = DEFAULT_LIMIT if limit in (None, "") else int(limit)
-        off = 0 if offset in (None, "") else int(offset)
-    except ValueError as exc:
-        raise RequestError("limit and offset must be integers") from exc
-    if lim < 1:
-        raise RequestError("limit must be at least 1")
-    if off < 0:
-        raise RequestError("offset must not be negative")
+        lim = bounded_int(limit, "limit", low=1, high=PAGE_MAX, default=DEFAULT_LIMIT)
+        off = bounded_int(offset, "offset", low=0, high=OFFSET_MAX, default=0)
+    except BadParameter as exc:
+        raise RequestError(exc.message) from exc
+    assert lim is not None and off is not None
     return min(lim, MAX_LIMIT), off
 
 

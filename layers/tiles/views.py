@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 from psycopg2 import sql
 
-from gis_app.accounts.access import access, municipality_ids
+from gis_app.accounts.access import OWNER_OR_TAX_CAPABILITIES, access, municipality_ids
 from gis_app.audit.log import audit
 from layers.domain.tiles import TileAddressError, parse_tile_address
 from layers.tiles.registry import TileLayer, tile_layer
@@ -91,6 +91,10 @@ def tile(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpRespon
     response = (HttpResponse(status=304) if data is None
                 else HttpResponse(data, content_type=MVT_CONTENT_TYPE))
     _cache_headers(response, etag, authenticated)
+    if allowed and spec.detail_capability in OWNER_OR_TAX_CAPABILITIES:
+        # tax status (tax secrecy) or owners (RODO): no cache keeps a copy (issue #14); the
+        # ETag still answers a client that sends it
+        response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -24,6 +24,7 @@ from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
+from gis_app.params import BadParameter, bounded_int
 from layers.exports import ExportFormatError, write_table
 from layers.models import LandscapeArea
 from registers.common.editing import attempt, check_version, posted_version, submit
@@ -224,10 +225,9 @@ def photo(request: HttpRequest, pk: int) -> FileResponse:
 @access(Capability.VIEW_LANDSCAPE, description="registered boards: verdict, fee, penalty")
 def device_list(request: HttpRequest) -> HttpResponse:
     try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-        if not 2000 <= year <= 2100:
-            raise ValueError
-    except ValueError:
+        year = bounded_int(request.GET.get("year"), "year", low=2000, high=2100,
+                           default=timezone.localdate().year)
+    except BadParameter:
         return JsonResponse({"error": _("year must be a number 2000–2100"),
                              "parameter": "year"}, status=400)
     devices = AdvertisingDevice.objects.filter(

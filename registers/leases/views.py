@@ -21,6 +21,7 @@ from gis_app.accounts.access import access, has_capability, municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
+from gis_app.params import DAYS_MAX, id_param, int_param, year_param
 from layers.exports import EXPORT_FORMATS, write_table
 from layers.models import Municipality, Parcel
 from registers.common.editing import attempt, submit
@@ -61,11 +62,8 @@ def _export(request: HttpRequest, rows: list[dict[str, Any]], columns: list[tupl
     return response
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+def _id(request: HttpRequest, name: str = "municipality") -> int | None:
+    return id_param(request, name)
 
 
 # --- leases ------------------------------------------------------------------------------------
@@ -86,11 +84,11 @@ LEASE_COLUMNS = [
                                              "expiring within N days, CSV/XLSX export")
 def lease_list(request: HttpRequest) -> HttpResponse:
     g = request.GET
-    expiring = _int(g.get("expiring"))
+    expiring = int_param(request, "expiring", low=0, high=DAYS_MAX)
     leases = selectors.lease_list(request.user, status=g.get("status", ""),
                                   kind=g.get("kind", ""), q=g.get("q", ""),
                                   expiring_within=expiring,
-                                  municipality_id=_int(g.get("municipality")),
+                                  municipality_id=_id(request),
                                   review=g.get("review") == "1")
     today = date.today()
     rows = [{
@@ -205,12 +203,9 @@ RENT_COLUMNS = [
 @access(Capability.VIEW_LEASES, description="rent roll of a year: every active lease's rent "
                                              "after yearly indexation, CSV/XLSX export")
 def rent_roll(request: HttpRequest) -> HttpResponse:
-    year = _int(request.GET.get("year")) or date.today().year
-    if not 1990 <= year <= 2100:
-        return HttpResponse(_("The year must be between 1990 and 2100."), status=400,
-                            content_type="text/plain; charset=utf-8")
+    year = year_param(request, default=date.today().year)
     rows = selectors.rent_roll(request.user, year,
-                               municipality_id=_int(request.GET.get("municipality")))
+                               municipality_id=_id(request))
     exported = _export(request, rows, RENT_COLUMNS, f"rent-roll-{year}", "lease")
     if exported:
         return exported
@@ -224,7 +219,7 @@ def rent_roll(request: HttpRequest) -> HttpResponse:
 def lease_new(request: HttpRequest) -> HttpResponse:
     towns = _municipalities(request.user, Capability.EDIT_LEASES)
     parcel = None
-    pid = _int(request.GET.get("parcel"))
+    pid = _id(request, "parcel")
     if pid:
         parcel = Parcel.objects.filter(pk=pid, municipality__in=towns).first()
     if request.method != "POST":
@@ -343,7 +338,7 @@ PROPERTY_COLUMNS = [
                                              "corrected by hand; filters, CSV/XLSX export")
 def property_list(request: HttpRequest) -> HttpResponse:
     g = request.GET
-    rows = selectors.property_list(request.user, municipality_id=_int(g.get("municipality")),
+    rows = selectors.property_list(request.user, municipality_id=_id(request),
                                    q=g.get("q", ""),
                                    management_form=g.get("management_form", ""),
                                    leased=g.get("leased", ""))
@@ -438,7 +433,7 @@ OFFER_COLUMNS = [
                                  "lease or PPP (officers also see drafts of their towns)")
 def offer_list(request: HttpRequest) -> HttpResponse:
     g = request.GET
-    offers = list(selectors.offer_list(municipality_id=_int(g.get("municipality")),
+    offers = list(selectors.offer_list(municipality_id=_id(request),
                                        mode=g.get("mode", "")))
     own_ids = municipality_ids(request.user, Capability.EDIT_LEASES)
     if own_ids:

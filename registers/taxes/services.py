@@ -421,11 +421,13 @@ class ReconciliationResult:
 
 
 def reconcile(municipality_id: int, on_date: date | None = None,
-              params: ReconciliationParams | None = None) -> ReconciliationResult:
+              params: ReconciliationParams | None = None, *, user: Any = None
+              ) -> ReconciliationResult:
     """Find every disagreement and merge it into the case list by fingerprint.
 
     Cases keep their status across runs; a case no longer found is marked
-    ``still_detected = False`` (never deleted: the officer's work stays).
+    ``still_detected = False`` (never deleted: the officer's work stays). The run is
+    audit-logged (who, the town, the date and what it found) in the same transaction.
     """
     on_date = on_date or timezone.localdate()
     params = params or ReconciliationParams.from_settings()
@@ -456,6 +458,11 @@ def reconcile(municipality_id: int, on_date: date | None = None,
         cur.execute(RETIRE_SQL, {"m": municipality_id})
         cur.execute("SELECT kind, count(DISTINCT fingerprint) FROM _tax_found GROUP BY kind")
         by_kind = dict(cur.fetchall())
+        audit(user, AuditAction.UPDATE, "taxes.reconciliationcase", "",
+              municipality_id=municipality_id,
+              after={"on_date": on_date.isoformat(), "found": sum(by_kind.values()),
+                     "by_kind": by_kind, "leases_checked": leases_checked},
+              detail="reconciliation run" + ("" if user is not None else " (no user: a command)"))
     return ReconciliationResult(found=sum(by_kind.values()), by_kind=by_kind,
                                 leases_checked=leases_checked, note=note)
 

@@ -20,6 +20,7 @@ from gis_app.accounts.access import access, has_capability, municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
+from gis_app.params import page_param, year_param
 from layers.domain.text import normalize_text
 from layers.exports import EXPORT_FORMATS
 from layers.models import Municipality
@@ -49,10 +50,9 @@ def _municipality(request: HttpRequest, municipality_id: int,
 
 
 def _year(request: HttpRequest) -> int:
-    try:
-        return int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        return timezone.localdate().year
+    year = year_param(request, default=timezone.localdate().year)
+    assert year is not None
+    return year
 
 
 @access(Capability.VIEW_TAX, description="property tax: the municipalities and years")
@@ -101,7 +101,7 @@ def taxpayer_list(request: HttpRequest, municipality_id: int) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(external_ref=q) | Q(tax_id=q))
-    page = Paginator(qs.order_by("name", "id"), 50).get_page(request.GET.get("page"))
+    page = Paginator(qs.order_by("name", "id"), 50).get_page(page_param(request))
     audit(request.user, AuditAction.READ_OWNERS, "taxes.taxpayer", "",
           municipality_id=town.pk, detail=f"taxpayer list q={normalize_text(q)!r}")
     return render(request, "taxes/taxpayers.html", {
@@ -223,10 +223,7 @@ def roll(request: HttpRequest, municipality_id: int) -> HttpResponse:
     except ValidationError as exc:
         return HttpResponseBadRequest("; ".join(exc.messages))
     services.roll_record(town.pk, year, result)
-    try:
-        page_no = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page_no = 1
+    page_no = page_param(request)
     rows = list(services.roll_rows(town.pk, year, limit=ROLL_PAGE,
                                    offset=(page_no - 1) * ROLL_PAGE))
     audit(request.user, AuditAction.READ_TAX, "taxes.roll", f"{town.pk}/{year}",
@@ -250,7 +247,7 @@ def case_list(request: HttpRequest, municipality_id: int) -> HttpResponse:
     if kind in ReconciliationCase.Kind.values:
         qs = qs.filter(kind=kind)
     page = Paginator(qs.order_by("-estimated_loss", "fingerprint").select_related(
-        "status_changed_by"), 50).get_page(request.GET.get("page"))
+        "status_changed_by"), 50).get_page(page_param(request))
     audit(request.user, AuditAction.READ_TAX, "taxes.reconciliationcase", "",
           municipality_id=town.pk, detail="case list")
     return render(request, "taxes/cases.html", {
@@ -264,7 +261,7 @@ def case_list(request: HttpRequest, municipality_id: int) -> HttpResponse:
 @require_POST
 def reconcile_run(request: HttpRequest, municipality_id: int) -> HttpResponse:
     town = _municipality(request, municipality_id, Capability.EDIT_TAX)
-    result = services.reconcile(town.pk)
+    result = services.reconcile(town.pk, user=request.user)
     messages.info(request, _("Reconciliation found %(n)d discrepancies.") % {"n": result.found}
                   + (f" {result.note}" if result.note else ""))
     return redirect("taxes:cases", municipality_id=town.pk)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 NS = "PL.PZGiK.9999.EGiB"
 HEADER = ('<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -22,8 +23,10 @@ def parcel(lid: str, number: str, coords: list[tuple[float, float]], *,
            version: str = "2024-01-01T10:00:00", end: str | None = None,
            srs: str = "urn:ogc:def:crs:EPSG::2178", northing_first: bool = True,
            area_ha: str | None = None, gml_id: str | None = None, precinct: str = "0001",
-           jrg: str | None = None) -> str:
+           jrg: str | None = None, ident: str | None = None) -> str:
+    """``ident``: the whole idDzialki (escaped here), instead of 180501_1.<precinct>.<number>."""
     pos = " ".join(f"{n} {e}" if northing_first else f"{e} {n}" for e, n in coords)
+    pid = escape(ident) if ident else f"180501_1.{precinct}.{number}"
     gid = gml_id or f"{NS}_{lid}_{version.replace(':', '-')}"
     if area_ha is None:
         s = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(coords))
@@ -36,7 +39,7 @@ def parcel(lid: str, number: str, coords: list[tuple[float, float]], *,
         f"<egb:startObiekt>2020-01-01T00:00:00</egb:startObiekt>"
         f"<egb:startWersjaObiekt>{version}</egb:startWersjaObiekt>"
         + (f"<egb:koniecWersjaObiekt>{end}</egb:koniecWersjaObiekt>" if end else "")
-        + f"<egb:idDzialki>180501_1.{precinct}.{number}</egb:idDzialki>"
+        + f"<egb:idDzialki>{pid}</egb:idDzialki>"
         f'<egb:geometria><gml:Polygon gml:id="g{gid}" srsName="{srs}"><gml:exterior>'
         f"<gml:LinearRing><gml:posList>{pos}</gml:posList></gml:LinearRing></gml:exterior>"
         f"</gml:Polygon></egb:geometria>"
@@ -57,3 +60,36 @@ def grid(count: int, *, version: str = "2024-01-01T10:00:00", prefix: str = "p")
     """``count`` adjacent 20 m parcels east of the Jasło centre."""
     return [parcel(f"{prefix}{i:05d}-0000-0000-0000-000000000000", str(i + 1),
                    square(E0 + 20 * i, N0), version=version) for i in range(count)]
+
+
+def feature(kind: str, lid: str, body: str, version: str = "2024-01-01T10:00:00") -> str:
+    """Any EGiB 2021 feature ``egb:<kind>`` with an IdIIP and ``body`` (raw XML)."""
+    stamp = version.replace(":", "-")
+    return (f'<gml:featureMember><egb:{kind} gml:id="{NS}_{lid}_{stamp}">'
+            f"<egb:idIIP><egb:EGB_IdentyfikatorIIP><egb:lokalnyId>{lid}</egb:lokalnyId>"
+            f"<egb:przestrzenNazw>{NS}</egb:przestrzenNazw><egb:wersjaId>{version}</egb:wersjaId>"
+            "</egb:EGB_IdentyfikatorIIP></egb:idIIP>"
+            f"<egb:startObiekt>2020-01-01T00:00:00</egb:startObiekt>"
+            f"<egb:startWersjaObiekt>{version}</egb:startWersjaObiekt>"
+            f"{body}</egb:{kind}></gml:featureMember>\n")
+
+
+def polygon(coords: list[tuple[float, float]], gid: str,
+            srs: str = "urn:ogc:def:crs:EPSG::2178") -> str:
+    pos = " ".join(f"{n} {e}" for e, n in coords)
+    return (f'<gml:Polygon gml:id="{gid}" srsName="{srs}"><gml:exterior><gml:LinearRing>'
+            f"<gml:posList>{pos}</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon>")
+
+
+def building(lid: str, ident: str, coords: list[tuple[float, float]]) -> str:
+    return feature("EGB_Budynek", lid,
+                   f"<egb:idBudynku>{escape(ident)}</egb:idBudynku>"
+                   f"<egb:geometria>{polygon(coords, 'gb' + lid)}</egb:geometria>"
+                   "<egb:rodzajWgKST>m</egb:rodzajWgKST>")
+
+
+def precinct(lid: str, ident: str, coords: list[tuple[float, float]]) -> str:
+    return feature("EGB_ObrebEwidencyjny", lid,
+                   f"<egb:geometria>{polygon(coords, 'go' + lid)}</egb:geometria>"
+                   f"<egb:idObrebu>{escape(ident)}</egb:idObrebu>"
+                   "<egb:nazwaWlasna>Obręb</egb:nazwaWlasna>")

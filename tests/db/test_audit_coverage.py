@@ -362,7 +362,9 @@ def test_audit_viewer_filters_pages_scopes_and_exports(world):  # noqa: F811
 # --- changes through the Django admin ---------------------------------------------------------
 
 
-def test_django_admin_changes_to_register_records_are_audited(world):  # noqa: F811
+def test_django_admin_changes_to_register_records_are_audited(world, settings):  # noqa: F811
+    # a superuser of every town (issue 14: others see only the towns they administer)
+    settings.GEOGMINA_NATIONAL_SUPERUSERS = ["staff_admin"]
     from django.contrib import admin
     from django.test import RequestFactory
 
@@ -396,7 +398,9 @@ def test_django_admin_changes_to_register_records_are_audited(world):  # noqa: F
     assert deleted.municipality_id == world.town_a.pk
 
 
-def test_admin_changes_to_national_tables_reach_every_towns_audit_readers(world):  # noqa: F811
+def test_admin_changes_to_national_tables_reach_every_towns_audit_readers(world, settings):  # noqa: F811
+    # a superuser of every town (issue 14: others see only the towns they administer)
+    settings.GEOGMINA_NATIONAL_SUPERUSERS = ["staff_admin"]
     from django.contrib import admin
     from django.test import RequestFactory
 

@@ -60,3 +60,20 @@ def test_backup_restore_round_trip(tmp_path, make_parcel, make_user):
 def test_restore_names_a_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="no backup file"):
         restore(settings.DATABASES["default"], tmp_path / "nope.dump", "x")
+
+
+@pytest.mark.django_db
+def test_a_backup_is_readable_by_its_owner_only(tmp_path):
+    """A dump holds owners, taxes and encrypted PESELs: 0600 whatever the umask, its folder 0700."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        dump = backup(settings.DATABASES["default"], tmp_path / "backups")
+    finally:
+        os.umask(old)
+    assert dump.stat().st_size > 0
+    assert stat.S_IMODE(dump.stat().st_mode) == 0o600
+    assert stat.S_IMODE(dump.parent.stat().st_mode) == 0o700
+    assert dump.read_bytes()[:5] == b"PGDMP"  # a whole custom-format dump

@@ -110,3 +110,58 @@ def test_http_basic_in_the_ogc_api_is_throttled_too(client, make_municipality, m
     assert client.get(url, **_basic("officer", "pw-officer")).status_code == 429
     # the login form shares the lock: the same user name from the same address
     assert _post(client, "officer", "pw-officer").status_code == 429
+
+
+# --- the address a lockout is keyed on (issue 14) -------------------------------------------
+
+PROXY = "127.0.0.1"
+
+
+def _via(client, username: str, password: str, forwarded: str, remote: str = PROXY):
+    return client.post(LOGIN, {"username": username, "password": password},
+                       REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded,
+                       HTTP_ACCEPT_LANGUAGE="pl")
+
+
+def test_lockouts_stay_keyed_on_user_and_address():
+    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+    assert settings.AXES_CLIENT_IP_CALLABLE == "gis_app.middleware.axes_client_ip"
+
+
+def test_without_the_proxy_setting_a_claimed_forwarded_address_is_ignored(client, users,
+                                                                          settings):
+    settings.GEOGMINA_BEHIND_HTTPS_PROXY = False
+    for attempt in range(5):
+        _via(client, "anna", f"wrong-{attempt}", f"203.0.113.{attempt}", remote=IP_A)
+    # a client cannot dodge its lockout by inventing X-Forwarded-For addresses
+    assert _via(client, "anna", "pw-anna", "198.51.100.7", remote=IP_A).status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {IP_A}
+    # the lockout is the user's at that address only
+    assert _logged_in(_via(client, "anna", "pw-anna", "203.0.113.0", remote=IP_B))
+
+
+def test_behind_the_proxy_the_client_address_it_forwards_is_the_key(client, users, settings):
+    settings.GEOGMINA_BEHIND_HTTPS_PROXY = True
+    # the client claims an address of its own first; the proxy appends the one it saw
+    for attempt in range(5):
+        _via(client, "anna", f"wrong-{attempt}", f"10.9.9.{attempt}, 203.0.113.5")
+    assert _via(client, "anna", "pw-anna", "203.0.113.5").status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.5"}
+    # everyone comes from the proxy's address, yet another client is not locked out
+    assert _logged_in(_via(client, "anna", "pw-anna", "203.0.113.9"))
+    client.logout()
+    # and another user at the locked client's address is not either
+    assert _logged_in(_via(client, "piotr", "pw-piotr", "203.0.113.5"))
+
+
+def test_a_malformed_forwarded_address_falls_back_to_the_peer(rf, settings):
+    from gis_app.middleware import axes_client_ip
+
+    settings.GEOGMINA_BEHIND_HTTPS_PROXY = True
+    assert axes_client_ip(rf.get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="x, <b>")) == PROXY
+    assert axes_client_ip(rf.get("/", REMOTE_ADDR=PROXY)) == PROXY
+    assert axes_client_ip(rf.get("/", REMOTE_ADDR=PROXY,
+                                 HTTP_X_FORWARDED_FOR=" 2001:db8::1 ")) == "2001:db8::1"
+    settings.GEOGMINA_BEHIND_HTTPS_PROXY = False
+    assert axes_client_ip(rf.get("/", REMOTE_ADDR=IP_A,
+                                 HTTP_X_FORWARDED_FOR="203.0.113.5")) == IP_A

@@ -283,6 +283,7 @@ def test_tax_status_tiles_over_http(setup, make_user):
     assert resp.status_code == 200 and b"assessed" in resp.content
     etag = resp.get("ETag")
     assert etag  # the register's tables are tracked: tiles can be cached
+    assert "no-store" in resp["Cache-Control"]  # tax data: no cache keeps a copy
     assert officer.get(url, headers={"if-none-match": etag}).status_code == 304
     case = ReconciliationCase.objects.filter(municipality=jaslo).first()
     services.case_set_status(None, case, "explained", expected_version=case.version)

@@ -41,8 +41,7 @@ def test_embedded_cluster_never_uses_the_system_port():
     assert "host=" in dbctl.url()
 
 
-def test_production_settings_pass_check_deploy(tmp_path):
-    """`manage.py check --deploy` on the production configuration reports nothing."""
+def _check_deploy(tmp_path, pii_key: str):
     import os
     import secrets
     import subprocess
@@ -55,17 +54,55 @@ def test_production_settings_pass_check_deploy(tmp_path):
     env.update({
         "GEOGMINA_DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(60),
-        "GEOGMINA_PII_KEY": secrets.token_urlsafe(32),
+        "GEOGMINA_PII_KEY": pii_key,
         "ALLOWED_HOSTS": "gis.example.gov.pl",
         "GEOGMINA_VAR_DIR": str(tmp_path),
         "DATABASE_URL": "postgis://u:p@127.0.0.1:1/none",
     })
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=REPO, env=env, capture_output=True, text=True,
     )
+
+
+def test_production_settings_pass_check_deploy(tmp_path):
+    """`manage.py check --deploy` on the production configuration reports nothing."""
+    from cryptography.fernet import Fernet
+
+    result = _check_deploy(tmp_path, Fernet.generate_key().decode())
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_refuses_a_pii_key_that_is_no_random_fernet_key(tmp_path):
+    import base64
+    import secrets
+
+    for weak in (secrets.token_urlsafe(32),  # random, but no Fernet key
+                 "changeme",
+                 base64.urlsafe_b64encode(b"\0" * 32).decode(),  # AAAA…=: constant
+                 base64.urlsafe_b64encode(b"geogmina" * 4).decode(),  # a repeated word
+                 base64.urlsafe_b64encode(bytes(range(32))).decode()):  # 0, 1, 2 …
+        result = _check_deploy(tmp_path, weak)
+        assert result.returncode != 0, weak
+        output = result.stdout + result.stderr
+        assert "geogmina.E001" in output and "GEOGMINA_PII_KEY is refused" in output, output
+        assert weak not in output  # the check never prints the key it refuses
+
+
+def test_pii_key_rules():
+    import base64
+
+    from cryptography.fernet import Fernet
+
+    from gis_app.checks import pii_key_problem
+
+    assert pii_key_problem(Fernet.generate_key().decode()) is None
+    assert "empty" in pii_key_problem("")
+    assert "not a Fernet key" in pii_key_problem("x" * 44)
+    assert "distinct bytes" in pii_key_problem(base64.urlsafe_b64encode(b"ab" * 16).decode())
+    assert "constant step" in pii_key_problem(
+        base64.urlsafe_b64encode(bytes(range(0, 256, 8))).decode())
 
 
 def test_raster_tile_cache_cap_and_interval(tmp_path):

@@ -1,7 +1,7 @@
 /* The lease map: plots (municipal ones highlighted), other live leases, the lease's own area.
  * With `editable`, leaflet-draw lets the officer draw or reshape the leased area; the result is
  * written as GeoJSON (WGS 84) into the hidden form field, and a click on a plot adds its id to
- * the plots field. No base map: nothing is fetched from outside the app. */
+the plots field. Plot ids are shown as text, never as HTML. No base map: nothing is fetched from outside the app. */
 (function () {
   "use strict";
 
@@ -15,7 +15,10 @@
           : { color: "#8d6e63", weight: 1, fillColor: "#d7ccc8", fillOpacity: 0.15 };
       },
       onEachFeature: function (f, layer) {
-        layer.bindTooltip(f.properties.cadastral_id, { sticky: true });
+        // the id is data: Leaflet inserts a string tooltip as HTML, an element as it is
+        var tip = document.createElement("span");
+        tip.textContent = f.properties.cadastral_id;
+        layer.bindTooltip(tip, { sticky: true });
         if (opts.plotsInput) {
           layer.on("click", function () {
             if (drawing) return;
@@ -83,4 +86,16 @@
   }
 
   window.initLeaseMap = init;
+
+  // Pages declare their map on its element (no inline script: the Content-Security-Policy):
+  // <div id="lease-map" data-lease-map data-data-id="map-data" data-editable="1"
+  //      data-area-input="…" data-plots-input="…">
+  function start() {
+    var el = document.querySelector("[data-lease-map]");
+    if (!el) return;
+    init({ mapId: el.id, dataId: el.dataset.dataId, editable: el.dataset.editable === "1",
+           areaInput: el.dataset.areaInput || null, plotsInput: el.dataset.plotsInput || null });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();
