@@ -261,7 +261,7 @@ def _refused(request: HttpRequest, reason: str, status: int) -> HttpResponse:
     logger.warning("upload refused before reading: %s %s (%s)", request.method, request.path,
                    reason)
     message = _("Upload refused: %(reason)s.") % {"reason": reason}
-    if "/api/" in request.path or "json" in request.headers.get("accept", ""):
+    if wants_json(request):
         return _unread(JsonResponse({"error": message}, status=status))
     return _unread(HttpResponse(message, status=status,
                                 content_type="text/plain; charset=utf-8"))
