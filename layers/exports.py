@@ -12,6 +12,8 @@ from typing import Any
 
 from django.utils.functional import Promise
 
+from layers.domain.srid import STORAGE_SRID
+
 EXPORT_FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -101,7 +103,7 @@ XLSX_CELL_LIMIT = 32_767
 
 
 def queryset_geodataframe(qs: Any, columns: Sequence[tuple[str, Any]],
-                          geometry_field: str = "geom", srid: int = 2180) -> Any:
+                          geometry_field: str = "geom", srid: int = STORAGE_SRID) -> Any:
     """A GeoDataFrame (CRS ``srid``) of ``columns`` = [(column name, ORM lookup or expression)].
 
     The geometry travels as WKB from PostGIS (transformed in the query if ``srid`` differs from
@@ -111,7 +113,7 @@ def queryset_geodataframe(qs: Any, columns: Sequence[tuple[str, Any]],
     import shapely
     from django.contrib.gis.db.models.functions import AsWKB, Transform
 
-    geom: Any = geometry_field if srid == 2180 else Transform(geometry_field, srid)
+    geom: Any = geometry_field if srid == STORAGE_SRID else Transform(geometry_field, srid)
     annotations: dict[str, Any] = {"_wkb": AsWKB(geom)}
     keys = []
     for i, (name, source) in enumerate(columns):

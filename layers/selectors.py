@@ -22,9 +22,10 @@ from layers.domain.identifiers import (
     normalize_kw,
     parse_parcel_id,
 )
-from layers.domain.srid import STORAGE_SRID
+from layers.domain.srid import STORAGE_SRID, WGS84_SRID
 from layers.domain.text import normalize_text
 from layers.models import Municipality, Parcel
+from layers.points import stored_point
 
 
 def municipality_list(user: Any) -> QuerySet[Municipality]:
@@ -36,10 +37,8 @@ def municipality_list(user: Any) -> QuerySet[Municipality]:
 
 def parcels_at_point(x: float, y: float, srid: int = STORAGE_SRID) -> QuerySet[Parcel]:
     """Active parcels containing the point (given in any SRID)."""
-    point = GEOSGeometry(f"SRID={srid};POINT({x} {y})")
-    if srid != STORAGE_SRID:
-        point.transform(STORAGE_SRID)
-    return Parcel.objects.filter(retired_at__isnull=True, geom__intersects=point)
+    return Parcel.objects.filter(retired_at__isnull=True,
+                                 geom__intersects=stored_point(x, y, srid))
 
 
 def parcels_intersecting(geom: GEOSGeometry) -> QuerySet[Parcel]:
@@ -49,26 +48,6 @@ def parcels_intersecting(geom: GEOSGeometry) -> QuerySet[Parcel]:
     return Parcel.objects.filter(retired_at__isnull=True, geom__intersects=geom).exclude(
         geom__touches=geom
     )
-
-
-def parcel_geojson_sample(limit: int = 2000) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection (WGS 84) of at most ``limit`` active parcels: ids only."""
-    with connection.cursor() as cur:
-        cur.execute(
-            """
-            SELECT json_build_object('type', 'FeatureCollection', 'features',
-                   coalesce(json_agg(json_build_object(
-                       'type', 'Feature',
-                       'geometry', ST_AsGeoJSON(ST_Transform(geom, 4326), 6)::json,
-                       'properties', json_build_object('cadastral_id', cadastral_id)
-                   )), '[]'::json))
-            FROM (SELECT geom, cadastral_id FROM layers_parcel
-                  WHERE retired_at IS NULL ORDER BY id LIMIT %s) p
-            """,
-            [limit],
-        )
-        row = cur.fetchone()[0]
-    return row if isinstance(row, dict) else json.loads(row)
 
 
 # --- search ------------------------------------------------------------------------------------
@@ -504,8 +483,11 @@ PUBLIC_CARD_KEYS = frozenset({
 })
 
 
-def parcel_card_data(user: Any, parcel_id: int) -> dict[str, Any] | None:
-    """A plot's card in at most three queries (card, owners, audit), or None if out of scope.
+def parcel_card_data(user: Any, parcel_id: int, *,
+                     purpose: str = "parcel card") -> dict[str, Any] | None:
+    """A plot's card in at most three queries (card, owners, audit), or None if out of scope:
+    the one builder of a plot's data for the map's card and the PDF dossier (``purpose`` names
+    the reader in the audit log).
 
     The public gets ``PUBLIC_CARD_KEYS``; a logged-in user sees only plots of municipalities
     they were granted, the details where they hold VIEW_MAP, owners (audit-logged) where they
@@ -531,7 +513,7 @@ def parcel_card_data(user: Any, parcel_id: int) -> dict[str, Any] | None:
     if has_capability(user, Capability.VIEW_OWNERS, mid):
         card["owners"] = _owners(card.get("registration_unit"))
         audit(user, AuditAction.READ_OWNERS, "parcel", card["cadastral_id"],
-              municipality_id=mid, detail=f"parcel card, {len(card['owners'])} shares")
+              municipality_id=mid, detail=f"{purpose}, {len(card['owners'])} shares")
     return card
 
 
@@ -563,7 +545,8 @@ def parcel_at_point(user: Any, lon: float, lat: float) -> dict[str, Any] | None:
         cur.execute(
             f"""
             SELECT p.id, p.cadastral_id FROM layers_parcel p
-            CROSS JOIN (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), 4326), 2180) AS pt) q
+            CROSS JOIN (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), {WGS84_SRID}),
+                                            {STORAGE_SRID}) AS pt) q
             WHERE p.geom && q.pt AND ST_Intersects(p.geom, q.pt) AND p.retired_at IS NULL
             {where}
             ORDER BY p.geom_area_m2 LIMIT 1
@@ -592,7 +575,8 @@ def map_extent(user: Any) -> tuple[float, float, float, float] | None:
                 f"""
                 SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (
                     SELECT Box2D(ST_Transform(
-                        ST_SetSRID(ST_Extent({alias}.geom)::geometry, 2180), 4326)) AS b
+                        ST_SetSRID(ST_Extent({alias}.geom)::geometry, {STORAGE_SRID}),
+                        {WGS84_SRID})) AS b
                     FROM {table} {alias} WHERE true {extra} {scope_sql}) e
                 WHERE b IS NOT NULL
                 """,

@@ -13,6 +13,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
 from gis_app.accounts.access import access
+from layers.domain.srid import STORAGE_SRID
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 PARAM_ERROR = {"$ref": "#/components/schemas/ParamError"}
@@ -151,7 +152,7 @@ SCHEMAS: dict[str, Any] = {
     "Height": {
         "type": "object", "required": ["x", "y", "srid", "height_m", "elevation_model"],
         "properties": {"x": {"type": "number"}, "y": {"type": "number"},
-                       "srid": {"type": "integer", "enum": [2180]},
+                       "srid": {"type": "integer", "enum": [STORAGE_SRID]},
                        "height_m": {"type": "number"},
                        "elevation_model": {"type": "string"}},
     },

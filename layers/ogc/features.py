@@ -9,6 +9,7 @@ and 2176–2179 are defined northing, easting, so coordinates in those CRSs come
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from django.contrib.gis.geos import Polygon
 from django.db.models import Func, QuerySet
 
 from gis_app.params import OFFSET_MAX, PAGE_MAX, BadParameter, bounded_int
-from layers.domain.srid import OUTPUT_SRIDS, STORAGE_SRID
+from layers.domain.srid import OUTPUT_SRIDS, STORAGE_SRID, WGS84_SRID
 from layers.ogc.registry import Collection
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -223,5 +224,26 @@ def extent_crs84(collection: Collection) -> list[float] | None:
 
     qs = collection.queryset()
     qs = qs.model.objects.filter(pk__in=qs.values("pk")) if qs.query.annotations else qs
-    box = qs.aggregate(e=Extent(Transform(collection.geometry_field, 4326)))["e"]
-    return [round(v, 7) for v in box] if box else None
+    # the extent of the stored geometries (the index's boxes, no per-row transform), then
+    # that one rectangle transformed: its edges densified first, since a straight edge in
+    # EPSG:2180 is a curve in CRS84 and the corners alone could leave rows outside the box
+    box = qs.aggregate(e=Extent(collection.geometry_field))["e"]
+    if not box:
+        return None
+    xmin, ymin, xmax, ymax = box
+    rect = Polygon.from_bbox((xmin, ymin, xmax, ymax))
+    rect.srid = STORAGE_SRID
+    step = max(xmax - xmin, ymax - ymin, 1.0) / 16
+    dense = Polygon([rect.exterior_ring.coords[0], *_densified(rect.exterior_ring.coords, step)],
+                    srid=STORAGE_SRID)
+    dense.transform(WGS84_SRID)
+    return [round(v, 7) for v in dense.extent]
+
+
+def _densified(ring: tuple, step: float) -> list[tuple[float, float]]:
+    """The ring's points after the first, with points added every ``step`` metres or less."""
+    out: list[tuple[float, float]] = []
+    for (x0, y0), (x1, y1) in itertools.pairwise(ring):
+        n = max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / step))
+        out += [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(1, n + 1)]
+    return out
