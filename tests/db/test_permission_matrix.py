@@ -173,6 +173,7 @@ def build_world() -> World:
         "flat_edit": {"pk": flat.pk}, "tariff_edit": {"pk": tariff.pk},
         "area_rules": {"pk": area.pk}, "inspection": {"pk": inspection.pk},
         "photo": {"pk": photo.pk}, "device_edit": {"pk": device.pk},
+        "tilejson": {"layer": "parcels"}, "not-found": {"rest": "nope"},
     }
     centre = parcel.geom.centroid.transform(4326, clone=True)
     world.query = {
