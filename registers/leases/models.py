@@ -250,6 +250,8 @@ class Usufruct(models.Model):
         _("year the current fee took effect"), null=True, blank=True)
     previous_fee = models.DecimalField(_("fee before the last update"), max_digits=12,
                                        decimal_places=2, null=True, blank=True)
+    fee_notice_on = models.DateField(_("notice of the last update given on"), null=True,
+                                     blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -33,7 +33,7 @@ from registers.leases.forms import (
     UsufructUpdateForm,
 )
 from registers.leases.models import InvestmentOffer, Lease, LeaseDocument, PropertyOverride
-from registers.leases.rules import usufruct_due_date, usufruct_update_spread
+from registers.leases.rules import usufruct_due_date, usufruct_payable, usufruct_update_spread
 
 MAP_FEATURE_LIMIT = 1500
 
@@ -405,11 +405,14 @@ def usufruct_list(request: HttpRequest) -> HttpResponse:
         fee = services.usufruct_fee(u)
         spread = (usufruct_update_spread(u.previous_fee, fee, u.fee_updated_year)
                   if u.previous_fee is not None and u.fee_updated_year else [])
-        payable = dict(spread).get(year, fee)
+        # the year's payable fee follows the update's effective year: before it, the old fee
+        payable = usufruct_payable(year, fee, previous_fee=u.previous_fee,
+                                   effective_year=u.fee_updated_year)
         rows.append({"u": u, "fee": fee, "payable": payable, "spread": spread,
                      "due": usufruct_due_date(year),
                      "form": UsufructUpdateForm(initial={"version": u.version,
-                                                         "effective_year": year + 1})})
+                                                         "effective_year": year + 1,
+                                                         "notice_on": date.today()})})
     return render(request, "leases/usufruct_list.html", {
         "rows": rows, "year": year,
         "can_edit": has_capability(request.user, Capability.EDIT_LEASES)})
@@ -427,13 +430,17 @@ def usufruct_update(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.usufruct_update(request.user, pk, form.cleaned_data["version"],
                                      form.cleaned_data["new_land_value"],
-                                     form.cleaned_data["effective_year"])
+                                     form.cleaned_data["effective_year"],
+                                     notice_on=form.cleaned_data["notice_on"])
             return redirect("leases:usufruct_list")
         except services.StaleEditError as exc:  # someone saved it after this page was opened
             return HttpResponse(" ".join(exc.messages), status=409,
                                 content_type="text/plain; charset=utf-8")
         except ValidationError as exc:
-            error = " ".join(exc.messages)
+            if hasattr(exc, "error_dict"):  # a field's message names the field
+                error = " ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+            else:
+                error = " ".join(exc.messages)
     else:
         error = " ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
     return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
