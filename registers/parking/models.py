@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from layers.models import ParkingZone
+from registers.common.editing import Versioned
 from registers.parking import rules
 
 
@@ -33,8 +34,11 @@ def _money(label: str, **kw) -> models.DecimalField:
                                validators=[MinValueValidator(Decimal("0"))], **kw)
 
 
-class Tariff(models.Model):
-    """The tariff of one zone for the period a council resolution sets it."""
+class Tariff(Versioned):
+    """The tariff of one zone for the period a council resolution sets it (with its
+    subscriptions: their changes move the tariff's version on)."""
+
+    audit_type = "parking.tariff"
 
     zone = models.ForeignKey(ParkingZone, on_delete=models.PROTECT, related_name="tariffs",
                              verbose_name=_("zone"))
@@ -79,8 +83,12 @@ class Tariff(models.Model):
     def city_centre(self) -> bool:
         return self.zone.kind == ParkingZone.Kind.CITY_CENTRE
 
-    def as_rules(self) -> rules.Tariff:
-        """The tariff as the pure law sees it (subscriptions included)."""
+    def as_rules(self, subscription_kinds: frozenset[str] | None = None) -> rules.Tariff:
+        """The tariff as the pure law sees it: the one place the model becomes a rules.Tariff.
+        ``subscription_kinds`` stands in for the stored subscriptions (a tariff being validated
+        before it is saved has none yet). Raises ValueError for unreadable paid days."""
+        if subscription_kinds is None:
+            subscription_kinds = frozenset(s.kind for s in self.subscriptions.all())
         return rules.Tariff(
             first_hour=self.first_hour, second_hour=self.second_hour,
             third_hour=self.third_hour, later_hours=self.later_hours,
@@ -90,7 +98,7 @@ class Tariff(models.Model):
                                     start=self.paid_from, end=self.paid_to),
             surcharge=self.surcharge, surcharge_reduced=self.surcharge_reduced,
             parking_card_zero_rate=self.parking_card_zero_rate,
-            subscriptions=frozenset(s.kind for s in self.subscriptions.all()),
+            subscriptions=subscription_kinds,
         )
 
 
@@ -117,3 +125,7 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.period_days} d: {self.price} zł"
+
+    def versioned_whole(self) -> Tariff:
+        """The record whose version a change of this subscription moves on."""
+        return self.tariff

@@ -14,6 +14,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from layers.domain.calendar import is_public_holiday
+
 GROSZ = Decimal("0.01")
 
 
@@ -52,15 +54,25 @@ def caps(minimum_wage: Decimal, city_centre: bool) -> Caps:
 
 @dataclass(frozen=True)
 class Schedule:
-    """Paid days (0 = Monday … 6 = Sunday) and hours; ``holidays`` are unpaid dates."""
+    """Paid days (0 = Monday … 6 = Sunday) and hours; ``holidays`` are further unpaid dates.
+
+    Public holidays (the project's Polish calendar, ``layers.domain.calendar``) are unpaid
+    unless ``public_holidays_unpaid`` is False: paid parking is charged on working days, not on
+    6 January, Easter Monday or 11 November that fall on a weekday.
+    """
 
     weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
     start: time = time(8, 0)
     end: time = time(18, 0)
     holidays: frozenset[date] = frozenset()
+    public_holidays_unpaid: bool = True
+
+    def unpaid_day(self, day: date) -> bool:
+        return (day.weekday() not in self.weekdays or day in self.holidays
+                or (self.public_holidays_unpaid and is_public_holiday(day)))
 
     def window(self, day: date) -> tuple[datetime, datetime] | None:
-        if day.weekday() not in self.weekdays or day in self.holidays:
+        if self.unpaid_day(day):
             return None
         return datetime.combine(day, self.start), datetime.combine(day, self.end)
 

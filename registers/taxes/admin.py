@@ -25,6 +25,11 @@ class ConversionFactorAdmin(admin.ModelAdmin):
     list_filter = ("district", "ofu")
 
 
+@admin.register(models.TaxOfficeSettings)
+class TaxOfficeSettingsAdmin(admin.ModelAdmin):
+    list_display = ("municipality", "organ", "appeal_body", "district", "number_prefix")
+
+
 class RateInline(admin.TabularInline):
     model = models.Rate
     extra = 0

@@ -50,14 +50,40 @@ MINIMUM_THRESHOLD_NOTE = (
     "as of 1 January of the year"
 )
 
-# Conversion hectares (art. 4 ust. 7 UPR), independent of the tax district: built-up farmland
-# and salmonid ponds count 1.0, other ponds, Lzr and ditches 0.20. The table of art. 4 ust. 5 by
-# soil class and district is UNCONFIRMED (legal-facts §9.4): the administrator adds it; without
-# a factor, 1 physical ha = 1 conversion ha (art. 4 ust. 9).
+# Conversion hectares. art. 4 ust. 7 UPR (independent of the tax district, CONFIRMED): built-up
+# farmland and salmonid ponds count 1.0, other ponds, Lzr and ditches 0.20.
+# art. 4 ust. 5 UPR, the table by soil class and tax district I–IV: UNCONFIRMED (legal-facts
+# §9.4: the table did not survive the conversion of the act; values as printed by secondary
+# sources: pl.wikipedia "Hektar przeliczeniowy", www.zebowice.pl for district I). Check them
+# against the official PDF (Dz.U. 2025 poz. 1344) before use; the administrator corrects the
+# ConversionFactor table in the admin. Orchards (S) take the arable factors, orchard classes
+# III and IV those of IIIa and IVa (same sources). Without a factor, 1 physical ha = 1
+# conversion ha (art. 4 ust. 9).
+CONVERSION_TABLE_NOTE = (
+    "UNCONFIRMED: art. 4 ust. 5 UPR table from secondary sources; check the official text")
+DISTRICTS = ("I", "II", "III", "IV")
+_ARABLE = {  # grunty orne: class → factors in districts I, II, III, IV
+    "I": ("1.95", "1.80", "1.65", "1.45"), "II": ("1.80", "1.65", "1.50", "1.35"),
+    "IIIa": ("1.65", "1.50", "1.40", "1.25"), "IIIb": ("1.35", "1.25", "1.15", "1.00"),
+    "IVa": ("1.10", "1.00", "0.90", "0.80"), "IVb": ("0.80", "0.75", "0.65", "0.60"),
+    "V": ("0.35", "0.30", "0.25", "0.20"), "VI": ("0.20", "0.15", "0.10", "0.05"),
+}
+_GRASSLAND = {  # łąki i pastwiska
+    "I": ("1.75", "1.60", "1.45", "1.35"), "II": ("1.45", "1.35", "1.25", "1.10"),
+    "III": ("1.25", "1.15", "1.05", "0.95"), "IV": ("0.75", "0.70", "0.60", "0.55"),
+    "V": ("0.20", "0.20", "0.15", "0.15"), "VI": ("0.15", "0.15", "0.10", "0.05"),
+}
+_ORCHARD_CLASSES = {**{k: k for k in _ARABLE}, "III": "IIIa", "IV": "IVa"}
+
 CONVERSION_FACTORS: list[tuple[str, str, str, D]] = [
     # (tax district "" = any, OFU, soil class "" = any, factor)
     ("", "Br", "", D("1.00")),
     ("", "W", "", D("0.20")),
     ("", "Lzr", "", D("0.20")),
     ("", "Wsr", "", D("0.20")),
+    *((d, "R", k, D(f[i])) for k, f in _ARABLE.items() for i, d in enumerate(DISTRICTS)),
+    *((d, "S", k, D(_ARABLE[a][i])) for k, a in _ORCHARD_CLASSES.items()
+      for i, d in enumerate(DISTRICTS)),
+    *((d, ofu, k, D(f[i])) for ofu in ("Ł", "Ps") for k, f in _GRASSLAND.items()
+      for i, d in enumerate(DISTRICTS)),
 ]

@@ -9,7 +9,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from registers.taxes import rules
-from registers.taxes.models import ReconciliationCase, TaxObject, Taxpayer
+from registers.taxes.models import (
+    Decision,
+    ReconciliationCase,
+    RuralLandObject,
+    TaxObject,
+    Taxpayer,
+)
 from registers.taxes.services import RateInput, object_problems
 
 
@@ -82,7 +88,8 @@ class TaxObjectForm(forms.ModelForm):
         model = TaxObject
         fields = ["taxpayer", "kind", "category", "variant", "cadastral_id", "building_id",
                   "area_m2", "usable_full_m2", "usable_half_m2", "usable_low_m2", "value",
-                  "exempt", "exemption_basis", "arose_on", "ceased_on", "declaration", "note"]
+                  "exempt", "exemption_basis", "arose_event", "arose_on", "ceased_event",
+                  "ceased_on", "declaration", "note"]
         widgets = {"arose_on": forms.DateInput(attrs={"type": "date"}),
                    "ceased_on": forms.DateInput(attrs={"type": "date"})}
 
@@ -109,3 +116,67 @@ class CaseStatusForm(forms.Form):
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(
         attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput)  # the case's, when the list was served
+
+
+_date_widget = forms.DateInput(attrs={"type": "date"})
+
+
+class DecisionNewForm(forms.Form):
+    year = forms.IntegerField(label=_("tax year"), min_value=2000, max_value=2100)
+    issued_on = forms.DateField(label=_("date of issue (empty: a draft)"), required=False,
+                                widget=_date_widget)
+
+
+class DecisionStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("status"), choices=[
+        (Decision.Status.ISSUED, Decision.Status.ISSUED.label),
+        (Decision.Status.DELIVERED, Decision.Status.DELIVERED.label),
+        (Decision.Status.EXPIRED, Decision.Status.EXPIRED.label)])
+    on = forms.DateField(label=_("date"), widget=_date_widget)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class DecisionAmendForm(forms.Form):
+    issued_on = forms.DateField(label=_("date of the amending decision"), widget=_date_widget)
+    reason = forms.CharField(label=_("what changed"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class BatchForm(forms.Form):
+    year = forms.IntegerField(label=_("tax year"), min_value=2000, max_value=2100)
+    issued_on = forms.DateField(label=_("date of issue"), widget=_date_widget)
+
+
+class RuralLandObjectForm(forms.ModelForm):
+    """Farmland or forest of a taxpayer (IR-1 / IL-1 data)."""
+
+    class Meta:
+        model = RuralLandObject
+        fields = ["taxpayer", "tax", "cadastral_id", "ofu", "soil_class", "area_ha", "reserve",
+                  "young_stand", "exempt", "exemption_basis", "arose_event", "arose_on",
+                  "ceased_event", "ceased_on", "declaration"]
+        widgets = {"arose_on": _date_widget, "ceased_on": _date_widget}
+
+    def __init__(self, *args: Any, municipality_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["taxpayer"].queryset = Taxpayer.objects.filter(
+            municipality_id=municipality_id)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        tax, ofu = data.get("tax"), (data.get("ofu") or "").strip()
+        if tax == RuralLandObject.Tax.FOREST and ofu != "Ls":
+            self.add_error("ofu", _("Forest tax applies to land recorded as forest (Ls)."))
+        if tax == RuralLandObject.Tax.AGRICULTURAL and ofu not in rules.AGRICULTURAL_LAND \
+                and ofu != "Lzr":
+            self.add_error("ofu", _("Agricultural tax applies to farmland (R, S, Ł, Ps, Br, "
+                                    "Wsr, W, Lzr)."))
+        if tax != RuralLandObject.Tax.FOREST and (data.get("reserve") or data.get("young_stand")):
+            self.add_error("reserve", _("Reserve and stand age apply to forest only."))
+        if data.get("exempt") and not data.get("exemption_basis"):
+            self.add_error("exemption_basis", _("An exemption needs its legal basis."))
+        arose, ceased = data.get("arose_on"), data.get("ceased_on")
+        if arose and ceased and ceased < arose:
+            self.add_error("ceased_on", _("The obligation cannot end before it arose."))
+        return data

@@ -16,9 +16,28 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from registers.taxes.rules import CATEGORY_LABELS
+from registers.common.editing import Versioned
+from registers.taxes.rules import CATEGORY_LABELS, CessationEvent, ObligationEvent
 
 CATEGORY_CHOICES = [(code, f"{code} – {label}") for code, label in CATEGORY_LABELS.items()]
+AROSE_EVENT_CHOICES = [
+    (ObligationEvent.ACQUISITION.value, _("acquisition (purchase, inheritance, lease…)")),
+    (ObligationEvent.COMPLETION.value, _("completion of the building / structure")),
+    (ObligationEvent.START_OF_USE.value, _("start of use before completion")),
+    (ObligationEvent.OTHER.value, _("other circumstance")),
+]
+CEASED_EVENT_CHOICES = [
+    (CessationEvent.SALE.value, _("sale / transfer")),
+    (CessationEvent.DEMOLITION.value, _("demolition")),
+    (CessationEvent.OTHER.value, _("other circumstance")),
+]
+AROSE_HELP = _(
+    "The date of the event itself. A new building or structure: the date its construction was "
+    "completed or its use began (taxed from 1 January of the next year, art. 6 ust. 2 UPOL). "
+    "An acquisition or other event: its date (taxed from the first day of the next month, "
+    "art. 6 ust. 1).")
+CEASED_HELP = _("The date of the sale, demolition or other event: the obligation ends with "
+                "that month (art. 6 ust. 3 UPOL).")
 _money = {"max_digits": 14, "decimal_places": 2}
 _rate = {"max_digits": 10, "decimal_places": 4, "validators": [MinValueValidator(Decimal("0"))]}
 _area = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
@@ -204,8 +223,16 @@ class TaxObject(models.Model):
     exempt = models.BooleanField(_("exempt"), default=False)
     exemption_basis = models.CharField(_("legal basis of the exemption"), max_length=200,
                                        blank=True)
-    arose_on = models.DateField(_("obligation event (arose)"), null=True, blank=True)
-    ceased_on = models.DateField(_("obligation event (ceased)"), null=True, blank=True)
+    arose_event = models.CharField(_("event that made the obligation arise"), max_length=16,
+                                   choices=AROSE_EVENT_CHOICES, blank=True,
+                                   db_default="")
+    arose_on = models.DateField(_("date of that event"), null=True, blank=True,
+                                help_text=AROSE_HELP)
+    ceased_event = models.CharField(_("event that ended the obligation"), max_length=16,
+                                    choices=CEASED_EVENT_CHOICES, blank=True,
+                                    db_default="")
+    ceased_on = models.DateField(_("date of the ending event"), null=True, blank=True,
+                                 help_text=CEASED_HELP)
     declaration = models.CharField(_("declaration (IN-1/DN-1) ref."), max_length=64, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -280,12 +307,15 @@ class AssessmentYear(models.Model):
         return str(self.year)
 
 
-class ReconciliationCase(models.Model):
+class ReconciliationCase(Versioned):
     """A disagreement between the tax register and the cadastre, worked as a case.
 
     Keyed by a stable ``fingerprint`` (kind + cadastral identity) so that a re-computation or a
-    re-import updates the estimate and keeps the officer's status.
+    re-import updates the estimate and keeps the officer's status. The ``version`` locks the
+    officer's status change only; a reconciliation run leaves it alone.
     """
+
+    audit_type = "taxes.reconciliationcase"
 
     class Kind(models.TextChoices):
         PARCEL_UNTAXED = "parcel_untaxed", _("parcel with no tax object")
@@ -319,8 +349,6 @@ class ReconciliationCase(models.Model):
                                           on_delete=models.SET_NULL, related_name="+")
     status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
     status_note = models.TextField(_("note"), blank=True)
-    # Optimistic locking of the officer's status change; a reconciliation run leaves it alone.
-    version = models.PositiveIntegerField(_("version"), default=1)
     still_detected = models.BooleanField(_("found by the last run"), default=True)
     first_seen_at = models.DateTimeField(_("first found"), auto_now_add=True)
     last_seen_at = models.DateTimeField(_("last found"), null=True, blank=True)
@@ -336,3 +364,241 @@ class ReconciliationCase(models.Model):
 
     def __str__(self) -> str:
         return self.fingerprint
+
+
+class TaxOfficeSettings(models.Model):
+    """A municipality's tax organ as its decisions name it, and its tax district."""
+
+    class District(models.TextChoices):
+        I = "I", "I"  # noqa: E741
+        II = "II", "II"
+        III = "III", "III"
+        IV = "IV", "IV"
+
+    municipality = models.OneToOneField("layers.Municipality", on_delete=models.CASCADE,
+                                        related_name="tax_office")
+    organ = models.CharField(_("tax organ"), max_length=200,
+                             help_text=_("e.g. Burmistrz Miasta Jasła"))
+    organ_address = models.CharField(_("organ's address"), max_length=300, blank=True)
+    appeal_body = models.CharField(
+        _("appeal body (SKO)"), max_length=200,
+        help_text=_("e.g. Samorządowe Kolegium Odwoławcze w Krośnie"))
+    number_prefix = models.CharField(_("decision number prefix"), max_length=40,
+                                     default="FN.3120")
+    district = models.CharField(
+        _("agricultural tax district"), max_length=4, choices=District.choices, blank=True,
+        help_text=_("okręg podatkowy of the municipality (rozporządzenie w sprawie zaliczenia "
+                    "gmin do okręgów podatkowych); UNCONFIRMED until checked"))
+
+    class Meta:
+        verbose_name = _("tax office settings")
+        verbose_name_plural = _("tax office settings")
+
+    def __str__(self) -> str:
+        return self.organ
+
+
+class RuralLandObject(models.Model):
+    """Farmland (agricultural tax) or forest (forest tax) of a taxpayer, one land-use contour
+    of a parcel: OFU, soil class and physical hectares (IR-1 / IL-1 data)."""
+
+    class Tax(models.TextChoices):
+        AGRICULTURAL = "agricultural", _("agricultural tax")
+        FOREST = "forest", _("forest tax")
+
+    municipality = models.ForeignKey("layers.Municipality", on_delete=models.PROTECT,
+                                     related_name="rural_tax_objects")
+    taxpayer = models.ForeignKey(Taxpayer, on_delete=models.PROTECT,
+                                 related_name="rural_objects")
+    tax = models.CharField(_("tax"), max_length=12, choices=Tax.choices)
+    cadastral_id = models.CharField(_("parcel id"), max_length=64, db_index=True)
+    parcel_row = models.ForeignKey("layers.Parcel", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="rural_tax_objects",
+                                   verbose_name=_("parcel (current row)"))
+    ofu = models.CharField(_("land use (OFU)"), max_length=8)
+    soil_class = models.CharField(_("soil class"), max_length=8, blank=True)
+    area_ha = models.DecimalField(_("area [ha]"), max_digits=12, decimal_places=4,
+                                  validators=[MinValueValidator(Decimal("0"))])
+    reserve = models.BooleanField(
+        _("in a nature reserve or national park"), default=False,
+        help_text=_("forest tax at half the rate (art. 4 ust. 3 ustawy o podatku leśnym)"))
+    young_stand = models.BooleanField(
+        _("stand up to 40 years"), default=False,
+        help_text=_("exempt from forest tax (art. 7 ust. 1 pkt 1 ustawy o podatku leśnym)"))
+    exempt = models.BooleanField(_("exempt (other basis)"), default=False)
+    exemption_basis = models.CharField(_("legal basis of the exemption"), max_length=200,
+                                       blank=True)
+    arose_event = models.CharField(_("event that made the obligation arise"), max_length=16,
+                                   choices=AROSE_EVENT_CHOICES, blank=True,
+                                   db_default="")
+    arose_on = models.DateField(_("date of that event"), null=True, blank=True)
+    ceased_event = models.CharField(_("event that ended the obligation"), max_length=16,
+                                    choices=CEASED_EVENT_CHOICES, blank=True,
+                                    db_default="")
+    ceased_on = models.DateField(_("date of the ending event"), null=True, blank=True)
+    declaration = models.CharField(_("information (IR-1/IL-1) ref."), max_length=64, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("farmland or forest object")
+        verbose_name_plural = _("farmland and forest objects")
+        ordering = ["cadastral_id", "ofu", "id"]
+        indexes = [models.Index(fields=["taxpayer", "tax"], name="taxes_rural_taxpayer_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(exempt=True) | ~Q(exemption_basis=""),
+                                   name="taxes_rural_exemption_has_basis"),
+            models.CheckConstraint(condition=Q(tax="forest") | (Q(reserve=False)
+                                                                & Q(young_stand=False)),
+                                   name="taxes_rural_forest_flags_only_on_forest"),
+            models.CheckConstraint(
+                condition=Q(arose_on__isnull=True) | Q(ceased_on__isnull=True)
+                | Q(ceased_on__gte=models.F("arose_on")),
+                name="taxes_rural_dates_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cadastral_id} {self.ofu}{self.soil_class} {self.area_ha} ha"
+
+
+class DecisionSequence(models.Model):
+    """The last decision number used per municipality and year (numbers never repeat)."""
+
+    municipality = models.ForeignKey("layers.Municipality", on_delete=models.CASCADE,
+                                     related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["municipality", "year"],
+                                               name="taxes_decision_seq_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class DecisionBatch(models.Model):
+    """One run of issuing the decisions of a whole roll; resumable from ``last_taxpayer_id``."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    municipality = models.ForeignKey("layers.Municipality", on_delete=models.PROTECT,
+                                     related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    issued_on = models.DateField(_("date of issue"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices,
+                              default=Status.RUNNING)
+    total = models.PositiveIntegerField(_("taxpayers to go through"), default=0)
+    done = models.PositiveIntegerField(_("taxpayers gone through"), default=0)
+    issued = models.PositiveIntegerField(_("decisions issued"), default=0)
+    last_taxpayer_id = models.BigIntegerField(default=0)
+    error = models.TextField(_("error"), blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last progress"), auto_now=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("decision batch")
+        verbose_name_plural = _("decision batches")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.done}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(100 * self.done / self.total)
+
+
+class Decision(models.Model):
+    """A tax decision (decyzja wymiarowa) for a taxpayer and year.
+
+    ``lines`` keeps what the decision says about each object (description, base, unit, rate,
+    months, amount) as issued, so the decision stays as it was when the register changes later.
+    An amending decision points at the one it changes (``amends``), which becomes AMENDED.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        ISSUED = "issued", _("issued")
+        DELIVERED = "delivered", _("delivered")
+        AMENDED = "amended", _("amended")
+        EXPIRED = "expired", _("expired")
+
+    class TaxKind(models.TextChoices):
+        PROPERTY = "property", _("property tax")
+        AGRICULTURAL = "agricultural", _("agricultural tax")
+        FOREST = "forest", _("forest tax")
+        COMBINED = "combined", _("combined liability (art. 6c)")
+
+    IN_FORCE = (Status.DRAFT, Status.ISSUED, Status.DELIVERED)
+
+    municipality = models.ForeignKey("layers.Municipality", on_delete=models.PROTECT,
+                                     related_name="tax_decisions")
+    taxpayer = models.ForeignKey(Taxpayer, on_delete=models.PROTECT, related_name="decisions")
+    year = models.PositiveSmallIntegerField(_("tax year"))
+    tax_kind = models.CharField(_("tax"), max_length=12, choices=TaxKind.choices)
+    number = models.CharField(_("number"), max_length=64)
+    issued_on = models.DateField(_("date of issue"), null=True, blank=True)
+    delivered_on = models.DateField(_("date of delivery"), null=True, blank=True)
+    amount = models.DecimalField(_("amount [zł]"), **_money)
+    parts = models.JSONField(_("amount per tax"), default=dict, blank=True)
+    lines = models.JSONField(_("objects"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.DRAFT)
+    amends = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="amended_by", verbose_name=_("amends decision"))
+    reason = models.TextField(_("reasons"), blank=True)
+    batch = models.ForeignKey(DecisionBatch, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="decisions")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("tax decision")
+        verbose_name_plural = _("tax decisions")
+        ordering = ["-year", "number"]
+        indexes = [models.Index(fields=["taxpayer", "year"], name="taxes_decision_tp_year_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "number"],
+                                    name="taxes_decision_number_uniq"),
+            # one decision in force per taxpayer, year and tax: amend, never duplicate
+            models.UniqueConstraint(fields=["taxpayer", "year", "tax_kind"],
+                                    condition=Q(status__in=["draft", "issued", "delivered"]),
+                                    name="taxes_decision_in_force_uniq"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="taxes_decision_amount_ge0"),
+            models.CheckConstraint(
+                condition=Q(delivered_on__isnull=True) | Q(issued_on__isnull=False)
+                & Q(delivered_on__gte=models.F("issued_on")),
+                name="taxes_decision_delivered_after_issue"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class DecisionInstalment(models.Model):
+    """One instalment of a decision: number, due date (already a working day), amount."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="instalments")
+    number = models.PositiveSmallIntegerField(_("instalment"))
+    due_date = models.DateField(_("due date"))
+    amount = models.DecimalField(_("amount [zł]"), **_money)
+
+    class Meta:
+        verbose_name = _("instalment")
+        verbose_name_plural = _("instalments")
+        ordering = ["decision", "number"]
+        constraints = [models.UniqueConstraint(fields=["decision", "number"],
+                                               name="taxes_instalment_number_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.due_date} {self.amount}"

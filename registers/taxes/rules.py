@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+
+from layers.domain.calendar import next_working_day
 
 ZERO = Decimal("0")
 GROSZ = Decimal("0.01")
@@ -118,17 +120,79 @@ def month_index(day: date, year: int) -> int:
     return (day.year - year) * 12 + day.month
 
 
+class ObligationEvent(StrEnum):
+    """What made the obligation arise (art. 6 ust. 1–2 UPOL); the date entered is its date."""
+
+    ACQUISITION = "acquisition"  # purchase, inheritance, lease…: from the 1st of the next month
+    COMPLETION = "completion"  # a building or structure completed: from 1 January next year
+    START_OF_USE = "start_of_use"  # used before completion: from 1 January next year
+    OTHER = "other"  # any other circumstance: from the 1st of the next month
+
+
+class CessationEvent(StrEnum):
+    """What made the obligation expire (art. 6 ust. 3): it ends with the event's month."""
+
+    SALE = "sale"
+    DEMOLITION = "demolition"
+    OTHER = "other"
+
+
+#: Events for which the existence of a building or structure is the circumstance: the
+#: obligation arises on 1 January of the year after (art. 6 ust. 2 UPOL).
+BUILDING_EVENTS = frozenset({ObligationEvent.COMPLETION, ObligationEvent.START_OF_USE})
+
+
+def obligation_start(event: str | None, event_on: date) -> date:
+    """The first day of the obligation: 1 January of the next year after a building's
+    completion or start of use (art. 6 ust. 2), else the first day of the month after the event
+    (art. 6 ust. 1)."""
+    if event in BUILDING_EVENTS:
+        return date(event_on.year + 1, 1, 1)
+    if event_on.month == 12:
+        return date(event_on.year + 1, 1, 1)
+    return date(event_on.year, event_on.month + 1, 1)
+
+
+def _effective_arose(arose_on: date | None, arose_event: str | None) -> date | None:
+    if arose_on is not None and arose_event in BUILDING_EVENTS:
+        return building_obligation_event(arose_on)
+    return arose_on
+
+
 def obligation_months(year: int, arose_on: date | None = None,
-                      ceased_on: date | None = None) -> int:
+                      ceased_on: date | None = None, arose_event: str | None = None,
+                      ceased_event: str | None = None) -> int:
     """Months of ``year`` in which the obligation existed.
 
-    The obligation arises on the first day of the month after the event (``arose_on``) and
-    expires at the end of the month in which its cause ceased (``ceased_on``); in a part year
-    the tax is due pro rata to these months. ``None`` means before / after the year.
+    The obligation arises on the first day of the month after the event (``arose_on``; for a
+    building's completion or start of use, on 1 January of the next year, art. 6 ust. 2) and
+    expires at the end of the month in which its cause ceased (``ceased_on``, whatever the
+    ``ceased_event``: sale, demolition…, art. 6 ust. 3); in a part year the tax is due pro rata
+    to these months (art. 6 ust. 5). ``None`` means before / after the year.
     """
+    del ceased_event  # every cessation ends with its month; the kind is kept for the record
+    arose_on = _effective_arose(arose_on, arose_event)
     first = 1 if arose_on is None else max(1, month_index(arose_on, year) + 1)
     last = 12 if ceased_on is None else min(12, month_index(ceased_on, year))
     return max(0, last - first + 1)
+
+
+def obligation_month_range(year: int, arose_on: date | None = None,
+                           ceased_on: date | None = None,
+                           arose_event: str | None = None) -> range:
+    """The months (1–12) of ``year`` in which the obligation existed (empty when none)."""
+    arose_on = _effective_arose(arose_on, arose_event)
+    first = 1 if arose_on is None else max(1, month_index(arose_on, year) + 1)
+    last = 12 if ceased_on is None else min(12, month_index(ceased_on, year))
+    return range(first, max(first, last + 1))
+
+
+def obligation_first_month(year: int, arose_on: date | None = None,
+                           arose_event: str | None = None,
+                           ceased_on: date | None = None) -> int | None:
+    """The first month of ``year`` with the obligation (None: no obligation that year)."""
+    months = obligation_month_range(year, arose_on, ceased_on, arose_event)
+    return months[0] if months else None
 
 
 def building_obligation_event(completed_on: date) -> date:
@@ -205,29 +269,84 @@ def liability(lines: Iterable[ObjectLine], minimum_threshold: Decimal) -> Liabil
 
 NATURAL_PERSON_DUE = ((3, 15), (5, 15), (9, 15), (11, 15))
 SINGLE_PAYMENT_LIMIT = Decimal("100")
+#: art. 47 § 1 Ordynacji podatkowej: tax assessed by decision is due 14 days after delivery.
+DAYS_AFTER_DELIVERY = 14
+
+
+def statutory_due_date(year: int, month: int) -> date:
+    """The 15th of the month, January's the 31st (art. 6 ust. 9 pkt 2 UPOL), not yet moved."""
+    return date(year, 1, 31) if month == 1 else date(year, month, 15)
+
+
+def monthly_weights(year: int, objects: Iterable[tuple[Decimal, date | None, date | None, str]]
+                    ) -> dict[int, Decimal]:
+    """Month → the tax that month carries: each object's yearly amount / 12 in every month of
+    its obligation. ``objects``: (yearly amount, arose_on, ceased_on, arose_event)."""
+    out: dict[int, Decimal] = {}
+    for yearly, arose_on, ceased_on, event in objects:
+        for month in obligation_month_range(year, arose_on, ceased_on, event or None):
+            out[month] = out.get(month, ZERO) + Decimal(yearly) / 12
+    return out
+
+
+def split(tax: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """``tax`` split in grosze in proportion to ``weights``; the rounding remainder goes to the
+    first part, so the parts add up to the tax exactly."""
+    total = sum(weights, ZERO)
+    if total <= 0:
+        weights, total = [Decimal("1")] * len(weights), Decimal(len(weights))
+    parts = [(tax * w / total).quantize(GROSZ, rounding="ROUND_DOWN") for w in weights]
+    parts[0] += tax - sum(parts, ZERO)
+    return parts
 
 
 def instalment_plan(tax: Decimal, year: int, legal_person: bool = False,
-                    first_month: int = 1) -> list[tuple[date, Decimal]]:
+                    first_month: int = 1, month_weights: Mapping[int, Decimal] | None = None,
+                    shift: bool = True) -> list[tuple[date, Decimal]]:
     """Due dates and amounts of a year's tax.
 
-    Natural persons: 15 March, 15 May, 15 September, 15 November; up to 100 zł in one payment
-    by 15 March. Legal persons: monthly by the 15th, January's by 31 January, from the month
-    the obligation arose. Instalments are in grosze; the remainder goes to the first one.
+    Natural persons (art. 6 ust. 7 UPOL; art. 6a ust. 6 UPR; art. 6 ust. 3 UPL): "in instalments
+    proportional to the duration of the obligation" by 15 March, 15 May, 15 September and
+    15 November; up to 100 zł in one payment at the first instalment's date (art. 6 ust. 11a).
+    The rule applied to an obligation arising during the year: **no instalment falls due before
+    the obligation arose** — the statutory dates before its first day (``first_month``) are
+    dropped and the tax is spread over the remaining ones in equal parts. When no statutory date
+    is left (obligation from December), the whole tax is one payment; its date here is 14 days
+    after the obligation arose, the earliest a decision delivered that day could make it due
+    (art. 47 § 1 OP: 14 days from delivery).
+
+    Legal persons (art. 6 ust. 9 pkt 2 UPOL): monthly by the 15th, January's by 31 January, in
+    instalments proportional to the duration of the obligation: from its first month
+    (``first_month``) — or, with ``month_weights`` (month → tax that month carries, see
+    ``monthly_weights``), exactly in the months with an obligation, in proportion.
+
+    Due dates falling on a Saturday, Sunday or public holiday move to the next working day
+    (art. 12 § 5 OP) unless ``shift`` is False. Instalments are in grosze; the remainder goes
+    to the first one.
     """
     tax = Decimal(tax)
     if tax <= 0:
         return []
+    first_month = max(1, first_month)
     if legal_person:
-        dues = [date(year, 1, 31) if m == 1 else date(year, m, 15)
-                for m in range(max(1, first_month), 13)]
-    elif tax <= SINGLE_PAYMENT_LIMIT:
-        return [(date(year, 3, 15), tax)]
+        if month_weights:
+            months = sorted(m for m, w in month_weights.items() if w > 0 and 1 <= m <= 12)
+            weights = [Decimal(month_weights[m]) for m in months]
+        else:
+            months = list(range(first_month, 13))
+            weights = [Decimal("1")] * len(months)
+        dues = [statutory_due_date(year, m) for m in months]
+        amounts = split(tax, weights)
     else:
-        dues = [date(year, m, d) for m, d in NATURAL_PERSON_DUE]
-    part = (tax / len(dues)).quantize(GROSZ, rounding="ROUND_DOWN")
-    amounts = [part] * len(dues)
-    amounts[0] += tax - part * len(dues)
+        start = date(year, first_month, 1)
+        dues = [d for m, day in NATURAL_PERSON_DUE if (d := date(year, m, day)) >= start]
+        if not dues:
+            dues = [start + timedelta(days=DAYS_AFTER_DELIVERY)]
+        if tax <= SINGLE_PAYMENT_LIMIT:
+            dues = dues[:1]
+        amounts = [tax] if len(dues) == 1 else split(tax, [Decimal("1")] * len(dues))
+    if shift:
+        dues = [next_working_day(d) for d in dues]
     return list(zip(dues, amounts, strict=True))
 
 
@@ -397,3 +516,162 @@ def rates_delta(base: Decimal, old_rate: Decimal, new_rate: Decimal,
     """Yearly difference for the same base between two rates (how councils explain a change)."""
     return object_tax(base, new_rate, category) - object_tax(base, old_rate, category)
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Agricultural and forest tax as liabilities (art. 2, 4, 6, 12 UPR; art. 4, 7 UPL)
+
+AGRICULTURAL_EXEMPT_OFU = frozenset({"Lzr"})  # art. 12 ust. 1 pkt 1 UPR
+FARM_PHYSICAL_HA = Decimal("1")
+FARM_CONVERSION_HA = Decimal("1")
+HA_PLACES = Decimal("0.0001")
+
+
+def conversion_table(rows: Iterable[tuple[str, str, str, Decimal]]
+                     ) -> dict[tuple[str, str, str], Decimal]:
+    """(district, OFU, class) → factor from rows (district, OFU, class, factor)."""
+    return {(d, ofu, klass): Decimal(f) for d, ofu, klass, f in rows}
+
+
+def is_farm(physical_ha: Decimal, conversion_ha: Decimal) -> bool:
+    """A farm (gospodarstwo rolne, art. 2 ust. 1 UPR): farmland of more than 1 ha or of
+    1 conversion ha (our reading of "przekraczającej 1 ha lub 1 ha przeliczeniowy": more than
+    1 physical ha, or at least 1 conversion ha; the boundary reading is UNCONFIRMED)."""
+    return Decimal(physical_ha) > FARM_PHYSICAL_HA or Decimal(conversion_ha) >= FARM_CONVERSION_HA
+
+
+def agricultural_exemption(ofu: str, soil_class: str) -> str:
+    """The basis of the statutory exemption of a farmland contour, '' when taxed."""
+    if ofu in AGRICULTURAL_EXEMPT_OFU:
+        return "art. 12 ust. 1 pkt 1 UPR (Lzr)"
+    if soil_class in EXEMPT_AGRICULTURAL_CLASSES:
+        return f"art. 12 ust. 1 pkt 1 UPR (klasa {soil_class})"
+    return ""
+
+
+@dataclass(frozen=True)
+class RuralLine:
+    """One farmland contour of a taxpayer: OFU, soil class, physical hectares, months."""
+
+    object_id: int | str
+    ofu: str
+    soil_class: str
+    area_ha: Decimal
+    months: int = 12
+    exempt_basis: str = ""  # another exemption the officer recorded (e.g. ROD, monument)
+
+
+@dataclass(frozen=True)
+class RuralLineResult:
+    line: RuralLine
+    factor: Decimal
+    conversion_ha: Decimal
+    exempt: bool
+    basis: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class RuralLiability:
+    lines: tuple[RuralLineResult, ...]
+    farm: bool
+    physical_ha: Decimal
+    conversion_ha: Decimal
+    subtotal: Decimal
+    tax: Decimal  # whole złoty (art. 63 § 1 OP)
+
+
+def agricultural_liability(lines: Iterable[RuralLine], rye_price_per_dt: Decimal,
+                           factors: Mapping[tuple[str, str, str], Decimal],
+                           district: str) -> RuralLiability:
+    """A taxpayer's agricultural tax for the year.
+
+    Whether the land is a farm is decided on all its farmland, exempt classes included (they
+    are użytki rolne): then each taxed contour pays 2.5 q of rye per conversion hectare
+    (physical ha × the art. 4 ust. 5 factor of its OFU, class and the municipality's tax
+    district), otherwise 5 q per physical hectare (art. 6 ust. 1). Classes V, VI, VIz and Lzr
+    pay nothing (art. 12 ust. 1 pkt 1). Lines keep grosze; the total is rounded to whole złoty.
+    """
+    lines = tuple(lines)
+    prepared = []
+    for line in lines:
+        factor = conversion_factor(factors, line.ofu, line.soil_class, district)
+        conv = (Decimal(line.area_ha) * factor).quantize(HA_PLACES)
+        basis = line.exempt_basis or agricultural_exemption(line.ofu, line.soil_class)
+        prepared.append((line, factor, conv, basis))
+    physical = sum((Decimal(line.area_ha) for line in lines), ZERO)
+    conversion = sum((conv for _, _, conv, _ in prepared), ZERO)
+    farm = is_farm(physical, conversion)
+    results = []
+    for line, factor, conv, basis in prepared:
+        amount = ZERO if basis else agricultural_tax(line.area_ha, rye_price_per_dt, farm,
+                                                     factor, line.months)
+        results.append(RuralLineResult(line, factor, conv, bool(basis), basis, amount))
+    subtotal = sum((r.amount for r in results), ZERO)
+    return RuralLiability(tuple(results), farm, physical, conversion, subtotal,
+                          round_tax(subtotal))
+
+
+@dataclass(frozen=True)
+class ForestLine:
+    """Forest land (Ls) of a taxpayer; ``reserve``: in a nature reserve or national park (half
+    the rate, art. 4 ust. 3 UPL); ``young_stand``: stand up to 40 years (exempt, art. 7 ust. 1
+    pkt 1 UPL)."""
+
+    object_id: int | str
+    area_ha: Decimal
+    reserve: bool = False
+    young_stand: bool = False
+    months: int = 12
+    exempt_basis: str = ""
+
+
+@dataclass(frozen=True)
+class ForestLineResult:
+    line: ForestLine
+    exempt: bool
+    basis: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ForestLiability:
+    lines: tuple[ForestLineResult, ...]
+    subtotal: Decimal
+    tax: Decimal
+
+
+def forest_liability(lines: Iterable[ForestLine], timber_price_per_m3: Decimal
+                     ) -> ForestLiability:
+    """A taxpayer's forest tax: 0.220 m³ of timber per ha (half in reserves and national
+    parks), stands up to 40 years exempt; lines in grosze, the total in whole złoty."""
+    results = []
+    for line in lines:
+        basis = line.exempt_basis or ("art. 7 ust. 1 pkt 1 UPL (drzewostan do 40 lat)"
+                                      if line.young_stand else "")
+        amount = ZERO if basis else forest_tax(line.area_ha, timber_price_per_m3, line.reserve,
+                                               line.months)
+        results.append(ForestLineResult(line, bool(basis), basis, amount))
+    subtotal = sum((r.amount for r in results), ZERO)
+    return ForestLiability(tuple(results), subtotal, round_tax(subtotal))
+
+
+@dataclass(frozen=True)
+class CombinedLiability:
+    """łączne zobowiązanie pieniężne (art. 6c UPOL): a natural person's property, agricultural
+    and forest tax in one decision and one set of instalments."""
+
+    parts: dict[str, Decimal]  # tax kind → whole złoty
+    total: Decimal  # 0 when below the threshold
+    below_threshold: bool
+
+
+def combined_liability(parts: Mapping[str, Decimal], minimum_threshold: Decimal
+                       ) -> CombinedLiability:
+    """Each tax is rounded on its own (art. 63 § 1 OP), the combined amount is their sum; the
+    threshold of art. 6 ust. 8a UPOL (art. 6a ust. 6a UPR, art. 6 ust. 3a UPL) is compared with
+    the combined amount (our reading: one decision, one delivery cost)."""
+    rounded = {k: round_tax(v) for k, v in parts.items() if Decimal(v) > 0}
+    total = sum(rounded.values(), ZERO)
+    below = total <= Decimal(minimum_threshold)
+    return CombinedLiability(rounded, ZERO if below else total, below)

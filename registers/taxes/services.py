@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,8 +26,14 @@ from django.utils.translation import gettext  # not _: this module uses _ for un
 
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
+from layers.domain.text import normalize_text
 from layers.exports import write_table
 from layers.models import Building, Municipality, Parcel
+from registers.common.editing import (
+    StaleEditError as StaleEditError,  # callers catch it from the register's services
+)
+from registers.common.editing import audit_change, locked_update, snapshot
+from registers.leases import selectors as leases_register
 from registers.taxes import rules
 from registers.taxes.models import (
     AssessmentYear,
@@ -65,12 +72,13 @@ def parameters_for(year: int) -> YearlyParameters:
     return params
 
 
-def conversion_factors() -> dict[tuple[str, str, str], Decimal]:
-    return {(f.district, f.ofu, f.soil_class): f.factor for f in ConversionFactor.objects.all()}
-
-
 # ---------------------------------------------------------------------------------------------
 # Rate resolutions
+
+
+def conversion_factors() -> dict[tuple[str, str, str], Decimal]:
+    """The art. 4 ust. 5 UPR table (tax district, land use, soil class → conversion factor)."""
+    return {(f.district, f.ofu, f.soil_class): f.factor for f in ConversionFactor.objects.all()}
 
 
 def resolution_for(municipality_id: int, year: int) -> RateResolution | None:
@@ -167,7 +175,8 @@ def resolution_save(user: Any, municipality: Municipality, year: int, number: st
 def object_line(obj: TaxObject, year: int, rates: dict[tuple[str, str], Decimal]
                 ) -> rules.ObjectLine | None:
     """One object's line for ``year`` (None when the obligation did not exist that year)."""
-    months = rules.obligation_months(year, obj.arose_on, obj.ceased_on)
+    months = rules.obligation_months(year, obj.arose_on, obj.ceased_on,
+                                     arose_event=obj.arose_event or None)
     if months == 0:
         return None
     rate = rates.get((obj.category, obj.variant)) if obj.variant else None
@@ -208,14 +217,29 @@ def taxpayer_liability(user: Any, taxpayer: Taxpayer, year: int) -> TaxpayerLiab
     rows = [(o, line) for o in own if (line := object_line(o, year, rates)) is not None]
     joint_rows = [(o, line) for o in joint if (line := object_line(o, year, rates)) is not None]
     result = rules.liability([line for _, line in rows], threshold)
-    first_month = min((13 - line.months for _, line in rows if line.months), default=1)
-    plan = rules.instalment_plan(result.tax, year, legal_person=taxpayer.legal_person,
-                                 first_month=first_month if taxpayer.legal_person else 1)
+    plan = property_instalments(result.tax, year, taxpayer.legal_person, rows)
     audit(user, AuditAction.READ_TAX, "taxes.taxpayer", taxpayer.pk,
           municipality_id=taxpayer.municipality_id, detail=f"liability {year}")
     return TaxpayerLiability(taxpayer=taxpayer, year=year, rows=rows, joint=joint_rows,
                              result=result, instalments=plan, threshold=threshold,
                              resolution=resolution_for(taxpayer.municipality_id, year))
+
+
+def property_instalments(tax: Decimal, year: int, legal_person: bool,
+                         rows: list[tuple[TaxObject, rules.ObjectLine]]
+                         ) -> list[tuple[date, Decimal]]:
+    """Instalments of the property tax from the obligation's months (see
+    ``rules.instalment_plan``): a company's monthly instalments in the months each object was
+    subject, in proportion to its yearly tax; a person's from the first month of any
+    obligation (no instalment before the obligation arose)."""
+    if legal_person:
+        weights = rules.monthly_weights(year, [
+            (line.amount * 12 / line.months if line.months else Decimal("0"), o.arose_on,
+             o.ceased_on, o.arose_event) for o, line in rows if not line.exempt])
+        return rules.instalment_plan(tax, year, legal_person=True, month_weights=weights)
+    first = min((m for o, _ in rows if (m := rules.obligation_first_month(
+        year, o.arose_on, o.arose_event or None, o.ceased_on)) is not None), default=1)
+    return rules.instalment_plan(tax, year, first_month=first)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -468,16 +492,8 @@ def reconcile(municipality_id: int, on_date: date | None = None,
 def _lease_candidates(municipality_id: int, on_date: date, rates: dict[str, Decimal]
                       ) -> tuple[list[tuple], bool, str]:
     """Leases of municipal land whose parcels carry no land tax object of the lessee (art. 3
-    ust. 1 pkt 4 lit. a: the lessee pays). Uses the leases register when it is installed."""
-    try:
-        from registers.leases.selectors import leases_for_tax_reconciliation
-    except ImportError:
-        return [], False, "leases register not available: leases not checked"
-    import json
-
-    from layers.domain.text import normalize_text
-
-    leases = leases_for_tax_reconciliation(municipality_id, on_date)
+    ust. 1 pkt 4 lit. a: the lessee pays), read from the leases register."""
+    leases = leases_register.leases_for_tax_reconciliation(municipality_id, on_date)
     if not leases:
         return [], True, ""
     ids = {cid for lease in leases for cid in lease.get("cadastral_ids", [])}
@@ -503,10 +519,6 @@ def _lease_candidates(municipality_id: int, on_date: date, rates: dict[str, Deci
     return out, True, ""
 
 
-class StaleEditError(ValidationError):
-    """The record changed since the officer opened it."""
-
-
 def case_set_status(user: Any, case: ReconciliationCase, status: str, note: str = "", *,
                     expected_version: int) -> ReconciliationCase:
     """Record the officer's verdict on a case unless a colleague recorded one since the list
@@ -518,26 +530,23 @@ def case_set_status(user: Any, case: ReconciliationCase, status: str, note: str 
     """
     if status not in ReconciliationCase.Status.values:
         raise ValidationError(f"unknown status {status!r}")
+    fields = ["status", "status_note", "version"]
     with transaction.atomic():
-        current = ReconciliationCase.objects.select_for_update().filter(pk=case.pk).first()
-        if current is None:
-            raise ValidationError(gettext("The case no longer exists."))
-        if current.version != expected_version:
-            raise StaleEditError(
-                gettext("Someone else changed the status of this case after you opened the "
-                        "list. Reload the page to see their change, then set the status again."),
-                code="stale")
-        before = {"status": current.status, "note": current.status_note,
-                  "version": current.version}
+        current = locked_update(
+            ReconciliationCase.objects.filter(pk=case.pk), expected_version,
+            stale=gettext("Someone else changed the status of this case after you opened the "
+                          "list. Reload the page to see their change, then set the status "
+                          "again."),
+            gone=gettext("The case no longer exists."))
+        audited = {"status": "status", "note": "status_note", "version": "version"}
+        before = snapshot(current, audited)
         current.status, current.status_note = status, note
         current.status_changed_by = user if getattr(user, "is_authenticated", False) else None
         current.status_changed_at = timezone.now()
-        current.version += 1
-        current.save(update_fields=["status", "status_note", "status_changed_by",
-                                    "status_changed_at", "version"])
-        audit(user, AuditAction.UPDATE, "taxes.reconciliationcase", current.pk,
-              municipality_id=current.municipality_id, before=before,
-              after={"status": status, "note": note, "version": current.version})
+        current.bump()
+        current.save(update_fields=[*fields, "status_changed_by", "status_changed_at"])
+        audit_change(user, current, before, snapshot(current, audited),
+                     municipality_id=current.municipality_id, only_changes=False)
     return current
 
 
@@ -549,7 +558,7 @@ IMPORT_COLUMNS = [
     "taxpayer_ref", "taxpayer_name", "taxpayer_kind", "tax_id", "business", "object_kind",
     "category", "variant", "cadastral_id", "building_id", "area_m2", "usable_full_m2",
     "usable_half_m2", "usable_low_m2", "value", "exempt", "exemption_basis", "arose_on",
-    "ceased_on", "declaration",
+    "ceased_on", "declaration", "arose_event", "ceased_event",
 ]
 REQUIRED_COLUMNS = {"taxpayer_ref", "taxpayer_name", "object_kind", "category"}
 
@@ -633,6 +642,8 @@ def declarations_import(user: Any, municipality: Municipality, text: str) -> Imp
             "exempt": _bool(row.get("exempt", "")),
             "exemption_basis": (row.get("exemption_basis") or "").strip(),
             "declaration": (row.get("declaration") or "").strip(),
+            "arose_event": (row.get("arose_event") or "").strip(),
+            "ceased_event": (row.get("ceased_event") or "").strip(),
         }
         for col in ("area_m2", "usable_full_m2", "usable_half_m2", "usable_low_m2", "value"):
             obj[col] = _decimal(row.get(col, ""), col, errors, line)
@@ -707,4 +718,18 @@ def object_problems(obj: dict[str, Any]) -> list[str]:
     arose, ceased = obj.get("arose_on"), obj.get("ceased_on")
     if arose and ceased and ceased < arose:
         problems.append("ceased_on: before arose_on")
+    event = obj.get("arose_event") or ""
+    if event and event not in rules.ObligationEvent.__members__.values():
+        problems.append(f"arose_event: {event!r} is not one of "
+                        f"{', '.join(e.value for e in rules.ObligationEvent)}")
+    elif event in rules.BUILDING_EVENTS and kind == "land":
+        problems.append(f"arose_event: {event} applies to a building or structure, not land")
+    if event and not arose:
+        problems.append("arose_on: the date of the event is required with the event")
+    ceased_event = obj.get("ceased_event") or ""
+    if ceased_event and ceased_event not in rules.CessationEvent.__members__.values():
+        problems.append(f"ceased_event: {ceased_event!r} is not one of "
+                        f"{', '.join(e.value for e in rules.CessationEvent)}")
+    if ceased_event and not ceased:
+        problems.append("ceased_on: the date of the event is required with the event")
     return problems

@@ -6,6 +6,9 @@ municipality the user holds no such role in answers 403 and shows nothing of it.
 
 from __future__ import annotations
 
+import logging
+import threading
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -24,17 +27,30 @@ from gis_app.params import page_param, year_param
 from layers.domain.text import normalize_text
 from layers.exports import EXPORT_FORMATS
 from layers.models import Municipality
-from registers.taxes import rules, services
+from registers.common.editing import attempt
+from registers.taxes import decisions, rules, services
 from registers.taxes.forms import (
+    BatchForm,
     CaseStatusForm,
+    DecisionAmendForm,
+    DecisionNewForm,
+    DecisionStatusForm,
     ImportForm,
     ResolutionForm,
+    RuralLandObjectForm,
     TaxObjectForm,
     TaxpayerForm,
 )
-from registers.taxes.models import RateResolution, ReconciliationCase, Taxpayer
+from registers.taxes.models import (
+    Decision,
+    DecisionBatch,
+    RateResolution,
+    ReconciliationCase,
+    Taxpayer,
+)
 from registers.taxes.services import IMPORT_COLUMNS
 
+logger = logging.getLogger(__name__)
 ROLL_PAGE = 100
 # A declarations CSV of a whole town is well under this; larger files are refused unread.
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
@@ -132,11 +148,16 @@ def liability(request: HttpRequest, taxpayer_id: int) -> HttpResponse:
     year = _year(request)
     try:
         result = services.taxpayer_liability(request.user, taxpayer, year)
+        assessment = decisions.assessments(
+            [taxpayer], decisions.YearContext.load(taxpayer.municipality_id, year))[0]
     except ValidationError as exc:
         return HttpResponseBadRequest("; ".join(exc.messages))
     return render(request, "taxes/liability.html", {
         "taxpayer": taxpayer, "town": taxpayer.municipality, "year": year, "r": result,
         "labels": rules.CATEGORY_LABELS,
+        "decisions": Decision.objects.filter(taxpayer=taxpayer, year=year).order_by("number"),
+        "a": assessment,
+        "rural_lines": [x for x in assessment.lines if x["tax"] != "property"],
         "can_edit": has_capability(request.user, Capability.EDIT_TAX, taxpayer.municipality_id)})
 
 
@@ -164,6 +185,32 @@ def taxobject_new(request: HttpRequest, municipality_id: int) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     return render(request, "taxes/form.html", {"town": town, "form": form,
                                                "title": _("New tax object")}, status=status)
+
+
+@access(Capability.EDIT_TAX, description="agricultural / forest tax: record farmland or forest "
+                                          "of a taxpayer (IR-1/IL-1 data)")
+def rural_new(request: HttpRequest, municipality_id: int) -> HttpResponse:
+    town = _municipality(request, municipality_id, Capability.EDIT_TAX)
+    form = RuralLandObjectForm(request.POST or None,
+                               initial={"taxpayer": request.GET.get("taxpayer")},
+                               municipality_id=town.pk)
+    if request.method == "POST" and form.is_valid():
+        from layers.models import Parcel
+
+        obj = form.save(commit=False)
+        obj.municipality = town
+        obj.parcel_row = Parcel.objects.filter(municipality=town, retired_at__isnull=True,
+                                               cadastral_id=obj.cadastral_id).first()
+        obj.save()
+        audit(request.user, AuditAction.CREATE, "taxes.rurallandobject", obj.pk,
+              municipality_id=town.pk, after={"tax": obj.tax, "cadastral_id": obj.cadastral_id,
+                                              "ofu": obj.ofu, "soil_class": obj.soil_class,
+                                              "area_ha": str(obj.area_ha)})
+        return redirect("taxes:liability", taxpayer_id=obj.taxpayer_id)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "taxes/form.html", {"town": town, "form": form,
+                                               "title": _("New farmland or forest")},
+                  status=status)
 
 
 def _import_text(form: ImportForm) -> str | None:
@@ -276,12 +323,178 @@ def case_status(request: HttpRequest, case_id: int) -> HttpResponse:
     if not form.is_valid():
         return HttpResponseBadRequest("; ".join(
             f"{field}: {' '.join(errs)}" for field, errs in form.errors.items()))
+    data = form.cleaned_data
+    outcome = attempt(lambda: services.case_set_status(
+        request.user, case, data["status"], data["note"], expected_version=data["version"]))
+    if not outcome.saved:
+        return HttpResponse("; ".join(outcome.messages), status=outcome.status,
+                            content_type="text/plain; charset=utf-8")
+    return redirect("taxes:cases", municipality_id=case.municipality_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Decisions
+
+
+def _decision(request: HttpRequest, decision_id: int,
+              capability: Capability = Capability.VIEW_TAX) -> Decision:
+    decision = get_object_or_404(Decision.objects.select_related("taxpayer", "municipality"),
+                                 pk=decision_id)
+    _municipality(request, decision.municipality_id, capability)
+    return decision
+
+
+@access(Capability.VIEW_TAX, description="tax decisions: the register of a municipality's "
+                                         "decisions by year and status")
+def decision_list(request: HttpRequest, municipality_id: int) -> HttpResponse:
+    town = _municipality(request, municipality_id)
+    year = _year(request)
+    qs = Decision.objects.filter(municipality=town, year=year).select_related("taxpayer")
+    status = request.GET.get("status", "")
+    if status in Decision.Status.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs.order_by("number"), 50).get_page(request.GET.get("page"))
+    audit(request.user, AuditAction.READ_TAX, "taxes.decision", "", municipality_id=town.pk,
+          detail=f"decision list {year} status={status!r}")
+    batches = DecisionBatch.objects.filter(municipality=town).order_by("-started_at")[:5]
+    return render(request, "taxes/decisions.html", {
+        "town": town, "year": year, "page": page, "status": status,
+        "statuses": Decision.Status.choices, "batches": batches,
+        "can_edit": has_capability(request.user, Capability.EDIT_TAX, town.pk)})
+
+
+@access(Capability.VIEW_TAX, description="tax decisions: one decision, its objects and "
+                                         "instalments")
+def decision_detail(request: HttpRequest, decision_id: int) -> HttpResponse:
+    decision = _decision(request, decision_id)
+    audit(request.user, AuditAction.READ_TAX, "taxes.decision", decision.pk,
+          municipality_id=decision.municipality_id, detail="decision")
+    return render(request, "taxes/decision.html", {
+        "town": decision.municipality, "d": decision,
+        "instalments": decision.instalments.order_by("number"),
+        "amended_by": decision.amended_by.all(), "today": timezone.localdate(),
+        "can_edit": has_capability(request.user, Capability.EDIT_TAX, decision.municipality_id)})
+
+
+@access(Capability.VIEW_TAX, description="tax decisions: the decision as a PDF in Polish")
+def decision_pdf(request: HttpRequest, decision_id: int) -> HttpResponse:
+    from registers.taxes.pdf import render_decision
+
+    decision = _decision(request, decision_id)
+    account = decisions.payment_accounts([decision.taxpayer_id]).get(decision.taxpayer_id, "")
+    data = render_decision(decision, payment_account=account)
+    audit(request.user, AuditAction.READ_TAX, "taxes.decision", decision.pk,
+          municipality_id=decision.municipality_id, detail="decision PDF")
+    response = HttpResponse(data, content_type="application/pdf")
+    safe = decision.number.replace("/", "-").replace('"', "")
+    response["Content-Disposition"] = f'inline; filename="decyzja-{safe}.pdf"'
+    return response
+
+
+@access(Capability.EDIT_TAX, description="tax decisions: prepare (draft) or issue a taxpayer's "
+                                          "decision for a year")
+@require_POST
+def decision_new(request: HttpRequest, taxpayer_id: int) -> HttpResponse:
+    taxpayer = get_object_or_404(Taxpayer, pk=taxpayer_id)
+    _municipality(request, taxpayer.municipality_id, Capability.EDIT_TAX)
+    form = DecisionNewForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("; ".join(
+            f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
     try:
-        services.case_set_status(request.user, case, form.cleaned_data["status"],
-                                 form.cleaned_data["note"],
-                                 expected_version=form.cleaned_data["version"])
-    except services.StaleEditError as exc:
-        return HttpResponse(exc.messages[0], status=409, content_type="text/plain; charset=utf-8")
+        decision = decisions.decision_prepare(
+            request.user, taxpayer, form.cleaned_data["year"],
+            issue_on=form.cleaned_data.get("issued_on"))
     except ValidationError as exc:
         return HttpResponseBadRequest("; ".join(exc.messages))
-    return redirect("taxes:cases", municipality_id=case.municipality_id)
+    return redirect("taxes:decision", decision_id=decision.pk)
+
+
+@access(Capability.EDIT_TAX, description="tax decisions: issue a draft, record delivery or "
+                                          "expiry (optimistic locking)")
+@require_POST
+def decision_status(request: HttpRequest, decision_id: int) -> HttpResponse:
+    decision = _decision(request, decision_id, Capability.EDIT_TAX)
+    form = DecisionStatusForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("; ".join(
+            f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
+    try:
+        decisions.decision_set_status(request.user, decision, form.cleaned_data["status"],
+                                      form.cleaned_data["on"],
+                                      expected_version=form.cleaned_data["version"])
+    except ValidationError as exc:
+        code = 409 if getattr(exc, "code", None) == "stale" else 400
+        return HttpResponse("; ".join(exc.messages), status=code,
+                            content_type="text/plain; charset=utf-8")
+    return redirect("taxes:decision", decision_id=decision.pk)
+
+
+@access(Capability.EDIT_TAX, description="tax decisions: amending decision after a change "
+                                          "during the year")
+@require_POST
+def decision_amend(request: HttpRequest, decision_id: int) -> HttpResponse:
+    decision = _decision(request, decision_id, Capability.EDIT_TAX)
+    form = DecisionAmendForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("; ".join(
+            f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
+    try:
+        new = decisions.decision_amend(request.user, decision, form.cleaned_data["issued_on"],
+                                       form.cleaned_data["reason"],
+                                       expected_version=form.cleaned_data["version"])
+    except ValidationError as exc:
+        code = 409 if getattr(exc, "code", None) == "stale" else 400
+        return HttpResponse("; ".join(exc.messages), status=code,
+                            content_type="text/plain; charset=utf-8")
+    return redirect("taxes:decision", decision_id=new.pk)
+
+
+@access(Capability.EDIT_TAX, description="tax decisions: the batch for the whole roll — start, "
+                                          "resume, progress")
+def decision_batch(request: HttpRequest, municipality_id: int) -> HttpResponse:
+    town = _municipality(request, municipality_id, Capability.EDIT_TAX)
+    form = BatchForm(request.POST or None)
+    if request.method == "POST":
+        resume = request.POST.get("resume")
+        if resume:
+            batch = get_object_or_404(DecisionBatch, pk=resume, municipality=town)
+            if batch.status == DecisionBatch.Status.DONE:
+                return HttpResponseBadRequest(_("This batch is finished."))
+        elif form.is_valid():
+            batch = decisions.batch_start(request.user, town.pk, form.cleaned_data["year"],
+                                          form.cleaned_data["issued_on"])
+        else:
+            return render(request, "taxes/batch.html", {"town": town, "form": form,
+                                                        "batches": []}, status=400)
+        _run_batch_in_background(batch.pk)
+        messages.info(request, _("The batch is running; this page shows its progress."))
+        return redirect("taxes:batch", municipality_id=town.pk)
+    batches = DecisionBatch.objects.filter(municipality=town).order_by("-started_at")[:10]
+    audit(request.user, AuditAction.READ_TAX, "taxes.decisionbatch", "",
+          municipality_id=town.pk, detail="batch status")
+    running = any(b.status == DecisionBatch.Status.RUNNING for b in batches)
+    return render(request, "taxes/batch.html", {"town": town, "form": form, "batches": batches,
+                                                "running": running})
+
+
+def _run_batch_in_background(batch_id: int) -> None:
+    """Run the batch in a thread of this process with its own connection (settings
+    ``GEOGMINA_TAX_BATCH_SYNC``: in the request, for tests). A process that dies leaves the
+    batch resumable from its last committed chunk."""
+    from django.conf import settings
+    from django.db import connection as conn
+
+    def work() -> None:
+        try:
+            decisions.batch_run(DecisionBatch.objects.get(pk=batch_id))
+        except Exception:  # recorded on the batch (status failed, error)
+            logger.exception("decision batch %s failed", batch_id)
+        finally:
+            if not getattr(settings, "GEOGMINA_TAX_BATCH_SYNC", False):
+                conn.close()
+
+    if getattr(settings, "GEOGMINA_TAX_BATCH_SYNC", False):
+        work()
+    else:
+        threading.Thread(target=work, name=f"decision-batch-{batch_id}", daemon=True).start()

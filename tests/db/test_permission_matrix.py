@@ -156,8 +156,14 @@ def build_world() -> World:
         if obj is None]
     assert not missing, f"the demo hooks no longer make: {missing}"
 
+    from registers.taxes.models import Decision
+
+    decision = Decision.objects.create(
+        municipality=town_a, taxpayer=taxpayer, year=2026, tax_kind="property",
+        number="FN.3120.2026.999999", amount=100, status="draft", reason="Uzasadnienie")
     world.kwargs = {"parcel_id": parcel.pk, "municipality_id": town_a.pk,
                     "taxpayer_id": taxpayer.pk, "case_id": case.pk, "doc_id": document.pk,
+                    "decision_id": decision.pk,
                     "collection_id": "parcels", "feature_id": str(parcel.pk), "fmt": "csv"}
     world.by_name = {
         "lease_detail": {"pk": lease.pk}, "lease_edit": {"pk": lease.pk},
@@ -167,6 +173,7 @@ def build_world() -> World:
         "flat_edit": {"pk": flat.pk}, "tariff_edit": {"pk": tariff.pk},
         "area_rules": {"pk": area.pk}, "inspection": {"pk": inspection.pk},
         "photo": {"pk": photo.pk}, "device_edit": {"pk": device.pk},
+        "tilejson": {"layer": "parcels"}, "not-found": {"rest": "nope"},
     }
     centre = parcel.geom.centroid.transform(4326, clone=True)
     world.query = {

@@ -151,12 +151,15 @@ class TestThresholdAndInstalments:
         assert above.tax == D("10") and not above.below_threshold
 
     def test_up_to_100_zl_at_once_by_15_march(self):
-        assert instalment_plan(D("100"), 2025) == [(date(2025, 3, 15), D("100"))]
+        # 15 March 2025 is a Saturday: due on Monday 17 March (art. 12 § 5 OP)
+        assert instalment_plan(D("100"), 2025) == [(date(2025, 3, 17), D("100"))]
+        assert instalment_plan(D("100"), 2025, shift=False) == [(date(2025, 3, 15), D("100"))]
 
     def test_above_100_zl_four_instalments(self):
         plan = instalment_plan(D("101"), 2025)
-        assert [d for d, _ in plan] == [date(2025, 3, 15), date(2025, 5, 15),
-                                       date(2025, 9, 15), date(2025, 11, 15)]
+        # 15 March and 15 November 2025 are Saturdays
+        assert [d for d, _ in plan] == [date(2025, 3, 17), date(2025, 5, 15),
+                                       date(2025, 9, 15), date(2025, 11, 17)]
         assert [a for _, a in plan] == [D("25.25"), D("25.25"), D("25.25"), D("25.25")]
 
     def test_instalments_add_up_with_the_remainder_first(self):
@@ -167,7 +170,7 @@ class TestThresholdAndInstalments:
         assert plan[0][1] == D("250.75") and plan[1][1] == D("250.75")
 
     def test_companies_pay_monthly_january_by_31st(self):
-        plan = instalment_plan(D("1200"), 2026, legal_person=True)
+        plan = instalment_plan(D("1200"), 2026, legal_person=True, shift=False)
         assert len(plan) == 12
         assert plan[0] == (date(2026, 1, 31), D("100.00"))
         assert plan[1] == (date(2026, 2, 15), D("100.00"))
@@ -275,9 +278,10 @@ class TestAgriculturalAndForest2026:
         assert forest_tax(D("10"), data.TIMBER_PRICE_PER_M3[2026], reserve=True) == D("309.51")
 
     def test_conversion_factors_from_the_table(self):
-        table = {("", ofu, klass): f for _d, ofu, klass, f in data.CONVERSION_FACTORS}
+        table = {(d, ofu, klass): f for d, ofu, klass, f in data.CONVERSION_FACTORS}
         assert conversion_factor(table, "Br") == D("1.00")
         assert conversion_factor(table, "W") == D("0.20")
-        assert conversion_factor(table, "R", "IIIa", "II") == D("1")  # no entry: 1 ha = 1 ha
+        assert conversion_factor(table, "R", "IIIa", "II") == D("1.50")
+        assert conversion_factor(table, "Ls", "", "II") == D("1")  # no entry: 1 ha = 1 ha
         table[("II", "R", "IIIa")] = D("1.65")
         assert conversion_factor(table, "R", "IIIa", "II") == D("1.65")

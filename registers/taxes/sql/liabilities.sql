@@ -7,6 +7,12 @@
 -- BU in per cent; rates from the latest resolution of the year or before it (art. 20a); a
 -- differentiated variant when the resolution has it, else the general rate. LANGUAGE sql and
 -- one SELECT so that the planner inlines it and pushes filters (taxpayer, object) down.
+-- A building's or structure's completion or start of use (arose_event) makes the obligation
+-- arise on 1 January of the next year (art. 6 ust. 2 UPOL): the event counts as 31 December
+-- (rules.building_obligation_event). Bodies are not checked at creation: earlier migrations
+-- create this function before the columns it reads exist; the migration that adds them
+-- re-creates it.
+SET LOCAL check_function_bodies = off;
 CREATE OR REPLACE FUNCTION taxes_object_liabilities(p_municipality bigint, p_year integer)
 RETURNS TABLE (
     object_id bigint, taxpayer_id bigint, kind varchar, category varchar, base numeric,
@@ -31,6 +37,8 @@ AS $$
                                ELSE (EXTRACT(YEAR FROM o.ceased_on)::int - p_year) * 12
                                     + EXTRACT(MONTH FROM o.ceased_on)::int END)
                 - GREATEST(1, CASE WHEN o.arose_on IS NULL THEN 1
+                                   WHEN o.arose_event IN ('completion', 'start_of_use')
+                                   THEN (EXTRACT(YEAR FROM o.arose_on)::int - p_year) * 12 + 13
                                    ELSE (EXTRACT(YEAR FROM o.arose_on)::int - p_year) * 12
                                         + EXTRACT(MONTH FROM o.arose_on)::int + 1 END)
                 + 1) AS months

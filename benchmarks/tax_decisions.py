@@ -1,0 +1,188 @@
+"""The decision batch on the 100,000-parcel town, against its baseline, in one run.
+
+    .venv/bin/python benchmarks/tax_decisions.py [--parcels 100000] [--limit 0] [--pdfs 300]
+                                                 [--chunk 500]
+
+Uses the town of ``benchmarks/tax_roll.py`` (database ``bench_taxes``, generated on first use
+and kept): 50,001 taxpayers, of whom 47,500 natural persons get a decision. Measures, in the
+same run:
+
+* baseline: the set-based roll with every taxpayer's amount fetched (``services.roll_rows``):
+  the least work that computes every decision's amount;
+* the batch (``decisions.batch_run``): every natural person's objects read chunk by chunk,
+  assessed by the pure rules, decisions and instalments written, one ``decision_issued``
+  signal each, resumable cursor committed per chunk. ``--limit N`` stops after N taxpayers and
+  extrapolates linearly (0 = the whole roll);
+* the PDFs: ``--pdfs N`` decisions rendered (reportlab) one file per decision, and as print
+  files (what ``issue_decisions --pdf-dir`` writes: one file per chunk and worker) by 1 and 2
+  processes, the per-decision time extrapolated to every decision of the batch;
+* peak memory (RSS) before and after the batch, to show it stays flat.
+
+The year's earlier decisions of the bench town are deleted first, so every run issues anew.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _roll_module():
+    spec = importlib.util.spec_from_file_location("bench_tax_roll",
+                                                  ROOT / "benchmarks" / "tax_roll.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--parcels", type=int, default=100_000)
+    parser.add_argument("--limit", type=int, default=0,
+                        help="taxpayers of the batch to run (0 = all; the rest extrapolated)")
+    parser.add_argument("--pdfs", type=int, default=300, help="decisions to render as PDF")
+    parser.add_argument("--chunk", type=int, default=500)
+    args = parser.parse_args()
+    roll_bench = _roll_module()
+    roll_bench._prepare_database()
+    import django
+
+    django.setup()
+    from datetime import date
+
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    from registers.taxes import decisions, services
+    from registers.taxes.models import (
+        Decision,
+        DecisionBatch,
+        DecisionInstalment,
+        DecisionSequence,
+        TaxOfficeSettings,
+    )
+    from registers.taxes.pdf import render_decision
+
+    call_command("migrate", verbosity=0)
+    settings.DEBUG = False
+    year = 2026
+    town = roll_bench._town("999901_1", "Bench city", args.parcels)
+    TaxOfficeSettings.objects.update_or_create(
+        municipality=town, defaults={"organ": "Burmistrz Miasta Bench",
+                                     "appeal_body": "Samorządowe Kolegium Odwoławcze",
+                                     "district": "II"})
+    t0 = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM taxes_decisioninstalment WHERE decision_id IN (SELECT id FROM "
+                    "taxes_decision WHERE municipality_id = %s AND year = %s)", [town.pk, year])
+        cur.execute("DELETE FROM taxes_decision WHERE municipality_id = %s AND year = %s",
+                    [town.pk, year])
+    DecisionBatch.objects.filter(municipality=town).delete()
+    DecisionSequence.objects.filter(municipality=town, year=year).delete()
+    print(f"cleared earlier decisions in {time.perf_counter() - t0:.1f} s")
+
+    # baseline: every decision's amount, set-based
+    t0 = time.perf_counter()
+    rows = list(services.roll_rows(town.pk, year))
+    t_base = time.perf_counter() - t0
+    persons = sum(1 for r in rows if r["kind"] == "person" and not r["below_threshold"])
+    print(f"baseline roll_rows: {len(rows)} taxpayers ({persons} persons assessed) "
+          f"in {t_base:.2f} s")
+
+    batch = decisions.batch_start(None, town.pk, year, date(2026, 2, 10))
+    rss0 = _rss_mb()
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+
+    class Stop(Exception):
+        pass
+
+    def progress(done: int, issued: int) -> None:
+        if args.limit and done >= args.limit:
+            raise Stop  # the batch records itself as stopped; a resume would continue
+
+    with contextlib.suppress(Stop):
+        decisions.batch_run(batch, chunk=args.chunk, progress=progress)
+    t_batch = time.perf_counter() - t0
+    c_batch = time.process_time() - c0
+    rss1 = _rss_mb()
+    batch.refresh_from_db()
+    issued = Decision.objects.filter(batch=batch).count()
+    instalments = DecisionInstalment.objects.filter(decision__batch=batch).count()
+    per_taxpayer = t_batch / max(1, batch.done)
+    full = per_taxpayer * batch.total
+    print(f"batch: {batch.done}/{batch.total} taxpayers, {issued} decisions, {instalments} "
+          f"instalments in {t_batch:.1f} s ({1000 * per_taxpayer:.2f} ms/taxpayer); "
+          f"whole roll {'measured' if batch.done == batch.total else 'extrapolated'}: "
+          f"{full:.0f} s = {full / t_base:.0f} × the baseline; Python CPU of this process "
+          f"{1000 * c_batch / max(1, batch.done):.2f} ms/taxpayer")
+    print(f"max RSS before/after the batch: {rss0:.0f} / {rss1:.0f} MB")
+
+    sample = list(Decision.objects.filter(batch=batch).select_related(
+        "taxpayer", "municipality").order_by("pk")[:args.pdfs])
+    office = TaxOfficeSettings.objects.get(municipality=town)
+    inst: dict[int, list] = {}
+    for i in DecisionInstalment.objects.filter(decision__in=sample).order_by("number"):
+        inst.setdefault(i.decision_id, []).append(i)
+    render_decision(sample[0], instalments=inst[sample[0].pk], office=office)  # fonts loaded
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from django.db import connections
+
+    from registers.taxes.management.commands.issue_decisions import _parts, _render_job
+
+    items = [(d, inst[d.pk], "12 3456 7890 1234 5678 9012 3456") for d in sample]
+    all_decisions = issued * batch.total / max(1, batch.done)
+    per_pdf = {}
+    with tempfile.TemporaryDirectory() as folder:
+        t0, c0 = time.perf_counter(), time.process_time()
+        for d, i, acc in items:
+            (Path(folder) / f"{d.pk}.pdf").write_bytes(
+                render_decision(d, payment_account=acc, instalments=i, office=office))
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        print(f"PDF per decision, 1 process: {len(items)} in {wall:.1f} s "
+              f"({1000 * wall / len(items):.1f} ms each wall, {1000 * cpu / len(items):.1f} ms "
+              f"CPU); for {all_decisions:.0f} decisions: {wall / len(items) * all_decisions:.0f} s")
+        for workers in (1, 2):
+            connections.close_all()
+            jobs = [(part, office) for part in _parts(items, workers)]
+            t0, c0 = time.perf_counter(), time.process_time()
+            if workers == 1:
+                results = list(map(_render_job, jobs))
+            else:
+                with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+                    results = list(pool.map(_render_job, jobs))
+            for n, data in enumerate(results):
+                (Path(folder) / f"print-{workers}-{n}.pdf").write_bytes(data)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            per_pdf[workers] = wall / len(items)
+            size = sum(len(r) for r in results) / len(items) / 1024
+            print(f"print files, {workers} process(es): {len(items)} decisions in {wall:.1f} s "
+                  f"({1000 * wall / len(items):.1f} ms each wall"
+                  + (f", {1000 * cpu / len(items):.1f} ms CPU" if workers == 1 else "")
+                  + f", {size:.1f} kB each); for {all_decisions:.0f} decisions: "
+                  f"{per_pdf[workers] * all_decisions:.0f} s")
+    per_pdf = per_pdf[2]
+    total = full + per_pdf * all_decisions
+    print(f"whole roll, decisions + PDFs: {total:.0f} s = {total / 60:.1f} min "
+          f"(goal < 10 min), {total / t_base:.0f} × the baseline")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
