@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import warnings as warnings_module
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.functional import Promise
 
 from layers.domain.srid import STORAGE_SRID
@@ -71,22 +74,52 @@ def write_table(
     ws = wb.create_sheet()
     ws.append([neutralise_formula(str(label)) for _, label in columns])
     for row in rows:
-        ws.append([_cell(row.get(key)) for key, _ in columns])
+        ws.append([_xlsx_cell(row.get(key)) for key, _ in columns])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue(), EXPORT_FORMATS[fmt]
 
 
 def _cell(value: Any) -> Any:
+    """A CSV cell: text (Decimals exact), formula triggers neutralised."""
     if value is None:
         return ""
     if isinstance(value, list | tuple | set):
         return neutralise_formula(", ".join(str(v) for v in value))
-    if hasattr(value, "quantize"):  # Decimal keeps its exact value in CSV and XLSX
+    if isinstance(value, Decimal):  # exact value, never a float's digits
         return str(value)
     if isinstance(value, Promise):  # a translated label
         value = str(value)
     return neutralise_formula(value)
+
+
+def _xlsx_cell(value: Any) -> Any:
+    """An XLSX cell: numbers, booleans and dates stay typed; anything else is written as text
+    (openpyxl refuses objects it does not know: "Cannot convert … to Excel", issue #18)."""
+    if value is None:
+        return None
+    if isinstance(value, bool | int | float | Decimal):
+        return value
+    if isinstance(value, dt.datetime):
+        # Excel has no time zones: the local wall-clock time, as the pages show it
+        if timezone.is_aware(value):
+            value = timezone.make_naive(value)
+        return value
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        return value
+    if isinstance(value, list | tuple | set):
+        return neutralise_formula(", ".join(str(v) for v in value))
+    # str subclasses (SafeString), lazy translations and any other object: plain text
+    return neutralise_formula(_xlsx_text(str(value)))
+
+
+_ILLEGAL_XLSX_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xlsx_text(text: str) -> str:
+    """Without the control characters that XML (and so XLSX) cannot hold (openpyxl refuses
+    them); tab, line feed and carriage return stay."""
+    return _ILLEGAL_XLSX_CHARS.sub("", text)
 
 
 # --- Geo exports ---------------------------------------------------------------------------

@@ -95,8 +95,10 @@ def test_every_list_exports_in_every_format(client, town, make_user, language):
             assert rows and all(str(h or "").strip() for h in rows[0]), (url, rows[:1])
             assert len(rows) > 1, f"{url}: the demo town has rows, the export none"
             rows_by_format[fmt] = rows
-        counts = {fmt: len(rows) for fmt, rows in rows_by_format.items()}
-        assert len(set(counts.values())) == 1, (path, counts)
+        counts = [len(rows) for rows in rows_by_format.values()]
+        # the audit log holds the first export's own event when the second is made
+        grows = 1 if path.startswith("/audit/") else 0
+        assert counts == [counts[0] + i * grows for i in range(len(counts))], (path, counts)
 
 
 def test_property_xlsx_keeps_types_and_labels(client, town, make_user):
@@ -105,10 +107,10 @@ def test_property_xlsx_keeps_types_and_labels(client, town, make_user):
     with translation.override("pl"):
         response = client.get("/leases/property/?export=xlsx", HTTP_ACCEPT_LANGUAGE="pl")
     assert response.status_code == 200, response.content[:300]
-    header, *rows = _xlsx_rows(response.content)
+    _header, *rows = _xlsx_rows(response.content)
     area = [r[2] for r in rows]  # PROPERTY_COLUMNS: parcel id, municipality, legal area …
     assert all(isinstance(a, int | float) for a in area if a is not None), area[:5]
-    assert any("jak w ewidencji" == v for r in rows for v in r), rows[:3]
+    assert any(v == "jak w ewidencji" for r in rows for v in r), rows[:3]
     lease = client.get("/leases/?export=xlsx")
     assert lease.status_code == 200
     cells = [v for r in _xlsx_rows(lease.content)[1:] for v in r]
@@ -133,3 +135,11 @@ def test_write_table_takes_every_value(value):
                 data, _ = write_table([{"v": v}], [("v", "value")], fmt)
                 rows = _csv_rows(data) if fmt == "csv" else _xlsx_rows(data)
                 assert len(rows) == 2
+                cell = rows[1][0] if rows[1] else None  # an empty XLSX row has no cells
+                if fmt == "xlsx" and isinstance(v, bool | int | float | Decimal):
+                    assert cell == (float(v) if isinstance(v, Decimal) else v)  # typed, not text
+                elif fmt == "xlsx" and isinstance(v, dt.date):
+                    assert isinstance(cell, dt.datetime)
+                    assert cell.date() == (v.date() if isinstance(v, dt.datetime) else v)
+                elif isinstance(v, str):
+                    assert cell in (str(v), "'" + str(v))  # formulas neutralised, rest whole
