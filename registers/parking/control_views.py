@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -27,8 +28,15 @@ def _refusal(exc: enforcement.EnforcementError) -> JsonResponse:
 @access(Capability.ENFORCE_PARKING, description="the controller's phone page: check a car, "
                                                 "issue a surcharge notice")
 def control(request: HttpRequest) -> HttpResponse:
-    return render(request, "parking/control.html", {"urls": {
-        "check": "/parking/control/api/check", "notice": "/parking/control/api/notices"}})
+    texts = {"position": _("Position:"), "failed": _("The request failed"),
+             "session": _("paid session of"), "until": _("until"),
+             "not_charged": _("parking is not charged now"), "valid": _("may stand here"),
+             "invalid": _("NO valid session or permit"), "amount": _("Surcharge:"),
+             "reduced": _("reduced if paid in time:"), "issued": _("Notice issued:"),
+             "due": _("due by")}
+    return render(request, "parking/control.html", {"texts": texts, "urls": {
+        "check": reverse("parking:control_check"),
+        "notice": reverse("parking:control_notice")}})
 
 
 @require_POST
@@ -60,7 +68,7 @@ def api_notice(request: HttpRequest) -> JsonResponse:
         "photos": n.photos.count(), "controller": request.user.get_username()}, status=201)
 
 
-FILTERS = ("all", "issued", "reminder_due", "ripe", "paid", "cancelled")
+FILTERS = ("all", "issued", "reminder_due", "reminded", "ripe", "paid", "cancelled")
 
 
 @require_safe

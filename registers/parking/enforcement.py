@@ -221,13 +221,14 @@ def amount_due(n: SurchargeNotice, on: date) -> Decimal:
 
 
 def state(n: SurchargeNotice, today: date) -> str:
-    """issued | reminder_due | ripe (for enforcement) | paid | cancelled."""
+    """issued | reminder_due | reminded | ripe (for enforcement) | paid | cancelled."""
     if n.status != SurchargeNotice.Status.ISSUED:
         return n.status
     if today <= n.due_date:
         return "issued"
-    return "ripe" if n.reminder_sent_on and today > n.reminder_sent_on + timedelta(
-        days=REMINDER_DAYS) else "reminder_due"
+    if n.reminder_sent_on is None:
+        return "reminder_due"
+    return "ripe" if today > n.reminder_sent_on + timedelta(days=REMINDER_DAYS) else "reminded"
 
 
 #: days a reminder gives before the notice is handed to enforcement (a practice, not law:

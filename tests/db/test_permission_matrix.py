@@ -172,6 +172,7 @@ def build_world() -> World:
         "usufruct_update": {"pk": usufruct.pk}, "offer_edit": {"pk": offer.pk},
         "flat_edit": {"pk": flat.pk}, "tariff_edit": {"pk": tariff.pk},
         "area_rules": {"pk": area.pk}, "inspection": {"pk": inspection.pk},
+        "notice_action": {"pk": 1, "action": "pay"}, "notice_photo": {"pk": 1},
         "photo": {"pk": photo.pk}, "device_edit": {"pk": device.pk},
     }
     centre = parcel.geom.centroid.transform(4326, clone=True)
