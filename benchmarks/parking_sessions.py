@@ -80,7 +80,7 @@ def main() -> None:
     from gis_app.accounts.access import grant
     from gis_app.accounts.roles import Role
     from layers.models import Municipality, ParkingZone
-    from registers.parking import demo, enforcement, operators
+    from registers.parking import demo, enforcement, operators, services
 
     rnd = random.Random(19)
     try:
@@ -161,9 +161,10 @@ def main() -> None:
                     ins_ms.append((time.perf_counter() - t0) * 1000)
             for i in range(args.writes):
                 s = NOW + timedelta(days=1, minutes=i)
+                fee = services.fee_for(zone, s, s + timedelta(hours=1)).fee.total  # untimed
                 body = {"session_id": f"api{i}", "registration_number": plate_of(i),
                         "zone": zone.pk, "start_time": s.isoformat(),
-                        "end_time": (s + timedelta(hours=1)).isoformat(), "amount": "3.60"}
+                        "end_time": (s + timedelta(hours=1)).isoformat(), "amount": str(fee)}
                 t0 = time.perf_counter()
                 answer = operators.session_start(op, body)
                 start_ms.append((time.perf_counter() - t0) * 1000)

@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib.gis.geos import Point
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +30,7 @@ from registers.parking.models import (
     MinimumWage,
     NoticePhoto,
     ParkingSession,
+    Permit,
     SurchargeNotice,
     Tariff,
 )
@@ -82,6 +83,12 @@ def valid_session(plate: str, zone: ParkingZone, now: datetime) -> ParkingSessio
             .select_related("operator").order_by("-end_time").first())
 
 
+def valid_permit(plate: str, zone: ParkingZone, day: date) -> Permit | None:
+    """A permit (subscription) of this plate for this zone valid on ``day`` (indexed)."""
+    return (Permit.objects.filter(plate=plate, zone=zone, valid_to__gte=day,
+                                  valid_from__lte=day).order_by("-valid_to").first())
+
+
 @dataclass
 class Check:
     plate: str
@@ -90,10 +97,11 @@ class Check:
     charged_now: bool
     session: ParkingSession | None
     at: datetime
+    permit: Permit | None = None
 
     @property
     def valid(self) -> bool:
-        return not self.charged_now or self.session is not None
+        return not self.charged_now or self.session is not None or self.permit is not None
 
     def as_json(self) -> dict:
         s = self.session
@@ -107,10 +115,20 @@ class Check:
                 "operator": s.operator.name,
                 "start": timezone.localtime(s.start_time).isoformat(timespec="minutes"),
                 "end": timezone.localtime(s.end_time).isoformat(timespec="minutes")},
+            "permit": None if self.permit is None else {
+                "kind": self.permit.get_kind_display(),
+                "valid_to": self.permit.valid_to.isoformat()},
             "surcharge": None if t is None or t.surcharge is None else str(t.surcharge),
             "surcharge_reduced": None if t is None or t.surcharge_reduced is None
             else str(t.surcharge_reduced),
         }
+
+
+def _tariff_at(zone: ParkingZone, day: date) -> Tariff | None:
+    """The tariff in force, in one query (the check needs no subscriptions)."""
+    return (Tariff.objects.filter(zone=zone, valid_from__lte=day)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+            .order_by("-valid_from").first())
 
 
 def check(user: Any, plate: Any, lon: Any, lat: Any, now: datetime | None = None) -> Check:
@@ -120,17 +138,20 @@ def check(user: Any, plate: Any, lon: Any, lat: Any, now: datetime | None = None
     zone = zone_here(user, at)
     now = now or timezone.now()
     local = timezone.localtime(now)
-    tariff = services.tariff_at(zone, local.date())
+    tariff = _tariff_at(zone, local.date())
     charged = False
     if tariff is not None:
-        window = tariff.as_rules().schedule.window(local.date())
+        schedule = rules.Schedule(weekdays=rules.parse_weekdays(tariff.paid_weekdays),
+                                  start=tariff.paid_from, end=tariff.paid_to)
+        window = schedule.window(local.date())
         naive = timezone.make_naive(now)
         charged = window is not None and window[0] <= naive < window[1]
     session = valid_session(reg, zone, now) if charged else None
-    result = Check(reg, zone, tariff, charged, session, now)
+    permit = valid_permit(reg, zone, local.date()) if charged and session is None else None
+    result = Check(reg, zone, tariff, charged, session, now, permit)
     audit(user, AuditAction.READ_OWNERS, "parking.check", session.pk if session else "",
           municipality_id=zone.municipality_id,
-          detail=f"plate {reg} in zone {zone.code}: "
+          detail=f"plate {reg} in zone {zone.code}{' (permit)' if permit else ''}: "
                  f"{'valid' if result.valid else 'no valid session'}")
     return result
 

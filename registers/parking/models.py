@@ -276,3 +276,44 @@ class NoticePhoto(models.Model):
 
     def __str__(self) -> str:
         return self.file.name
+
+
+class Permit(models.Model):
+    """A resident's or business subscription (abonament, identyfikator) for a vehicle in a zone
+    and period, at the price of the tariff's subscription; the enforcement check honours it."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT,
+                                     related_name="parking_permits",
+                                     verbose_name=_("municipality"))
+    zone = models.ForeignKey(ParkingZone, on_delete=models.PROTECT, related_name="permits",
+                             verbose_name=_("zone"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Subscription.Kind.choices)
+    plate = models.CharField(_("registration number"), max_length=10)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"))
+    price = _money(_("price [zł]"))
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("parking permit")
+        verbose_name_plural = _("parking permits")
+        ordering = ["-valid_to"]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(valid_to__gte=models.F("valid_from")),
+            name="parking_permit_period_order")]
+        indexes = [models.Index(fields=["plate", "zone", "valid_to"],
+                                name="parking_permit_check_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.plate} {self.zone.code} {self.valid_from}–{self.valid_to}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        try:
+            self.plate = rules.normalise_plate(self.plate)
+        except ValueError as exc:
+            raise ValidationError({"plate": str(exc)}) from None
+        if self.zone_id and self.municipality_id \
+                and self.zone.municipality_id != self.municipality_id:
+            raise ValidationError({"zone": _("the zone lies in another municipality")})

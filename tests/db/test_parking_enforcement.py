@@ -245,3 +245,25 @@ def test_cancellation_needs_a_reason_and_a_fresh_version(client, world):
     n.refresh_from_db()
     assert n.status == "cancelled" and n.cancel_reason == "a valid session shown later"
     assert client.post(f"/parking/notices/{n.pk}/pay", {"amount": "100"}).status_code == 409
+
+
+def test_a_permit_for_the_zone_and_day_makes_the_car_valid(client, world):
+    from django.core.exceptions import ValidationError
+
+    from registers.parking.models import Permit
+
+    p = Permit(municipality=world["radom"], zone=world["za"], kind="resident",
+               plate="wr 777aa", valid_from=date(2026, 3, 1), valid_to=date(2026, 3, 31),
+               price=D("22.50"))
+    p.full_clean()
+    p.save()
+    assert p.plate == "WR777AA"
+    client.force_login(world["controller"])
+    d = check(client, world, "WR777AA").json()
+    assert d["valid"] and d["session"] is None and d["permit"]["valid_to"] == "2026-03-31"
+    assert issue(client, world, plate="WR777AA").status_code == 409
+    Permit.objects.filter(pk=p.pk).update(valid_to=date(2026, 3, 2))  # expired yesterday
+    assert not check(client, world, "WR777AA").json()["valid"]
+    with pytest.raises(ValidationError):
+        Permit(municipality=world["radom"], zone=world["zb"], kind="resident", plate="WR1",
+               valid_from=date(2026, 3, 1), valid_to=date(2026, 3, 31), price=0).full_clean()

@@ -44,7 +44,9 @@
     const d = res.data;
     if (d.valid) {
       const why = d.session ? t.session + " " + d.session.operator + ", " + t.until + " " +
-        d.session.end.slice(11, 16) : t.not_charged;
+        d.session.end.slice(11, 16)
+        : d.permit ? t.permit + " " + d.permit.kind + ", " + t.until + " " + d.permit.valid_to
+          : t.not_charged;
       show(out, "ok", d.plate + " — " + t.valid + " (" + d.zone.code + "). " + why);
       return;
     }
