@@ -172,6 +172,7 @@ INSTALLED_APPS = [
     "registers.housing",
     "registers.parking",
     "registers.landscape",
+    "registers.payments",
     "map_ui",
     "axes",
 ]

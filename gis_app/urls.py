@@ -21,6 +21,7 @@ urlpatterns = [
     path("rasters/", include("layers.rasters.urls")),
     path("ogc/", include("layers.ogc.urls")),
     path("taxes/", include("registers.taxes.urls")),
+    path("payments/", include("registers.payments.urls")),
     path("leases/", include("registers.leases.urls")),
     path("housing/", include("registers.housing.urls")),
     path("parking/", include("registers.parking.urls")),

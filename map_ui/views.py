@@ -84,7 +84,7 @@ def _style_js(style: dict[str, Any]) -> str:
     base = {k: v for k, v in style.items() if k not in ("by", "palette")}
     if "by" not in style or "palette" not in style:
         return json.dumps(base)
-    palette = dict(style["palette"])
+    palette = {entry[0]: entry[1] for entry in style["palette"]}  # pairs or labelled triples
     return (
         "function (p) { var c = " + json.dumps(palette) + "[p[" + json.dumps(style["by"])
         + "]]; var s = " + json.dumps(base) + "; if (c) { s.color = c; s.fillColor = c; }"
@@ -139,8 +139,8 @@ def build_map(request: HttpRequest) -> tuple[folium.Map, list[dict[str, Any]]]:
         legend.append({"name": layer.name, "label": label, "color": style.get("color"),
                        "fill": style.get("fillColor", style.get("color")),
                        "min_zoom": layer.min_zoom,
-                       "palette": [[str(v), c] for v, c in dict(style.get("palette", ()))
-                                   .items()]})
+                       "palette": [[str(e[0]), e[1], *([str(e[2])] if len(e) > 2 else [])]
+                                   for e in style.get("palette", ())]})
     folium.LayerControl(collapsed=False).add_to(m)
     if extent:
         west, south, east, north = extent
@@ -175,7 +175,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
     }
     response = render(request, "map_ui/map.html", context)
     # the online base maps offered (never the default) load their tiles from their origins
-    origins = sorted({_origin(b.url) for b in all_base_maps() if b.online and b.url})
+    origins = sorted({_origin(b.url) for b in BASE_MAPS if b.online and b.url})
     if origins:
         response._csp_update = {"img-src": origins}  # type: ignore[attr-defined]
     return response

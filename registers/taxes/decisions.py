@@ -239,6 +239,17 @@ def schedule_of(decision: Decision) -> list[tuple[int, date, Decimal]]:
     return [(i.number, i.due_date, i.amount) for i in decision.instalments.order_by("number")]
 
 
+def payment_accounts(taxpayer_ids: Iterable[int]) -> dict[int, str]:
+    """The taxpayers' individual account numbers (mikrorachunki) where one has been given.
+
+    The payments register owns the accounts and declares the reverse relation
+    ``Taxpayer.individual_account``; reading it through the ORM lets the decision print the
+    number without the tax register importing the payments register (which listens to it)."""
+    return dict(Taxpayer.objects.filter(pk__in=list(taxpayer_ids),
+                                        individual_account__isnull=False)
+                .values_list("pk", "individual_account__nrb"))
+
+
 def _send_on_commit(decision: Decision, schedule: list[tuple[int, date, Decimal]]) -> None:
     def send() -> None:
         decision_issued.send(

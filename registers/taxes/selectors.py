@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -25,6 +28,46 @@ def case_list(user: Any, municipality_id: int) -> QuerySet[ReconciliationCase]:
     if not has_capability(user, Capability.VIEW_TAX, municipality_id):
         return ReconciliationCase.objects.none()
     return ReconciliationCase.objects.filter(municipality_id=municipality_id)
+
+
+# A reconciliation case is open while new or in review; explained and corrected ones are closed
+# (the same rule as taxes_parcel_tax_status in sql/tax_status_tile.sql).
+OPEN_CASE_STATUSES = (ReconciliationCase.Status.NEW, ReconciliationCase.Status.IN_REVIEW)
+
+
+def parcel_tax_status(municipality_id: int, cadastral_id: str, on_day: date
+                      ) -> tuple[str, Decimal, str]:
+    """(status, arrears, legend class) from the one SQL function the tile reads too."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT status, arrears, klass FROM taxes_parcel_tax_status(%s, %s, %s)",
+                    [municipality_id, cadastral_id, on_day])
+        status, arrears, klass = cur.fetchone()
+    return status, arrears, klass
+
+
+def taxpayer_balances(taxpayer_ids: list[int], on_day: date) -> dict[int, dict[str, Any]]:
+    """Per taxpayer: overdue unpaid instalments, unpaid settled interest and reminder costs,
+    and what is not yet due (the payments register's charges; details in its statement)."""
+    if not taxpayer_ids:
+        return {}
+    with connection.cursor() as cur:
+        cur.execute("""
+            SELECT t.id, t.name,
+                   coalesce(sum(c.principal_open) FILTER (WHERE c.kind = 'instalment'
+                                                          AND c.due_date < %(d)s), 0),
+                   coalesce(sum(c.interest_open), 0),
+                   coalesce(sum(c.principal_open) FILTER (WHERE c.kind = 'reminder_cost'), 0),
+                   coalesce(sum(c.principal_open) FILTER (WHERE c.kind = 'instalment'
+                                                          AND c.due_date >= %(d)s), 0),
+                   count(c.id)
+            FROM taxes_taxpayer AS t
+            LEFT JOIN payments_charge AS c ON c.taxpayer_id = t.id
+            WHERE t.id = ANY (%(ids)s)
+            GROUP BY t.id, t.name""", {"d": on_day, "ids": taxpayer_ids})
+        return {tid: {"taxpayer_id": tid, "name": name, "arrears": arrears,
+                      "interest": interest, "costs": costs, "not_yet_due": later,
+                      "charged": n > 0}
+                for tid, name, arrears, interest, costs, later, n in cur.fetchall()}
 
 
 def card_section(user: Any, parcel: Parcel, year: int | None = None) -> dict | None:
@@ -54,16 +97,14 @@ def card_section(user: Any, parcel: Parcel, year: int | None = None) -> dict | N
                       "amount": line.amount})
     cases = list(ReconciliationCase.objects.filter(
         municipality_id=parcel.municipality_id, cadastral_id=parcel.cadastral_id,
-        still_detected=True).exclude(status=ReconciliationCase.Status.EXPLAINED)
+        still_detected=True, status__in=OPEN_CASE_STATUSES)
         .values("id", "kind", "status", "estimated_loss"))
-    if cases:
-        status = "differs"
-    elif any(not line["exempt"] for line in lines):
-        status = "assessed"
-    elif lines:
-        status = "exempt"
-    else:
-        status = "not_assessed"
+    status, arrears, klass = parcel_tax_status(parcel.municipality_id, parcel.cadastral_id,
+                                               timezone.localdate())
+    balances = taxpayer_balances(sorted({line["taxpayer_id"] for line in lines}),
+                                 timezone.localdate())
+    for line in lines:
+        line["balance"] = balances.get(line["taxpayer_id"])
     # Business land only where a taxed (not exempt) land object of this year belongs to a
     # business: the municipality's own exempt land (art. 7 ust. 1 pkt 15 UPOL) is not business
     # land even when the municipality is recorded as running a business.
@@ -75,4 +116,6 @@ def card_section(user: Any, parcel: Parcel, year: int | None = None) -> dict | N
           municipality_id=parcel.municipality_id, detail=f"card tax section {year}")
     return {"year": year, "cadastral_id": parcel.cadastral_id, "lines": lines,
             "total": sum((line["amount"] for line in lines), rules.ZERO),
-            "status": status, "cases": cases, "contours": contours}
+            "status": status, "klass": klass, "arrears": arrears,
+            "balances": [balances[tid] for tid in sorted(balances)],
+            "cases": cases, "contours": contours}

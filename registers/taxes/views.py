@@ -382,7 +382,8 @@ def decision_pdf(request: HttpRequest, decision_id: int) -> HttpResponse:
     from registers.taxes.pdf import render_decision
 
     decision = _decision(request, decision_id)
-    data = render_decision(decision)
+    account = decisions.payment_accounts([decision.taxpayer_id]).get(decision.taxpayer_id, "")
+    data = render_decision(decision, payment_account=account)
     audit(request.user, AuditAction.READ_TAX, "taxes.decision", decision.pk,
           municipality_id=decision.municipality_id, detail="decision PDF")
     response = HttpResponse(data, content_type="application/pdf")

@@ -110,7 +110,8 @@ def test_print_view(town):
     resp = client_for(town.planner).get(f"/parcels/{town.plot.id}/print")
     html = resp.content.decode()
     assert resp.status_code == 200
-    assert "<svg" in html and 'class="parcel-outline"' in html and "window.print()" in html
+    assert "<svg" in html and 'class="parcel-outline"' in html
+    assert 'data-action="print"' in html and "onclick" not in html  # no inline handler (CSP)
     assert "1612.00" in html or "1612,00" in html
 
 

@@ -512,3 +512,23 @@ def test_roll_sql_and_rules_agree_on_every_event_kind(town):
             line = services.object_line(obj, year, rates)
             expected = None if line is None else (line.months, line.amount)
             assert sql.get(obj.pk) == expected, (year, obj.arose_event, obj.arose_on)
+
+
+@override_settings(GEOGMINA_TAX_BATCH_SYNC=True)
+def test_decision_pdf_prints_the_taxpayers_individual_account(town, make_user):
+    """The decision names the account the payments register gave the taxpayer (mikrorachunek),
+    so the payment it asks for is matched to him."""
+    from pypdf import PdfReader
+
+    from registers.payments import services as payments
+
+    tp = _combined_taxpayer(town)
+    payments.bank_settings_save(None, town, "10201026", "1805")
+    payments.ensure_accounts(town.pk, [tp.pk])
+    nrb = tp.individual_account.nrb
+    c = _client(make_user, town, (Role.TAX_OFFICER,))
+    assert c.post(f"/taxes/taxpayer/{tp.pk}/decisions/new/", {"year": "2026"}).status_code == 302
+    d = Decision.objects.get(taxpayer=tp)
+    pdf = c.get(f"/taxes/decision/{d.pk}/pdf/")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert nrb in text.replace(" ", "")

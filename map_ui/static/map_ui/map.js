@@ -56,7 +56,7 @@
             sw.style.borderColor = entry[1];
             sw.style.background = entry[1];
             sub.appendChild(sw);
-            sub.appendChild(el("span", {}, entry[0]));
+            sub.appendChild(el("span", {}, entry[2] || entry[0]));
             div.appendChild(sub);
           });
         });

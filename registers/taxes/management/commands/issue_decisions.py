@@ -129,7 +129,9 @@ def _pdf_writer(folder: Path, municipality_id: int, workers: int
         inst: dict[int, list] = {}
         for i in DecisionInstalment.objects.filter(decision_id__in=ids).order_by("number"):
             inst.setdefault(i.decision_id, []).append(i)
-        items = [(rows[pk], inst.get(pk, []), "") for pk in ids]
+        accounts = decisions.payment_accounts(d.taxpayer_id for d in rows.values())
+        items = [(rows[pk], inst.get(pk, []), accounts.get(rows[pk].taxpayer_id, ""))
+                 for pk in ids]
         # one print file per worker and chunk: the fonts are embedded once per file
         jobs = [(part, office) for part in _parts(items, workers)]
         results = pool.map(_render_job, jobs) if pool else map(_render_job, jobs)

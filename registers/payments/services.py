@@ -1,0 +1,535 @@
+"""Writing the payments register: individual accounts, charges, statements, allocation,
+reminders. Set-based where the numbers are large (statement import, matching, allocation:
+``sql/allocate.sql``); every change audited.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from gis_app.audit.log import audit
+from gis_app.audit.models import AuditAction
+from layers.models import Municipality
+from registers.payments import rules
+from registers.payments.models import (
+    BankSettings,
+    Charge,
+    IndividualAccount,
+    InterestRate,
+    LedgerEntry,
+    Payment,
+    PaymentParameters,
+    Reminder,
+    Statement,
+)
+from registers.payments.statements import ParsedStatement, StatementError, parse
+
+ZERO = rules.ZERO
+# Advisory-lock key space of the payments register (one lock per municipality).
+LOCK_NAMESPACE = 16_002
+
+
+def _lock(municipality_id: int) -> None:
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, municipality_id])
+
+
+def _next_seq(n: int = 1) -> list[int]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT nextval('payments_event_seq') FROM generate_series(1, %s)", [n])
+        return [row[0] for row in cur.fetchall()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Yearly numbers
+
+
+def parameters_for(year: int) -> PaymentParameters:
+    params = PaymentParameters.objects.filter(year__lte=year).order_by("-year").first()
+    if params is None:
+        raise ValidationError(f"no payment parameters for {year} or before; add them in the "
+                              "admin (interest threshold, cost of a reminder)")
+    return params
+
+
+def rule_params(on_date: date) -> rules.Params:
+    rates = [rules.RatePeriod(r.valid_from, r.annual_percent)
+             for r in InterestRate.objects.order_by("valid_from")]
+    return rules.Params(rates=rates, threshold=parameters_for(on_date.year).interest_threshold)
+
+
+# ---------------------------------------------------------------------------------------------
+# Individual accounts (mikrorachunki)
+
+
+def check_settlement_number(number: str) -> None:
+    """8 digits whose last is the check digit of the first seven (schwifty recomputes it)."""
+    if len(number) != 8 or not number.isdigit():
+        raise ValidationError(f"bank settlement number {number!r}: 8 digits expected")
+    generated = IBAN.generate("PL", bank_code=number, account_code="0" * 16).bank_code
+    if generated != number:
+        raise ValidationError(f"bank settlement number {number}: wrong check digit (the "
+                              f"eighth digit should be {generated[-1]})")
+
+
+def account_number(bank: BankSettings, taxpayer_id: int) -> str:
+    """The taxpayer's NRB: the bank's settlement number, the municipality's prefix and the
+    taxpayer's id; check digits by schwifty (ISO 13616 mod 97). Depends only on stored
+    values, so it never changes once given."""
+    width = 16 - len(bank.account_prefix)
+    if len(str(taxpayer_id)) > width:
+        raise ValidationError(f"taxpayer id {taxpayer_id} does not fit the {width} digits the "
+                              f"prefix {bank.account_prefix} leaves")
+    try:
+        iban = IBAN.generate("PL", bank_code=bank.settlement_number,
+                             account_code=f"{bank.account_prefix}{taxpayer_id:0{width}d}")
+        iban.validate()
+    except SchwiftyException as exc:
+        raise ValidationError(f"cannot form an account number: {exc}") from exc
+    return iban.compact[2:]
+
+
+def bank_settings_save(user: Any, municipality: Municipality, settlement_number: str,
+                       account_prefix: str, collection_account: str = "",
+                       bank_name: str = "") -> BankSettings:
+    check_settlement_number(settlement_number)
+    if not account_prefix.isdigit() or not 1 <= len(account_prefix) <= 6:
+        raise ValidationError("individual account prefix: 1 to 6 digits")
+    if collection_account:
+        try:
+            IBAN("PL" + collection_account).validate()
+        except SchwiftyException as exc:
+            raise ValidationError(f"collection account: {exc}") from exc
+    with transaction.atomic():
+        bank, created = BankSettings.objects.select_for_update().get_or_create(
+            municipality=municipality, defaults={
+                "settlement_number": settlement_number, "account_prefix": account_prefix,
+                "collection_account": collection_account, "bank_name": bank_name})
+        before = None
+        if not created:
+            before = {"settlement_number": bank.settlement_number,
+                      "account_prefix": bank.account_prefix}
+            bank.settlement_number, bank.account_prefix = settlement_number, account_prefix
+            bank.collection_account, bank.bank_name = collection_account, bank_name
+            bank.version += 1
+            bank.save()
+        audit(user, AuditAction.CREATE if created else AuditAction.UPDATE,
+              "payments.banksettings", bank.pk, municipality_id=municipality.pk, before=before,
+              after={"settlement_number": settlement_number, "account_prefix": account_prefix})
+    return bank
+
+
+def ensure_accounts(municipality_id: int, taxpayer_ids: Iterable[int] | None = None) -> int:
+    """Give every taxpayer of the municipality (or those listed) without one an individual
+    account; existing numbers are never changed. Returns how many were given."""
+    from registers.taxes.models import Taxpayer
+
+    bank = BankSettings.objects.filter(municipality_id=municipality_id).first()
+    if bank is None:
+        raise ValidationError("the municipality has no bank for individual accounts yet")
+    missing = Taxpayer.objects.filter(municipality_id=municipality_id,
+                                      individual_account__isnull=True)
+    if taxpayer_ids is not None:
+        missing = missing.filter(pk__in=list(taxpayer_ids))
+    rows = [IndividualAccount(taxpayer_id=tid, municipality_id=municipality_id,
+                              nrb=account_number(bank, tid))
+            for tid in missing.values_list("pk", flat=True)]
+    IndividualAccount.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+    return len(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Charges
+
+
+def post_schedule(municipality_id: int, taxpayer_id: int, year: int, tax_kind: str,
+                  decision_number: str, instalments: Sequence[tuple[int, date, Decimal]],
+                  today: date | None = None) -> list[Charge]:
+    """A decision's whole schedule becomes the taxpayer's charges (CONTRACTS.md): charges of
+    the same taxpayer, year and tax that are not yet due and untouched by any payment are
+    replaced; those already due or (partly) paid stay as they are, and the schedule's
+    instalment of the same number is then not posted again."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        _lock(municipality_id)
+        existing = Charge.objects.filter(
+            taxpayer_id=taxpayer_id, year=year, tax_kind=tax_kind, kind=Charge.Kind.INSTALMENT)
+        list(existing.select_for_update().values_list("pk", flat=True))
+        replaceable = existing.filter(due_date__gt=today, steps__isnull=True,
+                                      reminders__isnull=True,
+                                      principal_open=F("amount"), interest_open=0)
+        replaceable_ids = list(replaceable.values_list("pk", flat=True))
+        kept = set(existing.exclude(pk__in=replaceable_ids).values_list("number", flat=True))
+        Charge.objects.filter(pk__in=replaceable_ids).delete()
+        new = [(n, d, Decimal(a)) for n, d, a in instalments if n not in kept and Decimal(a) > 0]
+        seqs = _next_seq(len(new)) if new else []
+        rows = Charge.objects.bulk_create([
+            Charge(municipality_id=municipality_id, taxpayer_id=taxpayer_id, year=year,
+                   tax_kind=tax_kind, number=n, due_date=d, amount=a, principal_open=a,
+                   accrued_to=d, decision_number=decision_number, posted_seq=seq)
+            for (n, d, a), seq in zip(new, seqs, strict=True)])
+        audit(None, AuditAction.UPDATE, "taxes.taxpayer", taxpayer_id,
+              municipality_id=municipality_id,
+              detail=f"charges of decision {decision_number} ({tax_kind} {year}): "
+                     f"{len(rows)} posted, {len(replaceable_ids)} replaced, {len(kept)} kept")
+    return rows
+
+
+def post_liability_charges(municipality_id: int, year: int, prefix: str = "PN",
+                           today: date | None = None) -> int:
+    """Charges from the tax roll's instalment plan for every assessed taxpayer (property tax;
+    used until decisions are issued through the decisions register, and by the demo)."""
+    from registers.taxes import rules as tax_rules
+    from registers.taxes.services import roll_rows
+
+    posted = 0
+    for row in roll_rows(municipality_id, year):
+        if not row["tax"] or row["below_threshold"]:
+            continue
+        plan = tax_rules.instalment_plan(row["tax"], year,
+                                         legal_person=row["kind"] == "company")
+        schedule = [(i, due, amount) for i, (due, amount) in enumerate(plan, start=1)]
+        posted += len(post_schedule(municipality_id, row["taxpayer_id"], year, "property",
+                                    f"{prefix}.{year}.{row['taxpayer_id']}", schedule,
+                                    today=today))
+    return posted
+
+
+# ---------------------------------------------------------------------------------------------
+# Statements in: parse whole, store set-based, match, allocate
+
+
+@dataclass
+class ImportResult:
+    statement: Statement | None
+    already: bool = False
+    transactions: int = 0
+    new: int = 0
+    matched_account: int = 0
+    matched_title: int = 0
+    queued: int = 0
+    allocated: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+COPY_COLUMNS = ("line", "fingerprint", "booked_on", "amount", "payer_name", "payer_account",
+                "title", "accounts", "title_keys", "named_number", "named_year")
+
+
+def _tsv(value: Any) -> str:
+    if value is None:
+        return r"\N"
+    return str(value).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ") \
+        .replace("\r", " ")
+
+
+def _copy_payload(parsed: ParsedStatement) -> io.StringIO:
+    buf = io.StringIO()
+    seen: dict[tuple, int] = {}
+    for tx in parsed.transactions:
+        key = (tx.booked_on, tx.amount, tx.bank_ref, tx.payer_account, tx.title)
+        seen[key] = ordinal = seen.get(key, 0) + 1
+        buf.write("\t".join(_tsv(v) for v in (
+            tx.line, tx.fingerprint(parsed.account, ordinal), tx.booked_on.isoformat(),
+            tx.amount, tx.payer_name, tx.payer_account, tx.title, " ".join(tx.accounts),
+            " ".join(tx.title_keys), tx.named_number, tx.named_year)) + "\n")
+    buf.seek(0)
+    return buf
+
+
+STAGE_SQL = """
+CREATE TEMP TABLE payments_stage (
+    line integer, fingerprint text, booked_on date, amount numeric(14, 2), payer_name text,
+    payer_account text, title text, accounts text, title_keys text, named_number smallint,
+    named_year smallint
+) ON COMMIT DROP
+"""
+
+INSERT_SQL = """
+INSERT INTO payments_payment (municipality_id, statement_id, line, fingerprint, booked_on,
+    amount, payer_name, payer_account, title, accounts, title_keys, named_number, named_year,
+    matched_by, status, note, version)
+SELECT %(m)s, %(s)s, line, fingerprint, booked_on, amount, payer_name, payer_account, title,
+       accounts, title_keys, named_number, named_year, '', 'queued', '', 1
+FROM payments_stage
+ON CONFLICT (municipality_id, fingerprint) DO NOTHING
+"""
+
+# By individual account: one of the transaction's account numbers is exactly one taxpayer's.
+MATCH_ACCOUNT_SQL = """
+WITH m AS (
+    SELECT p.id, min(a.taxpayer_id) AS taxpayer_id, count(DISTINCT a.taxpayer_id) AS n
+    FROM payments_payment AS p
+    CROSS JOIN LATERAL unnest(string_to_array(p.accounts, ' ')) AS acc (nrb)
+    JOIN payments_individualaccount AS a
+      ON a.nrb = acc.nrb AND a.municipality_id = p.municipality_id
+    WHERE p.statement_id = %(s)s AND p.status = 'queued'
+    GROUP BY p.id
+)
+UPDATE payments_payment AS p
+SET taxpayer_id = m.taxpayer_id, matched_by = 'account', status = 'matched'
+FROM m
+WHERE p.id = m.id AND m.n = 1
+"""
+
+# Then by title: an identifier in the title (individual account number written in the title,
+# the taxpayer's reference in the tax system, NIP, a decision number) names exactly one taxpayer.
+MATCH_TITLE_SQL = """
+WITH tok AS MATERIALIZED (
+    SELECT p.id, tk.key
+    FROM payments_payment AS p
+    CROSS JOIN LATERAL unnest(string_to_array(p.title_keys, ' ')) AS tk (key)
+    WHERE p.statement_id = %(s)s AND p.status = 'queued'
+),
+keys AS (
+    SELECT a.taxpayer_id, a.nrb AS key
+    FROM payments_individualaccount AS a
+    WHERE a.municipality_id = %(m)s AND a.nrb IN (SELECT key FROM tok)
+    UNION
+    SELECT t.id, upper(t.external_ref) FROM taxes_taxpayer AS t
+    WHERE t.municipality_id = %(m)s AND length(t.external_ref) >= 3
+      AND upper(t.external_ref) IN (SELECT key FROM tok)
+    UNION
+    SELECT t.id, regexp_replace(t.tax_id, '[^0-9]', '', 'g') FROM taxes_taxpayer AS t
+    WHERE t.municipality_id = %(m)s AND t.tax_id <> ''
+      AND regexp_replace(t.tax_id, '[^0-9]', '', 'g')
+          IN (SELECT key FROM tok WHERE key ~ '^[0-9]{10}$')
+    UNION
+    SELECT c.taxpayer_id, upper(c.decision_number) FROM payments_charge AS c
+    WHERE c.municipality_id = %(m)s AND length(c.decision_number) >= 3
+      AND upper(c.decision_number) IN (SELECT key FROM tok)
+),
+m AS (
+    SELECT tok.id, min(k.taxpayer_id) AS taxpayer_id, count(DISTINCT k.taxpayer_id) AS n
+    FROM tok JOIN keys AS k ON k.key = tok.key
+    GROUP BY tok.id
+)
+UPDATE payments_payment AS p
+SET taxpayer_id = m.taxpayer_id, matched_by = 'title', status = 'matched'
+FROM m
+WHERE p.id = m.id AND m.n = 1
+"""
+
+
+def _check_rates_cover(municipality_id: int) -> None:
+    first = InterestRate.objects.order_by("valid_from").values_list("valid_from",
+                                                                    flat=True).first()
+    earliest = Charge.objects.filter(municipality_id=municipality_id, principal_open__gt=0) \
+        .order_by("due_date").values_list("due_date", flat=True).first()
+    if earliest is not None and (first is None or first > earliest):
+        raise ValidationError(f"the late-payment interest rate table starts {first}; charges "
+                              f"are due from {earliest}: extend the table first")
+
+
+def allocate(municipality_id: int) -> int:
+    """Allocate every matched payment of the municipality (set-based, sql/allocate.sql)."""
+    with transaction.atomic():
+        _lock(municipality_id)
+        _check_rates_cover(municipality_id)
+        with connection.cursor() as cur:
+            cur.execute("SELECT payments_allocate(%s)", [municipality_id])
+            return cur.fetchone()[0]
+
+
+def import_statement(user: Any, municipality: Municipality, data: bytes,
+                     filename: str = "") -> ImportResult:
+    """Parse whole (refused whole on the first problem), store, match, allocate."""
+    try:
+        parsed = parse(data)
+    except StatementError as exc:
+        raise ValidationError(f"{filename or 'statement'}: {exc}") from exc
+    with transaction.atomic():
+        _lock(municipality.pk)
+        existing = Statement.objects.filter(municipality=municipality,
+                                            fingerprint=parsed.fingerprint).first()
+        if existing is not None:
+            return ImportResult(statement=existing, already=True,
+                                transactions=len(parsed.transactions), skipped=parsed.skipped)
+        statement = Statement.objects.create(
+            municipality=municipality, format=parsed.format, account=parsed.account,
+            reference=parsed.reference[:64], statement_date=parsed.statement_date,
+            fingerprint=parsed.fingerprint, filename=filename[:200],
+            transactions=len(parsed.transactions),
+            imported_by=user if getattr(user, "is_authenticated", False) else None)
+        result = ImportResult(statement=statement, transactions=len(parsed.transactions),
+                              skipped=parsed.skipped)
+        params = {"m": municipality.pk, "s": statement.pk}
+        with connection.cursor() as cur:
+            cur.execute(STAGE_SQL)
+            cur.copy_expert(f"COPY payments_stage ({', '.join(COPY_COLUMNS)}) FROM STDIN",
+                            _copy_payload(parsed))
+            cur.execute(INSERT_SQL, params)
+            result.new = cur.rowcount
+            cur.execute("DROP TABLE payments_stage")
+            cur.execute(MATCH_ACCOUNT_SQL, params)
+            result.matched_account = cur.rowcount
+            cur.execute(MATCH_TITLE_SQL, params)
+            result.matched_title = cur.rowcount
+            # the allocation's plan must see the newly matched rows (not "none are matched")
+            cur.execute("ANALYZE payments_payment")
+        result.queued = result.new - result.matched_account - result.matched_title
+        _check_rates_cover(municipality.pk)
+        with connection.cursor() as cur:
+            cur.execute("SELECT payments_allocate(%s)", [municipality.pk])
+            result.allocated = cur.fetchone()[0]
+        Statement.objects.filter(pk=statement.pk).update(
+            matched=result.matched_account + result.matched_title, queued=result.queued)
+        audit(user, AuditAction.IMPORT, "payments.statement", statement.pk,
+              municipality_id=municipality.pk,
+              after={"format": parsed.format, "account": parsed.account,
+                     "reference": parsed.reference, "transactions": result.transactions,
+                     "new": result.new, "matched": result.matched_account + result.matched_title,
+                     "queued": result.queued, "allocated": result.allocated})
+    return result
+
+
+class StaleEditError(ValidationError):
+    pass
+
+
+def resolve_payment(user: Any, payment: Payment, taxpayer_id: int | None, note: str = "",
+                    version: int | None = None) -> Payment:
+    """The officer clarifies a queued payment: assigns it to a taxpayer (then it is allocated)
+    or marks it as not a tax payment (to be returned)."""
+    from registers.taxes.models import Taxpayer
+
+    with transaction.atomic():
+        _lock(payment.municipality_id)
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if version is not None and locked.version != version:
+            raise StaleEditError("the payment was changed meanwhile; reload and try again")
+        if locked.status != Payment.Status.QUEUED:
+            raise ValidationError("only a payment waiting for clarification can be assigned")
+        before = {"status": locked.status, "taxpayer": locked.taxpayer_id}
+        if taxpayer_id is None:
+            locked.status = Payment.Status.RETURNED
+        else:
+            if not Taxpayer.objects.filter(pk=taxpayer_id,
+                                           municipality_id=locked.municipality_id).exists():
+                raise ValidationError(f"no taxpayer {taxpayer_id} in this municipality")
+            locked.taxpayer_id, locked.status = taxpayer_id, Payment.Status.MATCHED
+            locked.matched_by = Payment.MatchedBy.OFFICER
+        locked.note, locked.version = note, locked.version + 1
+        locked.save()
+        audit(user, AuditAction.UPDATE, "payments.payment", locked.pk,
+              municipality_id=locked.municipality_id, before=before,
+              after={"status": locked.status, "taxpayer": locked.taxpayer_id, "note": note})
+        if taxpayer_id is not None:
+            allocate(locked.municipality_id)
+    locked.refresh_from_db()
+    return locked
+
+
+# ---------------------------------------------------------------------------------------------
+# Replay: the ledger from the charges and the payments
+
+
+def replay_taxpayer(taxpayer_id: int) -> list[rules.Step]:
+    """The taxpayer's ledger recomputed by the pure rules from the charges and payments in the
+    order they were recorded (for the check that the stored ledger is what the law gives)."""
+    charges = Charge.objects.filter(taxpayer_id=taxpayer_id)
+    payments = Payment.objects.filter(taxpayer_id=taxpayer_id,
+                                      status=Payment.Status.ALLOCATED)
+    events = [rules.Event(seq=c.posted_seq, charge=rules.Charge(
+        id=c.pk, due_date=c.due_date, amount=c.amount, kind=c.kind, number=c.number))
+        for c in charges]
+    events += [rules.Event(seq=p.allocated_seq, payment=rules.Payment(
+        id=p.pk, booked_on=p.booked_on, amount=p.amount, named_charge_id=p.named_charge_id))
+        for p in payments]
+    last = max((p.booked_on for p in payments), default=timezone.localdate())
+    return rules.replay(events, rule_params(last))
+
+
+def stored_steps(taxpayer_id: int) -> list[rules.Step]:
+    return [rules.Step(e.payment_id, e.charge_id, e.kind, e.amount, e.on_date)
+            for e in LedgerEntry.objects.filter(taxpayer_id=taxpayer_id).order_by("seq", "id")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reminders (upomnienia) and enforcement
+
+
+def issue_reminders(user: Any, municipality_id: int, on_date: date | None = None
+                    ) -> list[Reminder]:
+    """A reminder for every instalment overdue on ``on_date`` that has none yet, with its cost
+    (the year's parameter) posted as a charge the next payment covers first (art. 55 § 2)."""
+    on_date = on_date or timezone.localdate()
+    cost = parameters_for(on_date.year).reminder_cost
+    params = rule_params(on_date)
+    with transaction.atomic():
+        _lock(municipality_id)
+        overdue = list(Charge.objects.filter(
+            municipality_id=municipality_id, kind=Charge.Kind.INSTALMENT, due_date__lt=on_date,
+            principal_open__gt=0, reminders__isnull=True).order_by("taxpayer_id", "due_date"))
+        start = Reminder.objects.filter(municipality_id=municipality_id,
+                                        issued_on__year=on_date.year).count()
+        reminders = []
+        for i, c in enumerate(overdue, start=start + 1):
+            pos = rules.position([rules.Charge(id=c.pk, due_date=c.due_date, amount=c.amount,
+                                               principal_open=c.principal_open,
+                                               interest_open=c.interest_open,
+                                               accrued_to=c.accrued_to)], ZERO, on_date, params)
+            reminders.append(Reminder(
+                municipality_id=municipality_id, taxpayer_id=c.taxpayer_id, charge=c,
+                number=f"UP/{on_date.year}/{i}", issued_on=on_date, arrears=c.principal_open,
+                interest=pos.interest, cost=cost,
+                issued_by=user if getattr(user, "is_authenticated", False) else None))
+        reminders = Reminder.objects.bulk_create(reminders)
+        seqs = _next_seq(len(reminders)) if reminders else []
+        Charge.objects.bulk_create([
+            Charge(municipality_id=municipality_id, taxpayer_id=r.taxpayer_id,
+                   kind=Charge.Kind.REMINDER_COST, tax_kind=r.charge.tax_kind,
+                   year=on_date.year, number=0, due_date=on_date, amount=cost,
+                   principal_open=cost, accrued_to=on_date, decision_number=r.number,
+                   posted_seq=seq, reminder=r)
+            for r, seq in zip(reminders, seqs, strict=True)])
+        audit(user, AuditAction.CREATE, "payments.reminder", "",
+              municipality_id=municipality_id,
+              detail=f"{len(reminders)} reminders issued on {on_date}")
+    return reminders
+
+
+
+def enforcement_cases(municipality_id: int, on_date: date | None = None) -> list[dict[str, Any]]:
+    """Reminders delivered at least the year's number of days ago whose instalment is still
+    unpaid: ripe for a writ of execution (tytuł wykonawczy, art. 15 § 1 u.p.e.a.)."""
+    on_date = on_date or timezone.localdate()
+    days = parameters_for(on_date.year).enforcement_after_days
+    out = []
+    rows = Reminder.objects.filter(
+        municipality_id=municipality_id, delivered_on__isnull=False,
+        charge__principal_open__gt=0).select_related("taxpayer", "charge").order_by(
+        "delivered_on", "id")
+    for r in rows:
+        if (on_date - r.delivered_on).days >= days:
+            out.append({"reminder": r, "taxpayer": r.taxpayer, "charge": r.charge,
+                        "unpaid": r.charge.principal_open,
+                        "days_since_delivery": (on_date - r.delivered_on).days})
+    return out
+
+
+def reminder_delivered(user: Any, reminder: Reminder, delivered_on: date) -> Reminder:
+    if delivered_on < reminder.issued_on:
+        raise ValidationError("a reminder cannot be delivered before it was issued")
+    with transaction.atomic():
+        Reminder.objects.filter(pk=reminder.pk).update(delivered_on=delivered_on)
+        audit(user, AuditAction.UPDATE, "payments.reminder", reminder.pk,
+              municipality_id=reminder.municipality_id,
+              before={"delivered_on": str(reminder.delivered_on or "")},
+              after={"delivered_on": str(delivered_on)})
+    reminder.refresh_from_db()
+    return reminder
+

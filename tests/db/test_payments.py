@@ -1,0 +1,228 @@
+"""Payments and arrears on the real PostGIS: individual accounts, charges from the decision
+signal, statements in (MT940, camt.053), matching, the set-based allocation (checked against a
+replay through the pure rules), reminders and enforcement. Amounts in grosze."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.core.exceptions import ValidationError
+from schwifty import IBAN
+
+from registers.payments import rules, samples, services
+from registers.payments.models import (
+    Charge,
+    IndividualAccount,
+    LedgerEntry,
+    Payment,
+    Reminder,
+    Statement,
+)
+from registers.taxes.models import Taxpayer
+from registers.taxes.signals import decision_issued
+
+pytestmark = pytest.mark.django_db
+COLLECTION = "63102010260000000000000000"
+
+
+@pytest.fixture
+def town(make_municipality):
+    town = make_municipality("180501_1", "Jasło")
+    services.bank_settings_save(None, town, "10201026", "1805")
+    return town
+
+
+def _taxpayer(town, name="Anna Nowak", **kw) -> Taxpayer:
+    tp = Taxpayer.objects.create(municipality=town, name=name, **kw)
+    services.ensure_accounts(town.pk, [tp.pk])
+    return tp
+
+
+def _send(town, tp, schedule, number="PN.3120.1.2025", year=2025, kind="property"):
+    decision_issued.send(sender=None, decision=None, municipality_id=town.pk,
+                         taxpayer_id=tp.pk, year=year, tax_kind=kind,
+                         decision_number=number, instalments=schedule)
+
+
+def _import(town, credits, ref="ST1", fmt="mt940"):
+    writer = samples.mt940 if fmt == "mt940" else samples.camt053
+    return services.import_statement(None, town, writer(COLLECTION, ref, credits), "x")
+
+
+def _steps(tp):
+    return [(e.kind, e.amount) for e in LedgerEntry.objects.filter(taxpayer=tp)
+            .order_by("seq", "id")]
+
+
+def test_individual_accounts_valid_unique_stable(town):
+    a, b = _taxpayer(town, "A"), _taxpayer(town, "B")
+    na, nb = a.individual_account.nrb, b.individual_account.nrb
+    assert na != nb and len(na) == 26
+    assert IBAN("PL" + na).is_valid and IBAN("PL" + na).bank_code == "10201026"
+    assert na[10:14] == "1805" and na.endswith(f"{a.pk:012d}")
+    services.bank_settings_save(None, town, "10901014", "99")  # another bank later
+    assert services.ensure_accounts(town.pk) == 0
+    assert IndividualAccount.objects.get(taxpayer=a).nrb == na  # never changed
+
+
+def test_settlement_number_check_digit_refused(town):
+    with pytest.raises(ValidationError, match="check digit"):
+        services.bank_settings_save(None, town, "10201027", "1805")
+
+
+def test_decision_signal_posts_and_amends_charges(town):
+    tp = _taxpayer(town)
+    _send(town, tp, [(1, date(2025, 3, 17), D("250.00")), (2, date(2025, 5, 15), D("250.00")),
+                     (3, date(2025, 9, 15), D("250.00")), (4, date(2025, 11, 17), D("250.00"))])
+    assert Charge.objects.filter(taxpayer=tp).count() == 4
+    # instalment 3 paid early (partly): an amendment on 1 June keeps 1, 2 (due) and 3 (paid)
+    Charge.objects.filter(taxpayer=tp, number=3).update(principal_open=D("200.00"))
+    services.post_schedule(town.pk, tp.pk, 2025, "property", "PN.3120.1.2025/Z",
+                           [(1, date(2025, 3, 17), D("300.00")),
+                            (2, date(2025, 5, 15), D("300.00")),
+                            (3, date(2025, 9, 15), D("300.00")),
+                            (4, date(2025, 11, 17), D("340.00"))], today=date(2025, 6, 1))
+    rows = {c.number: (c.amount, c.decision_number) for c in Charge.objects.filter(taxpayer=tp)}
+    assert rows == {1: (D("250.00"), "PN.3120.1.2025"), 2: (D("250.00"), "PN.3120.1.2025"),
+                    3: (D("250.00"), "PN.3120.1.2025"),
+                    4: (D("340.00"), "PN.3120.1.2025/Z")}
+
+
+def test_statement_split_between_arrears_and_interest_then_overpayment(town):
+    """1,000.00 zł due 17 March 2025; 500.00 zł on 16 April (12 zł interest: 5.93 of it and
+    494.07 of the tax paid), 520.00 zł on 16 May (new interest 6 zł: under the threshold; 6.07
+    interest, 505.93 tax, 8.00 overpayment). Both payments in one statement: two rounds."""
+    tp = _taxpayer(town)
+    _send(town, tp, [(1, date(2025, 3, 17), D("1000.00"))])
+    acc = tp.individual_account.nrb
+    result = _import(town, [samples.Credit(date(2025, 4, 16), D("500.00"), acc),
+                            samples.Credit(date(2025, 5, 16), D("520.00"), acc)])
+    assert (result.new, result.matched_account, result.queued, result.allocated) == (2, 2, 0, 2)
+    assert _steps(tp) == [
+        ("interest_accrued", D("12.00")), ("paid_interest", D("5.93")),
+        ("paid_principal", D("494.07")),
+        ("paid_interest", D("6.07")), ("paid_principal", D("505.93")),
+        ("overpayment", D("8.00"))]
+    charge = Charge.objects.get(taxpayer=tp)
+    assert (charge.principal_open, charge.interest_open) == (0, 0)
+    assert services.replay_taxpayer(tp.pk) == services.stored_steps(tp.pk)
+
+
+def test_interest_under_threshold_and_oldest_first_in_sql(town):
+    tp = _taxpayer(town)
+    _send(town, tp, [(1, date(2025, 3, 17), D("250.00")), (2, date(2025, 5, 15), D("250.00"))])
+    _import(town, [samples.Credit(date(2025, 5, 20), D("300.00"), tp.individual_account.nrb)])
+    assert _steps(tp) == [("paid_principal", D("250.00")), ("paid_principal", D("50.00"))]
+
+
+def test_named_instalment_first_camt(town):
+    tp = _taxpayer(town)
+    _send(town, tp, [(1, date(2025, 3, 17), D("250.00")), (2, date(2025, 5, 15), D("250.00"))])
+    _import(town, [samples.Credit(date(2025, 5, 20), D("300.00"), tp.individual_account.nrb,
+                                  title="Podatek od nieruchomosci rata 2/2025")], fmt="camt")
+    rows = [(e.charge.number if e.charge else None, e.kind, e.amount)
+            for e in LedgerEntry.objects.filter(taxpayer=tp).order_by("seq")]
+    assert rows == [(2, "paid_principal", D("250.00")), (1, "paid_principal", D("50.00"))]
+    assert services.replay_taxpayer(tp.pk) == services.stored_steps(tp.pk)
+
+
+def test_same_statement_twice_changes_nothing(town):
+    tp = _taxpayer(town)
+    _send(town, tp, [(1, date(2025, 3, 17), D("250.00"))])
+    credits = [samples.Credit(date(2025, 3, 10), D("100.00"), tp.individual_account.nrb)]
+    first = _import(town, credits)
+    before = (Payment.objects.count(), LedgerEntry.objects.count(), Statement.objects.count())
+    again = _import(town, credits)
+    assert again.already and again.statement == first.statement
+    assert (Payment.objects.count(), LedgerEntry.objects.count(),
+            Statement.objects.count()) == before
+    # the same transaction inside another statement file is not counted twice either
+    other = services.import_statement(None, town, samples.mt940(COLLECTION, "ST1", credits,
+                                                                number=2), "y")
+    assert other.new == 0 and Payment.objects.count() == before[0]
+
+
+def test_title_match_and_clarification_queue(town):
+    tp = _taxpayer(town, "Firma B", tax_id="684-000-12-34")
+    other = _taxpayer(town, "C")
+    _send(town, tp, [(1, date(2025, 3, 17), D("250.00"))])
+    result = _import(town, [
+        samples.Credit(date(2025, 3, 10), D("250.00"), COLLECTION, title="NIP 6840001234"),
+        samples.Credit(date(2025, 3, 11), D("10.00"), COLLECTION, title="darowizna"),
+    ])
+    assert (result.matched_title, result.queued) == (1, 1)
+    queued = Payment.objects.get(status="queued")
+    assert queued.title == "darowizna" and queued.taxpayer_id is None
+    services.resolve_payment(None, queued, other.pk, note="telefon od podatnika")
+    queued.refresh_from_db()
+    assert queued.status == "allocated" and queued.matched_by == "officer"
+    assert _steps(other) == [("overpayment", D("10.00"))]
+
+
+@pytest.mark.parametrize("fmt,broken,line,reason", [
+    ("mt940", lambda b: b.replace(b":61:2503", b":61:25X3", 1), 5, "malformed MT940"),
+    ("camt", lambda b: b.replace(b'Ccy="PLN">100.00', b'Ccy="EUR">100.00', 1), 5, "EUR"),
+    ("camt", lambda b: b.replace(b"</Ntry>", b"</Ntr>", 1), 5, "not well-formed"),
+])
+def test_malformed_statement_refused_whole_with_line(town, fmt, broken, line, reason):
+    tp = _taxpayer(town)
+    credits = [samples.Credit(date(2025, 3, 10), D("100.00"), tp.individual_account.nrb),
+               samples.Credit(date(2025, 3, 11), D("50.00"), tp.individual_account.nrb)]
+    writer = samples.mt940 if fmt == "mt940" else samples.camt053
+    data = broken(writer(COLLECTION, "ST9", credits))
+    with pytest.raises(ValidationError) as err:
+        services.import_statement(None, town, data, "bad")
+    text = " ".join(err.value.messages)
+    assert f"line {line}" in text and reason in text
+    assert not Payment.objects.exists() and not Statement.objects.exists()
+
+
+def test_replay_equals_stored_ledger_over_random_payments(town):
+    """Many taxpayers, several statements, late and early payments, costs, named instalments:
+    the set-based ledger equals the pure rules' replay for every taxpayer."""
+    rnd = random.Random(16)
+    payers = [_taxpayer(town, f"P{i}") for i in range(25)]
+    for tp in payers:
+        _send(town, tp, [(1, date(2025, 3, 17), D(rnd.randint(5000, 90000)) / 100),
+                         (2, date(2025, 5, 15), D(rnd.randint(5000, 90000)) / 100),
+                         (3, date(2025, 9, 15), D(rnd.randint(5000, 90000)) / 100)])
+    services.issue_reminders(None, town.pk, date(2025, 6, 2))
+    for s in range(3):
+        credits = []
+        for tp in payers:
+            for _ in range(rnd.randint(0, 3)):
+                day = date(2025, rnd.randint(2, 12), rnd.randint(1, 28))
+                title = f"rata {rnd.randint(1, 3)}/2025" if rnd.random() < 0.3 else "podatek"
+                credits.append(samples.Credit(day, D(rnd.randint(100, 60000)) / 100,
+                                              tp.individual_account.nrb, title=title))
+        credits.sort(key=lambda c: c.booked_on)
+        _import(town, credits, ref=f"R{s}")
+    assert LedgerEntry.objects.filter(kind="interest_accrued").exists()
+    assert LedgerEntry.objects.filter(kind="paid_cost").exists()
+    for tp in payers:
+        assert services.replay_taxpayer(tp.pk) == services.stored_steps(tp.pk), tp.name
+
+
+def test_reminders_cost_and_enforcement_list(town):
+    tp = _taxpayer(town)
+    _send(town, tp, [(1, date(2025, 3, 17), D("1000.00")), (2, date(2025, 5, 15), D("500.00"))])
+    reminders = services.issue_reminders(None, town.pk, date(2025, 4, 16))
+    assert len(reminders) == 1
+    r = reminders[0]
+    assert (r.arrears, r.interest, r.cost) == (D("1000.00"), D("12"), D("11.60"))
+    assert Charge.objects.get(taxpayer=tp, kind="reminder_cost").amount == D("11.60")
+    assert services.issue_reminders(None, town.pk, date(2025, 4, 17)) == []  # not twice
+    assert services.enforcement_cases(town.pk, date(2025, 5, 1)) == []  # not delivered
+    services.reminder_delivered(None, r, date(2025, 4, 20))
+    assert services.enforcement_cases(town.pk, date(2025, 4, 26)) == []  # 6 days
+    cases = services.enforcement_cases(town.pk, date(2025, 4, 27))
+    assert [c["reminder"].pk for c in cases] == [r.pk]
+    # a payment covers the cost first, then the arrears and interest
+    _import(town, [samples.Credit(date(2025, 4, 28), D("100.00"), tp.individual_account.nrb)])
+    kinds = _steps(tp)
+    assert kinds[0] == ("paid_cost", D("11.60"))
+    assert Reminder.objects.count() == 1
+    assert kinds[0][0] == rules.PAID_COST
