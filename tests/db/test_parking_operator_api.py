@@ -267,3 +267,30 @@ def test_the_error_codes_answered_are_the_documented_ones(client, world):
         assert r.json()["code"] in codes, r.json()
         assert str(r.status_code) in doc["paths"]["/sessions"]["post"]["responses"] or \
             r.status_code == 404
+
+
+def test_the_command_makes_an_operator_whose_token_works_and_rotates(client, world):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("parking_operator", "Parkomaty Radom", "--municipality", "146301_1",
+                 stdout=out)
+    token = out.getvalue().strip()
+    assert call(client, "/sessions", start_body(world), token).status_code == 201
+    out = StringIO()
+    call_command("parking_operator", "Parkomaty Radom", "--rotate", stdout=out)
+    assert call(client, "/sessions/S-1", token=token, method="get").status_code == 401
+    assert call(client, "/sessions/S-1", token=out.getvalue().strip(),
+                method="get").status_code == 200
+    with pytest.raises(CommandError, match="999999_9"):
+        call_command("parking_operator", "X", "--municipality", "999999_9")
+
+
+def test_a_multipart_upload_without_a_token_is_refused_unread(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    r = client.post(BASE + "/sessions", {"f": SimpleUploadedFile("a.bin", b"x" * 1000)})
+    assert r.status_code == 401
+    assert r["Connection"] == "close"  # answered by the upload gate, the body never read
