@@ -13,6 +13,7 @@ urlpatterns = [
     path("control/", control_views.control, name="control"),
     path("control/api/check", control_views.api_check, name="control_check"),
     path("control/api/notices", control_views.api_notice, name="control_notice"),
+    path("revenue/", control_views.revenue, name="revenue"),
     path("notices/", control_views.notice_list, name="notices"),
     path("notices/<int:pk>/<slug:action>", control_views.notice_action, name="notice_action"),
     path("notices/photo/<int:pk>", control_views.notice_photo, name="notice_photo"),

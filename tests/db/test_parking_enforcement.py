@@ -267,3 +267,27 @@ def test_a_permit_for_the_zone_and_day_makes_the_car_valid(client, world):
     with pytest.raises(ValidationError):
         Permit(municipality=world["radom"], zone=world["zb"], kind="resident", plate="WR1",
                valid_from=date(2026, 3, 1), valid_to=date(2026, 3, 31), price=0).full_clean()
+
+
+def test_revenue_per_zone_and_day_in_the_town_with_xlsx(client, world):
+    import io
+
+    import openpyxl
+
+    session(world, "RZ1")
+    session(world, "RZ2", start=NOW - timedelta(days=1))
+    n = _notice(client, world)
+    SurchargeNotice.objects.filter(pk=n.pk).update(status="paid", paid_on=date(2026, 3, 3),
+                                                   paid_amount=D("50"))
+    client.force_login(world["planner"])
+    q = {"from": "2026-03-01", "to": "2026-03-31"}
+    body = client.get("/parking/revenue/", q).content.decode()
+    assert "2026-03-03" in body and "53,60" in body and "2026-03-02" in body
+    r = client.get("/parking/revenue/", {**q, "format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 3 and rows[2][1] == "A" and float(rows[2][-1]) == 53.6
+    client.force_login(world["admin_b"])
+    assert "2026-03-03" not in client.get("/parking/revenue/", q).content.decode()
+    assert client.get("/parking/revenue/", {"from": "2026-03-05", "to": "2026-03-01"}
+                      ).status_code == 400
