@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.admin_trail import shared_object_types
+from gis_app.audit.labels import labelled
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction, AuditEvent
 from gis_app.params import page_param
@@ -138,6 +139,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{fmt}"'
         return response
     page = Paginator(events, PAGE_SIZE).get_page(page_param(request))
+    for event in page:  # snapshots are keyed by field name; people read the fields' labels
+        event.before_shown = labelled(event.object_type, event.before)
+        event.after_shown = labelled(event.object_type, event.after)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "audit/event_list.html", {

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
+from gis_app.accounts.access import wants_json
+
 logger = logging.getLogger(__name__)
 
 
@@ -85,7 +87,7 @@ class BadParameterMiddleware:
 
         if not isinstance(exception, BadParameter):
             return None
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"error": exception.message, "parameter": exception.parameter},
                                 status=400)
         return HttpResponseBadRequest(exception.message, content_type="text/plain; charset=utf-8")
@@ -100,7 +102,7 @@ class RefuseNulMiddleware:
         if name is not None:
             message = (_("The parameter %(name)s contains a NUL character.")
                        % {"name": name})
-            if "/api/" in request.path or "json" in request.headers.get("accept", ""):
+            if wants_json(request):
                 return JsonResponse({"error": message, "parameter": name}, status=400)
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
@@ -121,12 +123,6 @@ _DB_DOWN_HTML = """<!doctype html>
 <html lang="%(lang)s"><head><meta charset="utf-8"><title>%(title)s</title></head>
 <body><h1>%(title)s</h1><p>%(message)s</p></body></html>
 """
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    path = request.path
-    return ("/api/" in path or path.startswith(("/tiles/", "/ogc/", "/health/"))
-            or "json" in request.headers.get("accept", ""))
 
 
 class DatabaseUnavailableMiddleware:
@@ -158,7 +154,7 @@ class DatabaseUnavailableMiddleware:
         logger.warning("database unavailable: %s %s: %s", request.method, request.path,
                        str(exception).splitlines()[0] if str(exception) else type(exception))
         message = _("The database is temporarily unavailable. Please try again in a moment.")
-        if _wants_json(request):
+        if wants_json(request):
             response: HttpResponse = JsonResponse(
                 {"status": "error", "error": message, "database": "unavailable"}, status=503)
         else:
@@ -234,7 +230,7 @@ def _upload_refusal(request: HttpRequest) -> HttpResponse | None:
     from django.contrib.auth.views import redirect_to_login
     from django.urls import Resolver404, resolve
 
-    from gis_app.accounts.access import _wants_json, has_capability
+    from gis_app.accounts.access import has_capability
     from gis_app.permissions import _view_rule
 
     try:
@@ -255,7 +251,7 @@ def _upload_refusal(request: HttpRequest) -> HttpResponse | None:
             return _unread(redirect_to_login(request.get_full_path(), "/admin/login/"))
         return _refused(request, _("staff users only"), 403)
     if not user.is_authenticated:
-        if _wants_json(request):
+        if wants_json(request):
             return _unread(JsonResponse({"error": "authentication required"}, status=401))
         return _unread(redirect_to_login(request.get_full_path()))
     if not has_capability(user, rule.capability):
@@ -268,7 +264,7 @@ def _refused(request: HttpRequest, reason: str, status: int) -> HttpResponse:
     logger.warning("upload refused before reading: %s %s (%s)", request.method, request.path,
                    reason)
     message = _("Upload refused: %(reason)s.") % {"reason": reason}
-    if "/api/" in request.path or "json" in request.headers.get("accept", ""):
+    if wants_json(request):
         return _unread(JsonResponse({"error": message}, status=status))
     return _unread(HttpResponse(message, status=status,
                                 content_type="text/plain; charset=utf-8"))

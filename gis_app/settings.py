@@ -293,6 +293,7 @@ STATICFILES_DIRS = [
     ("vendor/leaflet.vectorgrid", NODE_MODULES / "leaflet.vectorgrid" / "dist"),
     ("vendor/proj4", NODE_MODULES / "proj4" / "dist"),
     ("vendor/leaflet-draw", NODE_MODULES / "leaflet-draw" / "dist"),
+    ("vendor/geographiclib-geodesic", NODE_MODULES / "geographiclib-geodesic"),
 ]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.media_root
@@ -369,3 +370,31 @@ LOGGING = {
 # strings. geogmina never hands a user-supplied SRS string to GDAL: importers map srsName onto an
 # EPSG integer first (docs/decisions.md), so the warning is silenced deliberately.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# --- Machine-readable URLs: HTTP Basic, compression, CORS (gis_app/api_http.py) -------------------
+# The OGC API and its exports, vector and raster tiles and the JSON API. There HTTP Basic is
+# accepted like the login form, and JSON/GeoJSON/MVT/CSV answers are gzip-compressed (HTML pages
+# are not: they carry CSRF tokens, see BREACH).
+GEOGMINA_API_PATH_RE = r"^/(ogc|tiles|rasters|api)/"
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "gis_app.api_http.ApiGZipMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "gis_app.api_http.BasicAuthMiddleware")
+# CORS (django-cors-headers) for tiles and the OGC API only, for the origins listed in
+# GEOGMINA_CORS_ORIGINS (comma-separated, e.g. https://maps.example.pl; "*" = any origin).
+# Cookies are never sent cross-origin: protected data needs HTTP Basic there.
+INSTALLED_APPS.append("corsheaders")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.common.CommonMiddleware"),
+                  "corsheaders.middleware.CorsMiddleware")
+CORS_URLS_REGEX = r"^/(tiles|ogc)/.*$"
+GEOGMINA_CORS_ORIGINS = _list(os.environ.get("GEOGMINA_CORS_ORIGINS"), [])
+CORS_ALLOW_ALL_ORIGINS = GEOGMINA_CORS_ORIGINS == ["*"]
+CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else GEOGMINA_CORS_ORIGINS
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "authorization", "if-none-match", "range"]
+CORS_EXPOSE_HEADERS = ["ETag", "Content-Crs", "X-Export-Warnings"]
+# Search results show a plot's address (street, number, locality; never a flat number) to the
+# public too. UNCONFIRMED: whether a municipality publishes its address points is its choice, so
+# this is a setting (GEOGMINA_PUBLIC_ADDRESSES=0 hides them), not a constant.
+GEOGMINA_PUBLIC_ADDRESSES = _bool(os.environ.get("GEOGMINA_PUBLIC_ADDRESSES"), default=True)

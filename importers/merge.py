@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-STORAGE_SRID = 2180
+from layers.domain.srid import STORAGE_SRID
+
 COMMON_COLUMNS = {
     "municipality_id": "%(muni)s",
     "source_namespace": "c.ns",
@@ -66,6 +67,11 @@ ADDRESS = "layers_address"
 PARCEL = "layers_parcel"
 PRECINCT = "layers_precinct"
 
+# The properties by which a subject (a marriage, a group) names its members: the subject's
+# references here, and its member links in services._relations.
+SUBJECT_MEMBER_PROPS = ("osobaFizyczna2", "osobaFizyczna3", "instytucja", "osobaFizyczna4",
+                        "malzenstwo3", "osobaFizyczna", "malzenstwo")
+
 SPECS: list[Spec] = [
     Spec("precinct", PRECINCT, "precincts", {
         "teryt": "c.attrs->>'teryt'",
@@ -94,9 +100,7 @@ SPECS: list[Spec] = [
         "regon": "left(coalesce(c.attrs->>'regon', ''), 14)",
         "status": "(c.attrs->>'status')::smallint",
         "pesel_encrypted": "convert_to(c.attrs->>'pesel_enc', 'UTF8')",
-    }, refs={"osobaFizyczna2": SUBJECT, "osobaFizyczna3": SUBJECT, "instytucja": SUBJECT,
-             "osobaFizyczna4": SUBJECT, "malzenstwo3": SUBJECT, "osobaFizyczna": SUBJECT,
-             "malzenstwo": SUBJECT}),
+    }, refs=dict.fromkeys(SUBJECT_MEMBER_PROPS, SUBJECT)),
     Spec("share", "layers_share", "shares", {
         "kind": "c.attrs->>'kind'",
         "right": "(c.attrs->>'right')::smallint",

@@ -35,16 +35,17 @@ from importers.place import (
 )
 from importers.staging import copy_records
 from layers import pii
+from layers.domain import locks
 from layers.domain.codes import LAND_USE_LABELS
+from layers.domain.srid import STORAGE_SRID
 from layers.models import Municipality
 
-STORAGE_SRID = merge.STORAGE_SRID
 log = logging.getLogger(__name__)
 
-LOCK_CLASS = 0x6765_6F67  # "geog": advisory-lock namespace of imports
+LOCK_CLASS = locks.IMPORT_MUNICIPALITY
 # Session-level lock held by the process running a cadastre import, keyed by the run's id: it
 # dies with the process, so a "running" run whose lock is free was killed (SIGKILL, OOM, power).
-RUN_LOCK_CLASS = 0x6765_6F68
+RUN_LOCK_CLASS = locks.IMPORT_RUN
 INTERRUPTED = ("interrupted: the import process ended before finishing (killed or crashed); "
                "its transaction was rolled back, nothing of it was stored")
 
@@ -557,8 +558,7 @@ def _relations(cur, params: dict) -> None:
         """INSERT INTO layers_subject_members (from_subject_id, to_subject_id)
            SELECT DISTINCT tt.id, s.id FROM touched tt JOIN r ON r.seq = tt.seq
              JOIN layers_subject s ON s.source_namespace = r.tns AND s.local_id = r.tlid
-           WHERE tt.ftype = 'subject' AND r.prop IN ('osobaFizyczna2', 'osobaFizyczna3',
-                 'instytucja', 'osobaFizyczna4', 'malzenstwo3', 'osobaFizyczna', 'malzenstwo')
+           WHERE tt.ftype = 'subject' AND r.prop = ANY(%(member_props)s)
              AND s.id <> tt.id""",
         # marriages and groups are named after their members
         """UPDATE layers_subject g SET name = left(q.name, 512), search_text = left(q.st, 512)
@@ -570,6 +570,7 @@ def _relations(cur, params: dict) -> None:
                  GROUP BY 1) q
            WHERE g.id = q.id AND g.name = ''""",
     ]
+    params = {**params, "member_props": list(merge.SUBJECT_MEMBER_PROPS)}
     for sql in statements:
         cur.execute(sql, params)
 

@@ -39,6 +39,8 @@ from importers.place import (
     place_sql,
 )
 from importers.staging import _esc
+from layers.domain import locks
+from layers.domain.srid import STORAGE_SRID
 from layers.models import LandscapeArea, Municipality, ParkingZone
 
 log = logging.getLogger(__name__)
@@ -276,7 +278,7 @@ def _import(run: ImportRun, issues: list[ImportIssue], path: Path, layer: str,
         if not column.startswith("=") and column not in frame.columns:
             raise VectorImportError(f"column {column!r} (for {field}) is not in the source; "
                                     f"it has {', '.join(map(str, frame.columns))}")
-    frame = frame.to_crs(2180)
+    frame = frame.to_crs(STORAGE_SRID)
 
     def value(row, field: str) -> str:
         column = mapping.get(field)
@@ -309,17 +311,18 @@ def _import(run: ImportRun, issues: list[ImportIssue], path: Path, layer: str,
               **place_params(muni.id, teryt, tolerance)}
     with transaction.atomic(), connection.cursor() as cursor:
         cur = cursor.cursor
-        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (0x6765_6F67, muni.id))
+        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                    (locks.IMPORT_MUNICIPALITY, muni.id))
         cur.execute("CREATE TEMP TABLE vst (line int, code text, name text, kind text, "
                     "wkb text, error text) ON COMMIT DROP")
         cur.copy_expert("COPY vst FROM STDIN", buf)
-        cur.execute("""
+        cur.execute(f"""
             CREATE TEMP TABLE vt ON COMMIT DROP AS
             SELECT vst.line, vst.code, vst.name, vst.kind, vst.error, g.geom,
                    coalesce(NOT ST_IsValid(r.raw), false) AS repaired
             FROM vst
             LEFT JOIN LATERAL (SELECT ST_Force2D(ST_SetSRID(ST_GeomFromWKB(
-                                   decode(vst.wkb, 'hex')), 2180)) AS raw
+                                   decode(vst.wkb, 'hex')), {STORAGE_SRID})) AS raw
                                WHERE vst.wkb IS NOT NULL) r ON true
             LEFT JOIN LATERAL (SELECT ST_Multi(CASE WHEN ST_IsValid(r.raw) THEN r.raw ELSE
                                    ST_CollectionExtract(ST_MakeValid(r.raw), 3) END) AS geom

@@ -5,10 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings as warnings_module
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.functional import Promise
+
+from layers.domain.srid import STORAGE_SRID
 
 EXPORT_FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -99,7 +103,7 @@ XLSX_CELL_LIMIT = 32_767
 
 
 def queryset_geodataframe(qs: Any, columns: Sequence[tuple[str, Any]],
-                          geometry_field: str = "geom", srid: int = 2180) -> Any:
+                          geometry_field: str = "geom", srid: int = STORAGE_SRID) -> Any:
     """A GeoDataFrame (CRS ``srid``) of ``columns`` = [(column name, ORM lookup or expression)].
 
     The geometry travels as WKB from PostGIS (transformed in the query if ``srid`` differs from
@@ -109,7 +113,7 @@ def queryset_geodataframe(qs: Any, columns: Sequence[tuple[str, Any]],
     import shapely
     from django.contrib.gis.db.models.functions import AsWKB, Transform
 
-    geom: Any = geometry_field if srid == 2180 else Transform(geometry_field, srid)
+    geom: Any = geometry_field if srid == STORAGE_SRID else Transform(geometry_field, srid)
     annotations: dict[str, Any] = {"_wkb": AsWKB(geom)}
     keys = []
     for i, (name, source) in enumerate(columns):
@@ -137,8 +141,44 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@dataclass
+class GeoExport:
+    data: bytes
+    mime: str
+    filename: str
+    # what the format could not hold as it is (cut texts, renamed fields, split WKT): said in the
+    # response header X-Export-Warnings and in the file itself, never lost silently
+    warnings: list[str] = field(default_factory=list)
+
+
 def write_geo(gdf: Any, fmt: str, layer: str = "export") -> tuple[bytes, str, str]:
     """A GeoDataFrame as ``fmt`` bytes; returns (data, mime type, file name)."""
+    out = write_geo_export(gdf, fmt, layer)
+    return out.data, out.mime, out.filename
+
+
+def _axis_names(epsg: int | None) -> tuple[str, str, str]:
+    """(first, second column name, what they are): PL-1992/PL-2000 are X = northing,
+    Y = easting (the Polish convention); other CRSs keep x = easting, y = northing."""
+    if epsg in (2180, 2176, 2177, 2178, 2179):
+        return (f"x_northing_EPSG{epsg}", f"y_easting_EPSG{epsg}",
+                f"EPSG:{epsg}: X is the northing, Y the easting (metres)")
+    return (f"x_EPSG{epsg}", f"y_EPSG{epsg}",
+            f"EPSG:{epsg}: x easting/longitude, y northing/latitude")
+
+
+def _xy_columns(table: Any, gdf: Any, epsg: int | None) -> str:
+    """Add a point inside each feature as two named axis columns; returns the axis note."""
+    first, second, note = _axis_names(epsg)
+    point = gdf.geometry.representative_point()
+    northing_first = first.startswith("x_northing")
+    table[first] = (point.y if northing_first else point.x).round(2)
+    table[second] = (point.x if northing_first else point.y).round(2)
+    return note
+
+
+def write_geo_export(gdf: Any, fmt: str, layer: str = "export") -> GeoExport:
+    """A GeoDataFrame as ``fmt``: the bytes, mime type, file name and warnings."""
     import tempfile
     import zipfile
     from pathlib import Path
@@ -150,6 +190,7 @@ def write_geo(gdf: Any, fmt: str, layer: str = "export") -> tuple[bytes, str, st
 
     mime = GEO_EXPORT_FORMATS[fmt]
     epsg = gdf.crs.to_epsg() if gdf.crs else None
+    crs_text = f"EPSG:{epsg}" if epsg else "unknown"
     if fmt in ("csv", "xlsx"):
         table = gdf.drop(columns=gdf.geometry.name).copy()
         for column in table.columns:
@@ -158,41 +199,107 @@ def write_geo(gdf: Any, fmt: str, layer: str = "export") -> tuple[bytes, str, st
         wkt_col = f"WKT_EPSG{epsg}" if epsg else "WKT"
         wkt = gdf.geometry.to_wkt(rounding_precision=3)
         if fmt == "csv":
-            # GDAL's CSV driver reads a column named WKT as the geometry (GEOM_POSSIBLE_NAMES)
+            # GDAL's CSV driver reads a column named WKT as the geometry (GEOM_POSSIBLE_NAMES);
+            # the crs column and the named axes say what the numbers are
             table.insert(0, "WKT", wkt)
+            table.insert(1, "crs", crs_text)
+            _xy_columns(table, gdf, epsg)
             table.columns = [neutralise_formula(str(c)) for c in table.columns]
             # CRLF rows (RFC 4180) like write_table: pandas quotes a field holding a bare CR
             # only when CR is part of the line terminator; unquoted, it split the row and a
             # text after it ("\r=…") began a line of its own, a formula again
-            return ("\ufeff" + table.to_csv(index=False, lineterminator="\r\n")).encode(
-                "utf-8"), mime, \
-                f"{layer}.csv"
-        point = gdf.geometry.representative_point()
-        table[f"x_EPSG{epsg}"] = point.x.round(2)
-        table[f"y_EPSG{epsg}"] = point.y.round(2)
-        table[wkt_col] = [w if w is not None and len(w) <= XLSX_CELL_LIMIT else "" for w in wkt]
+            return GeoExport(("\ufeff" + table.to_csv(index=False, lineterminator="\r\n"))
+                             .encode("utf-8"), mime, f"{layer}.csv")
+        note = _xy_columns(table, gdf, epsg)
+        warnings = _split_wkt(table, wkt_col, list(wkt))
         table.columns = [neutralise_formula(str(c)) for c in table.columns]
         out = io.BytesIO()
-        table.to_excel(out, index=False, sheet_name=layer[:31])
-        return out.getvalue(), mime, f"{layer}.xlsx"
+        with pd_excel_writer(out) as writer:
+            table.to_excel(writer, index=False, sheet_name=layer[:31])
+            about = [("CRS", crs_text), ("coordinates", note),
+                     ("geometry", f"{wkt_col}: WKT in {crs_text}"), *[
+                         ("warning", w) for w in warnings]]
+            import pandas as pd
+
+            pd.DataFrame(about, columns=["item", "value"]).to_excel(
+                writer, index=False, sheet_name="about")
+        return GeoExport(out.getvalue(), mime, f"{layer}.xlsx", warnings)
     with tempfile.TemporaryDirectory() as tmp:
         geometry_type = None if len(gdf) else "MultiPolygon"
         if fmt == "gpkg":
             path = Path(tmp) / f"{layer}.gpkg"
+            # 1.2: GDAL 3.6 and QGIS 3.22 warn on the 1.4 that newer GDAL writes by default
             gdf.to_file(path, driver="GPKG", layer=layer, engine="pyogrio",
-                        geometry_type=geometry_type)
-            return path.read_bytes(), mime, path.name
-        shp_gdf = gdf.rename(columns=_shapefile_names(
-            [c for c in gdf.columns if c != gdf.geometry.name]))
+                        geometry_type=geometry_type, dataset_options={"VERSION": "1.2"})
+            return GeoExport(path.read_bytes(), mime, path.name)
+        columns = [c for c in gdf.columns if c != gdf.geometry.name]
+        names = _shapefile_names(columns)
+        warnings = [f"field {c!r} is named {n!r} (dBase allows 10 characters)"
+                    for c, n in names.items() if c != n]
+        for col in columns:
+            cut = _cut_texts(gdf[col])
+            if cut:
+                warnings.append(f"field {col!r}: {cut} value(s) longer than "
+                                f"{SHAPEFILE_TEXT_BYTES} bytes cut (the GeoPackage keeps them "
+                                "whole)")
+        shp_gdf = gdf.rename(columns=names)
         shp_dir = Path(tmp) / "shp"
         shp_dir.mkdir()
-        shp_gdf.to_file(shp_dir / f"{layer}.shp", driver="ESRI Shapefile", engine="pyogrio",
-                        encoding="UTF-8", geometry_type=geometry_type)
+        with warnings_module.catch_warnings():  # GDAL's truncation warning: said above
+            warnings_module.simplefilter("ignore", RuntimeWarning)
+            shp_gdf.to_file(shp_dir / f"{layer}.shp", driver="ESRI Shapefile",
+                            engine="pyogrio", encoding="UTF-8", geometry_type=geometry_type)
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
             for part in sorted(shp_dir.iterdir()):
                 zf.write(part, part.name)
-        return out.getvalue(), mime, f"{layer}.zip"
+            mapping = io.StringIO()
+            csv.writer(mapping).writerows([("field", "shapefile_field"),
+                                           *names.items()])
+            zf.writestr(f"{layer}_fields.csv", mapping.getvalue())
+            zf.writestr("README.txt", _shapefile_readme(layer, crs_text, warnings))
+        return GeoExport(out.getvalue(), mime, f"{layer}.zip", warnings)
+
+
+SHAPEFILE_TEXT_BYTES = 254
+
+
+def pd_excel_writer(out: io.BytesIO) -> Any:
+    import pandas as pd
+
+    return pd.ExcelWriter(out, engine="openpyxl")
+
+
+def _split_wkt(table: Any, wkt_col: str, wkt: list[str | None]) -> list[str]:
+    """WKT into as many columns as it needs (a cell holds 32,767 characters): ``wkt_col``,
+    ``wkt_col_2`` … joined in order give the whole text; the warnings say so."""
+    chunks = [[] if w is None else [w[i:i + XLSX_CELL_LIMIT]
+                                   for i in range(0, len(w), XLSX_CELL_LIMIT)] or [""]
+              for w in wkt]
+    width = max((len(c) for c in chunks), default=1) or 1
+    for k in range(width):
+        name = wkt_col if k == 0 else f"{wkt_col}_{k + 1}"
+        table[name] = [c[k] if k < len(c) else "" for c in chunks]
+    split = sum(1 for c in chunks if len(c) > 1)
+    if not split:
+        return []
+    return [f"{split} geometr{'y' if split == 1 else 'ies'} longer than {XLSX_CELL_LIMIT} "
+            f"characters of WKT: split over the columns {wkt_col} … {wkt_col}_{width}; join "
+            "them in order (or take the GeoPackage export)"]
+
+
+def _cut_texts(series: Any) -> int:
+    return sum(1 for v in series if isinstance(v, str)
+               and len(v.encode("utf-8")) > SHAPEFILE_TEXT_BYTES)
+
+
+def _shapefile_readme(layer: str, crs_text: str, warnings: list[str]) -> str:
+    lines = [f"{layer}.shp: ESRI Shapefile, coordinates in {crs_text} (see {layer}.prj),",
+             "texts in UTF-8 (see the .cpg file).",
+             f"{layer}_fields.csv maps every field to its Shapefile name (dBase allows 10",
+             f"characters per name and {SHAPEFILE_TEXT_BYTES} bytes per text).", ""]
+    lines += [f"WARNING: {w}" for w in warnings] or ["Nothing was renamed or cut."]
+    return "\n".join(lines) + "\n"
 
 
 def _shapefile_names(columns: Sequence[str]) -> dict[str, str]:

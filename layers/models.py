@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, GistIndex
+from django.contrib.postgres.indexes import GinIndex, GistIndex, OpClass
 from django.db.models import F, Func, Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from layers.domain.srid import STORAGE_SRID
@@ -273,6 +274,9 @@ class Parcel(SourcedFeature):
             models.Index(fields=["cadastral_id"], name="parcel_cadastral_id_idx"),
             models.Index(fields=["precinct", "number"], name="parcel_precinct_number_idx"),
             GinIndex(fields=["kw_numbers"], name="parcel_kw_gin"),
+            # the search by plot number alone ("108" finds 108, 108/1 …: = and LIKE 'x/%')
+            models.Index(OpClass(Upper("number"), name="text_pattern_ops"),
+                         name="parcel_number_upper_idx"),
         ]
         constraints = [
             _valid("parcel"),

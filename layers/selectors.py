@@ -22,9 +22,10 @@ from layers.domain.identifiers import (
     normalize_kw,
     parse_parcel_id,
 )
-from layers.domain.srid import STORAGE_SRID
+from layers.domain.srid import STORAGE_SRID, WGS84_SRID
 from layers.domain.text import normalize_text
 from layers.models import Municipality, Parcel
+from layers.points import stored_point
 
 
 def municipality_list(user: Any) -> QuerySet[Municipality]:
@@ -36,10 +37,8 @@ def municipality_list(user: Any) -> QuerySet[Municipality]:
 
 def parcels_at_point(x: float, y: float, srid: int = STORAGE_SRID) -> QuerySet[Parcel]:
     """Active parcels containing the point (given in any SRID)."""
-    point = GEOSGeometry(f"SRID={srid};POINT({x} {y})")
-    if srid != STORAGE_SRID:
-        point.transform(STORAGE_SRID)
-    return Parcel.objects.filter(retired_at__isnull=True, geom__intersects=point)
+    return Parcel.objects.filter(retired_at__isnull=True,
+                                 geom__intersects=stored_point(x, y, srid))
 
 
 def parcels_intersecting(geom: GEOSGeometry) -> QuerySet[Parcel]:
@@ -51,42 +50,28 @@ def parcels_intersecting(geom: GEOSGeometry) -> QuerySet[Parcel]:
     )
 
 
-def parcel_geojson_sample(limit: int = 2000) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection (WGS 84) of at most ``limit`` active parcels: ids only."""
-    with connection.cursor() as cur:
-        cur.execute(
-            """
-            SELECT json_build_object('type', 'FeatureCollection', 'features',
-                   coalesce(json_agg(json_build_object(
-                       'type', 'Feature',
-                       'geometry', ST_AsGeoJSON(ST_Transform(geom, 4326), 6)::json,
-                       'properties', json_build_object('cadastral_id', cadastral_id)
-                   )), '[]'::json))
-            FROM (SELECT geom, cadastral_id FROM layers_parcel
-                  WHERE retired_at IS NULL ORDER BY id LIMIT %s) p
-            """,
-            [limit],
-        )
-        row = cur.fetchone()[0]
-    return row if isinstance(row, dict) else json.loads(row)
-
-
 # --- search ------------------------------------------------------------------------------------
 
-SEARCH_LIMIT = 20
+SEARCH_LIMIT = 20  # the default page size
+SEARCH_MAX_PAGE_SIZE = 100
+SEARCH_MIN_LENGTH = 1  # shorter (after trimming) answers nothing: count 0
 _PRECINCT_NUMBER_RE = re.compile(
-    r"^(?P<precinct>\d{4})[\s.]+(?:(?P<sheet>AR_\d+)[\s.]+)?(?P<number>[0-9A-Za-z]+(?:/[0-9A-Za-z]+)*)$",
+    r"^(?:(?P<unit>\d{6}_\d|\d)\.)?(?P<precinct>\d{4})[\s.]+(?:(?P<sheet>AR_\d+)[\s.]+)?"
+    r"(?P<number>[0-9A-Za-z]+(?:/[0-9A-Za-z]+)*)$",
     re.IGNORECASE,
 )
+# "108", "108/3", "12a": a plot number alone, in any precinct of the viewer's scope
+_NUMBER_RE = re.compile(r"^\d{1,5}[A-Za-z]?(?:/\d{1,5}[A-Za-z]?)?$")
+# a KW number being typed: the court code ("KS1J", "KS1J/0001…") or its middle number part
+_KW_PARTIAL_RE = re.compile(r"^(?:[A-Z]{2}[1-9][A-Z](?:/\d{0,8}(?:/\d?)?)?|\d{6,8}(?:/\d?)?)$")
 
-# Columns every search query returns; bbox in WGS 84 for the map's zoom-to.
-_RESULT_COLUMNS = """
-    p.id, p.cadastral_id, p.municipality_id,
-    ST_XMin(b.box), ST_YMin(b.box), ST_XMax(b.box), ST_YMax(b.box)
-"""
-_RESULT_FROM = """
+_BBOX_COLUMNS = "ST_XMin(b.box), ST_YMin(b.box), ST_XMax(b.box), ST_YMax(b.box)"
+_BBOX_FROM = """
     CROSS JOIN LATERAL (SELECT Box2D(ST_Transform(ST_Envelope(p.geom), 4326)) AS box) b
 """
+# Natural order of a plot number ("9" < "10" < "101/7" < "101/12" < "101a")
+_NUMBER_ORDER = ("substring({n} from '^\\d+')::bigint NULLS LAST, "
+                 "substring({n} from '^\\d+/(\\d+)')::bigint NULLS FIRST, {n}")
 
 
 @dataclass(frozen=True)
@@ -111,9 +96,16 @@ class SearchResult:
 @dataclass
 class SearchOutcome:
     query: str
-    kind: str  # what the query was read as: id, precinct_number, kw, text, empty
+    kind: str  # what the query was read as: id, precinct_number, number, kw, text, empty
     results: list[SearchResult]
     message: str = ""
+    count: int = 0  # every match, not only this page
+    page: int = 1
+    page_size: int = SEARCH_LIMIT
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // self.page_size)) if self.count else 0
 
 
 def search_scope(user: Any) -> list[int] | None:
@@ -129,226 +121,307 @@ def _scope_sql(scope: list[int] | None) -> tuple[str, list[Any]]:
     return " AND p.municipality_id = ANY(%s)", [scope]
 
 
-def _rows_to_results(rows: list[tuple], kind: str, labels: dict[int, str] | None = None
-                     ) -> list[SearchResult]:
-    out = []
-    for pid, cid, mid, w, s, e, n, *extra in rows:
-        label = (labels or {}).get(pid) or (extra[0] if extra and extra[0] else cid)
-        out.append(SearchResult(pid, cid, mid, kind, label, (w, s, e, n)))
-    return out
+@dataclass(frozen=True)
+class _Part:
+    """One search as SQL: ``inner`` selects ``id`` (a parcel) and ``label`` plus the columns
+    ``order`` sorts by; the page is cut in SQL and the total counted with the same query."""
+
+    kind: str
+    inner: str
+    params: list[Any]
+    order: str
 
 
-def search_parcels(user: Any, query: str, limit: int = SEARCH_LIMIT) -> SearchOutcome:
-    """Find plots by id, precinct + number, KW number, address or (role permitting) owner.
+def _run_part(part: _Part, offset: int, limit: int) -> tuple[list[tuple], int]:
+    """(rows of this page: id, cadastral id, municipality, bbox…, label; total matches)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT p.id, p.cadastral_id, p.municipality_id, {_BBOX_COLUMNS}, s.label, s.total
+            FROM (SELECT i.*, count(*) OVER () AS total,
+                         row_number() OVER (ORDER BY {part.order}) AS rn
+                  FROM ({part.inner}) i ORDER BY rn LIMIT %s OFFSET %s) s
+            JOIN layers_parcel p ON p.id = s.id {_BBOX_FROM}
+            ORDER BY s.rn
+            """,
+            [*part.params, limit, offset],
+        )
+        rows = cur.fetchall()
+        if rows:
+            return [r[:-1] for r in rows], rows[0][-1]
+        if offset == 0:
+            return [], 0
+        cur.execute(f"SELECT count(*) FROM ({part.inner}) i", part.params)
+        return [], cur.fetchone()[0]
 
-    The query's shape decides the search: a KW number, a full TERYT parcel id, a four-digit
-    precinct with a number, otherwise free text (address, and owner names for users holding
-    VIEW_OWNERS: that read is audit-logged). Results stay within ``search_scope(user)``.
+
+def _run_parts(parts: list[_Part], offset: int, limit: int
+               ) -> tuple[list[tuple[str, tuple]], int]:
+    """Page through the parts one after the other (addresses, then owners)."""
+    found: list[tuple[str, tuple]] = []
+    total = 0
+    for part in parts:
+        start = max(0, offset - total)
+        want = limit - len(found)
+        if want > 0:
+            rows, count = _run_part(part, start, want)
+        else:
+            rows, count = [], _count_part(part)
+        found += [(part.kind, r) for r in rows]
+        total += count
+    return found, total
+
+
+def _count_part(part: _Part) -> int:
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM ({part.inner}) i", part.params)
+        return cur.fetchone()[0]
+
+
+def search_parcels(user: Any, query: str, page: int = 1,
+                   page_size: int = SEARCH_LIMIT) -> SearchOutcome:
+    """Find plots by id (full or partial), plot number, KW number (full or partial), address
+    or (role permitting) owner, sorted and paged, with the count of all matches.
+
+    The query's shape decides the search: a KW number or its start, a full TERYT parcel id, a
+    precinct with a number (optionally after the unit: ``1.0001.108``), a plot number alone,
+    otherwise free text (address, and owner names for users holding VIEW_OWNERS: that read is
+    audit-logged). Results stay within ``search_scope(user)``; ids sort in natural order,
+    addresses by street and house number.
     """
+    page = max(1, page)
+    page_size = min(max(1, page_size), SEARCH_MAX_PAGE_SIZE)
     q = " ".join(query.split())
-    if not q:
-        return SearchOutcome(query, "empty", [], "")
+    outcome = SearchOutcome(q, "empty", [], page=page, page_size=page_size)
+    if len(q) < SEARCH_MIN_LENGTH:
+        return outcome
+    kind, parts, message = _plan(user, q)
+    outcome.kind, outcome.message = kind, message
+    if not parts:
+        return outcome
+    offset = (page - 1) * page_size
+    rows, outcome.count = _run_parts(parts, offset, page_size)
+    detail = municipality_ids(user, Capability.VIEW_MAP)
+    outcome.results = [_result(user, part_kind, r, detail) for part_kind, r in rows]
+    owners = [r for r in outcome.results if r.kind == "owner"]
+    for mid in sorted({r.municipality_id for r in owners}):
+        audit(user, AuditAction.READ_OWNERS, "owner_search", q, municipality_id=mid,
+              detail=f"{sum(r.municipality_id == mid for r in owners)} plots shown")
+    return outcome
+
+
+def search_parcel_ids(user: Any, query: str, limit: int) -> tuple[list[int], str, int]:
+    """Every plot the search finds for ``query`` (up to ``limit``): the same selector as the map's
+    search, for exports of a search. Returns (parcel ids, what the query was read as, count)."""
+    q = " ".join(query.split())
+    if len(q) < SEARCH_MIN_LENGTH:
+        return [], "empty", 0
+    kind, parts, _message = _plan(user, q)
+    if not parts:
+        return [], kind, 0
+    rows, total = _run_parts(parts, 0, limit)
+    owners_munis = sorted({r[2] for k, r in rows if k == "owner"})
+    for mid in owners_munis:
+        audit(user, AuditAction.READ_OWNERS, "owner_search", q, municipality_id=mid,
+              detail=f"{sum(1 for k, r in rows if k == 'owner' and r[2] == mid)} plots "
+                     "exported")
+    return list(dict.fromkeys(r[0] for _k, r in rows)), kind, total
+
+
+def _result(user: Any, kind: str, row: tuple, detail: set[int]) -> SearchResult:
+    pid, cid, mid, w, s, e, n, label = row
+    text = cid
+    if kind == "address" and label and (mid in detail or public_addresses()):
+        text = f"{label} · {cid}"
+    elif kind in ("kw", "owner") and label:
+        text = f"{cid} · KW {label}" if kind == "kw" else f"{label} · {cid}"
+    return SearchResult(pid, cid, mid, kind, text, (w, s, e, n))
+
+
+def public_addresses() -> bool:
+    """Whether the public sees a plot's address (street, number, locality; never a flat number)
+    in search results. A parameter (GEOGMINA_PUBLIC_ADDRESSES), not a constant: which address
+    data the municipality publishes is its decision (UNCONFIRMED legal basis, see
+    docs/permissions.md)."""
+    from django.conf import settings
+
+    return bool(getattr(settings, "GEOGMINA_PUBLIC_ADDRESSES", True))
+
+
+def _plan(user: Any, q: str) -> tuple[str, list[_Part], str]:
+    """What the query is read as, the searches that answer it, and a message for the user."""
     scope = search_scope(user)
     kw = normalize_kw(q)
-    if KW_RE.match(kw):
+    if KW_RE.match(kw) or (" " not in q and _KW_PARTIAL_RE.match(kw)):
         detail = municipality_ids(user, Capability.VIEW_MAP)
         if not detail:
-            return SearchOutcome(q, "kw", [], "log in to search by land register (KW) number")
-        return SearchOutcome(q, "kw", _search_kw(kw, sorted(detail), limit))
+            if KW_RE.match(kw) or not q.isdigit():
+                return "kw", [], "log in to search by land register (KW) number"
+        else:
+            return "kw", [_kw_part(kw, sorted(detail))], ""
     try:
         pid = parse_parcel_id(q)
     except IdentifierError:
         pid = None
     if pid is not None:
-        return SearchOutcome(q, "id", _search_id(pid, scope, limit))
+        return "id", [_id_part(pid, scope)], ""
     m = _PRECINCT_NUMBER_RE.match(q)
     if m:
-        return SearchOutcome(q, "precinct_number", _search_precinct_number(
-            m["precinct"], m["number"], (m["sheet"] or "").upper() or None, scope, limit))
-    results = _search_address(user, q, scope, limit)
+        return "precinct_number", [_precinct_number_part(
+            m["unit"], m["precinct"], m["number"], (m["sheet"] or "").upper() or None,
+            scope)], ""
+    if _NUMBER_RE.match(q):
+        return "number", [_number_part(q, scope)], ""
+    parts = []
+    address = _address_part(q, scope)
+    if address:
+        parts.append(address)
     owners_in = municipality_ids(user, Capability.VIEW_OWNERS)
     if owners_in:
-        results += _search_owner(user, q, sorted(owners_in), limit)
-    return SearchOutcome(q, "text", results[: 2 * limit])
+        owner = _owner_part(q, sorted(owners_in))
+        if owner:
+            parts.append(owner)
+    return "text", parts, ""
 
 
-def _search_id(pid: ParcelId, scope: list[int] | None, limit: int) -> list[SearchResult]:
+def _number_condition(number: str) -> tuple[str, list[str]]:
+    """The plot number itself or its divisions: "108" finds 108, 108/1, 108/2 …"""
+    n = number.upper()
+    return ("(upper(p.number) = %s OR upper(p.number) LIKE %s)",
+            [n, n.replace("%", "").replace("_", "\\_") + "/%"])
+
+
+_ID_ORDER = ("i.prefix, " + _NUMBER_ORDER.format(n="i.number") + ", i.id")
+
+
+def _id_inner(where: str) -> str:
+    return f"""
+        SELECT p.id, '' AS label, p.number,
+               left(p.cadastral_id, length(p.cadastral_id) - length(p.number)) AS prefix
+        FROM layers_parcel p WHERE p.retired_at IS NULL AND {where}
+    """
+
+
+def _id_part(pid: ParcelId, scope: list[int] | None) -> _Part:
     where, params = _scope_sql(scope)
     sheet_sql = " AND upper(p.sheet) = %s" if pid.sheet else ""
-    with connection.cursor() as cur:
-        cur.execute(
-            f"""
-            SELECT {_RESULT_COLUMNS} FROM layers_parcel p {_RESULT_FROM}
-            WHERE p.retired_at IS NULL
-              AND (p.cadastral_id = %s
-                   OR (p.precinct_id = (SELECT id FROM layers_precinct WHERE teryt = %s)
-                       AND p.number = %s{sheet_sql}))
-              {where}
-            ORDER BY p.cadastral_id LIMIT %s
-            """,
-            [str(pid), pid.precinct_id, pid.number, *([pid.sheet] if pid.sheet else []),
-             *params, limit],
-        )
-        return _rows_to_results(cur.fetchall(), "id")
+    return _Part("id", _id_inner(
+        f"""(p.cadastral_id = %s
+              OR (p.precinct_id = (SELECT id FROM layers_precinct WHERE teryt = %s)
+                  AND p.number = %s{sheet_sql})) {where}"""),
+        [str(pid), pid.precinct_id, pid.number, *([pid.sheet] if pid.sheet else []), *params],
+        _ID_ORDER)
 
 
-def _search_precinct_number(precinct: str, number: str, sheet: str | None,
-                            scope: list[int] | None, limit: int) -> list[SearchResult]:
+def _precinct_number_part(unit: str | None, precinct: str, number: str, sheet: str | None,
+                          scope: list[int] | None) -> _Part:
     where, params = _scope_sql(scope)
     sheet_sql = " AND upper(p.sheet) = %s" if sheet else ""
-    with connection.cursor() as cur:
-        cur.execute(
-            f"""
-            SELECT {_RESULT_COLUMNS} FROM layers_parcel p {_RESULT_FROM}
-            WHERE p.retired_at IS NULL
-              AND p.precinct_id = ANY(ARRAY(SELECT id FROM layers_precinct
-                                            WHERE split_part(teryt, '.', 2) = %s))
-              AND upper(p.number) = upper(%s){sheet_sql}
-              {where}
-            ORDER BY p.cadastral_id LIMIT %s
-            """,
-            [precinct, number, *([sheet] if sheet else []), *params, limit],
-        )
-        return _rows_to_results(cur.fetchall(), "id")
+    cond, nparams = _number_condition(number)
+    if unit and "_" in unit:  # the whole unit: WWPPGG_R.OOOO
+        precincts, pparams = "teryt = %s", [f"{unit}.{precinct}"]
+    elif unit:  # the unit's type digit only: "1.0001"
+        precincts, pparams = "split_part(teryt, '_', 2) = %s", [f"{unit}.{precinct}"]
+    else:
+        precincts, pparams = "split_part(teryt, '.', 2) = %s", [precinct]
+    return _Part("id", _id_inner(
+        f"""p.precinct_id = ANY(ARRAY(SELECT id FROM layers_precinct WHERE {precincts}))
+            AND {cond}{sheet_sql} {where}"""),
+        [*pparams, *nparams, *([sheet] if sheet else []), *params], _ID_ORDER)
 
 
-def _search_kw(kw: str, detail: list[int], limit: int) -> list[SearchResult]:
-    with connection.cursor() as cur:
-        cur.execute(
-            f"""
-            SELECT {_RESULT_COLUMNS}, %s FROM layers_parcel p {_RESULT_FROM}
-            WHERE p.retired_at IS NULL AND p.kw_numbers @> ARRAY[%s]::varchar[]
-              AND p.municipality_id = ANY(%s)
-            ORDER BY p.cadastral_id LIMIT %s
-            """,
-            [kw, kw, detail, limit],
-        )
-        rows = cur.fetchall()
-    return [SearchResult(r[0], r[1], r[2], "kw", f"{r[1]} · KW {kw}", tuple(r[3:7]))
-            for r in rows]
+def _number_part(number: str, scope: list[int] | None) -> _Part:
+    where, params = _scope_sql(scope)
+    cond, nparams = _number_condition(number)
+    return _Part("id", _id_inner(f"{cond} {where}"), [*nparams, *params], _ID_ORDER)
+
+
+def _kw_part(kw: str, detail: list[int]) -> _Part:
+    if KW_RE.match(kw):
+        cond, params = "p.kw_numbers @> ARRAY[%s]::varchar[]", [kw]
+        label = "%s::text"
+        lparams = [kw]
+    else:
+        pattern = (kw + "%") if kw[0].isalpha() else ("%/" + kw + "%")
+        cond = "EXISTS (SELECT 1 FROM unnest(p.kw_numbers) k WHERE k LIKE %s)"
+        params = [pattern]
+        label = "(SELECT min(k) FROM unnest(p.kw_numbers) k WHERE k LIKE %s)"
+        lparams = [pattern]
+    return _Part("kw", f"""
+        SELECT p.id, {label} AS label, p.number,
+               left(p.cadastral_id, length(p.cadastral_id) - length(p.number)) AS prefix
+        FROM layers_parcel p
+        WHERE p.retired_at IS NULL AND {cond} AND p.municipality_id = ANY(%s)
+    """, [*lparams, *params, detail], _ID_ORDER)
 
 
 def _text_conditions(column: str, text: str) -> tuple[str, list[str]] | None:
-    """AND of the query's words: long ones as substrings (trigram index), short ones as words."""
+    """AND of the query's words: long ones as substrings (trigram index), short ones as words;
+    the last word as the start of a word (the user is still typing it)."""
     tokens = normalize_text(text).split()
     if not tokens or not any(len(t) >= 3 for t in tokens):
         return None
     parts, params = [], []
-    for token in tokens[:8]:
+    tokens = tokens[:8]
+    for i, token in enumerate(tokens):
         if len(token) >= 3:
             parts.append(f"{column} LIKE %s")
             params.append("%" + token.replace("\\", "").replace("%", "").replace("_", "") + "%")
         else:
+            last = i == len(tokens) - 1
             parts.append(f"{column} ~ %s")
-            params.append(r"(^| )" + re.escape(token) + r"( |$)")
+            params.append(r"(^| )" + re.escape(token) + ("" if last else "( |$)"))
     return " AND ".join(parts), params
 
 
-def _like_prefix(q: str) -> str:
-    text = normalize_text(q).replace("\\", "").replace("%", "").replace("_", "")
-    return text + "%"
-
-
-def _search_address(user: Any, q: str, scope: list[int] | None, limit: int
-                    ) -> list[SearchResult]:
+def _address_part(q: str, scope: list[int] | None) -> _Part | None:
     cond = _text_conditions("a.search_text", q)
     if cond is None:
-        return []
+        return None
     where_text, text_params = cond
     where, params = _scope_sql(scope)
-    with connection.cursor() as cur:
-        cur.execute(
-            f"""
-            WITH prefix AS (
-                -- the query as the start of the text: a btree range scan, already ordered
+    return _Part("address", f"""
+        SELECT DISTINCT ON (p.id) p.id,
+               concat_ws(' ', nullif(l.street, ''), l.house_number) || ', ' || l.locality
+                   AS label,
+               l.street_key, l.hn_int, l.house_number, l.locality_key, p.cadastral_id
+        FROM (
+            WITH hits AS (
+                -- the sort keys once per address, not once per comparison
                 SELECT a.id, a.locality, a.street, a.house_number,
-                       1000 - length(a.search_text) AS rank
+                       lower(coalesce(nullif(a.street, ''), a.locality)) AS street_key,
+                       substring(a.house_number from '^\\d+')::bigint AS hn_int,
+                       lower(a.locality) AS locality_key
                 FROM layers_address a
-                WHERE a.search_text LIKE %s AND a.retired_at IS NULL
-                ORDER BY a.search_text LIMIT %s
-            ), hits AS (
-                SELECT * FROM prefix
-                UNION ALL
-                -- otherwise every word anywhere (trigram index); OFFSET 0 keeps the planner
-                -- from betting on a sequential scan because of the LIMIT
-                (SELECT * FROM (
-                    SELECT a.id, a.locality, a.street, a.house_number,
-                           -length(a.search_text) AS rank
-                    FROM layers_address a
-                    WHERE {where_text} AND a.retired_at IS NULL
-                      AND NOT EXISTS (SELECT 1 FROM prefix)
-                    OFFSET 0) w
-                 ORDER BY rank DESC LIMIT %s)
-            ), links AS (
-                SELECT pa.parcel_id, h.* FROM hits h
-                JOIN layers_parcel_addresses pa ON pa.address_id = h.id
-                UNION
-                SELECT bp.parcel_id, h.* FROM hits h
-                JOIN layers_building_addresses ba ON ba.address_id = h.id
-                JOIN layers_building_parcels bp ON bp.building_id = ba.building_id
+                WHERE {where_text} AND a.retired_at IS NULL
             )
-            SELECT DISTINCT ON (p.id) {_RESULT_COLUMNS},
-                   concat_ws(' ', nullif(l.street, ''), l.house_number) || ', ' || l.locality,
-                   l.rank
-            FROM links l JOIN layers_parcel p ON p.id = l.parcel_id {_RESULT_FROM}
-            WHERE p.retired_at IS NULL {where}
-            ORDER BY p.id, l.rank DESC
-            """,
-            [_like_prefix(q), limit, *text_params, limit, *params],
-        )
-        rows = sorted(cur.fetchall(), key=lambda r: (-r[8], r[1]))[:limit]
-    detail = municipality_ids(user, Capability.VIEW_MAP)
-    return [
-        SearchResult(r[0], r[1], r[2], "address",
-                     f"{r[7]} · {r[1]}" if r[2] in detail else r[1], tuple(r[3:7]))
-        for r in rows
-    ]
+            SELECT pa.parcel_id, h.* FROM hits h
+            JOIN layers_parcel_addresses pa ON pa.address_id = h.id
+            UNION ALL
+            SELECT bp.parcel_id, h.* FROM hits h
+            JOIN layers_building_addresses ba ON ba.address_id = h.id
+            JOIN layers_building_parcels bp ON bp.building_id = ba.building_id
+        ) l JOIN layers_parcel p ON p.id = l.parcel_id
+        WHERE p.retired_at IS NULL {where}
+        ORDER BY p.id, l.street_key, l.hn_int NULLS LAST, l.house_number
+    """, [*text_params, *params],
+        "i.street_key, i.hn_int NULLS LAST, i.house_number, i.locality_key, i.cadastral_id")
 
 
-def _search_owner(user: Any, q: str, owners_in: list[int], limit: int) -> list[SearchResult]:
+def _owner_part(q: str, owners_in: list[int]) -> _Part | None:
     cond = _text_conditions("s.search_text", q)
     if cond is None:
-        return []
+        return None
     where_text, text_params = cond
-    with connection.cursor() as cur:
-        cur.execute(
-            f"""
-            WITH prefix AS (
-                SELECT s.id, s.name FROM layers_subject s
-                WHERE s.search_text LIKE %s AND s.municipality_id = ANY(%s)
-                  AND s.retired_at IS NULL
-                ORDER BY s.search_text LIMIT %s
-            ), subjects AS (
-                SELECT * FROM prefix
-                UNION ALL
-                -- OFFSET 0 plans the filter without the LIMIT: with it the planner bet on a
-                -- sequential scan finding 20 rows early, and a name matching nobody read the
-                -- whole table
-                (SELECT id, name FROM (
-                    SELECT s.id, s.name FROM layers_subject s
-                    WHERE {where_text} AND s.municipality_id = ANY(%s) AND s.retired_at IS NULL
-                      AND NOT EXISTS (SELECT 1 FROM prefix)
-                    OFFSET 0) m
-                 LIMIT %s)
-            )
-            SELECT DISTINCT ON (p.id) {_RESULT_COLUMNS}, s.name
-            FROM subjects s
-            JOIN layers_share sh ON sh.subject_id = s.id AND sh.retired_at IS NULL
-            JOIN layers_parcel p ON p.registration_unit_id = sh.registration_unit_id
-            {_RESULT_FROM}
-            WHERE p.retired_at IS NULL AND p.municipality_id = ANY(%s)
-            ORDER BY p.id LIMIT %s
-            """,
-            [_like_prefix(q), owners_in, limit, *text_params, owners_in, limit, owners_in,
-             limit],
-        )
-        rows = cur.fetchall()
-    results = [SearchResult(r[0], r[1], r[2], "owner", f"{r[7]} · {r[1]}", tuple(r[3:7]))
-               for r in rows]
-    for mid in sorted({r.municipality_id for r in results}):
-        audit(user, AuditAction.READ_OWNERS, "owner_search", q, municipality_id=mid,
-              detail=f"{sum(r.municipality_id == mid for r in results)} plots found")
-    return results
+    return _Part("owner", f"""
+        SELECT DISTINCT ON (p.id) p.id, s.name AS label, p.cadastral_id
+        FROM layers_subject s
+        JOIN layers_share sh ON sh.subject_id = s.id AND sh.retired_at IS NULL
+        JOIN layers_parcel p ON p.registration_unit_id = sh.registration_unit_id
+        WHERE {where_text} AND s.municipality_id = ANY(%s) AND s.retired_at IS NULL
+          AND p.retired_at IS NULL AND p.municipality_id = ANY(%s)
+        ORDER BY p.id, s.name
+    """, [*text_params, owners_in, owners_in], "i.label, i.cadastral_id")
 
 
 # --- the parcel card ---------------------------------------------------------------------------
@@ -410,8 +483,11 @@ PUBLIC_CARD_KEYS = frozenset({
 })
 
 
-def parcel_card_data(user: Any, parcel_id: int) -> dict[str, Any] | None:
-    """A plot's card in at most three queries (card, owners, audit), or None if out of scope.
+def parcel_card_data(user: Any, parcel_id: int, *,
+                     purpose: str = "parcel card") -> dict[str, Any] | None:
+    """A plot's card in at most three queries (card, owners, audit), or None if out of scope:
+    the one builder of a plot's data for the map's card and the PDF dossier (``purpose`` names
+    the reader in the audit log).
 
     The public gets ``PUBLIC_CARD_KEYS``; a logged-in user sees only plots of municipalities
     they were granted, the details where they hold VIEW_MAP, owners (audit-logged) where they
@@ -437,7 +513,7 @@ def parcel_card_data(user: Any, parcel_id: int) -> dict[str, Any] | None:
     if has_capability(user, Capability.VIEW_OWNERS, mid):
         card["owners"] = _owners(card.get("registration_unit"))
         audit(user, AuditAction.READ_OWNERS, "parcel", card["cadastral_id"],
-              municipality_id=mid, detail=f"parcel card, {len(card['owners'])} shares")
+              municipality_id=mid, detail=f"{purpose}, {len(card['owners'])} shares")
     return card
 
 
@@ -469,7 +545,8 @@ def parcel_at_point(user: Any, lon: float, lat: float) -> dict[str, Any] | None:
         cur.execute(
             f"""
             SELECT p.id, p.cadastral_id FROM layers_parcel p
-            CROSS JOIN (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), 4326), 2180) AS pt) q
+            CROSS JOIN (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), {WGS84_SRID}),
+                                            {STORAGE_SRID}) AS pt) q
             WHERE p.geom && q.pt AND ST_Intersects(p.geom, q.pt) AND p.retired_at IS NULL
             {where}
             ORDER BY p.geom_area_m2 LIMIT 1
@@ -498,7 +575,8 @@ def map_extent(user: Any) -> tuple[float, float, float, float] | None:
                 f"""
                 SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (
                     SELECT Box2D(ST_Transform(
-                        ST_SetSRID(ST_Extent({alias}.geom)::geometry, 2180), 4326)) AS b
+                        ST_SetSRID(ST_Extent({alias}.geom)::geometry, {STORAGE_SRID}),
+                        {WGS84_SRID})) AS b
                     FROM {table} {alias} WHERE true {extra} {scope_sql}) e
                 WHERE b IS NOT NULL
                 """,

@@ -2,23 +2,25 @@
 
 Each register writes ``registers/<app>/selectors.py::card_section(user, parcel) -> dict | None``
 (None: the viewer may not see it, or there is nothing) and a template
-``<app>/card_section.html`` rendering that dict as ``section``. The list below is explicit so the
-card's query count stays fixed and reviewable: each provider adds its own fixed number.
+``<app>/card_section.html`` rendering that dict as ``section``. The list below is explicit and
+imported plainly (a missing section is an import error, and import-linter sees the dependency),
+so the card's query count stays fixed and reviewable: each provider adds its own fixed number.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
-
 from layers.models import Parcel
 from layers.selectors import parcel_card_data
+from registers.housing import selectors as housing
+from registers.landscape import selectors as landscape
+from registers.leases import selectors as leases
+from registers.parking import selectors as parking
+from registers.taxes import selectors as taxes
 
 logger = logging.getLogger(__name__)
 
@@ -26,37 +28,25 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class SectionProvider:
     app: str  # the register's app label, e.g. "taxes"
-    module: str  # dotted path of the module with card_section(user, parcel)
+    card_section: Callable[[Any, Parcel], dict[str, Any] | None]
     template: str  # "<app>/card_section.html"
 
     def section(self, user: Any, parcel: Parcel) -> dict[str, Any] | None:
-        func = importlib.import_module(self.module).card_section
-        return func(user, parcel)
+        return self.card_section(user, parcel)
 
 
-def _provider(app: str) -> SectionProvider:
-    return SectionProvider(app, f"registers.{app}.selectors", f"{app}/card_section.html")
+def _provider(app: str, module: Any) -> SectionProvider:
+    return SectionProvider(app, module.card_section, f"{app}/card_section.html")
 
 
 # The registers' card sections, in the order the card shows them.
 SECTION_PROVIDERS: list[SectionProvider] = [
-    _provider("taxes"),
-    _provider("leases"),
-    _provider("housing"),
-    _provider("parking"),
-    _provider("landscape"),
+    _provider("taxes", taxes),
+    _provider("leases", leases),
+    _provider("housing", housing),
+    _provider("parking", parking),
+    _provider("landscape", landscape),
 ]
-
-
-@functools.cache
-def _available(provider: SectionProvider) -> bool:
-    """A provider whose module or template is missing is skipped (a register half landed)."""
-    try:
-        importlib.import_module(provider.module).card_section  # noqa: B018
-        get_template(provider.template)
-    except (ImportError, AttributeError, TemplateDoesNotExist):
-        return False
-    return True
 
 
 def build_card(user: Any, parcel_id: int) -> dict[str, Any] | None:
@@ -65,7 +55,7 @@ def build_card(user: Any, parcel_id: int) -> dict[str, Any] | None:
     if card is None:
         return None
     sections = []
-    providers = [p for p in SECTION_PROVIDERS if _available(p)]
+    providers = SECTION_PROVIDERS
     if providers:
         parcel = Parcel.objects.get(id=card["id"])  # one query, shared by every provider
         for provider in providers:

@@ -13,6 +13,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
 from gis_app.accounts.access import access
+from layers.domain.srid import STORAGE_SRID
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 PARAM_ERROR = {"$ref": "#/components/schemas/ParamError"}
@@ -70,14 +71,19 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "SearchOutcome": {
-        "type": "object", "required": ["query", "kind", "message", "results"],
+        "type": "object",
+        "required": ["query", "kind", "message", "results", "count", "page", "pages"],
         "properties": {
             "query": {"type": "string"},
             "kind": {"type": "string",
-                     "description": "what the query was read as: id, precinct_number, kw, "
-                                    "text, empty, …"},
+                     "description": "what the query was read as: id, precinct_number, number, "
+                                    "kw, text, empty, …"},
             "message": {"type": "string"},
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/SearchResult"}},
+            "count": {"type": "integer", "minimum": 0, "description": "every match"},
+            "page": {"type": "integer", "minimum": 1},
+            "pages": {"type": "integer", "minimum": 0},
+            "page_size": {"type": "integer", "minimum": 1, "maximum": 100},
         },
     },
     "ParcelRef": {"type": "object", "required": ["id", "cadastral_id"],
@@ -146,7 +152,7 @@ SCHEMAS: dict[str, Any] = {
     "Height": {
         "type": "object", "required": ["x", "y", "srid", "height_m", "elevation_model"],
         "properties": {"x": {"type": "number"}, "y": {"type": "number"},
-                       "srid": {"type": "integer", "enum": [2180]},
+                       "srid": {"type": "integer", "enum": [STORAGE_SRID]},
                        "height_m": {"type": "number"},
                        "elevation_model": {"type": "string"}},
     },
@@ -176,10 +182,15 @@ def build_openapi() -> dict[str, Any]:
                            "a logged-in user finds plots of the municipalities granted to them.",
             "operationId": "search",
             "parameters": [_query("q", "the query (at most 200 characters)",
-                                  schema={"type": "string"})],
+                                  schema={"type": "string"}),
+                           _query("page", "page number (from 1)",
+                                  schema={"type": "integer", "minimum": 1, "maximum": 100000}),
+                           _query("page_size", "results per page (default 20)",
+                                  schema={"type": "integer", "minimum": 1, "maximum": 100})],
             "responses": {"200": _json({"$ref": "#/components/schemas/SearchOutcome"},
-                                       "results"),
-                          "400": _json(ERROR, "the query is too long")},
+                                       "results, sorted, one page of them, and their count"),
+                          "400": _json(ERROR, "the query is too long, or page/page_size is "
+                                              "not a whole number in range")},
         }},
         "/api/parcels/at": {"get": {
             "summary": "The plot under a point (WGS 84) within the viewer's scope",

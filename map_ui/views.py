@@ -11,27 +11,35 @@ import json
 from typing import Any
 
 import folium
+from django.contrib.gis.db.models import Extent
+from django.contrib.gis.db.models.functions import Transform
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_safe
 
-from gis_app.accounts.access import access
+from gis_app.accounts.access import access, has_capability
+from gis_app.accounts.roles import Capability
+from gis_app.params import BadParameter, int_param
+from layers.models import Parcel
 from layers.selectors import (
+    SEARCH_LIMIT,
+    SEARCH_MAX_PAGE_SIZE,
     map_extent,
     municipality_list,
     parcel_at_point,
     search_parcels,
+    search_scope,
 )
 from layers.tiles.registry import TileLayer, visible_tile_layers
 from map_ui.basemaps import BASE_MAPS, all_base_maps, default_base_map
 from map_ui.card import build_card
+from map_ui.identify import identify
 from map_ui.offline import OfflineVectorGrid, PlainBaseLayer, offline_map
 
 # Styles of the layers this app registers; a register's layer brings its own (TileLayer.style).
@@ -68,6 +76,24 @@ SELECTOR_MESSAGES = [
 DEFAULT_CENTRE = [51.9, 19.1]  # Poland, when no plot is visible yet
 
 
+# The layer tree's groups, in the order it shows them; a layer not listed is a register's.
+LAYER_GROUPS: dict[str, str] = {
+    "parcels": "cadastre", "buildings": "cadastre", "land_uses": "cadastre",
+    "parking_zones": "planning", "landscape_areas": "planning",
+}
+GROUP_LABELS = {
+    "cadastre": gettext_lazy("Cadastre"),
+    "registers": gettext_lazy("Registers"),
+    "planning": gettext_lazy("Planning"),
+    "base": gettext_lazy("Base maps"),
+}
+# Scales offered by the scale chooser and the print dialog (1:500 … 1:25,000).
+SCALES = [500, 1000, 2000, 2500, 5000, 10000, 25000]
+PRINT_PAPERS = ["A4", "A3"]
+EXPORT_FORMATS = [("gpkg", "GeoPackage"), ("shp", "Shapefile (ZIP)"), ("csv", "CSV"),
+                  ("xlsx", "XLSX")]
+
+
 def layer_style(layer: TileLayer, index: int) -> dict[str, Any]:
     if layer.style:
         return dict(layer.style)
@@ -78,13 +104,24 @@ def layer_style(layer: TileLayer, index: int) -> dict[str, Any]:
             "fillOpacity": 0.25}
 
 
+def palette_entries(style: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """A style's palette as (value, colour, label in words) triples; a pair's label is its
+    value (CONTRACTS.md: triples name the class, pairs stay valid)."""
+    out = []
+    for entry in style.get("palette", ()):
+        value, colour = str(entry[0]), str(entry[1])
+        label = str(entry[2]) if len(entry) > 2 and entry[2] else value
+        out.append((value, colour, label))
+    return out
+
+
 def _style_js(style: dict[str, Any]) -> str:
     """A VectorGrid style as JavaScript: a plain object, or, when the style names an attribute
-    (``by``) and a ``palette`` of value → colour pairs, a function colouring each feature."""
+    (``by``) and a ``palette`` of value → colour entries, a function colouring each feature."""
     base = {k: v for k, v in style.items() if k not in ("by", "palette")}
     if "by" not in style or "palette" not in style:
         return json.dumps(base)
-    palette = {entry[0]: entry[1] for entry in style["palette"]}  # pairs or labelled triples
+    palette = {value: colour for value, colour, _label in palette_entries(style)}
     return (
         "function (p) { var c = " + json.dumps(palette) + "[p[" + json.dumps(style["by"])
         + "]]; var s = " + json.dumps(base) + "; if (c) { s.color = c; s.fillColor = c; }"
@@ -107,13 +144,47 @@ def _vectorgrid_options(layer: TileLayer, style: dict[str, Any]) -> str:
     return "{rendererFactory: L.canvas.tile, " + body + ", vectorTileLayerStyles: " + styles + "}"
 
 
-def build_map(request: HttpRequest) -> tuple[folium.Map, list[dict[str, Any]]]:
-    """The folium map for this viewer and the legend entries of the layers on it."""
-    extent = map_extent(request.user)
-    m = offline_map(location=DEFAULT_CENTRE, zoom_start=6, control_scale=True,
+def _export_collection(layer_name: str) -> str | None:
+    """The OGC collection holding a tile layer's features (for "this layer in the view")."""
+    from layers.ogc.registry import get_collection
+
+    for candidate in (layer_name.replace("_", "-"), layer_name):
+        if get_collection(candidate) is not None:
+            return candidate
+    return None
+
+
+def initial_view(request: HttpRequest) -> tuple[list[float], float] | None:
+    """The view a permalink asks for (``c=lat,lng&z=zoom``), so the first tiles asked for are
+    the right ones; None when the URL names no valid view."""
+    try:
+        lat, lng = (float(v) for v in request.GET.get("c", "").split(","))
+        zoom = float(request.GET.get("z", ""))
+    except ValueError:
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180 and 0 <= zoom <= 22):
+        return None
+    return [lat, lng], zoom
+
+
+def build_map(request: HttpRequest) -> tuple[folium.Map, dict[str, Any]]:
+    """The folium map for this viewer and what the page's script needs to know of its layers
+    (the layer tree, the legend, base maps; each with the JavaScript variable folium gave it).
+
+    The first view is the permalink's when the URL has one, else the viewer's extent; the
+    layers a permalink names are the ones shown from the start (no tile asked for twice)."""
+    view = initial_view(request)
+    extent = None if view else map_extent(request.user)
+    wanted = request.GET.get("layers")
+    shown_layers = set(wanted.split(",")) if wanted is not None else SHOWN_ON_OPENING
+    m = offline_map(location=view[0] if view else DEFAULT_CENTRE,
+                    zoom_start=view[1] if view else 6, control_scale=True,
                     prefer_canvas=True, max_zoom=22)
     base_maps = all_base_maps()
     default = default_base_map(base_maps)
+    asked = request.GET.get("base")
+    default = next((b for b in base_maps if b.key == asked), default)
+    bases = []
     for base in base_maps:
         show = base is default
         # Leaflet writes layer names and attributions as HTML: a raster's label and attribution
@@ -121,46 +192,124 @@ def build_map(request: HttpRequest) -> tuple[folium.Map, list[dict[str, Any]]]:
         name = escape(str(base.label))
         attribution = base.attribution if base in BASE_MAPS else escape(base.attribution)
         if base.url is None:
-            PlainBaseLayer(name, show=show).add_to(m)
+            layer = PlainBaseLayer(name, show=show)
         else:
-            folium.TileLayer(
+            layer = folium.TileLayer(
                 tiles=base.url, attr=attribution or name, name=name,
                 overlay=False, show=show, max_zoom=base.max_zoom,
                 max_native_zoom=base.max_native_zoom or base.max_zoom,
                 **({"bounds": base.bounds} if base.bounds else {}),
-            ).add_to(m)
-    legend = []
+            )
+        layer.add_to(m)
+        bases.append({"key": base.key, "label": str(base.label), "var": layer.get_name(),
+                      "shown": show, "online": base.online})
+    can_export = has_capability(request.user, Capability.EXPORT_DATA)
+    layers = []
     for i, layer in enumerate(visible_tile_layers(request.user)):
         style = layer_style(layer, i)
         label = str(LAYER_LABELS.get(layer.name) or _(str(layer.label)) or layer.name)
         url = f"/tiles/{layer.name}/{{z}}/{{x}}/{{y}}.pbf"
-        OfflineVectorGrid(url, name=escape(label), options=_vectorgrid_options(layer, style),
-                          show=layer.name in SHOWN_ON_OPENING).add_to(m)
-        legend.append({"name": layer.name, "label": label, "color": style.get("color"),
-                       "fill": style.get("fillColor", style.get("color")),
-                       "min_zoom": layer.min_zoom,
-                       "palette": [[str(e[0]), e[1], *([str(e[2])] if len(e) > 2 else [])]
-                                   for e in style.get("palette", ())]})
-    folium.LayerControl(collapsed=False).add_to(m)
-    if extent:
+        grid = OfflineVectorGrid(url, name=escape(label), options=_vectorgrid_options(layer, style),
+                                 show=layer.name in shown_layers)
+        grid.add_to(m)
+        collection = _export_collection(layer.name) if can_export else None
+        layers.append({
+            "name": layer.name, "label": label, "var": grid.get_name(),
+            "group": LAYER_GROUPS.get(layer.name, "registers"),
+            "shown": layer.name in shown_layers,
+            "color": style.get("color"), "fill": style.get("fillColor", style.get("color")),
+            "min_zoom": layer.min_zoom,
+            "palette": [list(e) for e in palette_entries(style)],
+            "export": reverse("ogc:collection-export", args=[collection, "FMT"])
+            if collection else None,
+        })
+    plot = _parcel_bounds(request.user, _resolve_parcel(request.GET.get("parcel", ""))) \
+        if view is None else None
+    if plot:  # opened on a plot: its tiles first, not the whole town's
+        west, south, east, north = plot
+        m.fit_bounds([[south, west], [north, east]], max_zoom=19, padding=(30, 30))
+    elif extent:
         west, south, east, north = extent
         m.fit_bounds([[south, west], [north, east]])
-    return m, legend
+    groups = [{"key": k, "label": str(v)} for k, v in GROUP_LABELS.items()]
+    return m, {"layers": layers, "baseMaps": bases, "groups": groups, "canExport": can_export}
+
+
+def _parcel_bounds(user: Any, parcel_id: str) -> tuple[float, float, float, float] | None:
+    """West, south, east, north (WGS 84) of a plot the viewer may find, else None."""
+    if not parcel_id.isdigit():
+        return None
+    qs = Parcel.objects.filter(pk=int(parcel_id), retired_at__isnull=True)
+    scope = search_scope(user)
+    if scope is not None:
+        qs = qs.filter(municipality_id__in=scope)
+    extent = qs.aggregate(e=Extent(Transform("geom", 4326)))["e"]
+    return tuple(extent) if extent else None
+
+
+def _print_url() -> str:
+    try:
+        return reverse("map_print")
+    except NoReverseMatch:  # map17gis's endpoint (CONTRACTS.md) not merged yet: its address
+        return "/map/print.pdf"
+
+
+def _resolve_parcel(raw: str) -> str:
+    """?parcel= takes the plot's number in the app or its cadastral id (what registers show)."""
+    raw = raw.strip()
+    if not raw or raw.isdigit():
+        return raw
+    found = Parcel.objects.filter(cadastral_id=raw, retired_at__isnull=True).values_list(
+        "id", flat=True).first()
+    return str(found) if found else ""
+
+
+MAP_LABELS = {
+    "coords": gettext_lazy("Coordinates"), "noParcel": gettext_lazy("No parcel here."),
+    "noResults": gettext_lazy("Nothing found."), "legend": gettext_lazy("Legend"),
+    "layers": gettext_lazy("Layers"), "fromZoom": gettext_lazy("from zoom"),
+    "opacity": gettext_lazy("Opacity"), "plot": gettext_lazy("Plot"),
+    "atPoint": gettext_lazy("At this point"), "nothingHere": gettext_lazy("Nothing here."),
+    "scale": gettext_lazy("Scale"), "goTo": gettext_lazy("Go to"),
+    "badXY": gettext_lazy("Give X (northing) and Y (easting) as numbers in the chosen system."),
+    "outside": gettext_lazy("This point lies outside Poland; check the order of X and Y."),
+    "measureLength": gettext_lazy("Measure distance"),
+    "measureArea": gettext_lazy("Measure area"),
+    "measureHint": gettext_lazy("Click points on the map; double-click or Finish to end."),
+    "finish": gettext_lazy("Finish"), "clear": gettext_lazy("Clear"),
+    "geodesic": gettext_lazy("geodesic (GRS80)"), "plane": gettext_lazy("EPSG:2180 plane"),
+    "length": gettext_lazy("Length"), "area": gettext_lazy("Area"),
+    "myPosition": gettext_lazy("My position"),
+    "noPosition": gettext_lazy("Your position is not available"),
+    "print": gettext_lazy("Print"), "link": gettext_lazy("Link to this view"),
+    "exportView": gettext_lazy("Download this layer within the view"),
+    "loading": gettext_lazy("Searching…"),
+    "resultsCount": gettext_lazy("%(count)s results, page %(page)s of %(pages)s"),
+    "previous": gettext_lazy("Previous"), "next": gettext_lazy("Next"),
+    "listAsFile": gettext_lazy("The list as a file"),
+    "close": gettext_lazy("Close"),
+}
 
 
 @access(public=True, description="the map page; the public sees public layers, ids only")
 def map_page(request: HttpRequest) -> HttpResponse:
-    m, legend = build_map(request)
+    m, layers = build_map(request)
     root = m.get_root()
     root.render()
     config = {
-        "legend": legend,
-        "urls": {"at": reverse("map_ui:parcel_at"), "search": reverse("map_ui:search_api"),
-                 "card": reverse("map_ui:card", args=[0]).replace("/0/", "/{id}/")},
-        "parcel": request.GET.get("parcel", ""),
-        "labels": {"coords": "EPSG:2180", "noParcel": _("No parcel here."),
-                   "noResults": _("Nothing found."), "legend": _("Legend"),
-                   "fromZoom": _("from zoom")},
+        **layers,
+        "mapName": m.get_name(),
+        "urls": {"at": reverse("map_ui:parcel_at"), "identify": reverse("map_ui:identify"),
+                 "search": reverse("map_ui:search_api"),
+                 "card": reverse("map_ui:card", args=[0]).replace("/0/", "/{id}/"),
+                 "print": _print_url(),
+                 "parcelExport": reverse("ogc:parcel-export", args=["FMT"])},
+        "parcel": _resolve_parcel(request.GET.get("parcel", "")),
+        "crs": ["EPSG:2180", "EPSG:2176", "EPSG:2177", "EPSG:2178", "EPSG:2179", "EPSG:4326"],
+        "scales": SCALES,
+        "searchPageSize": 20,
+        "exportFormats": EXPORT_FORMATS,
+        "labels": {k: str(v) for k, v in MAP_LABELS.items()},
     }
     context = {
         # folium's header holds one inline script: it gets the request's CSP nonce (the
@@ -168,10 +317,10 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "map_header": _with_nonce(root.header.render(), request),
         "map_html": root.html.render(),
         "map_script": root.script.render(),
-        "map_name": m.get_name(),
         "map_config": config,
         "municipalities": municipality_list(request.user),
-        "proj4_js": static("vendor/proj4/proj4.js"),
+        "scales": SCALES,
+        "papers": PRINT_PAPERS,
     }
     response = render(request, "map_ui/map.html", context)
     # the online base maps offered (never the default) load their tiles from their origins
@@ -194,14 +343,34 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+@require_safe
+@access(public=True, description="identify: every layer's features under a point (WGS 84), "
+                                 "each as the viewer may see it")
+def identify_at(request: HttpRequest) -> JsonResponse:
+    try:
+        lon = _float(request, "lon", -180, 180)
+        lat = _float(request, "lat", -90, 90)
+    except ValueError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    return JsonResponse(identify(request.user, lon, lat), encoder=DjangoJSONEncoder)
+
+
 def _search(request: HttpRequest) -> dict[str, Any]:
     q = request.GET.get("q", "")
     if len(q) > 200:
         return {"error": _("The query is too long (at most 200 characters)."), "status": 400}
-    outcome = search_parcels(request.user, q)
+    try:
+        page = int_param(request, "page", low=1, high=100_000, default=1)
+        page_size = int_param(request, "page_size", low=1, high=SEARCH_MAX_PAGE_SIZE,
+                              default=SEARCH_LIMIT)
+    except BadParameter as exc:
+        return {"error": exc.message, "status": 400}
+    outcome = search_parcels(request.user, q, page=page, page_size=page_size)
     message = _(outcome.message) if outcome.message else ""
     return {"query": outcome.query, "kind": outcome.kind, "message": message,
-            "results": [r.as_dict() for r in outcome.results], "status": 200}
+            "results": [r.as_dict() for r in outcome.results], "count": outcome.count,
+            "page": outcome.page, "pages": outcome.pages, "page_size": outcome.page_size,
+            "status": 200}
 
 
 @require_safe
@@ -250,9 +419,25 @@ def _card_or_404(request: HttpRequest, parcel_id: int) -> dict[str, Any]:
     return card
 
 
+def card_outputs(user: Any, card: dict[str, Any]) -> dict[str, Any]:
+    """The files a card offers this viewer: the PDF dossier (VIEW_MAP in the plot's town) and
+    the plot's data in each export format (EXPORT_DATA there)."""
+    mid = (card.get("municipality") or {}).get("id")
+    out: dict[str, Any] = {"dossier": None, "data": []}
+    if card.get("level") == "detail":
+        out["dossier"] = reverse("rasters:dossier", args=[card["id"]])
+    if mid is not None and has_capability(user, Capability.EXPORT_DATA, mid):
+        base = reverse("ogc:parcel-export", args=["FMT"])
+        out["data"] = [(label, f"{base.replace('FMT', fmt)}?ids={card['id']}")
+                       for fmt, label in EXPORT_FORMATS]
+    return out
+
+
 @access(public=True, description="parcel card (HTML fragment): details and owners by role")
 def card_fragment(request: HttpRequest, parcel_id: int) -> HttpResponse:
-    return render(request, "map_ui/card_fragment.html", {"card": _card_or_404(request, parcel_id)})
+    card = _card_or_404(request, parcel_id)
+    return render(request, "map_ui/card_fragment.html",
+                  {"card": card, "outputs": card_outputs(request.user, card)})
 
 
 @access(public=True, description="parcel card (printable page): details and owners by role")

@@ -13,9 +13,9 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 
 from gis_app.accounts.roles import CAPABILITIES, PUBLIC, Capability
 
@@ -135,11 +135,12 @@ def _check(request: HttpRequest, rule: AccessRule) -> HttpResponse | None:
     if rule.authenticate is not None:
         return rule.authenticate(request)
     if not request.user.is_authenticated:
-        if _wants_json(request):
+        if wants_json(request):
             from django.http import JsonResponse
 
             return JsonResponse({"error": "authentication required"}, status=401)
-        return redirect(f"/accounts/login/?next={request.get_full_path()}")
+        # redirect_to_login encodes ``next``, so its own query string survives the login
+        return redirect_to_login(request.get_full_path())
     if not has_capability(request.user, rule.capability):
         raise PermissionDenied(f"this page needs the capability {rule.capability}")
     return None
@@ -155,8 +156,12 @@ def grant(user: Any, municipality: Any, roles: Iterable[str]) -> None:
         del user._geogmina_grants
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    """API clients get a 401 they can read instead of a redirect to the HTML login page."""
+def wants_json(request: HttpRequest) -> bool:
+    """Does the client read JSON rather than pages? API paths, tiles, the health check,
+    ``.json``/``.pbf`` addresses, or an Accept header naming JSON (as OGC API clients send).
+    The one rule for every answer that differs by it (401 instead of the login page, JSON
+    errors instead of HTML): a browser following an export link still meets the login page."""
     path = request.path
-    return ("/api/" in path or path.endswith((".json", ".pbf"))
-            or "application/json" in request.headers.get("accept", ""))
+    return ("/api/" in path or path.startswith(("/tiles/", "/health/"))
+            or path.endswith((".json", ".pbf"))
+            or "json" in request.headers.get("accept", ""))

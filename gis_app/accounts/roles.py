@@ -83,6 +83,3 @@ CAPABILITIES: dict[Capability, frozenset[str]] = {
     Capability.MANAGE_USERS: frozenset({Role.ADMINISTRATOR}),
 }
 
-
-def roles_with(capability: Capability) -> frozenset[str]:
-    return CAPABILITIES[capability]

@@ -134,6 +134,16 @@ def _detail(obj: Any, municipality_id: int | None) -> str:
     return "Django admin"
 
 
+def bump_versioned_whole(obj: Any) -> None:
+    """A part of a versioned record (a tariff's subscription, an area's rule) moves the record's
+    version on, so its pages opened before this edit are refused too."""
+    whole = getattr(obj, "versioned_whole", None)
+    if callable(whole):
+        record = whole()
+        type(record)._default_manager.filter(pk=record.pk).update(
+            version=models.F("version") + 1)
+
+
 def audit_change(request: Any, obj: Any, before: dict | None, change: bool,
                  detail: str = "") -> None:
     after = snapshot(obj)
@@ -174,6 +184,7 @@ class AuditedAdminMixin:
                 # this admin edit must be refused (409), not overwrite it
                 obj.version = stored.version + 1
         super().save_model(request, obj, form, change)
+        bump_versioned_whole(obj)
         audit_change(request, obj, before, change)
 
     def delete_model(self, request: Any, obj: Any) -> None:

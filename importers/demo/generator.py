@@ -139,10 +139,21 @@ class DemoTown:
     parcels: int = 3000
     seed: int = 1805
     counts: dict = field(default_factory=dict)
+    # (parcels, grid) of the last grid computed: every plot asks for it (its precinct)
+    _grid_memo: tuple[int, tuple[int, int]] | None = field(default=None, init=False,
+                                                           repr=False, compare=False)
 
     # ---- layout --------------------------------------------------------------------------
     def grid(self) -> tuple[int, int]:
-        """Blocks (columns, rows) enough for ``parcels`` plots, about square."""
+        """Blocks (columns, rows) enough for ``parcels`` plots, about square; computed once
+        per number of plots (the capacity search walks every block of every candidate side)."""
+        memo = self._grid_memo
+        if memo is None or memo[0] != self.parcels:
+            memo = self._grid_memo = (self.parcels, self.compute_grid())
+        return memo[1]
+
+    def compute_grid(self) -> tuple[int, int]:
+        """The grid without the memo."""
         per_block = 5.0
         side = max(3, math.ceil(math.sqrt(self.parcels / per_block)))
         while self._capacity(side, side) < self.parcels:

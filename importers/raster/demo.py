@@ -23,6 +23,7 @@ from rasterio import features
 from rasterio.transform import from_origin
 
 from importers.raster.importer import import_raster
+from layers.domain.srid import STORAGE_SRID
 from layers.models import Building, LandscapeArea, LandUse, Municipality, Parcel
 from layers.rasters.models import ProtectedViewpoint, Raster
 from layers.rasters.render import hillshade
@@ -207,7 +208,7 @@ def _viewpoints(municipality: Municipality, dem_raster: Raster) -> int:
         heights = grid.sample(gx.ravel(), gy.ravel())
         best = None
         for i in np.argsort(-np.nan_to_num(heights, nan=-1e9)):
-            point = Point(float(gx.ravel()[i]), float(gy.ravel()[i]), srid=2180)
+            point = Point(float(gx.ravel()[i]), float(gy.ravel()[i]), srid=STORAGE_SRID)
             if inside.contains(point):
                 best = point
                 break

@@ -78,17 +78,6 @@ UNCLASSIFIED_OFU = frozenset(
 CLASSIFIED_OFU = frozenset({"R", "S", "Ł", "Ps", "Br", "Wsr", "W", "Lzr", "Ls", "Lz"})
 
 
-class SoilUseCode(StrEnum):
-    """OZU: the use in the soil classification."""
-
-    ARABLE = "R"
-    MEADOW = "Ł"
-    PASTURE = "Ps"
-    FOREST = "Ls"
-    WOODED = "Lz"
-    WASTELAND = "N"
-
-
 SOIL_CLASSES = ("I", "II", "III", "IIIa", "IIIb", "IV", "IVa", "IVb", "V", "VI", "VIz")
 ARABLE_SOIL_CLASSES = frozenset({"I", "II", "IIIa", "IIIb", "IVa", "IVb", "V", "VI", "VIz"})
 GRASS_FOREST_SOIL_CLASSES = frozenset({"I", "II", "III", "IV", "V", "VI"})
@@ -168,6 +157,3 @@ def land_use_label(ofu: str, ozu: str | None = None, ozk: str | None = None) -> 
         return f"{ozu}{ozk or ''}"
     return f"{ofu}-{ozu}{ozk or ''}"
 
-
-def is_known_land_use(ofu: str) -> bool:
-    return ofu in LAND_USE_LABELS

@@ -13,10 +13,16 @@ from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
-from layers.exports import GEO_EXPORT_FORMATS, queryset_geodataframe, write_geo
+from layers.exports import (
+    GEO_EXPORT_FORMATS,
+    GeoExport,
+    queryset_geodataframe,
+    write_geo_export,
+)
 from layers.models import Parcel
 from layers.ogc import features as F
 from layers.ogc.registry import get_collection
+from layers.selectors import search_parcel_ids
 
 MAX_EXPORT_ROWS = 200_000
 
@@ -27,10 +33,15 @@ PARCEL_COLUMNS = (
 )
 
 
-def _download(data: bytes, mime: str, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=mime)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+def _download(export: GeoExport) -> HttpResponse:
+    response = HttpResponse(export.data, content_type=export.mime)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response["Cache-Control"] = "private, no-store"
+    response["X-Export-CRS"] = "EPSG:2180"
+    if export.warnings:
+        # also inside the file (README.txt in the zip, the "about" sheet of the workbook)
+        text = " | ".join(export.warnings)
+        response["X-Export-Warnings"] = text.encode("ascii", "backslashreplace").decode()[:4000]
     return response
 
 
@@ -65,7 +76,7 @@ def collection_export(request: HttpRequest, collection_id: str, fmt: str) -> Htt
     gdf = queryset_geodataframe(qs.order_by("pk"),
                                 [(p.name, p.source) for p in collection.properties],
                                 collection.geometry_field)
-    data, mime, filename = write_geo(gdf, fmt, collection.id.replace("-", "_"))
+    export = write_geo_export(gdf, fmt, collection.id.replace("-", "_"))
     detail = f"{count} feature(s) as {fmt}; {request.GET.urlencode()}"
     # one event per municipality in the export's scope, so each town's administrator sees it
     for muni in sorted(allowed):
@@ -74,7 +85,7 @@ def collection_export(request: HttpRequest, collection_id: str, fmt: str) -> Htt
         if collection.audit_action:
             audit(request.user, collection.audit_action, f"ogc:{collection.id}", "",
                   municipality_id=muni, detail=detail)
-    return _download(data, mime, filename)
+    return _download(export)
 
 
 @require_safe
@@ -93,15 +104,21 @@ def parcel_export(request: HttpRequest, fmt: str) -> HttpResponse:
             return _bad("ids must be comma-separated integers")
         qs = qs.filter(pk__in=ids)
     elif q:
-        qs = qs.filter(cadastral_id__icontains=q) | qs.filter(number=q)
+        if len(q) > 200:
+            return _bad("q is too long (at most 200 characters)")
+        # the very selector of the map's search: what the map finds is what the file holds
+        found, _kind, total = search_parcel_ids(request.user, q, MAX_EXPORT_ROWS + 1)
+        if total > MAX_EXPORT_ROWS:
+            return _bad(f"{total} parcels: more than {MAX_EXPORT_ROWS}")
+        qs = qs.filter(pk__in=found)
     else:
-        return _bad("give ids=1,2,3 (search results) or q=<parcel id or number>")
+        return _bad("give ids=1,2,3 (search results) or q=<the search, as on the map>")
     count = qs.count()
     if count > MAX_EXPORT_ROWS:
         return _bad(f"{count} parcels: more than {MAX_EXPORT_ROWS}")
     gdf = queryset_geodataframe(qs.order_by("cadastral_id"), PARCEL_COLUMNS)
-    data, mime, filename = write_geo(gdf, fmt, "parcels")
+    export = write_geo_export(gdf, fmt, "parcels")
     for muni in sorted(allowed):  # one event per municipality in scope (each admin sees it)
         audit(request.user, AuditAction.EXPORT, "parcel", "", municipality_id=muni,
               detail=f"{count} parcel(s) as {fmt}; {request.GET.urlencode()[:500]}")
-    return _download(data, mime, filename)
+    return _download(export)

@@ -9,6 +9,7 @@ and 2176–2179 are defined northing, easting, so coordinates in those CRSs come
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from django.contrib.gis.geos import Polygon
 from django.db.models import Func, QuerySet
 
 from gis_app.params import OFFSET_MAX, PAGE_MAX, BadParameter, bounded_int
-from layers.domain.srid import OUTPUT_SRIDS, STORAGE_SRID
+from layers.domain.srid import OUTPUT_SRIDS, STORAGE_SRID, WGS84_SRID
 from layers.ogc.registry import Collection
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -29,6 +30,7 @@ EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"
 NORTHING_FIRST = set(OUTPUT_SRIDS)  # EPSG 2180, 2176–2179: axis order N, E
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
+MAX_OFFSET = OFFSET_MAX  # gis_app.params: keeps the SQL OFFSET a bigint
 
 
 class RequestError(ValueError):
@@ -89,10 +91,28 @@ def parse_bbox(value: str | None, bbox_crs: str | None) -> Polygon | None:
 # Poland with a wide margin (CRS84). A projected bbox is clipped to it: far outside, PROJ cannot
 # transform a point back to the storage CRS and the query would fail instead of finding nothing.
 _DOMAIN_CRS84 = (5.0, 40.0, 35.0, 65.0)
+# A CRS84 bbox is clamped to the storage CRS's area of use (with this margin, degrees): the
+# whole world (-180,-90,180,90) reaches the poles, where PROJ's transform to EPSG:2180 gives
+# infinities, and the query found nothing instead of everything.
+_AREA_MARGIN_DEG = 1.0
+
+
+@cache
+def _area_of_use_crs84(srid: int = STORAGE_SRID) -> tuple[float, float, float, float]:
+    from pyproj import CRS
+
+    area = CRS.from_epsg(srid).area_of_use
+    if area is None:  # pragma: no cover - every EPSG CRS we store in has one
+        return _DOMAIN_CRS84
+    m = _AREA_MARGIN_DEG
+    return (max(-180.0, area.west - m), max(-90.0, area.south - m),
+            min(180.0, area.east + m), min(90.0, area.north + m))
 
 
 @cache
 def _domain(srid: int) -> tuple[float, float, float, float]:
+    if srid == 4326:
+        return _area_of_use_crs84()
     area = Polygon.from_bbox(_DOMAIN_CRS84)
     area.srid = 4326
     area.transform(srid)
@@ -100,12 +120,11 @@ def _domain(srid: int) -> tuple[float, float, float, float]:
 
 
 def _bbox_polygon(x0: float, y0: float, x1: float, y1: float, srid: int) -> Polygon:
-    if srid != 4326:
-        d0, e0, d1, e1 = _domain(srid)
-        x0, y0, x1, y1 = max(x0, d0), max(y0, e0), min(x1, d1), min(y1, e1)
-        if x0 > x1 or y0 > y1:  # wholly outside: a point at the domain's corner finds nothing
-            x0 = x1 = d0
-            y0 = y1 = e0
+    d0, e0, d1, e1 = _domain(srid)
+    x0, y0, x1, y1 = max(x0, d0), max(y0, e0), min(x1, d1), min(y1, e1)
+    if x0 > x1 or y0 > y1:  # wholly outside: a point at the domain's corner finds nothing
+        x0 = x1 = d0
+        y0 = y1 = e0
     poly = Polygon.from_bbox((x0, y0, x1, y1))
     poly.srid = srid
     return poly
@@ -205,5 +224,26 @@ def extent_crs84(collection: Collection) -> list[float] | None:
 
     qs = collection.queryset()
     qs = qs.model.objects.filter(pk__in=qs.values("pk")) if qs.query.annotations else qs
-    box = qs.aggregate(e=Extent(Transform(collection.geometry_field, 4326)))["e"]
-    return [round(v, 7) for v in box] if box else None
+    # the extent of the stored geometries (the index's boxes, no per-row transform), then
+    # that one rectangle transformed: its edges densified first, since a straight edge in
+    # EPSG:2180 is a curve in CRS84 and the corners alone could leave rows outside the box
+    box = qs.aggregate(e=Extent(collection.geometry_field))["e"]
+    if not box:
+        return None
+    xmin, ymin, xmax, ymax = box
+    rect = Polygon.from_bbox((xmin, ymin, xmax, ymax))
+    rect.srid = STORAGE_SRID
+    step = max(xmax - xmin, ymax - ymin, 1.0) / 16
+    dense = Polygon([rect.exterior_ring.coords[0], *_densified(rect.exterior_ring.coords, step)],
+                    srid=STORAGE_SRID)
+    dense.transform(WGS84_SRID)
+    return [round(v, 7) for v in dense.extent]
+
+
+def _densified(ring: tuple, step: float) -> list[tuple[float, float]]:
+    """The ring's points after the first, with points added every ``step`` metres or less."""
+    out: list[tuple[float, float]] = []
+    for (x0, y0), (x1, y1) in itertools.pairwise(ring):
+        n = max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / step))
+        out += [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(1, n + 1)]
+    return out

@@ -10,8 +10,12 @@ from layers.ogc.registry import Collection
 
 def _param(name: str, schema: dict[str, Any], description: str,
            where: str = "query", required: bool = False) -> dict[str, Any]:
-    return {"name": name, "in": where, "required": required, "schema": schema,
-            "description": description, "style": "form", "explode": False}
+    param = {"name": name, "in": where, "required": required, "schema": schema,
+             "description": description}
+    # "form" is a query-parameter style; a path parameter takes the default ("simple")
+    if where == "query":
+        param.update(style="form", explode=False)
+    return param
 
 
 def openapi_document(base: str, visible: list[Collection]) -> dict[str, Any]:
@@ -19,7 +23,8 @@ def openapi_document(base: str, visible: list[Collection]) -> dict[str, Any]:
     common = {
         "limit": _param("limit", {"type": "integer", "minimum": 1, "maximum": F.MAX_LIMIT,
                                   "default": F.DEFAULT_LIMIT}, "features per page"),
-        "offset": _param("offset", {"type": "integer", "minimum": 0, "default": 0},
+        "offset": _param("offset", {"type": "integer", "minimum": 0, "maximum": F.MAX_OFFSET,
+                                    "default": 0},
                          "features to skip (paging)"),
         "bbox": _param("bbox", {"type": "array", "minItems": 4, "maxItems": 6,
                                 "items": {"type": "number"}},

@@ -3,8 +3,10 @@
 A collection is a queryset of current rows, the properties it publishes (an output name, an ORM
 lookup or expression, a JSON type) and an access rule: public collections are open to all;
 the others need ``capability`` and show only rows of the municipalities where the user holds it.
-Registers add their own collections from ``AppConfig.ready()`` with ``register_collection``
-(registers → layers is the allowed arrow; layers never imports registers).
+Every collection is registered from an ``AppConfig.ready()`` with ``register_collection``, as
+tile layers are: the spatial register's own from ``layers.apps`` (``layers.ogc.builtin``); a
+register would add its own from its ``ready()`` (registers → layers is the allowed arrow; layers
+never imports registers). No register publishes one yet.
 """
 
 from __future__ import annotations
@@ -58,14 +60,8 @@ def register_collection(collection: Collection) -> None:
 
 
 def get_collection(collection_id: str) -> Collection | None:
-    _ensure_builtins()
     return _COLLECTIONS.get(collection_id)
 
 
 def collections() -> list[Collection]:
-    _ensure_builtins()
     return list(_COLLECTIONS.values())
-
-
-def _ensure_builtins() -> None:
-    from layers.ogc import builtin  # noqa: F401  (registers the layers' own collections)

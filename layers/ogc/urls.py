@@ -17,4 +17,6 @@ urlpatterns = [
     path("collections/<str:collection_id>/export.<str:fmt>", export_views.collection_export,
          name="collection-export"),
     path("exports/parcels.<str:fmt>", export_views.parcel_export, name="parcel-export"),
+    # anything else under /ogc/ is an OGC exception in JSON, not the HTML 404 page
+    path("<path:rest>", views.not_found, name="not-found"),
 ]

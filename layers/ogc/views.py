@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.basic_auth import authenticate_basic
 from gis_app.audit.log import audit
+from layers.domain.srid import STORAGE_SRID
 from layers.ogc import features as F
 from layers.ogc.openapi import openapi_document
 from layers.ogc.registry import Collection, collections, get_collection
@@ -157,7 +158,7 @@ def _collection_doc(base: str, c: Collection) -> dict[str, Any]:
              "title": "features"},
         ],
         "crs": F.supported_crs(),
-        "storageCrs": F.crs_uri(2180),
+        "storageCrs": F.crs_uri(STORAGE_SRID),
     }
     if bbox:
         doc["extent"] = {"spatial": {"bbox": [bbox], "crs": F.CRS84}}
@@ -273,3 +274,9 @@ def item(request: HttpRequest, collection_id: str, feature_id: str) -> HttpRespo
     response = _json(feature, GEOJSON)
     response["Content-Crs"] = f"<{F.crs_uri(srid)}>"
     return response
+
+
+@access(public=True, description=RULE + ": any other path is a JSON 404 (an OGC exception)")
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    return _error(404, "NotFound", f"no such resource: {request.path}; start at "
+                                   f"{_base(request)}/")

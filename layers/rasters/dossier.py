@@ -22,13 +22,12 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw
 from rasterio.windows import from_bounds
 
-from gis_app.accounts.access import has_capability
-from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
 from layers.domain.srid import STORAGE_SRID
 from layers.models import Building, Parcel, Share
 from layers.rasters.models import Raster
+from layers.selectors import parcel_card_data
 
 MAP_PX = 900
 FONT_PATHS = [Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")]
@@ -106,30 +105,32 @@ def map_image(parcel: Parcel) -> tuple[bytes, bool]:
     return out.getvalue(), on_photo
 
 
-def card(parcel: Parcel, with_owners: bool) -> dict[str, Any]:
-    """The parcel card's data, owners only when asked (the caller checks and audits)."""
-    data: dict[str, Any] = {
-        "cadastral_id": parcel.cadastral_id, "number": parcel.number,
-        "precinct": f"{parcel.precinct.teryt} {parcel.precinct.name}" if parcel.precinct else "",
-        "municipality": f"{parcel.municipality.name} ({parcel.municipality.teryt})",
-        "sheet": parcel.sheet, "kw": ", ".join(parcel.kw_numbers),
-        "legal_area_m2": parcel.legal_area_m2, "geom_area_m2": parcel.geom_area_m2,
-        "addresses": [str(a) for a in parcel.addresses.all()],
-        "land_uses": list(parcel.land_uses.values("ofu", "ozu", "ozk", "area_m2")),
-        "buildings": list(Building.objects.filter(retired_at__isnull=True, parcels=parcel)
-                          .values("building_id", "kind", "storeys_above",
-                                  "built_up_area_m2")),
-        "owners": None,
+def _address(a: dict[str, Any]) -> str:
+    street = a.get("street") or a.get("locality") or ""
+    flat = f"/{a['flat_number']}" if a.get("flat_number") else ""
+    return f"{street} {a.get('house_number') or ''}{flat}, {a.get('locality') or ''}".strip()
+
+
+def dossier_fields(card: dict[str, Any]) -> dict[str, Any]:
+    """What the PDF prints, read from the parcel card's data (``parcel_card_data``, the one
+    builder of a plot's card: same scoping, same owner projection, same audit)."""
+    kinds = dict(Share.Kind.choices)
+    owners = card.get("owners")
+    precinct = card.get("precinct") or {}
+    return {
+        "cadastral_id": card["cadastral_id"], "number": card["number"],
+        "precinct": f"{precinct['teryt']} {precinct['name']}" if precinct.get("teryt") else "",
+        "municipality": f"{card['municipality']['name']} ({card['municipality']['teryt']})",
+        "sheet": card["sheet"], "kw": ", ".join(card.get("kw_numbers") or []),
+        "legal_area_m2": card["legal_area_m2"], "geom_area_m2": card["geom_area_m2"],
+        "addresses": [_address(a) for a in card["addresses"]],
+        "land_uses": card["land_uses"], "buildings": card["buildings"],
+        "owners": None if owners is None else [{
+            "name": o["name"] or "?", "kind": str(kinds.get(o["share_kind"], o["share_kind"])),
+            "share": f"{o['numerator']}/{o['denominator']}"
+            if o["numerator"] and o["denominator"] else "",
+        } for o in owners],
     }
-    if with_owners:
-        shares = Share.objects.filter(registration_unit_id=parcel.registration_unit_id,
-                                      retired_at__isnull=True).select_related("subject") \
-            if parcel.registration_unit_id else Share.objects.none()
-        data["owners"] = [{
-            "name": s.subject.name if s.subject else "?", "kind": s.get_kind_display(),
-            "share": f"{s.numerator}/{s.denominator}" if s.numerator and s.denominator else "",
-        } for s in shares]
-    return data
 
 
 def _fonts() -> tuple[str, str]:
@@ -237,18 +238,13 @@ def dossier_pdf(parcel: Parcel, data: dict[str, Any], user_name: str) -> bytes:
 
 def dossier_response(request: HttpRequest, parcel_id: int) -> HttpResponse:
     """The PDF for a parcel of a municipality where the user may view the map (else 404)."""
-    parcel = Parcel.objects.select_related("precinct", "municipality").filter(
-        pk=parcel_id).first()
-    if parcel is None or not has_capability(request.user, Capability.VIEW_MAP,
-                                            parcel.municipality_id):
+    data = parcel_card_data(request.user, parcel_id, purpose="parcel dossier (PDF)")
+    if data is None or data["level"] != "detail":
         raise Http404(_("No such parcel"))
-    with_owners = has_capability(request.user, Capability.VIEW_OWNERS, parcel.municipality_id)
-    data = card(parcel, with_owners)
-    if with_owners:
-        audit(request.user, AuditAction.READ_OWNERS, "parcel", parcel.cadastral_id,
-              municipality_id=parcel.municipality_id, detail="parcel dossier (PDF)")
+    parcel = Parcel.objects.select_related("precinct", "municipality").get(pk=parcel_id)
     audit(request.user, AuditAction.EXPORT, "parcel", parcel.cadastral_id,
           municipality_id=parcel.municipality_id, detail="parcel dossier (PDF)")
+    data = dossier_fields(data)
     pdf = dossier_pdf(parcel, data, request.user.get_username())
     response = HttpResponse(pdf, content_type="application/pdf")
     safe = parcel.cadastral_id.replace("/", "_")

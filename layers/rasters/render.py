@@ -21,28 +21,24 @@ from rasterio.transform import from_bounds
 from rasterio.vrt import WarpedVRT
 from rasterio.warp import transform_bounds
 
+from layers.domain.tiles import MAX_ZOOM, TileAddressError, parse_tile_address
+
 TILE = 256
-MAX_ZOOM = 22
 WEB_MERCATOR_HALF = 20037508.342789244
 STYLES = ("default", "hillshade")
 FORMATS = {"png": "image/png", "jpg": "image/jpeg"}
 
 
-class TileRequestError(ValueError):
+class TileRequestError(TileAddressError):
     """Bad z/x/y, style or format: the client's mistake (HTTP 400)."""
 
 
 def parse_tile(z: str, x: str, y: str, fmt: str) -> tuple[int, int, int, str]:
     """Validate z/x/y/format from a URL: integers inside the tile matrix of zoom z."""
     try:
-        zi, xi, yi = int(z), int(x), int(y)
-    except ValueError as exc:
-        raise TileRequestError(f"z/x/y must be integers, got {z}/{x}/{y}") from exc
-    if not 0 <= zi <= MAX_ZOOM:
-        raise TileRequestError(f"zoom {zi} outside 0–{MAX_ZOOM}")
-    n = 2 ** zi
-    if not (0 <= xi < n and 0 <= yi < n):
-        raise TileRequestError(f"tile {xi}/{yi} outside the {n}×{n} matrix of zoom {zi}")
+        zi, xi, yi = parse_tile_address(z, x, y)
+    except TileAddressError as exc:
+        raise TileRequestError(str(exc)) from None
     if fmt not in FORMATS:
         raise TileRequestError(f"format {fmt!r} not offered; use png or jpg")
     return zi, xi, yi, fmt

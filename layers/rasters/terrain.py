@@ -22,6 +22,7 @@ from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 
 from layers.domain.srid import STORAGE_SRID
+from layers.points import stored_point
 from layers.rasters.models import ProtectedViewpoint, Raster
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -96,10 +97,7 @@ def elevation_model_at(x: float, y: float) -> Raster | None:
 
 
 def to_storage(x: float, y: float, srid: int) -> tuple[float, float]:
-    if srid == STORAGE_SRID:
-        return x, y
-    point = Point(x, y, srid=srid)
-    point.transform(STORAGE_SRID)
+    point = stored_point(x, y, srid)
     return point.x, point.y
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import math
 
-from django.contrib.gis.gdal import GDALException
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
-from layers.domain.srid import OUTPUT_SRIDS, STORAGE_SRID, WGS84_SRID
+from layers.domain.srid import STORAGE_SRID
 from layers.models import LandscapeArea
+from layers.points import PointError
 from layers.rasters import terrain
 from layers.rasters.models import Raster
 from layers.rasters.render import FORMATS, TileRequestError, parse_tile
@@ -81,19 +81,18 @@ class TerrainParamError(ValueError):
 
 
 def _point(request: HttpRequest) -> tuple[float, float]:
-    """x/y in ``srid`` (2180 by default; 4326 as lon/lat; 2176–2179 as easting/northing)."""
+    """x/y in ``srid`` (the storage SRID by default; 4326 as lon/lat; 2176–2179 as
+    easting/northing)."""
     raw_srid = request.GET.get("srid", str(STORAGE_SRID))
     try:
         srid = int(raw_srid)
     except ValueError as exc:
         raise TerrainParamError(f"srid must be an EPSG integer, got {raw_srid!r}") from exc
-    if srid not in (*OUTPUT_SRIDS, WGS84_SRID):
-        raise TerrainParamError(f"srid {srid} not supported; use 2180, 2176–2179 or 4326")
     x, y = _float(request, "x"), _float(request, "y")
     try:
         x, y = terrain.to_storage(x, y, srid)
-    except GDALException:
-        raise TerrainParamError(f"the point lies outside EPSG:{srid}") from None
+    except PointError as exc:
+        raise TerrainParamError(exc.message) from None
     if not (0 < x < 1_500_000 and 0 < y < 1_500_000):
         raise TerrainParamError("the point lies outside the PL-1992 grid")
     return x, y

@@ -15,30 +15,12 @@ from psycopg2 import sql
 
 from gis_app.accounts.access import OWNER_OR_TAX_CAPABILITIES, access, municipality_ids
 from gis_app.audit.log import audit
+from layers.domain.tiles import TileAddressError, parse_tile_address
 from layers.tiles.registry import TileLayer, tile_layer
 
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
-MAX_ZOOM = 22
 # Bumped whenever a tile function changes shape, so browsers drop tiles cached before it.
 TILE_SCHEMA = "1"
-
-
-class TileRequestError(ValueError):
-    pass
-
-
-def parse_tile(z: str, x: str, y: str) -> tuple[int, int, int]:
-    """Validate z/x/y; the message says which part is wrong."""
-    try:
-        zi, xi, yi = int(z), int(x), int(y)
-    except ValueError:
-        raise TileRequestError(f"z/x/y must be whole numbers, got {z}/{x}/{y}") from None
-    if not 0 <= zi <= MAX_ZOOM:
-        raise TileRequestError(f"zoom {zi} is outside 0–{MAX_ZOOM}")
-    n = 1 << zi
-    if not (0 <= xi < n and 0 <= yi < n):
-        raise TileRequestError(f"tile {xi}/{yi} does not exist at zoom {zi} (0–{n - 1})")
-    return zi, xi, yi
 
 
 def _error(message: str, status: int) -> JsonResponse:
@@ -82,8 +64,8 @@ def tile(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpRespon
     if spec is None:
         return _error(f"unknown tile layer {layer!r}", 404)
     try:
-        zi, xi, yi = parse_tile(z, x, y)
-    except TileRequestError as exc:
+        zi, xi, yi = parse_tile_address(z, x, y)
+    except TileAddressError as exc:
         return _error(str(exc), 400)
     user = request.user
     authenticated = user.is_authenticated

@@ -9,6 +9,7 @@ from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from registers.common.editing import Versioned
 from registers.housing.rules import FlatKind
 
 
@@ -30,8 +31,10 @@ class HousingStandard(models.Model):
         return f"{self.valid_from}: ≤{self.max_persons}, ≥{self.min_m2_per_person} m²"
 
 
-class ProtectedFlat(models.Model):
+class ProtectedFlat(Versioned):
     """A training or assisted flat (mieszkanie treningowe / wspomagane, art. 53 u.p.s.)."""
+
+    audit_type = "protected_flat"
 
     class Operator(models.TextChoices):
         MUNICIPALITY = "municipality", _("municipality")
@@ -60,7 +63,6 @@ class ProtectedFlat(models.Model):
         _("period of stay [months]"), null=True, blank=True,
         help_text=_("training flats are for a fixed period"))
     notes = models.TextField(_("notes"), blank=True)
-    version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

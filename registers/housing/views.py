@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
 from layers.exports import EXPORT_FORMATS, write_table
 from layers.models import Municipality
+from registers.common.editing import submit
 from registers.housing import selectors, services
 from registers.housing.forms import FlatForm
 from registers.housing.messages import issue_text
@@ -77,25 +78,13 @@ def flat_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = FlatForm(request.POST or None, instance=flat, municipalities=towns)
     status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = {k: form.cleaned_data[k] for k in FlatForm.Meta.fields}
-            municipality_id = flat.municipality_id if flat else form.cleaned_data[
-                "municipality"].id
-            try:
-                services.flat_save(request.user, municipality_id, data,
-                                   flat_id=pk, expected_version=form.cleaned_data["version"])
-                return redirect("housing:flat_list")
-            except services.StaleEditError as exc:
-                form.add_error(None, exc.messages[0])
-                status = 409
-            except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    for message in exc.messages:
-                        form.add_error(None, message)
+        outcome = submit(form, lambda data: services.flat_save(
+            request.user, flat.municipality_id if flat else data["municipality"].id,
+            {k: data[k] for k in FlatForm.Meta.fields}, flat_id=pk,
+            expected_version=data["version"]))
+        if outcome.saved:
+            return redirect("housing:flat_list")
+        status = outcome.status
     issues = [issue_text(i) for i in selectors.flat_check(flat)] if flat else []
     return render(request, "housing/flat_form.html", {"form": form, "flat": flat,
                                                       "issues": issues}, status=status)

@@ -7,6 +7,7 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from layers.domain.srid import PL2000_SRIDS, STORAGE_SRID, WGS84_SRID
 from layers.models import LandscapeArea, Municipality
 from registers.landscape import rules
 from registers.landscape.models import (
@@ -39,13 +40,14 @@ AreaRuleFormSet = inlineformset_factory(LandscapeArea, AreaRule, form=AreaRuleFo
 class DeviceForm(forms.ModelForm):
     """A board or device on a property; its place is given as coordinates."""
 
-    # Optimistic locking: the stored board's fingerprint when the form was served.
-    fingerprint = forms.CharField(widget=forms.HiddenInput, required=False)
-    x = forms.FloatField(label="x")
-    y = forms.FloatField(label="y")
-    srid = forms.TypedChoiceField(label=_("Coordinate system"), coerce=int, initial=2180,
-                                  choices=[(s, f"EPSG:{s}") for s in (2180, 2176, 2177, 2178,
-                                                                       2179, 4326)])
+    # Optimistic locking: the board's version when the form was served.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # the map's convention: X is the northing (latitude), Y the easting (longitude)
+    x = forms.FloatField(label=_("X (northing or latitude)"))
+    y = forms.FloatField(label=_("Y (easting or longitude)"))
+    srid = forms.TypedChoiceField(
+        label=_("Coordinate system"), coerce=int, initial=STORAGE_SRID,
+        choices=[(s, f"EPSG:{s}") for s in (STORAGE_SRID, *PL2000_SRIDS, WGS84_SRID)])
 
     class Meta:
         model = AdvertisingDevice
@@ -59,8 +61,9 @@ class DeviceForm(forms.ModelForm):
     def __init__(self, *args, **kw) -> None:
         super().__init__(*args, **kw)
         if self.instance.pk and not self.is_bound:
-            self.initial.update({"x": round(self.instance.geom.x, 2),
-                                 "y": round(self.instance.geom.y, 2), "srid": 2180})
+            self.initial.update({"x": round(self.instance.geom.y, 2),
+                                 "y": round(self.instance.geom.x, 2), "srid": STORAGE_SRID,
+                                 "version": self.instance.version})
 
     def clean(self) -> dict:
         data = super().clean()

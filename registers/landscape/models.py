@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from layers.domain.srid import STORAGE_SRID
 from layers.models import LandscapeArea, Municipality
+from registers.common.editing import Versioned
 from registers.landscape import rules
 
 
@@ -35,8 +36,10 @@ class AdvertisingFeeCap(models.Model):
         return f"{self.year}: {self.fixed} + {self.variable}/m²"
 
 
-class AdvertisingFeeRate(models.Model):
+class AdvertisingFeeRate(Versioned):
     """The council's rates for a year (art. 17a UPOL), within that year's caps."""
+
+    audit_type = "landscape.advertising_fee_rate"
 
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT,
                                      related_name="advertising_fee_rates")
@@ -46,7 +49,6 @@ class AdvertisingFeeRate(models.Model):
     variable = models.DecimalField(_("variable part [zł/m²/day]"), max_digits=8,
                                    decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
     resolution_number = models.CharField(_("resolution number"), max_length=64, blank=True)
-    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("advertising fee rate")
@@ -58,8 +60,32 @@ class AdvertisingFeeRate(models.Model):
         return f"{self.year}: {self.fixed} + {self.variable}/m²"
 
 
+class AreaRuleSet(Versioned):
+    """The rules of one landscape area as the unit its page edits: their version is that page's
+    optimistic lock (the area itself is imported into ``layers`` and knows no registers). A
+    row appears with the area's first saved change of rules."""
+
+    audit_type = "landscape.area_rules"
+
+    area = models.OneToOneField(LandscapeArea, on_delete=models.CASCADE, primary_key=True,
+                                related_name="rule_set", verbose_name=_("area"))
+
+    class Meta:
+        verbose_name = _("rules of a landscape area")
+        verbose_name_plural = _("rules of landscape areas")
+
+    def __str__(self) -> str:
+        return f"{self.area_id} v{self.version}"
+
+    @classmethod
+    def version_of(cls, area_id: int) -> int | None:
+        """The version an edit form of the area's rules is built from (None: never edited)."""
+        return cls.objects.filter(area_id=area_id).values_list("version", flat=True).first()
+
+
 class AreaRule(models.Model):
-    """One rule of the landscape resolution (or of a form of protection) for one area."""
+    """One rule of the landscape resolution (or of a form of protection) for one area; a part
+    of the area's ``AreaRuleSet``, whose version moves with every change of a rule."""
 
     area = models.ForeignKey(LandscapeArea, on_delete=models.CASCADE, related_name="rules",
                              verbose_name=_("area"))
@@ -95,6 +121,10 @@ class AreaRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area.code} {self.subject} {self.kind}={self.value} ({self.citation})"
+
+    def versioned_whole(self) -> AreaRuleSet:
+        """The record whose version a change of this rule moves on (the Django admin's)."""
+        return AreaRuleSet.objects.get_or_create(area_id=self.area_id)[0]
 
     def as_rule(self) -> rules.Rule:
         return rules.Rule(rules.Subject(self.subject), rules.RuleKind(self.kind), self.value,
@@ -153,8 +183,10 @@ class InspectionPhoto(models.Model):
         return self.file.name
 
 
-class AdvertisingDevice(models.Model):
+class AdvertisingDevice(Versioned):
     """A registered advertising board or device on a property (the basis of the fee)."""
+
+    audit_type = "landscape.advertising_device"
 
     class Kind(models.TextChoices):
         BOARD = "board", _("advertising board")

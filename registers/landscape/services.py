@@ -5,18 +5,17 @@ Thin over rules.py: load the areas at a point, turn the form into an ObjectSpec,
 
 from __future__ import annotations
 
-import math
+import re
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePosixPath
 from typing import Any
 
-from django.contrib.gis.gdal import GDALException
-from django.contrib.gis.geos import GEOSGeometry, Point
+from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,19 +25,32 @@ from gis_app.accounts.access import municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
-from layers.domain.srid import STORAGE_SRID
+from layers.domain.srid import PL2000_SRIDS, STORAGE_SRID, WGS84_SRID
 from layers.models import LandscapeArea, Municipality, Parcel
+from layers.points import ACCEPTED_SRIDS, PointError, stored_point
+from registers.common.editing import (
+    StaleEditError as StaleEditError,  # callers catch it from the register's services
+)
+from registers.common.editing import (
+    audit_change,
+    locked_update,
+    require_capability,
+    snapshot,
+)
 from registers.landscape import rules
 from registers.landscape.models import (
     AdvertisingDevice,
     AdvertisingFeeCap,
     AdvertisingFeeRate,
     AreaRule,
+    AreaRuleSet,
     Inspection,
     InspectionPhoto,
 )
 
-ALLOWED_SRIDS = (4326, 2180, 2176, 2177, 2178, 2179)
+# the check page offers them in this order (phones give lon/lat first)
+ALLOWED_SRIDS = (WGS84_SRID, STORAGE_SRID, *PL2000_SRIDS)
+assert set(ALLOWED_SRIDS) == set(ACCEPTED_SRIDS)
 MAX_PHOTOS = 5
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 PHOTO_TYPES = {  # magic bytes → (content type, extension); the client's claim is not trusted
@@ -81,39 +93,6 @@ class InputError(ValueError):
         self.message = message
 
 
-class StaleEditError(Exception):
-    """Someone else saved the record after this officer opened it (optimistic locking)."""
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or _("Someone else saved this after you opened it. Reload the "
-                                      "page to see their changes, then edit again."))
-
-
-def _fingerprint(sql: str, pk: int) -> str:
-    with connection.cursor() as cur:
-        cur.execute(sql, [pk])
-        row = cur.fetchone()
-    return (row[0] or "") if row else ""
-
-
-def device_fingerprint(pk: int) -> str:
-    """md5 of the stored board: what its edit form was built from (no version column needed)."""
-    return _fingerprint(f"SELECT md5(t::text) FROM {AdvertisingDevice._meta.db_table} t "
-                        "WHERE t.id = %s", pk)
-
-
-def area_rules_fingerprint(area_id: int) -> str:
-    """md5 of all stored rules of an area: what the rules formset was built from."""
-    return _fingerprint(f"SELECT md5(coalesce(string_agg(r::text, '|' ORDER BY r.id), '')) "
-                        f"FROM {AreaRule._meta.db_table} r WHERE r.area_id = %s", area_id)
-
-
-def check_fresh(current: str, posted: str) -> None:
-    """A form that sent its fingerprint must have been built from what is stored now."""
-    if posted and posted != current:
-        raise StaleEditError
-
-
 def line_of_sight(point: Point, height_m: Decimal | None,
                   municipality_id: int) -> dict | None:
     """Is the object seen from the protected viewpoints of the town's landscape areas?
@@ -141,31 +120,32 @@ def line_of_sight(point: Point, height_m: Decimal | None,
             "viewpoints": len(result["viewpoints"])}
 
 
-def make_point(x: Any, y: Any, srid: Any) -> Point:
+def make_point(x: Any, y: Any, srid: Any, *, north_first: bool = False) -> Point:
+    """The point a form or query gives as text, in storage SRID.
+
+    ``north_first`` reads the Polish convention of the app's forms and map: X is the northing
+    (the latitude in EPSG:4326) and Y the easting (the longitude). Without it, x is the easting
+    (longitude) as in GIS software and the JSON API."""
     try:
-        srid = int(srid or 4326)
+        srid = int(srid or WGS84_SRID)
     except ValueError:
         raise InputError("srid", _("srid must be one of %(s)s")
                          % {"s": ", ".join(map(str, ALLOWED_SRIDS))}) from None
-    if srid not in ALLOWED_SRIDS:
-        raise InputError("srid", _("srid must be one of %(s)s")
-                         % {"s": ", ".join(map(str, ALLOWED_SRIDS))})
     try:
-        fx, fy = float(str(x).replace(",", ".")), float(str(y).replace(",", "."))
+        # as the map writes them too: "211 551,00" (spaces grouping, decimal comma)
+        fx, fy = (float(re.sub(r"[\s\u00a0\u2009]", "", str(v)).replace(",", "."))
+                  for v in (x, y))
     except ValueError:
         raise InputError("x", _("coordinates x and y must be numbers")) from None
-    if not (math.isfinite(fx) and math.isfinite(fy)):
-        raise InputError("x", _("coordinates x and y must be finite numbers"))
-    if srid == 4326 and not (-180 <= fx <= 180 and -90 <= fy <= 90):
-        raise InputError("x", _("x is longitude and y latitude in EPSG:4326"))
-    p = GEOSGeometry(f"SRID={srid};POINT({fx!r} {fy!r})")
-    if srid != STORAGE_SRID:
-        try:
-            p.transform(STORAGE_SRID)
-        except GDALException:
-            raise InputError("x", _("the point lies outside the coordinate system EPSG:%(s)s")
-                             % {"s": srid}) from None
-    return p
+    if north_first:
+        fx, fy = fy, fx
+    try:
+        return stored_point(fx, fy, srid)
+    except PointError as exc:
+        if north_first and exc.field == "x" and srid == WGS84_SRID:
+            raise InputError("x", _("X is the latitude and Y the longitude in EPSG:4326")
+                             ) from None
+        raise InputError(exc.field, exc.message) from None
 
 
 def _decimal(data: Any, name: str) -> Decimal | None:
@@ -417,50 +397,73 @@ def device_assessment(device: AdvertisingDevice, year: int, today: date | None =
 
 
 @transaction.atomic
-def area_rules_save(user: Any, area: LandscapeArea, formset: Any) -> None:
+def area_rules_save(user: Any, area: LandscapeArea, formset: Any, *,
+                    expected_version: int | None = None) -> None:
+    """Save the rules formset unless a colleague changed the area's rules since it was built
+    (``expected_version``: the area's ``AreaRuleSet.version_of`` then, None for an area whose
+    rules were never edited)."""
+    require_capability(user, Capability.EDIT_LANDSCAPE, area.municipality_id,
+                       _("you may not edit the rules of this area"))
+    # the area's row serialises the first save, when there is no rule set to lock yet
+    LandscapeArea.objects.select_for_update().filter(pk=area.pk).exists()
+    rule_set = locked_update(AreaRuleSet.objects.filter(area=area), expected_version)
+    if rule_set is None:
+        rule_set = AreaRuleSet(area=area)
+    else:
+        rule_set.bump()
     before = [str(r) for r in area.rules.all()]
     formset.save()
+    rule_set.save()
     audit(user, AuditAction.UPDATE, "landscape.area_rules", area.pk,
           municipality_id=area.municipality_id, before=before,
           after=[str(r) for r in area.rules.all()])
 
 
+DEVICE_AUDITED = {"parcel": "parcel_cadastral_id", "area_m2": "area_m2",
+                  "removed_on": "removed_on", "version": "version"}
+
+
 @transaction.atomic
-def device_save(user: Any, device: AdvertisingDevice, point: Point) -> AdvertisingDevice:
-    """Register or move a board: the municipality and the property come from its point."""
+def device_save(user: Any, device: AdvertisingDevice, point: Point, *,
+                expected_version: int | None = None) -> AdvertisingDevice:
+    """Register or move a board: the municipality and the property come from its point. A
+    change needs the version its form was built from (by default the one ``device`` was
+    loaded at)."""
+    before = None
+    if device.pk:
+        stored = locked_update(AdvertisingDevice.objects.filter(pk=device.pk),
+                               device.version if expected_version is None else expected_version)
+        before = snapshot(stored, DEVICE_AUDITED)
+        device.version = stored.version
+        device.bump()
     municipality = municipality_at(point, [a for a in areas_at(point)])
     if municipality is None:
         raise InputError("x", _("the point lies in no municipality of this installation"))
-    if municipality.id not in municipality_ids(user, Capability.EDIT_LANDSCAPE):
-        raise PermissionDenied(_("you may not register boards in this municipality"))
+    require_capability(user, Capability.EDIT_LANDSCAPE, municipality.id,
+                       _("you may not register boards in this municipality"))
     if device.pk and device.municipality_id != municipality.id:
         raise InputError("x", _("a board cannot be moved to another municipality"))
     parcel = _first(Parcel.objects.filter(retired_at__isnull=True, geom__intersects=point,
                                           municipality=municipality).only("cadastral_id"))
-    before = None
-    if device.pk:
-        old = AdvertisingDevice.objects.get(pk=device.pk)
-        before = {"parcel": old.parcel_cadastral_id, "area_m2": str(old.area_m2),
-                  "removed_on": str(old.removed_on)}
     device.municipality = municipality
     device.geom = point
     device.parcel_cadastral_id = parcel.cadastral_id if parcel else ""
     device.save()
-    audit(user, AuditAction.UPDATE if before else AuditAction.CREATE,
-          "landscape.advertising_device", device.pk, municipality_id=municipality.id,
-          before=before, after={"parcel": device.parcel_cadastral_id,
-                                "area_m2": str(device.area_m2),
-                                "removed_on": str(device.removed_on)})
+    audit_change(user, device, before, snapshot(device, DEVICE_AUDITED),
+                 municipality_id=municipality.id, only_changes=False)
     return device
 
 
 FEE_RATE_UNIQUE = "landscape_feerate_uniq"
 
 
-def _rates_already_set(year: int) -> StaleEditError:
-    return StaleEditError(_("Rates for %(year)s are already recorded, possibly by someone else "
-                            "after you opened the page. Reload the page and change them with "
-                            "Edit in the table.") % {"year": year})
+def _rates_already_set(year: int) -> str:
+    return _("Rates for %(year)s are already recorded, possibly by someone else after you "
+             "opened the page. Reload the page and change them with Edit in the table."
+             ) % {"year": year}
+
+
+FEE_RATE_AUDITED = ["year", "fixed", "variable", "resolution_number", "version"]
 
 
 @transaction.atomic
@@ -473,16 +476,13 @@ def fee_rate_save(user: Any, rate: AdvertisingFeeRate, *,
     entered in between are refused, not silently replaced, because the fee of every board in
     the town follows from them.
     """
-    if rate.municipality_id not in municipality_ids(user, Capability.EDIT_LANDSCAPE):
-        raise PermissionDenied(_("you may not set fee rates in this municipality"))
-
-    def snapshot(r: AdvertisingFeeRate) -> dict:
-        return {"year": r.year, "fixed": str(r.fixed), "variable": str(r.variable),
-                "resolution_number": r.resolution_number, "version": r.version}
-
-    stored = AdvertisingFeeRate.objects.select_for_update().filter(
-        municipality_id=rate.municipality_id, year=rate.year).first()
-    if stored is None and expected_version is None:
+    require_capability(user, Capability.EDIT_LANDSCAPE, rate.municipality_id,
+                       _("you may not set fee rates in this municipality"))
+    stored = locked_update(
+        AdvertisingFeeRate.objects.filter(municipality_id=rate.municipality_id, year=rate.year),
+        expected_version,
+        stale=_rates_already_set(rate.year) if expected_version is None else None)
+    if stored is None:
         rate.pk, rate.version = None, 1
         try:
             with transaction.atomic():  # a colleague's insert of the same year wins the race
@@ -490,16 +490,15 @@ def fee_rate_save(user: Any, rate: AdvertisingFeeRate, *,
         except IntegrityError as exc:
             if getattr(getattr(exc.__cause__, "diag", None), "constraint_name",
                        None) == FEE_RATE_UNIQUE:
-                raise _rates_already_set(rate.year) from exc
+                raise StaleEditError(_rates_already_set(rate.year)) from exc
             raise
-        audit(user, AuditAction.CREATE, "landscape.advertising_fee_rate", rate.pk,
-              municipality_id=rate.municipality_id, after=snapshot(rate))
+        audit_change(user, rate, None, snapshot(rate, FEE_RATE_AUDITED),
+                     municipality_id=rate.municipality_id)
         return rate
-    if stored is None or stored.version != expected_version:
-        raise _rates_already_set(rate.year) if expected_version is None else StaleEditError()
-    before = snapshot(stored)
-    rate.pk, rate.version = stored.pk, stored.version + 1
+    before = snapshot(stored, FEE_RATE_AUDITED)
+    rate.pk, rate.version = stored.pk, stored.version
+    rate.bump()
     rate.save(force_update=True)
-    audit(user, AuditAction.UPDATE, "landscape.advertising_fee_rate", rate.pk,
-          municipality_id=rate.municipality_id, before=before, after=snapshot(rate))
+    audit_change(user, rate, before, snapshot(rate, FEE_RATE_AUDITED),
+                 municipality_id=rate.municipality_id, only_changes=False)
     return rate

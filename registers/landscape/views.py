@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count
 from django.http import (
     FileResponse,
@@ -28,12 +27,14 @@ from gis_app.audit.models import AuditAction
 from gis_app.params import BadParameter, bounded_int
 from layers.exports import ExportFormatError, write_table
 from layers.models import LandscapeArea
+from registers.common.editing import attempt, check_version, posted_version, submit
 from registers.landscape import rules, services
 from registers.landscape.forms import AreaRuleFormSet, DeviceForm, FeeRateForm
 from registers.landscape.models import (
     AdvertisingDevice,
     AdvertisingFeeCap,
     AdvertisingFeeRate,
+    AreaRuleSet,
     InspectionPhoto,
 )
 
@@ -74,22 +75,20 @@ def area_rules(request: HttpRequest, pk: int) -> HttpResponse:
         LandscapeArea, pk=pk,
         municipality_id__in=municipality_ids(request.user, Capability.EDIT_LANDSCAPE))
     formset = AreaRuleFormSet(request.POST or None, instance=area)
-    context = {"area": area, "formset": formset,
-               "fingerprint": services.area_rules_fingerprint(area.pk)}
+    context = {"area": area, "formset": formset, "version": AreaRuleSet.version_of(area.pk)}
     if request.method == "POST":
-        posted = request.POST.get("fingerprint", "")
-        try:  # stale first: rules deleted by the other save would confuse the formset
-            services.check_fresh(services.area_rules_fingerprint(area.pk), posted)
-            if formset.is_valid():
-                with transaction.atomic():
-                    LandscapeArea.objects.select_for_update().filter(pk=area.pk).exists()
-                    services.check_fresh(services.area_rules_fingerprint(area.pk), posted)
-                    services.area_rules_save(request.user, area, formset)
+        posted = posted_version(request.POST)
+        # stale first: rules deleted by the other save would confuse the formset
+        outcome = attempt(lambda: check_version(context["version"], posted))
+        if outcome.saved:
+            if not formset.is_valid():
+                return render(request, "landscape/area_rules.html", context, status=400)
+            outcome = attempt(lambda: services.area_rules_save(request.user, area, formset,
+                                                               expected_version=posted))
+            if outcome.saved:
                 return redirect("landscape:areas")
-        except services.StaleEditError as exc:
-            return render(request, "landscape/area_rules.html", {**context, "stale": str(exc)},
-                          status=409)
-        return render(request, "landscape/area_rules.html", context, status=400)
+        return render(request, "landscape/area_rules.html",
+                      {**context, "stale": " ".join(outcome.messages)}, status=outcome.status)
     return render(request, "landscape/area_rules.html", context)
 
 
@@ -106,8 +105,9 @@ def check_page(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "landscape/check.html", context)
     data = request.POST
-    try:
-        point = services.make_point(data.get("x"), data.get("y"), data.get("srid"))
+    try:  # the form speaks the map's convention: X is the northing, Y the easting
+        point = services.make_point(data.get("x"), data.get("y"), data.get("srid"),
+                                    north_first=True)
         spec = services.parse_spec(data)
         if data.get("action") == "save":
             inspection = services.inspection_create(
@@ -148,8 +148,8 @@ def export_columns() -> list[tuple[str, str]]:
         ("id", "id"), ("inspected_at", _("inspected at")), ("inspector", _("Inspector")),
         ("municipality", _("Municipality")), ("parcel", _("Parcel")),
         ("object_type", _("Object")), ("area_m2", _("Area [m²]")), ("outcome", _("Outcome")),
-        ("citations", _("provisions breached")), ("x_2180", "x (EPSG:2180)"),
-        ("y_2180", "y (EPSG:2180)"),
+        ("citations", _("provisions breached")), ("x_2180", _("X northing (EPSG:2180)")),
+        ("y_2180", _("Y easting (EPSG:2180)")),
     ]
 
 
@@ -167,7 +167,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
             "area_m2": i.object.get("area_m2"), "outcome": i.get_outcome_display(),
             "citations": sorted({f["citation"] for f in i.findings
                                  if f.get("verdict") == "fail" and f.get("citation")}),
-            "x_2180": round(i.geom.x, 2), "y_2180": round(i.geom.y, 2),
+            "x_2180": round(i.geom.y, 2), "y_2180": round(i.geom.x, 2),  # X north
         } for i in qs]
         try:
             body, mime = write_table(rows, export_columns(), fmt)
@@ -249,31 +249,22 @@ def device_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                                                         Capability.EDIT_LANDSCAPE)).first()
         if device is None:
             raise Http404
-    initial = {"fingerprint": services.device_fingerprint(device.pk)} if device else None
-    form = DeviceForm(request.POST or None, instance=device, initial=initial)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                point = services.make_point(form.cleaned_data["x"], form.cleaned_data["y"],
-                                            form.cleaned_data["srid"])
-                with transaction.atomic():
-                    if device is not None:
-                        AdvertisingDevice.objects.select_for_update().filter(
-                            pk=device.pk).exists()
-                        services.check_fresh(services.device_fingerprint(device.pk),
-                                             form.cleaned_data["fingerprint"])
-                    services.device_save(request.user, form.save(commit=False), point)
-            except services.StaleEditError as exc:
-                form.add_error(None, str(exc))
-                return render(request, "landscape/device_form.html",
-                              {"form": form, "device": device}, status=409)
-            except services.InputError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                return redirect("landscape:devices")
-        return render(request, "landscape/device_form.html", {"form": form, "device": device},
-                      status=400)
-    return render(request, "landscape/device_form.html", {"form": form, "device": device})
+    form = DeviceForm(request.POST or None, instance=device)
+    if request.method != "POST":
+        return render(request, "landscape/device_form.html", {"form": form, "device": device})
+
+    def save(data: dict[str, Any]) -> AdvertisingDevice:
+        point = services.make_point(data["x"], data["y"], data["srid"],
+                                    north_first=True)
+        check_version(device.version if device else None, data["version"])  # sent at all?
+        return services.device_save(request.user, form.save(commit=False), point,
+                                    expected_version=data["version"])
+
+    outcome = submit(form, save, refusals=(services.InputError,))
+    if outcome.saved:
+        return redirect("landscape:devices")
+    return render(request, "landscape/device_form.html", {"form": form, "device": device},
+                  status=outcome.status)
 
 
 def _fee_rate(ids: set[int], data: Any) -> AdvertisingFeeRate | None:
@@ -302,15 +293,11 @@ def fee_rates(request: HttpRequest) -> HttpResponse:
                        opened=opened is not None)
     status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.fee_rate_save(request.user, form.save(commit=False),
-                                       expected_version=form.cleaned_data["version"])
-                return redirect("landscape:fee_rates")
-            except services.StaleEditError as exc:
-                form.add_error(None, str(exc))
-                status = 409
+        outcome = submit(form, lambda data: services.fee_rate_save(
+            request.user, form.save(commit=False), expected_version=data["version"]))
+        if outcome.saved:
+            return redirect("landscape:fee_rates")
+        status = outcome.status
     rates = AdvertisingFeeRate.objects.filter(municipality_id__in=ids).select_related(
         "municipality").order_by("municipality__name", "-year")
     return render(request, "landscape/fee_rates.html", {

@@ -17,9 +17,11 @@ class LeasesConfig(AppConfig):
             label=_("Leased areas"),
             style=(("color", "#c2185b"), ("weight", 2), ("fill", True),
                    ("fillColor", "#f48fb1"), ("fillOpacity", 0.35), ("by", "state"),
-                   ("palette", (("proposed", "#f9a825"), ("expiring", "#d84315"),
-                                ("running", "#2e7d32"), ("open", "#1565c0"),
-                                ("expired", "#757575")))),
+                   ("palette", (("proposed", "#f9a825", _("proposed, not yet signed")),
+                                ("expiring", "#d84315", _("ending within 90 days")),
+                                ("running", "#2e7d32", _("running, fixed term")),
+                                ("open", "#1565c0", _("for an indefinite period")),
+                                ("expired", "#757575", _("ended"))))),
         ))
         register_tile_layer(TileLayer(
             name="municipal_property", function="leases_municipal_property_tile",
@@ -28,7 +30,8 @@ class LeasesConfig(AppConfig):
             label=_("Municipal property"),
             style=(("color", "#2e7d32"), ("weight", 1.5), ("fill", True),
                    ("fillColor", "#66bb6a"), ("fillOpacity", 0.3), ("by", "source"),
-                   ("palette", (("cadastre", "#2e7d32"), ("include", "#00897b")))),
+                   ("palette", (("cadastre", "#2e7d32", _("municipal by the cadastre")),
+                                ("include", "#00897b", _("added by the property office"))))),
         ))
         register_tile_layer(TileLayer(
             name="investment_offer", function="leases_investment_offer_tile", public=True,

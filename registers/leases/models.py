@@ -19,6 +19,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
 from layers.domain.srid import STORAGE_SRID
+from registers.common.editing import Versioned
 from registers.leases.rules import Indexation, RentPeriod, UsufructPurpose
 
 RENT_PERIOD_CHOICES = [(RentPeriod.MONTHLY.value, _("monthly")),
@@ -37,9 +38,11 @@ USUFRUCT_PURPOSE_CHOICES = [
 ]
 
 
-class PropertyOverride(models.Model):
+class PropertyOverride(Versioned):
     """A hand correction of the cadastre's answer to "is this plot the town's?", and the
     management fields of a municipal plot (who manages it, in which form, inventory number)."""
+
+    audit_type = "property_override"
 
     class Status(models.TextChoices):
         CADASTRE = "cadastre", _("as in the cadastre")
@@ -64,7 +67,6 @@ class PropertyOverride(models.Model):
     inventory_number = models.CharField(_("inventory number"), max_length=64, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("municipal property record")
@@ -96,8 +98,10 @@ class PriceIndex(models.Model):
         return f"{self.year}: {self.cpi}"
 
 
-class Lease(models.Model):
+class Lease(Versioned):
     """A lease (dzierżawa), rental (najem) or free use (użyczenie) of municipal land."""
+
+    audit_type = "lease"
 
     class Kind(models.TextChoices):
         LEASE = "lease", _("lease (dzierżawa)")
@@ -176,7 +180,6 @@ class Lease(models.Model):
                               default=Status.PROPOSED)
     refusal_reason = models.TextField(_("reason for refusal"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -236,8 +239,10 @@ class LeaseDocument(models.Model):
         return self.title
 
 
-class Usufruct(models.Model):
+class Usufruct(Versioned):
     """A perpetual usufruct (użytkowanie wieczyste) of municipal land and its annual fee."""
+
+    audit_type = "usufruct"
 
     municipality = models.ForeignKey("layers.Municipality", on_delete=models.PROTECT,
                                      related_name="+", verbose_name=_("municipality"))
@@ -250,7 +255,6 @@ class Usufruct(models.Model):
         _("year the current fee took effect"), null=True, blank=True)
     previous_fee = models.DecimalField(_("fee before the last update"), max_digits=12,
                                        decimal_places=2, null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("perpetual usufruct")
@@ -262,8 +266,10 @@ class Usufruct(models.Model):
         return f"{self.cadastral_id} {self.holder_name}"
 
 
-class InvestmentOffer(models.Model):
+class InvestmentOffer(Versioned):
     """Municipal plots offered to investors: published on the public map when ``published``."""
+
+    audit_type = "investment_offer"
 
     class Mode(models.TextChoices):
         SALE = "sale", _("sale")
@@ -284,7 +290,6 @@ class InvestmentOffer(models.Model):
                                 null=True, blank=True)
     contact = models.CharField(_("contact"), max_length=200, blank=True)
     published = models.BooleanField(_("published"), default=False)
-    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("investment offer")

@@ -142,10 +142,6 @@ def periods_overlap(a_start: date, a_end: date | None, b_start: date, b_end: dat
     return (b_end is None or a_start <= b_end) and (a_end is None or b_start <= a_end)
 
 
-def days_to_expiry(end: date | None, today: date) -> int | None:
-    return None if end is None else (end - today).days
-
-
 # --- rent and indexation -----------------------------------------------------------------------
 
 

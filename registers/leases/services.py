@@ -13,7 +13,6 @@ import json
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,12 +24,21 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gis_app.accounts.access import has_capability
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
+from layers.domain import locks
 from layers.domain.srid import PL2000_SRIDS, STORAGE_SRID, WGS84_SRID
 from layers.models import Parcel
+from registers.common.editing import (
+    StaleEditError as StaleEditError,  # callers catch it from the register's services
+)
+from registers.common.editing import (
+    audit_change,
+    locked_update,
+    require_capability,
+    snapshot,
+)
 from registers.leases import rules
 from registers.leases.models import (
     InvestmentOffer,
@@ -83,10 +91,6 @@ DOCUMENT_TYPES: dict[str, tuple[bytes, ...]] = {
     ".xlsx": (b"PK\x03\x04",),
     ".ods": (b"PK\x03\x04",),
 }
-
-
-class StaleEditError(ValidationError):
-    """The record changed since the officer opened it."""
 
 
 class LeaseRefusedError(ValidationError):
@@ -340,21 +344,13 @@ LEASE_FIELDS = [
 
 def lease_snapshot(lease: Lease) -> dict[str, Any]:
     """The lease as JSON-friendly data for the audit log's before/after."""
-    out: dict[str, Any] = {}
-    for name in LEASE_FIELDS:
-        value = getattr(lease, name)
-        if isinstance(value, date | Decimal):
-            value = str(value)
-        out[name] = value
-    out["geom"] = lease.geom.wkt if lease.geom else None
-    out["version"] = lease.version
-    return out
+    return snapshot(lease, [*LEASE_FIELDS, "geom", "version"])
 
 
 def _lock_municipality(municipality_id: int) -> None:
     with connection.cursor() as cur:
-        # Two keys: a namespace for lease checks and the municipality.
-        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7301, municipality_id])
+        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                    [locks.LEASE_CHECKS, municipality_id])
 
 
 def outside_plots_m2(geom: MultiPolygon, plots: list[Parcel]) -> float:
@@ -447,14 +443,8 @@ def lease_warnings(lease: Lease) -> list[str]:
 
 
 def _require_edit(user: Any, municipality_id: int) -> None:
-    """``user`` None is the system itself (demo data, importers); views always pass
-    ``request.user``, which is never None (AnonymousUser for the public)."""
-    if user is None:
-        return
-    if not has_capability(user, Capability.EDIT_LEASES, municipality_id):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied(_("You may not edit leases of this municipality."))
+    require_capability(user, Capability.EDIT_LEASES, municipality_id,
+                       _("You may not edit leases of this municipality."))
 
 
 def _apply_area(lease: Lease, area: MultiPolygon | None) -> None:
@@ -501,16 +491,14 @@ def lease_update(user: Any, lease_id: int, expected_version: int, changes: dict[
                  area: MultiPolygon | None = None) -> Lease:
     """Apply ``changes`` if nobody saved the lease since ``expected_version`` was read."""
     with transaction.atomic():
-        current = Lease.objects.select_for_update().filter(pk=lease_id).first()
-        if current is None:
-            raise ValidationError(_("The lease no longer exists."))
+        current = locked_update(
+            Lease.objects.filter(pk=lease_id), expected_version,
+            stale=lambda stored: _(
+                "Someone else saved this lease (version %(theirs)s) after you opened it "
+                "(version %(yours)s). Reload the page to see their changes, then edit "
+                "again.") % {"theirs": stored.version, "yours": expected_version},
+            gone=_("The lease no longer exists."))
         _require_edit(user, current.municipality_id)
-        if current.version != expected_version:
-            raise StaleEditError(
-                _("Someone else saved this lease (version %(theirs)s) after you opened it "
-                  "(version %(yours)s). Reload the page to see their changes, then edit "
-                  "again.") % {"theirs": current.version, "yours": expected_version},
-                code="stale")
         _lock_municipality(current.municipality_id)
         before = lease_snapshot(current)
         for name, value in changes.items():
@@ -522,14 +510,11 @@ def lease_update(user: Any, lease_id: int, expected_version: int, changes: dict[
         errors = lease_problems(current)
         if errors:
             raise ValidationError(errors)
-        current.version = expected_version + 1
+        current.bump()
         current.save()
         current.refresh_from_db()
-        after = lease_snapshot(current)
-        audit(user, AuditAction.UPDATE, "lease", current.pk,
-              municipality_id=current.municipality_id,
-              before={k: v for k, v in before.items() if after.get(k) != v},
-              after={k: v for k, v in after.items() if before.get(k) != v})
+        audit_change(user, current, before, lease_snapshot(current),
+                     municipality_id=current.municipality_id)
     return current
 
 
@@ -579,29 +564,32 @@ def property_override_save(user: Any, municipality_id: int, cadastral_id: str, *
     since saving would silently replace their correction.
     """
     _require_edit(user, municipality_id)
+    keys = ["status", "manager", "management_form", "inventory_number", "notes"]
     with transaction.atomic():
         _active_plots(municipality_id, [cadastral_id])
-        obj, created = PropertyOverride.objects.select_for_update().get_or_create(
-            municipality_id=municipality_id, cadastral_id=cadastral_id)
-        if (None if created else obj.version) != expected_version:
-            raise StaleEditError(
-                _("Someone else saved this plot's property record after you opened it. Reload "
-                  "the page to see their changes, then edit again."), code="stale")
-        keys = ["status", "manager", "management_form", "inventory_number", "notes"]
-        before = None if created else {k: getattr(obj, k) for k in keys} | {
-            "version": obj.version}
+        # the plot's row is created under the lock of a plain get_or_create's unique key
+        rows = PropertyOverride.objects.filter(municipality_id=municipality_id,
+                                               cadastral_id=cadastral_id)
+        stale = _("Someone else saved this plot's property record after you opened it. Reload "
+                  "the page to see their changes, then edit again.")
+        obj = locked_update(rows, expected_version, stale=stale)
+        before = None
+        if obj is None:
+            obj, created = PropertyOverride.objects.get_or_create(
+                municipality_id=municipality_id, cadastral_id=cadastral_id)
+            if not created:  # a colleague created it between the look-up and here
+                raise StaleEditError(stale)
+        else:
+            before = snapshot(obj, [*keys, "version"])
+            obj.bump()
         for k, v in fields.items():
             if k not in keys:
                 raise ValueError(f"not a property field: {k}")
             setattr(obj, k, v)
-        if not created:
-            obj.version += 1
         obj.full_clean(exclude=["municipality"])
         obj.save()
-        audit(user, AuditAction.CREATE if created else AuditAction.UPDATE, "property_override",
-              obj.pk, municipality_id=municipality_id, before=before,
-              after={k: getattr(obj, k) for k in keys} | {"cadastral_id": cadastral_id,
-                                                          "version": obj.version})
+        audit_change(user, obj, before, snapshot(obj, [*keys, "cadastral_id", "version"]),
+                     municipality_id=municipality_id, only_changes=False)
     return obj
 
 
@@ -614,11 +602,10 @@ def usufruct_update(user: Any, usufruct_id: int, expected_version: int, new_land
     """A fee update (art. 77): refused within 3 years of the last one; returns the fees payable
     in the following years (the spread of an increase above double)."""
     with transaction.atomic():
-        u = Usufruct.objects.select_for_update().get(pk=usufruct_id)
+        u = locked_update(
+            Usufruct.objects.filter(pk=usufruct_id), expected_version,
+            stale=_("Someone else changed this usufruct after you opened it."))
         _require_edit(user, u.municipality_id)
-        if u.version != expected_version:
-            raise StaleEditError(_("Someone else changed this usufruct after you opened it."),
-                                 code="stale")
         issues = rules.usufruct_update_issues(u.fee_updated_year, effective_year)
         if issues:
             raise ValidationError([issue_text(i) for i in issues])
@@ -628,7 +615,7 @@ def usufruct_update(user: Any, usufruct_id: int, expected_version: int, new_land
         u.previous_fee = old_fee
         u.land_value = new_land_value
         u.fee_updated_year = effective_year
-        u.version += 1
+        u.bump()
         u.save()
         new_fee = usufruct_fee(u)
         spread = rules.usufruct_update_spread(old_fee, new_fee, effective_year)
@@ -648,32 +635,27 @@ def offer_save(user: Any, data: dict[str, Any], offer_id: int | None = None, *,
     """
     _require_edit(user, data["municipality_id"])
     with transaction.atomic():
-        offer = (InvestmentOffer.objects.select_for_update().filter(pk=offer_id).first()
-                 if offer_id else InvestmentOffer())
-        if offer is None:
-            raise ValidationError(_("The offer no longer exists."))
-        if offer_id and offer.municipality_id != data["municipality_id"]:
-            raise ValidationError(_("The offer belongs to another municipality."))
+        offer = InvestmentOffer()
         before = None
         if offer_id:
-            if offer.version != expected_version:
-                raise StaleEditError(
-                    _("Someone else saved this investment offer after you opened it. Reload "
-                      "the page to see their changes, then edit again."), code="stale")
-            before = {"title": offer.title, "mode": offer.mode, "published": offer.published,
-                      "cadastral_ids": offer.cadastral_ids, "version": offer.version}
+            offer = locked_update(
+                InvestmentOffer.objects.filter(pk=offer_id), expected_version,
+                stale=_("Someone else saved this investment offer after you opened it. Reload "
+                        "the page to see their changes, then edit again."),
+                gone=_("The offer no longer exists."))
+            if offer.municipality_id != data["municipality_id"]:
+                raise ValidationError(_("The offer belongs to another municipality."))
+            before = snapshot(offer, OFFER_AUDITED[:-1])
+            offer.bump()
         for k, v in data.items():
             if k == "version":
                 raise ValueError("the version is the service's to set")
             setattr(offer, k, v)
-        if offer_id:
-            offer.version += 1
         offer.geom = plots_union(offer.municipality_id, offer.cadastral_ids)
         offer.save()
-        audit(user, AuditAction.UPDATE if offer_id else AuditAction.CREATE, "investment_offer",
-              offer.pk, municipality_id=offer.municipality_id, before=before,
-              after={"title": offer.title, "mode": offer.mode, "published": offer.published,
-                     "cadastral_ids": offer.cadastral_ids,
-                     "price": str(offer.price) if offer.price is not None else None,
-                     "version": offer.version})
+        audit_change(user, offer, before, snapshot(offer, OFFER_AUDITED),
+                     municipality_id=offer.municipality_id, only_changes=False)
     return offer
+
+
+OFFER_AUDITED = ["title", "mode", "published", "cadastral_ids", "version", "price"]

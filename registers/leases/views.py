@@ -24,6 +24,7 @@ from gis_app.audit.models import AuditAction
 from gis_app.params import DAYS_MAX, id_param, int_param, year_param
 from layers.exports import EXPORT_FORMATS, write_table
 from layers.models import Municipality, Parcel
+from registers.common.editing import attempt, submit
 from registers.leases import selectors, services
 from registers.leases.forms import (
     DocumentForm,
@@ -251,21 +252,11 @@ def lease_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _form_page(request, LeaseForm(instance=lease, municipalities=towns), lease, None)
     form = LeaseForm(request.POST, request.FILES, instance=Lease.objects.get(pk=pk),
                      municipalities=towns)
-    status = 400
-    if form.is_valid():
-        changes = form.lease_data()
-        try:
-            area = _area_input(form)
-            services.lease_update(request.user, pk, form.cleaned_data["version"] or 0, changes,
-                                  area)
-            return redirect("leases:lease_detail", pk=pk)
-        except services.StaleEditError as exc:
-            form.add_error(None, exc.messages[0])
-            status = 409
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
-    return _form_page(request, form, lease, None, status=status)
+    outcome = submit(form, lambda data: services.lease_update(
+        request.user, pk, data["version"] or 0, form.lease_data(), _area_input(form)))
+    if outcome.saved:
+        return redirect("leases:lease_detail", pk=pk)
+    return _form_page(request, form, lease, None, status=outcome.status)
 
 
 @access(Capability.VIEW_LEASES, description="a lease: terms, leased area on the map, rent "
@@ -374,21 +365,15 @@ def property_edit(request: HttpRequest, parcel_id: int) -> HttpResponse:
     instance = PropertyOverride.objects.filter(municipality_id=parcel.municipality_id,
                                                cadastral_id=parcel.cadastral_id).first()
     form = PropertyOverrideForm(request.POST or None, instance=instance)
-    status = 400 if request.method == "POST" else 200
-    if request.method == "POST" and form.is_valid():
-        fields = dict(form.cleaned_data)
-        version = fields.pop("version")
-        try:
-            services.property_override_save(request.user, parcel.municipality_id,
-                                            parcel.cadastral_id, expected_version=version,
-                                            **fields)
+    status = 200
+    if request.method == "POST":
+        outcome = submit(form, lambda data: services.property_override_save(
+            request.user, parcel.municipality_id, parcel.cadastral_id,
+            expected_version=data["version"],
+            **{k: v for k, v in data.items() if k != "version"}))
+        if outcome.saved:
             return redirect(reverse("leases:property_list") + f"?q={parcel.cadastral_id}")
-        except services.StaleEditError as exc:
-            form.add_error(None, exc.messages[0])
-            status = 409
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+        status = outcome.status
     return render(request, "leases/property_form.html", {"form": form, "parcel": parcel},
                   status=status)
 
@@ -422,21 +407,16 @@ def usufruct_update(request: HttpRequest, pk: int) -> HttpResponse:
     if u is None:
         raise Http404
     form = UsufructUpdateForm(request.POST)
-    error = ""
-    if form.is_valid():
-        try:
-            services.usufruct_update(request.user, pk, form.cleaned_data["version"],
-                                     form.cleaned_data["new_land_value"],
-                                     form.cleaned_data["effective_year"])
-            return redirect("leases:usufruct_list")
-        except services.StaleEditError as exc:  # someone saved it after this page was opened
-            return HttpResponse(" ".join(exc.messages), status=409,
-                                content_type="text/plain; charset=utf-8")
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-    else:
-        error = " ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
-    return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    if not form.is_valid():
+        return HttpResponse(" ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+                            status=400, content_type="text/plain; charset=utf-8")
+    data = form.cleaned_data
+    outcome = attempt(lambda: services.usufruct_update(
+        request.user, pk, data["version"], data["new_land_value"], data["effective_year"]))
+    if outcome.saved:
+        return redirect("leases:usufruct_list")
+    return HttpResponse(" ".join(outcome.messages), status=outcome.status,
+                        content_type="text/plain; charset=utf-8")
 
 
 # --- investment offer --------------------------------------------------------------------------
@@ -485,21 +465,19 @@ def offer_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if instance is None:
             raise Http404
     form = OfferForm(request.POST or None, instance=instance, municipalities=towns)
-    status = 400 if request.method == "POST" else 200
-    if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in OfferForm.Meta.fields}
-        data["cadastral_ids"] = form.cleaned_data["cadastral_ids"]
+    status = 200
+
+    def save(cleaned: dict[str, Any]) -> InvestmentOffer:
+        data = {k: cleaned[k] for k in OfferForm.Meta.fields}
+        data["cadastral_ids"] = cleaned["cadastral_ids"]
         data["municipality_id"] = (instance.municipality_id if instance
-                                   else form.cleaned_data["municipality"].id)
-        try:
-            services.offer_save(request.user, data, pk,
-                                expected_version=form.cleaned_data["version"])
+                                   else cleaned["municipality"].id)
+        return services.offer_save(request.user, data, pk, expected_version=cleaned["version"])
+
+    if request.method == "POST":
+        outcome = submit(form, save)
+        if outcome.saved:
             return redirect("leases:offer_list")
-        except services.StaleEditError as exc:
-            form.add_error(None, exc.messages[0])
-            status = 409
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+        status = outcome.status
     return render(request, "leases/offer_form.html", {"form": form, "offer": instance},
                   status=status)

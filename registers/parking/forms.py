@@ -12,8 +12,8 @@ from registers.parking.models import Subscription, Tariff
 
 
 class TariffForm(forms.ModelForm):
-    # Optimistic locking: the stored tariff's fingerprint when the form was served.
-    fingerprint = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Optimistic locking: the tariff's version when the form was served.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Tariff
@@ -28,6 +28,8 @@ class TariffForm(forms.ModelForm):
         super().__init__(*args, **kw)
         self.fields["zone"].queryset = ParkingZone.objects.filter(
             municipality_id__in=municipality_ids, retired_at__isnull=True).order_by("code")
+        if self.instance.pk:
+            self.initial["version"] = self.instance.version
 
     def clean_paid_weekdays(self) -> str:
         try:

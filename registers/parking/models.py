@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from layers.models import Municipality, ParkingZone
+from registers.common.editing import Versioned
 from registers.parking import rules
 
 
@@ -35,8 +36,11 @@ def _money(label: str, **kw) -> models.DecimalField:
                                validators=[MinValueValidator(Decimal("0"))], **kw)
 
 
-class Tariff(models.Model):
-    """The tariff of one zone for the period a council resolution sets it."""
+class Tariff(Versioned):
+    """The tariff of one zone for the period a council resolution sets it (with its
+    subscriptions: their changes move the tariff's version on)."""
+
+    audit_type = "parking.tariff"
 
     zone = models.ForeignKey(ParkingZone, on_delete=models.PROTECT, related_name="tariffs",
                              verbose_name=_("zone"))
@@ -89,8 +93,12 @@ class Tariff(models.Model):
     def city_centre(self) -> bool:
         return self.zone.kind == ParkingZone.Kind.CITY_CENTRE
 
-    def as_rules(self) -> rules.Tariff:
-        """The tariff as the pure law sees it (subscriptions included)."""
+    def as_rules(self, subscription_kinds: frozenset[str] | None = None) -> rules.Tariff:
+        """The tariff as the pure law sees it: the one place the model becomes a rules.Tariff.
+        ``subscription_kinds`` stands in for the stored subscriptions (a tariff being validated
+        before it is saved has none yet). Raises ValueError for unreadable paid days."""
+        if subscription_kinds is None:
+            subscription_kinds = frozenset(s.kind for s in self.subscriptions.all())
         return rules.Tariff(
             first_hour=self.first_hour, second_hour=self.second_hour,
             third_hour=self.third_hour, later_hours=self.later_hours,
@@ -100,7 +108,7 @@ class Tariff(models.Model):
                                     start=self.paid_from, end=self.paid_to),
             surcharge=self.surcharge, surcharge_reduced=self.surcharge_reduced,
             parking_card_zero_rate=self.parking_card_zero_rate,
-            subscriptions=frozenset(s.kind for s in self.subscriptions.all()),
+            subscriptions=subscription_kinds,
         )
 
 
@@ -128,8 +136,11 @@ class Subscription(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.period_days} d: {self.price} zł"
 
+    def versioned_whole(self) -> Tariff:
+        """The record whose version a change of this subscription moves on."""
+        return self.tariff
 
-class Operator(models.Model):
+class Operator(Versioned):
     """A payment operator (mobile app, meter network) that registers parking sessions.
 
     It authenticates with a bearer token ``<prefix>.<secret>``: only the prefix (to find the row)
@@ -142,7 +153,6 @@ class Operator(models.Model):
     token_hash = models.CharField(_("token hash (SHA-256)"), max_length=64)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("payment operator")
@@ -153,7 +163,7 @@ class Operator(models.Model):
         return self.name
 
 
-class ParkingSession(models.Model):
+class ParkingSession(Versioned):
     """A paid stay registered by an operator; times are stored in UTC.
 
     ``(operator, external_id)`` is unique: the operator's own session id makes each call
@@ -183,7 +193,6 @@ class ParkingSession(models.Model):
     start_digest = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
-    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("parking session")
@@ -205,7 +214,7 @@ class ParkingSession(models.Model):
         return f"{self.operator} {self.external_id}"
 
 
-class SurchargeNotice(models.Model):
+class SurchargeNotice(Versioned):
     """An opłata dodatkowa (art. 13f u.d.p.) issued by a controller to a car without a ticket.
 
     The amounts come from the tariff in force (validated against the 10 % cap on save);
@@ -242,7 +251,6 @@ class SurchargeNotice(models.Model):
     reminder_sent_on = models.DateField(_("reminder sent on"), null=True, blank=True)
     cancel_reason = models.TextField(_("reason for cancellation"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("surcharge notice")
@@ -278,7 +286,7 @@ class NoticePhoto(models.Model):
         return self.file.name
 
 
-class Permit(models.Model):
+class Permit(Versioned):
     """A resident's or business subscription (abonament, identyfikator) for a vehicle in a zone
     and period, at the price of the tariff's subscription; the enforcement check honours it."""
 
@@ -292,7 +300,6 @@ class Permit(models.Model):
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"))
     price = _money(_("price [zł]"))
-    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("parking permit")

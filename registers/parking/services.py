@@ -2,61 +2,39 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.gis.gdal import GDALException
-from django.contrib.gis.geos import GEOSGeometry
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from gis_app.audit.log import audit
-from gis_app.audit.models import AuditAction
 from layers.domain.srid import STORAGE_SRID
 from layers.models import ParkingZone
+from layers.points import PointError as PointError  # callers catch it here
+from layers.points import stored_point
+from registers.common.editing import (
+    StaleEditError as StaleEditError,  # callers catch it from the register's services
+)
+from registers.common.editing import audit_change, locked_update, snapshot
 from registers.parking import rules
 from registers.parking.models import MinimumWage, Subscription, Tariff
 
-ALLOWED_SRIDS = {2180, 2176, 2177, 2178, 2179, 4326}
-
 
 class TariffError(ValueError):
-    pass
+    """The tariff breaks the law or the register's rules: ``messages`` say how."""
+
+    @property
+    def messages(self) -> list[str]:
+        return list(self.args[0])
 
 
-class StaleTariffError(TariffError):
-    """Someone else saved the tariff after this officer opened it (optimistic locking)."""
-
-
-def tariff_fingerprint(pk: int) -> str:
-    """The stored tariff row and its subscriptions as one md5: what an edit form was built from.
-
-    Tariffs carry no version column; the fingerprint gives the same protection without one."""
-    with connection.cursor() as cur:
-        cur.execute(
-            f"""SELECT md5(t::text || coalesce((
-                    SELECT string_agg(s::text, '|' ORDER BY s.id)
-                    FROM {Subscription._meta.db_table} s WHERE s.tariff_id = t.id), ''))
-                FROM {Tariff._meta.db_table} t WHERE t.id = %s""", [pk])
-        row = cur.fetchone()
-    return row[0] if row else ""
-
-
-def tariff_check_fresh(pk: int, fingerprint: str, *, lock: bool = True) -> None:
-    """Refuse the save when the tariff changed since the form was loaded. ``lock`` (inside the
-    saving transaction) holds the row until commit, so two saves cannot both pass the check;
-    without it, an early check gives the clear message before the form is even validated."""
-    if lock:
-        Tariff.objects.select_for_update().filter(pk=pk).exists()
-    if fingerprint and fingerprint != tariff_fingerprint(pk):
-        raise StaleTariffError([_(
-            "Someone else saved this tariff after you opened it. Reload the page to see their "
-            "changes, then edit again.")])
+STALE_TARIFF = gettext_lazy("Someone else saved this tariff after you opened it. Reload the "
+                            "page to see their changes, then edit again.")
 
 
 def violation_text(v: rules.Violation) -> str:
@@ -89,13 +67,7 @@ def tariff_violations(t: Tariff, subscription_kinds: set[str] | None = None) -> 
         return [_("no minimum wage is recorded for %(years)s; add it before the tariff")
                 % {"years": ", ".join(str(y) for y in years)}]
     try:
-        pure = rules.Tariff(
-            first_hour=t.first_hour, second_hour=t.second_hour, third_hour=t.third_hour,
-            later_hours=t.later_hours, city_centre=t.city_centre, step_minutes=t.step_minutes,
-            minimum_charge=t.minimum_charge, surcharge=t.surcharge,
-            surcharge_reduced=t.surcharge_reduced,
-            schedule=rules.Schedule(weekdays=rules.parse_weekdays(t.paid_weekdays),
-                                    start=t.paid_from, end=t.paid_to))
+        pure = t.as_rules(subscription_kinds=frozenset())
     except ValueError as exc:
         return [str(exc)]
     out: list[str] = []
@@ -109,9 +81,27 @@ def tariff_violations(t: Tariff, subscription_kinds: set[str] | None = None) -> 
     return out
 
 
+TARIFF_AUDITED = [
+    "zone_id", "resolution_number", "valid_from", "valid_to", "first_hour", "second_hour",
+    "third_hour", "later_hours", "step_minutes", "minimum_charge", "paid_weekdays", "paid_from",
+    "paid_to", "surcharge", "surcharge_reduced", "parking_card_zero_rate", "version"]
+
+
 @transaction.atomic
-def tariff_save(user: Any, t: Tariff, subscriptions: list[dict] | None = None) -> Tariff:
-    """Validate against the law and store the tariff (and its subscriptions) in one go."""
+def tariff_save(user: Any, t: Tariff, subscriptions: list[dict] | None = None, *,
+                expected_version: int | None = None) -> Tariff:
+    """Validate against the law and store the tariff (and its subscriptions) in one go.
+
+    A change of a stored tariff needs the version its form was built from
+    (``expected_version``; by default the version ``t`` was loaded at)."""
+    before = None
+    if t.pk:
+        stored = locked_update(Tariff.objects.filter(pk=t.pk),
+                               t.version if expected_version is None else expected_version,
+                               stale=STALE_TARIFF)
+        before = snapshot(stored, TARIFF_AUDITED)
+        t.version = stored.version
+        t.bump()
     problems = tariff_violations(t)
     overlap = Tariff.objects.filter(zone=t.zone).exclude(pk=t.pk).filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=t.valid_from))
@@ -124,24 +114,14 @@ def tariff_save(user: Any, t: Tariff, subscriptions: list[dict] | None = None) -
         problems.append(_("a subscription of the same kind and period is listed twice"))
     if problems:
         raise TariffError(problems)
-    before = None
-    if t.pk:
-        before = _snapshot(Tariff.objects.get(pk=t.pk))
     t.save()
     if subscriptions is not None:
         t.subscriptions.all().delete()
         for s in subscriptions:
             Subscription.objects.create(tariff=t, **s)
-    audit(user, AuditAction.UPDATE if before else AuditAction.CREATE, "parking.tariff", t.pk,
-          municipality_id=t.zone.municipality_id, before=before, after=_snapshot(t))
+    audit_change(user, t, before, snapshot(t, TARIFF_AUDITED),
+                 municipality_id=t.zone.municipality_id, only_changes=False)
     return t
-
-
-def _snapshot(t: Tariff) -> dict:
-    return {f: str(getattr(t, f)) for f in (
-        "zone_id", "resolution_number", "valid_from", "valid_to", "first_hour", "second_hour",
-        "third_hour", "later_hours", "step_minutes", "minimum_charge", "paid_weekdays",
-        "paid_from", "paid_to", "surcharge", "surcharge_reduced", "parking_card_zero_rate")}
 
 
 def tariff_at(zone: ParkingZone, day: date) -> Tariff | None:
@@ -151,28 +131,10 @@ def tariff_at(zone: ParkingZone, day: date) -> Tariff | None:
             .order_by("-valid_from").first())
 
 
-class PointError(ValueError):
-    """x/y are numbers but no point on the ground (not finite, or outside the CRS)."""
-
-
-def point(x: float, y: float, srid: int) -> GEOSGeometry:
-    if srid not in ALLOWED_SRIDS:
-        raise ValueError(f"srid must be one of {sorted(ALLOWED_SRIDS)}")
-    if not (math.isfinite(x) and math.isfinite(y)):
-        raise PointError(_("parameters x and y must be finite numbers"))
-    p = GEOSGeometry(f"SRID={srid};POINT({x!r} {y!r})")
-    if srid != STORAGE_SRID:
-        try:
-            p.transform(STORAGE_SRID)
-        except GDALException:
-            raise PointError(_("the point %(x)s %(y)s lies outside the coordinate system "
-                               "EPSG:%(srid)s") % {"x": x, "y": y, "srid": srid}) from None
-    return p
-
-
 def zones_at_point(x: float, y: float, srid: int = STORAGE_SRID) -> QuerySet[ParkingZone]:
+    """Zones at the point; ``PointError`` (with the parameter at fault) for a bad point."""
     return ParkingZone.objects.filter(retired_at__isnull=True,
-                                      geom__intersects=point(x, y, srid)).order_by("code")
+                                      geom__intersects=stored_point(x, y, srid)).order_by("code")
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_safe
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
 from layers.models import ParkingZone
+from registers.common.editing import attempt, check_version, posted_version
 from registers.parking import rules, selectors, services
 from registers.parking.forms import SubscriptionFormSet, TariffForm
 from registers.parking.models import Tariff
@@ -69,7 +69,7 @@ def parse_fee_query(q: QueryDict) -> FeeQuery:
             srid = int(q.get("srid", "4326"))
             zones = list(services.zones_at_point(x, y, srid))
         except services.PointError as exc:
-            raise ParamError("x", str(exc)) from None
+            raise ParamError(exc.field, exc.message) from None
         except ValueError:
             raise ParamError("srid", _("srid must be one of 2180, 2176–2179, 4326")) from None
         if not zones:
@@ -123,7 +123,7 @@ def api_zones(request: HttpRequest) -> JsonResponse:
     try:
         zones = list(services.zones_at_point(x, y, int(q.get("srid") or 4326)))
     except services.PointError as exc:
-        return JsonResponse({"error": str(exc), "parameter": "x"}, status=400)
+        return JsonResponse({"error": exc.message, "parameter": exc.field}, status=400)
     except ValueError:
         return JsonResponse({"error": _("srid must be one of 2180, 2176–2179, 4326"),
                              "parameter": "srid"}, status=400)
@@ -177,44 +177,38 @@ def tariff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             pk=pk, zone__municipality_id__in=allowed).first()
         if tariff is None:
             raise Http404
-    initial = {"fingerprint": services.tariff_fingerprint(tariff.pk)} if tariff else None
-    form = TariffForm(request.POST or None, instance=tariff, municipality_ids=allowed,
-                      initial=initial)
+    form = TariffForm(request.POST or None, instance=tariff, municipality_ids=allowed)
     formset = SubscriptionFormSet(request.POST or None, instance=tariff or Tariff())
     problems: list[str] = []
     status = 400
-    if request.method == "POST" and tariff is not None:
-        try:  # stale before anything else: its subscriptions may be gone, confusing the formset
-            services.tariff_check_fresh(tariff.pk, request.POST.get("fingerprint", ""),
-                                        lock=False)
-        except services.StaleTariffError as exc:
-            return render(request, "parking/tariff_form.html",
-                          {"form": form, "formset": formset, "problems": list(exc.args[0]),
-                           "tariff": tariff}, status=409)
+
+    def stale() -> list[str]:
+        """Refusal messages when the tariff moved on since the form was served."""
+        outcome = attempt(lambda: check_version(
+            Tariff.objects.filter(pk=tariff.pk).values_list("version", flat=True).first(),
+            posted_version(request.POST), stale=services.STALE_TARIFF))
+        return outcome.messages
+
+    if request.method == "POST" and tariff is not None and (problems := stale()):
+        # stale before anything else: its subscriptions may be gone, confusing the formset
+        return render(request, "parking/tariff_form.html",
+                      {"form": form, "formset": formset, "problems": problems,
+                       "tariff": tariff}, status=409)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         t = form.save(commit=False)
         subs = [{k: f.cleaned_data[k] for k in ("kind", "period_days", "price")}
                 for f in formset.forms
                 if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-        try:
-            with transaction.atomic():
-                if tariff is not None:
-                    services.tariff_check_fresh(tariff.pk, form.cleaned_data["fingerprint"])
-                services.tariff_save(request.user, t, subs)
-        except services.StaleTariffError as exc:
-            problems, status = list(exc.args[0]), 409
-        except services.TariffError as exc:
-            problems = list(exc.args[0])
-        else:
+        outcome = attempt(lambda: services.tariff_save(
+            request.user, t, subs, expected_version=form.cleaned_data["version"]),
+            refusals=(services.TariffError,))
+        if outcome.saved:
             return redirect("parking:tariffs")
-    elif request.method == "POST" and tariff is not None:
+        problems, status = outcome.messages, outcome.status
+    elif request.method == "POST" and tariff is not None and (problems := stale()):
         # A save that landed while this form was validated replaces the subscriptions the
         # formset refers to: that is a stale edit (409), not an invalid form.
-        try:
-            services.tariff_check_fresh(tariff.pk, request.POST.get("fingerprint", ""),
-                                        lock=False)
-        except services.StaleTariffError as exc:
-            problems, status = list(exc.args[0]), 409
+        status = 409
     return render(request, "parking/tariff_form.html",
                   {"form": form, "formset": formset, "problems": problems, "tariff": tariff},
                   status=status if request.method == "POST" else 200)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from layers.models import Building, Municipality, Parcel, Share
+from registers.leases import selectors as leases_register
 from registers.taxes import rules
 from registers.taxes.models import CoOwner, TaxObject, Taxpayer
 from registers.taxes.services import (
@@ -77,11 +78,7 @@ def _land_uses(municipality: Municipality) -> dict[int, dict[str, Decimal]]:
 
 
 def _leases(municipality: Municipality) -> list[dict]:
-    try:
-        from registers.leases.selectors import leases_for_tax_reconciliation
-    except ImportError:
-        return []
-    return sorted(leases_for_tax_reconciliation(municipality.pk, date.today()),
+    return sorted(leases_register.leases_for_tax_reconciliation(municipality.pk, date.today()),
                   key=lambda lease: lease["lease_id"])
 
 

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from registers.common.editing import Versioned
 from registers.taxes.rules import CATEGORY_LABELS, CessationEvent, ObligationEvent
 
 CATEGORY_CHOICES = [(code, f"{code} – {label}") for code, label in CATEGORY_LABELS.items()]
@@ -306,12 +307,15 @@ class AssessmentYear(models.Model):
         return str(self.year)
 
 
-class ReconciliationCase(models.Model):
+class ReconciliationCase(Versioned):
     """A disagreement between the tax register and the cadastre, worked as a case.
 
     Keyed by a stable ``fingerprint`` (kind + cadastral identity) so that a re-computation or a
-    re-import updates the estimate and keeps the officer's status.
+    re-import updates the estimate and keeps the officer's status. The ``version`` locks the
+    officer's status change only; a reconciliation run leaves it alone.
     """
+
+    audit_type = "taxes.reconciliationcase"
 
     class Kind(models.TextChoices):
         PARCEL_UNTAXED = "parcel_untaxed", _("parcel with no tax object")
@@ -345,8 +349,6 @@ class ReconciliationCase(models.Model):
                                           on_delete=models.SET_NULL, related_name="+")
     status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
     status_note = models.TextField(_("note"), blank=True)
-    # Optimistic locking of the officer's status change; a reconciliation run leaves it alone.
-    version = models.PositiveIntegerField(_("version"), default=1)
     still_detected = models.BooleanField(_("found by the last run"), default=True)
     first_seen_at = models.DateTimeField(_("first found"), auto_now_add=True)
     last_seen_at = models.DateTimeField(_("last found"), null=True, blank=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,8 +26,14 @@ from django.utils.translation import gettext  # not _: this module uses _ for un
 
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
+from layers.domain.text import normalize_text
 from layers.exports import write_table
 from layers.models import Building, Municipality, Parcel
+from registers.common.editing import (
+    StaleEditError as StaleEditError,  # callers catch it from the register's services
+)
+from registers.common.editing import audit_change, locked_update, snapshot
+from registers.leases import selectors as leases_register
 from registers.taxes import rules
 from registers.taxes.models import (
     AssessmentYear,
@@ -65,12 +72,13 @@ def parameters_for(year: int) -> YearlyParameters:
     return params
 
 
-def conversion_factors() -> dict[tuple[str, str, str], Decimal]:
-    return {(f.district, f.ofu, f.soil_class): f.factor for f in ConversionFactor.objects.all()}
-
-
 # ---------------------------------------------------------------------------------------------
 # Rate resolutions
+
+
+def conversion_factors() -> dict[tuple[str, str, str], Decimal]:
+    """The art. 4 ust. 5 UPR table (tax district, land use, soil class → conversion factor)."""
+    return {(f.district, f.ofu, f.soil_class): f.factor for f in ConversionFactor.objects.all()}
 
 
 def resolution_for(municipality_id: int, year: int) -> RateResolution | None:
@@ -484,16 +492,8 @@ def reconcile(municipality_id: int, on_date: date | None = None,
 def _lease_candidates(municipality_id: int, on_date: date, rates: dict[str, Decimal]
                       ) -> tuple[list[tuple], bool, str]:
     """Leases of municipal land whose parcels carry no land tax object of the lessee (art. 3
-    ust. 1 pkt 4 lit. a: the lessee pays). Uses the leases register when it is installed."""
-    try:
-        from registers.leases.selectors import leases_for_tax_reconciliation
-    except ImportError:
-        return [], False, "leases register not available: leases not checked"
-    import json
-
-    from layers.domain.text import normalize_text
-
-    leases = leases_for_tax_reconciliation(municipality_id, on_date)
+    ust. 1 pkt 4 lit. a: the lessee pays), read from the leases register."""
+    leases = leases_register.leases_for_tax_reconciliation(municipality_id, on_date)
     if not leases:
         return [], True, ""
     ids = {cid for lease in leases for cid in lease.get("cadastral_ids", [])}
@@ -519,10 +519,6 @@ def _lease_candidates(municipality_id: int, on_date: date, rates: dict[str, Deci
     return out, True, ""
 
 
-class StaleEditError(ValidationError):
-    """The record changed since the officer opened it."""
-
-
 def case_set_status(user: Any, case: ReconciliationCase, status: str, note: str = "", *,
                     expected_version: int) -> ReconciliationCase:
     """Record the officer's verdict on a case unless a colleague recorded one since the list
@@ -534,26 +530,23 @@ def case_set_status(user: Any, case: ReconciliationCase, status: str, note: str 
     """
     if status not in ReconciliationCase.Status.values:
         raise ValidationError(f"unknown status {status!r}")
+    fields = ["status", "status_note", "version"]
     with transaction.atomic():
-        current = ReconciliationCase.objects.select_for_update().filter(pk=case.pk).first()
-        if current is None:
-            raise ValidationError(gettext("The case no longer exists."))
-        if current.version != expected_version:
-            raise StaleEditError(
-                gettext("Someone else changed the status of this case after you opened the "
-                        "list. Reload the page to see their change, then set the status again."),
-                code="stale")
-        before = {"status": current.status, "note": current.status_note,
-                  "version": current.version}
+        current = locked_update(
+            ReconciliationCase.objects.filter(pk=case.pk), expected_version,
+            stale=gettext("Someone else changed the status of this case after you opened the "
+                          "list. Reload the page to see their change, then set the status "
+                          "again."),
+            gone=gettext("The case no longer exists."))
+        audited = {"status": "status", "note": "status_note", "version": "version"}
+        before = snapshot(current, audited)
         current.status, current.status_note = status, note
         current.status_changed_by = user if getattr(user, "is_authenticated", False) else None
         current.status_changed_at = timezone.now()
-        current.version += 1
-        current.save(update_fields=["status", "status_note", "status_changed_by",
-                                    "status_changed_at", "version"])
-        audit(user, AuditAction.UPDATE, "taxes.reconciliationcase", current.pk,
-              municipality_id=current.municipality_id, before=before,
-              after={"status": status, "note": note, "version": current.version})
+        current.bump()
+        current.save(update_fields=[*fields, "status_changed_by", "status_changed_at"])
+        audit_change(user, current, before, snapshot(current, audited),
+                     municipality_id=current.municipality_id, only_changes=False)
     return current
 
 

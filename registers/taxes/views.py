@@ -27,6 +27,7 @@ from gis_app.params import page_param, year_param
 from layers.domain.text import normalize_text
 from layers.exports import EXPORT_FORMATS
 from layers.models import Municipality
+from registers.common.editing import attempt
 from registers.taxes import decisions, rules, services
 from registers.taxes.forms import (
     BatchForm,
@@ -322,14 +323,12 @@ def case_status(request: HttpRequest, case_id: int) -> HttpResponse:
     if not form.is_valid():
         return HttpResponseBadRequest("; ".join(
             f"{field}: {' '.join(errs)}" for field, errs in form.errors.items()))
-    try:
-        services.case_set_status(request.user, case, form.cleaned_data["status"],
-                                 form.cleaned_data["note"],
-                                 expected_version=form.cleaned_data["version"])
-    except services.StaleEditError as exc:
-        return HttpResponse(exc.messages[0], status=409, content_type="text/plain; charset=utf-8")
-    except ValidationError as exc:
-        return HttpResponseBadRequest("; ".join(exc.messages))
+    data = form.cleaned_data
+    outcome = attempt(lambda: services.case_set_status(
+        request.user, case, data["status"], data["note"], expected_version=data["version"]))
+    if not outcome.saved:
+        return HttpResponse("; ".join(outcome.messages), status=outcome.status,
+                            content_type="text/plain; charset=utf-8")
     return redirect("taxes:cases", municipality_id=case.municipality_id)
 
 

@@ -56,9 +56,10 @@ def new_page(browser, page_log):
     """Open pages in a fresh context; ``new_page(viewport=…)`` for a phone-sized screen."""
     contexts = []
 
-    def make(viewport: dict | None = None, locale: str = "pl-PL"):
+    def make(viewport: dict | None = None, locale: str = "pl-PL", geolocation: dict | None = None):
+        extra = {"geolocation": geolocation, "permissions": ["geolocation"]} if geolocation else {}
         ctx = browser.new_context(viewport=viewport or {"width": 1400, "height": 900},
-                                  locale=locale)
+                                  locale=locale, **extra)
         contexts.append(ctx)
         page = ctx.new_page()
         page.on("console", lambda m: m.type == "error" and page_log.console_errors.append(m.text))
@@ -79,10 +80,18 @@ def new_page(browser, page_log):
         ctx.close()
 
 
-def screenshot(page, name: str) -> Path:
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+
+def screenshot(page, name: str, docs: bool = False) -> Path:
+    """A picture of the page under tests/output/screenshots; ``docs=True`` also writes it to
+    docs/img/ (the README shows those: they are refreshed by every run of the browser tests)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
+    if docs:
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        (DOCS_IMG / f"{name}.png").write_bytes(path.read_bytes())
     return path
 
 

@@ -128,7 +128,7 @@ def test_hostile_texts_are_shown_as_text_and_run_nothing(live_server, new_page, 
     card = page.wait_for_selector("#card .parcel-card")
     text = card.inner_text()
     assert PAYLOAD in text and f"Nowak {PAYLOAD}" in text and f"Długa {PAYLOAD}" in text
-    layers = page.inner_text(".leaflet-control-layers")
+    layers = page.inner_text(".layer-tree")  # map.js's layer tree: base maps by name, as text
     assert f"NMT {PAYLOAD} (hillshade)" in layers, layers
     page.wait_for_function("document.querySelectorAll('canvas.leaflet-tile').length > 0")
     screenshot(page, "hostile-map-card")

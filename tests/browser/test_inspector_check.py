@@ -31,19 +31,33 @@ def test_inspector_checks_and_saves_on_a_phone(live_server, new_page, page_log,
     make_user("inspektor", town, (Role.LANDSCAPE_INSPECTOR,))
     zone_a = LandscapeArea.objects.get(code="A").geom.centroid.transform(4326, clone=True)
 
-    page = new_page(viewport=PHONE)
+    here = zone_a.y + 0.0001, zone_a.x + 0.0001  # the inspector stands in zone A
+    page = new_page(viewport=PHONE, geolocation={"latitude": here[0], "longitude": here[1],
+                                                 "accuracy": 8})
     page.goto(live_server.url + "/accounts/login/?next=/landscape/check/")
     page.fill("input[name=username]", "inspektor")
     page.fill("input[name=password]", "pw-inspektor")
     page.click("form button[type=submit]")
     page.wait_for_selector("#check-map .leaflet-overlay-pane path")
 
+    # the map has the app's base maps (a switcher: plain background, …) and "my position",
+    # which puts the inspector's place into the form: X is the latitude, Y the longitude
+    assert page.locator("#check-map .leaflet-control-layers").count() == 1
+    page.click("#check-map .geo-locate button")
+    page.wait_for_function("document.getElementById('id_x').value !== ''")
+    assert page.input_value("#id_srid") == "4326"
+    assert abs(float(page.input_value("#id_x")) - here[0]) < 1e-6
+    assert abs(float(page.input_value("#id_y")) - here[1]) < 1e-6
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "inspector-check-position-phone", docs=True)
+
     # tap the map in the middle of zone A: the form gets the WGS 84 coordinates
     px = page.evaluate("([lat, lng]) => { const p = window.checkMap.latLngToContainerPoint("
                        "[lat, lng]); return [p.x, p.y]; }", [zone_a.y, zone_a.x])
     page.locator("#check-map").click(position={"x": px[0], "y": px[1]})
     assert page.input_value("#id_srid") == "4326"
-    assert abs(float(page.input_value("#id_x")) - zone_a.x) < 1e-4
+    assert abs(float(page.input_value("#id_x")) - zone_a.y) < 1e-4  # X: the latitude
+    assert abs(float(page.input_value("#id_y")) - zone_a.x) < 1e-4
     page.select_option("#id_type", "board")
     page.fill("#id_area_m2", "12")
     page.fill("#id_height_m", "5")

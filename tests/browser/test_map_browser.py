@@ -63,17 +63,18 @@ def test_map_loads_offline_and_paints_parcel_tiles(demo_town, demo_server, new_p
           const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
           for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return true;
           return false; })""")
-    assert page.locator(".leaflet-control-layers").count() == 1
+    assert page.locator(".leaflet-control.layer-tree").count() == 1
     assert page.locator(".leaflet-control-scale").count() == 1
     assert page.locator(".leaflet-control.legend").count() == 1
     page.mouse.move(500, 400)
-    coords = page.text_content(".leaflet-control.coords")
-    assert coords.startswith("EPSG:2180") and " x " in coords.replace("\u00a0", " ")
+    assert page.input_value(".leaflet-control.coords select") == "EPSG:2180"
+    coords = page.text_content(".leaflet-control.coords .coords-readout").replace("\u00a0", " ")
+    assert coords.startswith("X ") and "  Y " in coords
     # the picture for the README: the plot among its neighbours
     page.evaluate("window.geogmina.state.map.setZoom(17, {animate: false})")
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(500)
-    screenshot(page, "map")
+    screenshot(page, "map", docs=True)
     assert_clean(page_log)
 
 
@@ -94,7 +95,7 @@ def test_clicking_a_plot_opens_its_card(demo_town, demo_server, new_page, page_l
     expected = f"{town.parcel.legal_area_m2:.2f}"
     assert expected in legal or expected.replace(".", ",") in legal
     page.wait_for_timeout(400)
-    screenshot(page, "card")
+    screenshot(page, "card", docs=True)
     assert_clean(page_log)
 
 

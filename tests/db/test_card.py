@@ -162,9 +162,8 @@ def test_card_by_role(town, make_user, role, sees_details, sees_owners):
 def test_a_failing_register_section_does_not_break_the_card(town, monkeypatch):
     from map_ui import card as card_module
 
-    broken = card_module.SectionProvider("broken", "tests.db.test_card", "map_ui/card.html")
+    broken = card_module.SectionProvider("broken", card_section, "map_ui/card.html")
     monkeypatch.setattr(card_module, "SECTION_PROVIDERS", [broken])
-    monkeypatch.setattr(card_module, "_available", lambda p: True)
     resp = client_for(town.planner).get(f"/parcels/{town.plot.id}/card")
     assert resp.status_code == 200
     assert "This section could not be shown" in resp.content.decode()
@@ -174,3 +173,14 @@ def test_a_failing_register_section_does_not_break_the_card(town, monkeypatch):
 
 def card_section(user, parcel):  # the broken provider above
     raise RuntimeError("register down")
+
+
+def test_every_register_section_has_its_template():
+    from django.template.loader import get_template
+
+    from map_ui.card import SECTION_PROVIDERS
+
+    assert {p.app for p in SECTION_PROVIDERS} == {"taxes", "leases", "housing", "parking",
+                                                  "landscape"}
+    for provider in SECTION_PROVIDERS:
+        get_template(provider.template)  # a missing one fails here, not silently on the card

@@ -107,7 +107,8 @@ def test_dossier_card_and_owners_by_role(client, plot, orthophoto, make_user):
 def test_dossier_access(client, plot, make_user, make_municipality):
     _, parcel = plot
     url = f"/rasters/dossier/{parcel.pk}.pdf"
-    assert client.get(url).status_code == 302  # the public: to the login page
+    assert client.get(url, HTTP_ACCEPT="text/html").status_code == 302  # a browser: log in
+    assert client.get(url).status_code == 401  # a script: a Basic challenge (gis_app/api_http)
     other = make_municipality("120101_1", "Elsewhere")
     client.force_login(make_user("stranger", other, (Role.PROPERTY_OFFICER,)))
     assert client.get(url).status_code == 404  # town B's officer gets nothing of town A

@@ -67,7 +67,8 @@ def test_parcel_search_export_in_every_format(client, data, make_user, tmp_path)
     assert "Feature Count: 5" in info and "Geometry: " in info and "cadastral_id:" in info
     xlsx = save(tmp_path, client.get(f"/ogc/exports/parcels.xlsx?ids={ids}"))
     info = ogrinfo(xlsx)
-    assert "Feature Count: 5" in info and "x_EPSG2180:" in info and "WKT_EPSG2180:" in info
+    assert "Feature Count: 5" in info and "WKT_EPSG2180:" in info
+    assert "x_northing_EPSG2180:" in info and "y_easting_EPSG2180:" in info
     # a search by text exports what it finds
     found = save(tmp_path, client.get("/ogc/exports/parcels.gpkg?q=.1"))
     assert "Feature Count: " in ogrinfo(found)
@@ -91,7 +92,9 @@ def test_geometries_in_the_geopackage_are_the_database_ones(client, data, make_u
 def test_export_access(client, data, make_user):
     town, other, parcels = data
     url = "/ogc/collections/parcels/export.gpkg"
-    assert client.get(url).status_code == 302  # the public: to the login page
+    assert client.get(url, HTTP_ACCEPT="text/html").status_code == 302  # a browser: log in
+    anonymous = client.get(url)  # a GIS client: a Basic challenge it can answer
+    assert anonymous.status_code == 401 and anonymous["WWW-Authenticate"].startswith("Basic")
     client.force_login(make_user("inspector", town, (Role.LANDSCAPE_INSPECTOR,)))
     assert client.get(url).status_code == 403  # no export capability
     client.force_login(make_user("planner", town, (Role.PLANNER,)))
@@ -119,3 +122,127 @@ def test_write_table_still_works():
     data, mime = write_table([{"a": 1, "b": ["x", "y"]}], [("a", "A"), ("b", "B")], "csv")
     assert data.decode("utf-8-sig").splitlines() == ["A,B", '1,"x, y"']
     assert mime.startswith("text/csv")
+
+
+def _sqlite_header(path: Path) -> tuple[bytes, int]:
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+    return app_id.to_bytes(4, "big"), version
+
+
+def test_geopackage_is_version_1_2(client, data, make_user, tmp_path):
+    town, _, _ = data
+    client.force_login(make_user("planner", town, (Role.PLANNER,)))
+    path = save(tmp_path, client.get("/ogc/collections/parcels/export.gpkg"))
+    assert _sqlite_header(path) == (b"GPKG", 10200)  # GeoPackage 1.2.0
+
+
+def test_csv_and_xlsx_name_their_axes_and_crs(client, data, make_user, tmp_path):
+    import csv
+    import io
+
+    import openpyxl
+
+    town, _, parcels = data
+    client.force_login(make_user("officer", town, (Role.PROPERTY_OFFICER,)))
+    one = Parcel.objects.get(pk=parcels[0].pk)
+    inside = one.geom.point_on_surface
+    response = client.get(f"/ogc/exports/parcels.csv?ids={one.pk}")
+    assert response["X-Export-CRS"] == "EPSG:2180"
+    [row] = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert row["crs"] == "EPSG:2180"
+    # the Polish convention: X is the northing, Y the easting (and they lie in the plot)
+    x, y = float(row["x_northing_EPSG2180"]), float(row["y_easting_EPSG2180"])
+    assert 200_000 < x < 220_000 and 670_000 < y < 690_000  # Jasło: N ≈ 211 000, E ≈ 677 000
+    assert abs(x - inside.y) < 20 and abs(y - inside.x) < 20
+    assert one.geom.contains(type(inside)(y, x, srid=2180))
+    book = openpyxl.load_workbook(io.BytesIO(
+        client.get(f"/ogc/exports/parcels.xlsx?ids={one.pk}").content))
+    header = [c.value for c in next(book["parcels"].iter_rows(max_row=1))]
+    assert "x_northing_EPSG2180" in header and "y_easting_EPSG2180" in header
+    about = {r[0]: r[1] for r in book["about"].iter_rows(min_row=2, values_only=True)}
+    assert about["CRS"] == "EPSG:2180" and "northing" in about["coordinates"]
+
+
+def test_xlsx_never_loses_a_long_wkt(client, data, make_user, tmp_path):
+    """A zone whose WKT is longer than an Excel cell (32,767 characters) is split over columns,
+    and the file and the response say so."""
+    import io
+    import math
+
+    import openpyxl
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+
+    from layers.models import ParkingZone
+    from tests.db.test_ogc import X0, Y0
+
+    town, _, _ = data
+    ring = [(X0 + 300 * math.cos(t / 2000 * 2 * math.pi) + (t % 7) * 0.0137,
+             Y0 + 300 * math.sin(t / 2000 * 2 * math.pi)) for t in range(2000)]
+    ring.append(ring[0])
+    zone = ParkingZone.objects.create(municipality=town, code="LONG", name="Długa strefa",
+                                      geom=MultiPolygon(Polygon(ring), srid=2180),
+                                      source_namespace="test", local_id="long")
+    client.force_login(make_user("planner", town, (Role.PLANNER,)))
+    response = client.get("/ogc/collections/parking-zones/export.xlsx")
+    assert "split" in response["X-Export-Warnings"]
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    sheet = book["parking_zones"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    parts = [i for i, h in enumerate(header) if h and h.startswith("WKT_EPSG2180")]
+    assert len(parts) >= 2
+    [long_row] = [r for r in rows[1:] if r[header.index("code")] == "LONG"]
+    wkt = "".join(long_row[i] or "" for i in parts)
+    from django.contrib.gis.geos import GEOSGeometry
+
+    assert len(wkt) > 32_767
+    assert GEOSGeometry(wkt, srid=2180).equals_exact(zone.geom, tolerance=0.001)
+    notes = [r[1] for r in book["about"].iter_rows(min_row=2, values_only=True)
+             if r[0] == "warning"]
+    assert notes and "GeoPackage" in notes[0]
+
+
+def test_shapefile_warns_of_cut_texts_and_renamed_fields(client, data, make_user, tmp_path):
+    import csv
+    import io
+    import zipfile
+
+    from layers.models import RegistrationUnit, Share, Subject
+
+    town, _, _ = data
+    unit = RegistrationUnit.objects.get(unit_id="G1")
+    for i in range(12):  # 12 owners: their names joined are far over 254 bytes
+        who = Subject.objects.create(municipality=town, kind="person",
+                                     name=f"Żółtowska-Świętochowska Małgorzata {i}",
+                                     source_namespace="test", local_id=f"S-long-{i}")
+        Share.objects.create(municipality=town, kind="ownership", numerator=1, denominator=13,
+                             subject=who, registration_unit=unit, source_namespace="test",
+                             local_id=f"U-long-{i}")
+    client.force_login(make_user("tax", town, (Role.TAX_OFFICER,)))
+    response = client.get("/ogc/collections/parcel-owners/export.shp")
+    warning = response["X-Export-Warnings"]
+    assert "'registration_unit' is named 'registrati'" in warning
+    assert "'owners': 1 value(s) longer than 254 bytes cut" in warning
+    path = save(tmp_path, response)
+    with zipfile.ZipFile(path) as zf:
+        readme = zf.read("README.txt").decode()
+        mapping = dict(csv.reader(io.StringIO(zf.read("parcel_owners_fields.csv").decode())))
+    assert "WARNING" in readme and "254 bytes" in readme and "EPSG:2180" in readme
+    assert mapping["registration_unit"] == "registrati" and mapping["owners"] == "owners"
+    assert "registrati:" in ogrinfo("/vsizip/" + str(path))
+    # nothing to say: a README that says so, and no header
+    import geopandas as gpd
+    import shapely
+
+    from layers.exports import write_geo_export
+
+    quiet = write_geo_export(gpd.GeoDataFrame(
+        {"code": ["A"]}, geometry=[shapely.box(677_000, 211_000, 677_010, 211_010)],
+        crs="EPSG:2180"), "shp", "zones")
+    assert quiet.warnings == []
+    with zipfile.ZipFile(io.BytesIO(quiet.data)) as zf:
+        assert "Nothing was renamed or cut." in zf.read("README.txt").decode()

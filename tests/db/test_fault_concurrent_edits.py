@@ -1,7 +1,7 @@
-"""Two officers editing one record at once cannot overwrite each other silently: registers
-without a version column (parking tariffs, boards, area rules) use a fingerprint of the stored
-row taken when the edit form was served; municipal property records, investment offers,
-advertising fee rates and reconciliation cases carry a version. Both officers load the form,
+"""Two officers editing one record at once cannot overwrite each other silently: every edited
+record carries a version (registers.common.editing.Versioned) that its edit form sends back —
+parking tariffs, boards, the rules of an area, municipal property records, investment offers,
+advertising fee rates and reconciliation cases. Both officers load the form,
 both save: the second save is a 409 (in the officer's language), nothing of it is written or
 audited, and the first officer's values stay. (Leases and flats:
 tests/db/test_lease_concurrency.py, tests/db/test_housing.py.)"""
@@ -103,7 +103,7 @@ def test_second_save_of_a_tariff_opened_before_the_first_is_a_409(tariff_and_pla
     url = f"/parking/tariffs/{tariff.pk}/edit/"
     with translation.override("en"):
         form_a, form_b = served_form(a, url), served_form(b, url)
-        assert form_a["fingerprint"] and form_a["fingerprint"] == form_b["fingerprint"]
+        assert form_a["version"] and form_a["version"] == form_b["version"]
         assert a.post(url, dict(form_a, minimum_charge="0.50")).status_code == 302
         resp = b.post(url, dict(form_b, minimum_charge="0.70"))
     assert resp.status_code == 409, resp.content.decode()[:2000]
@@ -166,7 +166,7 @@ def test_advertising_board_second_stale_save_is_a_409(landscape):
     url = f"/landscape/devices/{board.pk}/edit/"
     with translation.override("en"):
         form_a, form_b = served_form(a, url), served_form(b, url)
-        assert form_a["fingerprint"] and form_a["x"]
+        assert form_a["version"] and form_a["x"]
         assert a.post(url, dict(form_a, label="first")).status_code == 302
         resp = b.post(url, dict(form_b, label="second"))
     assert resp.status_code == 409 and "Someone else saved this" in resp.content.decode()
@@ -183,7 +183,7 @@ def test_area_rules_second_stale_save_is_a_409(landscape):
     url = f"/landscape/areas/{area.pk}/rules/"
     with translation.override("en"):
         form_a, form_b = served_form(a, url), served_form(b, url)
-        assert form_a["fingerprint"] and int(form_a["rules-INITIAL_FORMS"]) > 0
+        assert "version" in form_a and int(form_a["rules-INITIAL_FORMS"]) > 0
         kind = next(k for k in form_a if k.endswith("-kind") and form_a[k] == "max_area_m2")
         value = kind.replace("-kind", "-value")
         assert a.post(url, dict(form_a, **{value: "7"})).status_code == 302

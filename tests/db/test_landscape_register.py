@@ -51,7 +51,8 @@ def zones(town):
 
 
 def post_check(client, **kw):
-    data = {"x": X + 100, "y": Y + 100, "srid": 2180, "type": "board", "area_m2": "12",
+    # the check form: X is the northing, Y the easting (the map's convention)
+    data = {"x": Y + 100, "y": X + 100, "srid": 2180, "type": "board", "area_m2": "12",
             "height_m": "5", "lit": "no", "mounting": "free_standing", "action": "check"}
     data.update(kw)
     return client.post("/landscape/check/", data)
@@ -99,7 +100,7 @@ def test_inspector_checks_and_saves_with_photo(client, make_user, zones, setting
     assert "montaż wolnostojące niedozwolony; dozwolone: na budynku" in html
     photo = SimpleUploadedFile("../../evil name.php.png", PNG, content_type="text/html")
     r = client.post("/landscape/check/", {
-        "x": X + 100, "y": Y + 100, "srid": 2180, "type": "board", "area_m2": "12",
+        "x": Y + 100, "y": X + 100, "srid": 2180, "type": "board", "area_m2": "12",
         "action": "save", "note": "ul. Rynek", "photos": [photo]})
     assert r.status_code == 302
     i = Inspection.objects.get()
@@ -116,11 +117,11 @@ def test_photo_type_and_count_limits(client, make_user, zones, settings, tmp_pat
     settings.MEDIA_ROOT = tmp_path
     client.force_login(make_user("insp", zones[0].municipality, (Role.LANDSCAPE_INSPECTOR,)))
     fake = SimpleUploadedFile("x.jpg", b"<html>not an image</html>", content_type="image/jpeg")
-    r = client.post("/landscape/check/", {"x": X + 1, "y": Y + 1, "srid": 2180, "type": "board",
+    r = client.post("/landscape/check/", {"x": Y + 1, "y": X + 1, "srid": 2180, "type": "board",
                                           "action": "save", "photos": [fake]})
     assert r.status_code == 400 and "photos" in r.content.decode()
     many = [SimpleUploadedFile(f"{n}.png", PNG) for n in range(6)]
-    r = client.post("/landscape/check/", {"x": X + 1, "y": Y + 1, "srid": 2180, "type": "board",
+    r = client.post("/landscape/check/", {"x": Y + 1, "y": X + 1, "srid": 2180, "type": "board",
                                           "action": "save", "photos": many})
     assert r.status_code == 400 and not Inspection.objects.exists()
 
@@ -286,7 +287,7 @@ def test_register_board_by_point_and_fee_rates(client, make_user, make_parcel, z
     client.force_login(make_user("planner", town, (Role.PLANNER,)))
     form = {"kind": "board", "label": "neon", "area_m2": "4", "height_m": "3", "lit": "on",
             "mounting": "building", "placed_from": "2026-01-01", "property_tax_paid": "0",
-            "x": X + 60, "y": Y + 60, "srid": 2180}
+            "x": Y + 60, "y": X + 60, "srid": 2180}  # X northing, Y easting
     assert client.post("/landscape/devices/new/", form).status_code == 302
     d = AdvertisingDevice.objects.get(label="neon")
     assert d.parcel_cadastral_id == parcel.cadastral_id and d.municipality == town
@@ -299,7 +300,7 @@ def test_register_board_by_point_and_fee_rates(client, make_user, make_parcel, z
     assert r.status_code == 400 and AdvertisingDevice.objects.filter(label="neon").count() == 1
     # a point in another town: refused, nothing stored
     area(other, "A", X + 10_000, Y)
-    r = client.post("/landscape/devices/new/", {**form, "x": X + 10_100, "label": "foreign"})
+    r = client.post("/landscape/devices/new/", {**form, "y": X + 10_100, "label": "foreign"})
     assert r.status_code == 403 and not AdvertisingDevice.objects.filter(label="foreign").exists()
     page = client.get("/landscape/devices/?year=2026").content.decode()
     assert "328,40" in page and "8,21" in page  # Polish number format
@@ -360,7 +361,7 @@ def test_inspection_detail_photo_and_audit_scoped(client, make_user, zones, othe
     town = zones[0].municipality
     inspector = make_user("insp", town, (Role.LANDSCAPE_INSPECTOR,))
     client.force_login(inspector)
-    client.post("/landscape/check/", {"x": X + 100, "y": Y + 100, "srid": 2180, "type": "fence",
+    client.post("/landscape/check/", {"x": Y + 100, "y": X + 100, "srid": 2180, "type": "fence",
                                       "material": "prefabricated concrete panels",
                                       "height_m": "2", "action": "save",
                                       "photos": [SimpleUploadedFile("a.png", PNG)]})

@@ -174,6 +174,7 @@ def build_world() -> World:
         "area_rules": {"pk": area.pk}, "inspection": {"pk": inspection.pk},
         "notice_action": {"pk": 1, "action": "pay"}, "notice_photo": {"pk": 1},
         "photo": {"pk": photo.pk}, "device_edit": {"pk": device.pk},
+        "tilejson": {"layer": "parcels"}, "not-found": {"rest": "nope"},
     }
     centre = parcel.geom.centroid.transform(4326, clone=True)
     world.query = {

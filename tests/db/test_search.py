@@ -48,10 +48,15 @@ def test_address_without_diacritics_and_case(town):
     assert ids(search_parcels(town.planner, "zolkiewskiego 7")) == []
 
 
-def test_public_finds_by_address_but_sees_the_id_only(town):
+def test_public_sees_the_address_where_addresses_are_public(town, settings):
     out = search_parcels(None, "zolkiewskiego 5")
     assert ids(out) == [town.plot.cadastral_id]
+    assert out.results[0].label == f"Żółkiewskiego 5, Jasło · {town.plot.cadastral_id}"
+    settings.GEOGMINA_PUBLIC_ADDRESSES = False  # a town that does not publish them
+    out = search_parcels(None, "zolkiewskiego 5")
     assert out.results[0].label == town.plot.cadastral_id
+    # a user of the town sees it whatever the setting
+    assert "Żółkiewskiego 5" in search_parcels(town.planner, "zolkiewskiego 5").results[0].label
 
 
 def test_kw_number_needs_a_login(town):
@@ -95,4 +100,137 @@ def test_search_api_and_page(town):
     assert f'href="/?parcel={town.plot.id}"' in page.content.decode()
     assert Client().get("/api/search", {"q": "x" * 201}).status_code == 400
     empty = Client().get("/api/search", {"q": ""}).json()
-    assert empty["results"] == []
+    assert empty["results"] == [] and empty["count"] == 0 and empty["pages"] == 0
+    assert Client().get("/api/search", {"q": "5", "page": "x"}).status_code == 400
+    assert Client().get("/api/search", {"q": "5", "page_size": "101"}).status_code == 400
+
+
+def plot(town, precinct: str, number: str, x: float, **kw):
+    from layers.models import Parcel, Precinct
+    from tests.conftest import square
+
+    pr, _ = Precinct.objects.get_or_create(
+        teryt=f"{town.a.teryt}.{precinct}",
+        defaults={"municipality": town.a, "name": precinct, "source_namespace": "test",
+                  "local_id": f"{town.a.teryt}.{precinct}"})
+    return Parcel.objects.create(
+        municipality=town.a, precinct=pr, cadastral_id=f"{pr.teryt}.{number}", number=number,
+        legal_area_m2=900, source_namespace="test", local_id=f"{precinct}-{number}",
+        version_id="1", geom=square(x, Y0 + 500, 30), **kw)
+
+
+@pytest.fixture
+def street(town):
+    """25 plots numbered 1..25 in precinct 0002, each with an address on ul. Długa (made in a
+    shuffled order, so the ids do not give the order away)."""
+    import random
+
+    from layers.domain.text import normalize_text
+    from layers.models import Address
+
+    numbers = list(range(1, 26))
+    random.Random(7).shuffle(numbers)
+    plots = []
+    for n in numbers:
+        p = plot(town, "0002", str(n), X0 + n * 40)
+        a = Address.objects.create(
+            municipality=town.a, locality="Jasło", street="Długa", house_number=str(n),
+            search_text=normalize_text(f"Długa {n} Jasło"), source_namespace="test",
+            local_id=f"dl-{n}")
+        p.addresses.add(a)
+        plots.append(p)
+    return plots
+
+
+def test_count_paging_and_natural_order(town, street):
+    out = search_parcels(town.planner, "dluga", page=1, page_size=10)
+    assert out.count == 25 and out.pages == 3 and len(out.results) == 10
+    labels = [r.label.split(" · ")[0] for r in out.results]
+    assert labels[:3] == ["Długa 1, Jasło", "Długa 2, Jasło", "Długa 3, Jasło"]
+    assert labels[9] == "Długa 10, Jasło"  # 10 after 9, not after 1
+    last = search_parcels(town.planner, "dluga", page=3, page_size=10)
+    assert len(last.results) == 5 and last.count == 25
+    assert last.results[-1].label.startswith("Długa 25,")
+    seen = [r.parcel_id for p in (1, 2, 3)
+            for r in search_parcels(town.planner, "dluga", page=p, page_size=10).results]
+    assert len(seen) == len(set(seen)) == 25
+    beyond = search_parcels(town.planner, "dluga", page=9, page_size=10)
+    assert beyond.results == [] and beyond.count == 25
+    # the API: no silent cap of 20
+    data = Client().get("/api/search", {"q": "dluga", "page_size": "100"}).json()
+    assert data["count"] == 25 and len(data["results"]) == 25 and data["pages"] == 1
+    data = Client().get("/api/search", {"q": "dluga"}).json()
+    assert data["count"] == 25 and len(data["results"]) == 20 and data["pages"] == 2
+
+
+def test_partial_parcel_ids_and_plot_numbers(town, street):
+    for n in ("108/10", "1080", "108", "108/2"):
+        plot(town, "0001", n, X0 + 3000 + len(n) * 50)
+    plot(town, "0002", "108", X0 + 4000)
+    in_0001 = ["180501_1.0001.108", "180501_1.0001.108/2", "180501_1.0001.108/10"]
+    assert ids(search_parcels(None, "180501_1.0001.108")) == ["180501_1.0001.108"]
+    for q in ("1.0001.108", "0001.108", "0001 108"):
+        assert ids(search_parcels(None, q)) == in_0001, q
+    # a plot number alone: every precinct, natural order (108 < 108/2 < 108/10; 1080 apart)
+    out = search_parcels(None, "108")
+    assert out.kind == "number"
+    assert ids(out) == [*in_0001, "180501_1.0002.108"]
+    assert ids(search_parcels(None, "108/2")) == ["180501_1.0001.108/2"]
+    assert ids(search_parcels(town.planner, "0002 2")) == ["180501_1.0002.2"]
+    assert ids(search_parcels(town.planner, "1.0002.25")) == ["180501_1.0002.25"]
+    assert ids(search_parcels(town.planner, "3.0002.25")) == []  # another unit type
+
+
+def test_partial_kw_numbers(town):
+    plot(town, "0001", "501", X0 + 3000, kw_numbers=["KS1J/00099999/1"])
+    court = KW.split("/")[0]
+    out = search_parcels(town.planner, court.lower())
+    assert out.kind == "kw" and town.plot.cadastral_id in ids(out)
+    middle = KW.split("/")[1]
+    out = search_parcels(town.planner, middle)
+    assert out.kind == "kw" and ids(out) == [town.plot.cadastral_id]
+    assert KW in out.results[0].label
+    assert ids(search_parcels(town.planner, "ks1j/0009")) == ["180501_1.0001.501"]
+    public = search_parcels(None, court)
+    assert public.results == [] and "log in" in public.message
+    assert ids(search_parcels(town.planner_b, middle)) == []  # another town's plot
+
+
+def test_export_of_a_search_exports_what_the_search_finds(town, street, make_user):
+    """One selector: an owner search found plots on the map and exported 0 features."""
+    import csv
+    import io
+
+    from gis_app.accounts.roles import Role
+    from layers.models import RegistrationUnit, Share, Subject
+
+    owner = Subject.objects.get(name="Kowalski Jan")
+    for i, p in enumerate(street[:12]):
+        unit = RegistrationUnit.objects.create(
+            municipality=town.a, unit_id=f"180501_1.0002.G{i}", kind="G", group=1,
+            source_namespace="test", local_id=f"ru-d{i}")
+        Share.objects.create(municipality=town.a, kind="ownership", numerator=1,
+                             denominator=1, subject=owner, registration_unit=unit,
+                             source_namespace="test", local_id=f"sh-d{i}")
+        p.registration_unit = unit
+        p.save()
+    c = Client()
+    c.force_login(town.officer)
+    found = c.get("/api/search", {"q": "kowalski"}).json()
+    assert found["count"] == 13  # the 12 plots and 101/7
+    body = c.get("/ogc/exports/parcels.csv", {"q": "kowalski"})
+    assert body.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(body.content.decode("utf-8-sig"))))
+    assert sorted(r["cadastral_id"] for r in rows) == sorted(
+        r["cadastral_id"] for r in c.get("/api/search", {"q": "kowalski",
+                                                          "page_size": 100}).json()["results"])
+    for q in ("dluga", "0002 1", "108", KW):
+        on_map = c.get("/api/search", {"q": q, "page_size": 100}).json()
+        exported = c.get("/ogc/exports/parcels.csv", {"q": q}).content.decode("utf-8-sig")
+        got = {r["cadastral_id"] for r in csv.DictReader(io.StringIO(exported))}
+        assert got == {r["cadastral_id"] for r in on_map["results"]}, q
+    # a planner (no VIEW_OWNERS) neither finds nor exports by owner
+    planner = make_user("exp_planner", town.a, (Role.PLANNER,))
+    c.force_login(planner)
+    body = c.get("/ogc/exports/parcels.csv", {"q": "kowalski"}).content.decode("utf-8-sig")
+    assert len(body.strip().splitlines()) == 1  # the header only

@@ -111,7 +111,8 @@ def test_visibility_endpoint(client, ridge, make_municipality, make_user):
     ox, oy = centre(250, 150)
     url = f"/rasters/terrain/visibility?x={ox}&y={oy}&height="
 
-    assert client.get(url + "10").status_code == 302  # the public goes to the login page
+    assert client.get(url + "10", HTTP_ACCEPT="text/html").status_code == 302  # a browser: log in
+    assert client.get(url + "10").status_code == 401  # a GIS client: a Basic challenge
     client.force_login(make_user("stranger", other, (Role.LANDSCAPE_INSPECTOR,)))
     body = client.get(url + "10").json()
     assert body["viewpoints"] == [] and body["visible"] is False  # town B's user sees none

@@ -1,7 +1,9 @@
 /* The lease map: plots (municipal ones highlighted), other live leases, the lease's own area.
  * With `editable`, leaflet-draw lets the officer draw or reshape the leased area; the result is
  * written as GeoJSON (WGS 84) into the hidden form field, and a click on a plot adds its id to
-the plots field. Plot ids are shown as text, never as HTML. No base map: nothing is fetched from outside the app. */
+ * the plots field. Plot ids are shown as text, never as HTML. The app's own base map
+ * (orthophoto or plain; nothing from outside the app), "my position"
+ * and "zoom to plot" from the plots field come from map_ui's geo.js. */
 (function () {
   "use strict";
 
@@ -59,6 +61,11 @@ the plots field. Plot ids are shown as text, never as HTML. No base map: nothing
     if (bounds) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 19 });
     else map.setView([51.9, 19.1], 6);
     L.control.scale({ imperial: false }).addTo(map);
+    if (window.geogminaGeo) {  // the app's base map, "my position", "zoom to plot" (map_ui)
+      window.geogminaGeo.decorate(map, {
+        plotInput: opts.plotsInput ? document.getElementById(opts.plotsInput) : null,
+      });
+    }
 
     var drawing = false;
     function write() {

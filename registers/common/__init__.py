@@ -1,0 +1,1 @@
+"""What every register shares: the editing kernel (``editing``)."""
