@@ -25,6 +25,7 @@ from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
 from layers.models import ParkingZone
+from layers.points import stored_point
 from registers.parking import rules, services
 from registers.parking.models import (
     MinimumWage,
@@ -58,8 +59,8 @@ def parse_plate(value: Any) -> str:
 
 def parse_point(lon: Any, lat: Any) -> Point:
     try:
-        return services.point(float(lon), float(lat), 4326)
-    except (TypeError, ValueError):
+        return stored_point(float(lon), float(lat), 4326)
+    except (TypeError, ValueError):  # PointError is a ValueError
         raise EnforcementError("position", _(
             "the position is missing or not a point: allow the browser to locate you")) from None
 
