@@ -11,7 +11,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PARCELS ?= 3000
 
-.PHONY: help deps venv npm messages db-start db-stop migrate demo run test lint format bench backup
+.PHONY: help deps venv npm messages db-start db-stop migrate demo run test lint format bench backup \
+	cluster cluster-stop test-cluster
 
 help:
 	@echo "make run    install what is missing, start the database, migrate, load the demo town, serve http://$(HOST):$(PORT)"
@@ -74,3 +75,14 @@ backup: db-start
 
 bench: npm db-start
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# Issue #20: primary + streaming replica + two gunicorn nodes + nginx, all on loopback (var/cluster)
+cluster: demo
+	@$(PY) scripts/cluster.py start
+
+cluster-stop:
+	@if [ -x $(PY) ]; then $(PY) scripts/cluster.py stop; fi
+
+test-cluster: cluster
+	@$(PY) -m pytest tests/cluster -p no:django -p no:cacheprovider --confcutdir=tests/cluster \
+		-W ignore::pytest.PytestConfigWarning -q $(PYTEST_ARGS)

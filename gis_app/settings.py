@@ -181,6 +181,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every answer (django-csp; the policy is CONTENT_SECURITY_POLICY).
     "csp.middleware.CSPMiddleware",
+    # Reads of tiles, search, OGC API, the card from the replica when there is one (issue #20).
+    "gis_app.db_router.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -240,6 +242,20 @@ for _key in ("host", "port"):
         _db[_key.upper()] = str(_db["OPTIONS"].pop(_key))
 _db["TEST"] = {"NAME": env.test_db_name}
 DATABASES = {"default": _db}
+# A streaming replica for reads (issue #20, gis_app/db_router.py): only with GEOGMINA_REPLICA_URL.
+if os.environ.get("GEOGMINA_REPLICA_URL"):
+    _replica = dj_database_url.parse(os.environ["GEOGMINA_REPLICA_URL"], conn_max_age=60,
+                                     conn_health_checks=True)
+    for _key in ("host", "port"):
+        if _key in _replica.get("OPTIONS", {}):
+            _replica[_key.upper()] = str(_replica["OPTIONS"].pop(_key))
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["gis_app.db_router.PrimaryReplicaRouter"]
+GEOGMINA_REPLICA_PIN_SECONDS = _int(os.environ, "GEOGMINA_REPLICA_PIN_SECONDS", 5)
+GEOGMINA_REPLICA_MAX_LAG_SECONDS = _int(os.environ, "GEOGMINA_REPLICA_MAX_LAG_SECONDS", 10)
+GEOGMINA_DB_ROUTE_HEADER = _bool(os.environ.get("GEOGMINA_DB_ROUTE_HEADER"), default=False)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

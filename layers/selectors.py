@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry
-from django.db import connection
 from django.db.models import QuerySet
 
 from gis_app.accounts.access import has_capability, municipality_ids, visible_municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
+from gis_app.db_router import read_connection
 from layers.domain.identifiers import (
     KW_RE,
     IdentifierError,
@@ -134,7 +134,7 @@ class _Part:
 
 def _run_part(part: _Part, offset: int, limit: int) -> tuple[list[tuple], int]:
     """(rows of this page: id, cadastral id, municipality, bbox…, label; total matches)."""
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(
             f"""
             SELECT p.id, p.cadastral_id, p.municipality_id, {_BBOX_COLUMNS}, s.label, s.total
@@ -173,7 +173,7 @@ def _run_parts(parts: list[_Part], offset: int, limit: int
 
 
 def _count_part(part: _Part) -> int:
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(f"SELECT count(*) FROM ({part.inner}) i", part.params)
         return cur.fetchone()[0]
 
@@ -493,7 +493,7 @@ def parcel_card_data(user: Any, parcel_id: int, *,
     they were granted, the details where they hold VIEW_MAP, owners (audit-logged) where they
     hold VIEW_OWNERS.
     """
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(_CARD_SQL, [parcel_id])
         row = cur.fetchone()
     if row is None:
@@ -520,7 +520,7 @@ def parcel_card_data(user: Any, parcel_id: int, *,
 def _owners(unit: dict[str, Any] | None) -> list[dict[str, Any]]:
     if not unit:
         return []
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(
             """
             SELECT sh.kind, sh.numerator, sh.denominator, s.name, s.kind
@@ -541,7 +541,7 @@ def parcel_at_point(user: Any, lon: float, lat: float) -> dict[str, Any] | None:
     """The active plot under a WGS 84 point, within the user's search scope."""
     scope = search_scope(user)
     where, params = _scope_sql(scope)
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(
             f"""
             SELECT p.id, p.cadastral_id FROM layers_parcel p
@@ -564,7 +564,7 @@ def map_extent(user: Any) -> tuple[float, float, float, float] | None:
     """
     scope = search_scope(user)
     where, params = _scope_sql(scope)
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         for table, alias, extra in (
             ("layers_municipality", "p", " AND p.geom IS NOT NULL"),
             ("layers_parcel", "p", " AND p.retired_at IS NULL"),

@@ -37,6 +37,7 @@ from layers.selectors import (
     search_scope,
 )
 from layers.tiles.registry import TileLayer, visible_tile_layers
+from layers.tiles.views import data_versions
 from map_ui.basemaps import BASE_MAPS, all_base_maps, default_base_map
 from map_ui.card import build_card
 from map_ui.identify import identify
@@ -205,10 +206,15 @@ def build_map(request: HttpRequest) -> tuple[folium.Map, dict[str, Any]]:
                       "shown": show, "online": base.online})
     can_export = has_capability(request.user, Capability.EXPORT_DATA)
     layers = []
-    for i, layer in enumerate(visible_tile_layers(request.user)):
+    visible = visible_tile_layers(request.user)
+    versions = data_versions(visible)
+    for i, layer in enumerate(visible):
         style = layer_style(layer, i)
         label = str(LAYER_LABELS.get(layer.name) or _(str(layer.label)) or layer.name)
         url = f"/tiles/{layer.name}/{{z}}/{{x}}/{{y}}.pbf"
+        if layer.name in versions:
+            # the data version keys the edge cache: new data, new URLs (issue #20)
+            url += f"?v={versions[layer.name]}"
         grid = OfflineVectorGrid(url, name=escape(label), options=_vectorgrid_options(layer, style),
                                  show=layer.name in shown_layers)
         grid.add_to(m)

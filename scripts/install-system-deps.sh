@@ -3,7 +3,7 @@
 # Called by `make deps`; safe to run again (it checks first and does nothing when all is there).
 set -euo pipefail
 
-want=(gdal-bin libgdal-dev libgeos-dev libproj-dev postgresql-client gettext fonts-dejavu-core chromium nodejs npm)
+want=(gdal-bin libgdal-dev libgeos-dev libproj-dev postgresql-client gettext fonts-dejavu-core chromium nodejs npm nginx)
 # PostgreSQL + PostGIS: 15 on Debian 12; take the newest packaged major version elsewhere.
 pg_pkgs() {
   for v in 15 16 17; do

@@ -7,7 +7,6 @@ counters (the ETag) and, unless the browser's copy is current, runs the tile fun
 
 from __future__ import annotations
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -15,6 +14,7 @@ from psycopg2 import sql
 
 from gis_app.accounts.access import OWNER_OR_TAX_CAPABILITIES, access, municipality_ids
 from gis_app.audit.log import audit
+from gis_app.db_router import read_connection
 from layers.domain.tiles import TileAddressError, parse_tile_address
 from layers.tiles.registry import TileLayer, tile_layer
 
@@ -33,27 +33,53 @@ def _tile_sql(layer: TileLayer) -> sql.Composed:
     name = sql.SQL(".").join(sql.Identifier(p) for p in layer.function.split("."))
     return sql.SQL(
         "SELECT s.tag, CASE WHEN s.tag = ANY(%(sent)s) THEN NULL "
-        "ELSE {}(%(z)s, %(x)s, %(y)s, %(allowed)s::bigint[]) END "
+        "ELSE {}(%(z)s, %(x)s, %(y)s, %(allowed)s::bigint[]) END, s.version "
         "FROM (SELECT CASE WHEN count(*) = %(ntables)s "
-        "THEN md5(%(key)s || string_agg(version::text, '.' ORDER BY table_name)) END AS tag "
+        "THEN md5(%(key)s || string_agg(version::text, '.' ORDER BY table_name)) END AS tag, "
+        "CASE WHEN count(*) = %(ntables)s "
+        "THEN string_agg(version::text, '.' ORDER BY table_name) END AS version "
         "FROM tiles_table_version WHERE table_name = ANY(%(tables)s)) s"
     ).format(name)
+
+
+def data_versions(layers: list[TileLayer]) -> dict[str, str]:
+    """Each layer's data version (its tables' change counters, as the ETag uses them): the map
+    page puts it in the tile URLs as ``?v=``, the key of the edge cache (issue #20)."""
+    tables = sorted({t for layer in layers for t in layer.tables})
+    with read_connection().cursor() as cur:
+        cur.execute("SELECT table_name, version FROM tiles_table_version "
+                    "WHERE table_name = ANY(%s)", [tables])
+        counters = dict(cur.fetchall())
+    out = {}
+    for layer in layers:
+        names = sorted(set(layer.tables))
+        if all(n in counters for n in names):
+            out[layer.name] = ".".join(str(counters[n]) for n in names)
+    return out
 
 
 def render_tile(layer: TileLayer, z: int, x: int, y: int, allowed: list[int],
                 sent: list[str] | None = None) -> tuple[str | None, bytes | None]:
     """(ETag or None, tile bytes or None when ``sent`` holds the current tag)."""
+    etag, data, _version = render_tile_versioned(layer, z, x, y, allowed, sent)
+    return etag, data
+
+
+def render_tile_versioned(layer: TileLayer, z: int, x: int, y: int, allowed: list[int],
+                          sent: list[str] | None = None
+                          ) -> tuple[str | None, bytes | None, str | None]:
+    """As ``render_tile``, and the layer's data version read in the same statement."""
     key = f"{TILE_SCHEMA}|{layer.name}|{z}/{x}/{y}|{','.join(map(str, allowed))}|"
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(_tile_sql(layer), {
             "sent": sent or [], "z": z, "x": x, "y": y, "allowed": allowed,
             "ntables": len(set(layer.tables)), "key": key, "tables": list(layer.tables),
         })
-        tag, data = cur.fetchone()
+        tag, data, version = cur.fetchone()
     etag = f'"{tag}"' if tag else None
     if tag and sent and tag in sent:
-        return etag, None
-    return etag, bytes(data) if data is not None else b""
+        return etag, None, version
+    return etag, bytes(data) if data is not None else b"", version
 
 
 @require_safe
@@ -85,12 +111,18 @@ def tile(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpRespon
         return response
     sent = [t.strip().removeprefix("W/").strip('"')
             for t in request.headers.get("if-none-match", "").split(",") if t.strip()]
-    etag, data = render_tile(spec, zi, xi, yi, allowed, sent)
+    etag, data, version = render_tile_versioned(spec, zi, xi, yi, allowed, sent)
     if allowed and spec.audit_reads:
         _audit_read(request, spec, allowed, (zi, xi, yi))
     response = (HttpResponse(status=304) if data is None
                 else HttpResponse(data, content_type=MVT_CONTENT_TYPE))
     _cache_headers(response, etag, authenticated)
+    if (etag and not authenticated and spec.public and version
+            and request.GET.get("v") == version):
+        # The URL names the data version it shows (the map page's ?v=): the same for every
+        # anonymous viewer and never changing, so a shared cache (nginx) may keep it. A data
+        # change gives new URLs; a stale ?v= is answered fresh and not marked cacheable.
+        response["Cache-Control"] = "public, max-age=86400, immutable"
     if allowed and spec.detail_capability in OWNER_OR_TAX_CAPABILITIES:
         # tax status (tax secrecy) or owners (RODO): no cache keeps a copy (issue #14); the
         # ETag still answers a client that sends it

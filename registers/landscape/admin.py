@@ -3,7 +3,12 @@
 from django.contrib import admin
 
 from registers.landscape.forms import AreaRuleForm
-from registers.landscape.models import AdvertisingFeeCap, AreaRule, Inspection
+from registers.landscape.models import (
+    AdvertisingFeeCap,
+    AreaRule,
+    Inspection,
+    LandscapeResolution,
+)
 
 
 @admin.register(AdvertisingFeeCap)
@@ -24,3 +29,13 @@ class InspectionAdmin(admin.ModelAdmin):
     list_display = ("id", "inspected_at", "inspector", "municipality", "outcome")
     list_select_related = ("inspector", "municipality")
     readonly_fields = ("object", "findings", "outcome", "inspector", "inspected_at", "geom")
+
+
+@admin.register(LandscapeResolution)
+class LandscapeResolutionAdmin(admin.ModelAdmin):
+    """The town's landscape resolution: in force from, and the adjustment period for existing
+    boards and fences (checked against the statutory minimum in the model's clean)."""
+
+    list_display = ("municipality", "number", "adopted_on", "in_force_on", "adjustment_months")
+    list_select_related = ("municipality",)
+    exclude = ("version",)

@@ -1,7 +1,10 @@
 """Demo data: a landscape resolution with zones A and B, rules, fee rates and boards.
 
 Modelled on Starachowice's Uchwała Nr XV/13/2019 (legal-facts §3.3: zone A with strict limits,
-zone B the rest of town); the sizes are illustrative (the real ones are UNCONFIRMED).
+zone B the rest of town); the sizes are illustrative (the real ones are UNCONFIRMED). Each demo
+town carries its own resolution: Starachowice its real one (in force 6 January 2020, 12 months to
+adjust), any other town a number marked DEMO and built from its TERYT, so no town cites another's
+resolution.
 """
 
 from __future__ import annotations
@@ -14,35 +17,47 @@ from django.db import transaction
 from django.db.models import Q
 
 from layers.models import LandscapeArea, Municipality, Parcel
-from registers.landscape.models import AdvertisingDevice, AdvertisingFeeRate, AreaRule
+from registers.landscape.models import (
+    AdvertisingDevice,
+    AdvertisingFeeRate,
+    AreaRule,
+    LandscapeResolution,
+)
 
-RESOLUTION = "uchwała Nr XV/13/2019"
+# (number, adopted on, in force from, adjustment months) of towns whose real resolution is known
+REAL_RESOLUTIONS = {
+    "261101_1": ("XV/13/2019", date(2019, 12, 19), date(2020, 1, 6), 12),  # Starachowice
+}
+# Any other demo town: a resolution in force from mid-2024 (its adjustment period is over, so
+# the demo boards placed in 2025 are bound from the day they stand).
+DEMO_ADOPTED, DEMO_IN_FORCE, DEMO_ADJUSTMENT_MONTHS = date(2024, 5, 28), date(2024, 7, 1), 12
+RESOLUTION = "uchwała Nr {number}"
 ADV, SIGN, FENCE, SMALL = "advertising", "sign", "fence", "small_architecture"
 RULES = {
     "A": [
-        (ADV, "max_area_m2", "2", f"§ 5 ust. 1 {RESOLUTION}"),
-        (ADV, "max_height_m", "3", f"§ 5 ust. 2 {RESOLUTION}"),
-        (ADV, "lit_allowed", "no", f"§ 5 ust. 4 {RESOLUTION}"),
-        (ADV, "moving_images_allowed", "no", f"§ 5 ust. 4 {RESOLUTION}"),
-        (ADV, "mountings_allowed", "building", f"§ 5 ust. 5 {RESOLUTION}"),
-        (SIGN, "max_area_m2", "1", f"§ 7 ust. 1 {RESOLUTION}"),
+        (ADV, "max_area_m2", "2", "§ 5 ust. 1 {resolution}"),
+        (ADV, "max_height_m", "3", "§ 5 ust. 2 {resolution}"),
+        (ADV, "lit_allowed", "no", "§ 5 ust. 4 {resolution}"),
+        (ADV, "moving_images_allowed", "no", "§ 5 ust. 4 {resolution}"),
+        (ADV, "mountings_allowed", "building", "§ 5 ust. 5 {resolution}"),
+        (SIGN, "max_area_m2", "1", "§ 7 ust. 1 {resolution}"),
         (SIGN, "placement", "parallel or perpendicular to the front wall",
-         f"§ 7 ust. 2 {RESOLUTION}"),
-        (FENCE, "max_height_m", "1.5", f"§ 9 ust. 1 {RESOLUTION}"),
+         "§ 7 ust. 2 {resolution}"),
+        (FENCE, "max_height_m", "1.5", "§ 9 ust. 1 {resolution}"),
         (FENCE, "banned_materials", "prefabricated concrete panels",
-         f"§ 9 ust. 2 {RESOLUTION}"),
-        (FENCE, "min_see_through", "50", f"§ 9 ust. 3 {RESOLUTION}"),
-        (SMALL, "allowed_materials", "wood, stone, steel", f"§ 11 ust. 1 {RESOLUTION}"),
-        (SMALL, "allowed_colours", "graphite, black, natural", f"§ 11 ust. 2 {RESOLUTION}"),
+         "§ 9 ust. 2 {resolution}"),
+        (FENCE, "min_see_through", "50", "§ 9 ust. 3 {resolution}"),
+        (SMALL, "allowed_materials", "wood, stone, steel", "§ 11 ust. 1 {resolution}"),
+        (SMALL, "allowed_colours", "graphite, black, natural", "§ 11 ust. 2 {resolution}"),
     ],
     "B": [
-        (ADV, "max_area_m2", "12", f"§ 6 ust. 1 {RESOLUTION}"),
-        (ADV, "max_height_m", "6", f"§ 6 ust. 2 {RESOLUTION}"),
-        (ADV, "moving_images_allowed", "no", f"§ 6 ust. 4 {RESOLUTION}"),
-        (SIGN, "max_area_m2", "3", f"§ 8 ust. 1 {RESOLUTION}"),
-        (FENCE, "max_height_m", "1.8", f"§ 10 ust. 1 {RESOLUTION}"),
+        (ADV, "max_area_m2", "12", "§ 6 ust. 1 {resolution}"),
+        (ADV, "max_height_m", "6", "§ 6 ust. 2 {resolution}"),
+        (ADV, "moving_images_allowed", "no", "§ 6 ust. 4 {resolution}"),
+        (SIGN, "max_area_m2", "3", "§ 8 ust. 1 {resolution}"),
+        (FENCE, "max_height_m", "1.8", "§ 10 ust. 1 {resolution}"),
         (FENCE, "banned_materials", "prefabricated concrete panels",
-         f"§ 10 ust. 2 {RESOLUTION}"),
+         "§ 10 ust. 2 {resolution}"),
     ],
 }
 # (zone code, label, area m², height m, lit, mounting, placed from, proceedings started)
@@ -54,6 +69,20 @@ BOARDS = [
     ("B", "billboard 12 m² in zone B", D("12"), D("5"), False, "free_standing",
      date(2025, 1, 1), None),
 ]
+
+
+def resolution_facts(municipality: Municipality) -> tuple[str, date, date, int]:
+    """The town's own landscape resolution: (number, adopted on, in force from, months)."""
+    real = REAL_RESOLUTIONS.get(municipality.teryt)
+    if real:
+        return real
+    return (f"DEMO/{municipality.teryt}/2024", DEMO_ADOPTED, DEMO_IN_FORCE,
+            DEMO_ADJUSTMENT_MONTHS)
+
+
+def resolution_name(municipality: Municipality) -> str:
+    """How the rules cite the town's resolution: "uchwała Nr …"."""
+    return RESOLUTION.format(number=resolution_facts(municipality)[0])
 
 
 def demo_areas(municipality: Municipality) -> dict[str, LandscapeArea]:
@@ -95,17 +124,23 @@ def load_demo(municipality: Municipality) -> dict[str, LandscapeArea]:
 
     Idempotent: rules and boards are replaced, not duplicated.
     """
+    number, adopted, in_force, months = resolution_facts(municipality)
+    LandscapeResolution.objects.update_or_create(
+        municipality=municipality, number=number,
+        defaults={"adopted_on": adopted, "in_force_on": in_force, "adjustment_months": months})
+    name = resolution_name(municipality)
     areas = demo_areas(municipality)
     for code, area in areas.items():
         area.rules.all().delete()
         AreaRule.objects.bulk_create(
-            AreaRule(area=area, subject=s, kind=k, value=v, citation=c)
+            AreaRule(area=area, subject=s, kind=k, value=v, citation=c.format(resolution=name))
             for s, k, v, c in RULES[code])
     for year, fixed, variable in ((2025, D("3.72"), D("0.34")), (2026, D("3.89"), D("0.36"))):
         AdvertisingFeeRate.objects.update_or_create(
             municipality=municipality, year=year,
             defaults={"fixed": fixed, "variable": variable,
-                      "resolution_number": "demo: uchwała w sprawie opłaty reklamowej"})
+                      "resolution_number": f"DEMO/{municipality.teryt}/{year - 1} "
+                                           f"(opłata reklamowa)"})
     AdvertisingDevice.objects.filter(municipality=municipality,
                                      label__in=[b[1] for b in BOARDS]).delete()
     for i, (code, label, area_m2, height, lit, mounting, since, proceedings) in \

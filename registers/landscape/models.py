@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from layers.domain.srid import STORAGE_SRID
@@ -34,6 +37,51 @@ class AdvertisingFeeCap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.fixed} + {self.variable}/m²"
+
+
+class LandscapeResolution(models.Model):
+    """The town's landscape resolution (art. 37a u.p.z.p.): its number, when it came into force
+    and the period it gives existing boards, devices and fences to adjust (not shorter than the
+    statutory minimum, rules.ADJUSTMENT_MIN_MONTHS). The one in force at a date is the latest
+    that came into force by then."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT,
+                                     related_name="landscape_resolutions",
+                                     verbose_name=_("municipality"))
+    number = models.CharField(_("resolution number"), max_length=64)
+    adopted_on = models.DateField(_("adopted on"), null=True, blank=True)
+    in_force_on = models.DateField(_("in force from"))
+    adjustment_months = models.PositiveSmallIntegerField(
+        _("adjustment period for existing objects [months]"),
+        default=rules.ADJUSTMENT_MIN_MONTHS)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("landscape resolution")
+        verbose_name_plural = _("landscape resolutions")
+        ordering = ["municipality_id", "-in_force_on"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "number"],
+                                               name="landscape_resolution_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.in_force_on:%Y-%m-%d})"
+
+    def clean(self) -> None:
+        problems = rules.adjustment_months_issues(self.adjustment_months or 0)
+        if problems:
+            raise ValidationError({"adjustment_months": [
+                gettext(p) % {"months": self.adjustment_months, "min": rules.ADJUSTMENT_MIN_MONTHS}
+                for p in problems]})
+        if self.adopted_on and self.in_force_on < self.adopted_on:
+            raise ValidationError({"in_force_on": _(
+                "A resolution cannot come into force before it was adopted.")})
+
+    @property
+    def adjustment_ends(self) -> date:
+        return self.lifecycle().adjustment_ends
+
+    def lifecycle(self) -> rules.Lifecycle:
+        return rules.Lifecycle(self.in_force_on, self.adjustment_months)
 
 
 class AdvertisingFeeRate(Versioned):

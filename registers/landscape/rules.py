@@ -6,20 +6,31 @@ proceedings until compliance), art. 17a–17b and 19 UPOL (advertising fee: fixe
 part per m² per day within the year's caps; property tax paid on the board is credited),
 art. 6 ust. 1 u.o.p. and art. 16–17 u.o.z. (forms of protection).
 
+The resolution's lifecycle (art. 37a u.p.z.p., legal-facts §3.2, SECONDARY): the resolution sets
+the conditions and the period for adjusting existing boards, devices and fences, not shorter than
+12 months (``ADJUSTMENT_MIN_MONTHS``, a parameter). A board placed before the resolution came into
+force is neither charged the advertising fee nor penalised until that period ends (II OSK
+1602/23 goes further for boards placed lawfully: the penalty then needs a compensation mechanism).
+A penalty decision covers a period; each day of it is priced at the rates of its own year.
+
 A rule is data: (subject, kind, value, citation). ``evaluate`` answers pass / fail / review for
 every rule that applies to the described object, each with the paragraph it comes from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import calendar
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
 GROSZ = Decimal("0.01")
 PENALTY_MULTIPLIER = Decimal(40)  # art. 37d ust. 4 u.p.z.p.
+# art. 37a ust. 1 u.p.z.p.: the adjustment period for existing objects is not shorter than
+# 12 months (legal-facts §3.2, SECONDARY): the statutory minimum, a parameter.
+ADJUSTMENT_MIN_MONTHS = 12
 
 
 def gettext_noop(message: str) -> str:
@@ -387,3 +398,145 @@ def penalty(rates: FeeRates, area_m2: Decimal, proceedings_started: date,
     days = max(0, (until - proceedings_started).days + 1)
     per_day = penalty_per_day(rates, area_m2)
     return Penalty(per_day, days, per_day * days, until)
+
+
+
+class MissingRatesError(LookupError):
+    """No rates (council's or statutory caps) for a year a penalty period covers."""
+
+    def __init__(self, year: int) -> None:
+        self.year = year
+        super().__init__(f"no advertising fee rates for {year}")
+
+
+# --- the resolution's lifecycle: in force, adjustment period (art. 37a u.p.z.p.) -------------
+
+def add_months(start: date, months: int) -> date:
+    """The same day ``months`` later (the last day of a shorter month), as periods in months
+    are counted (art. 112 k.c.)."""
+    month = start.month - 1 + months
+    year, month = start.year + month // 12, month % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def adjustment_months_issues(months: int, *,
+                             min_months: int = ADJUSTMENT_MIN_MONTHS) -> list[str]:
+    """What is wrong with a resolution's adjustment period (message templates, %-params)."""
+    if months < min_months:
+        return [gettext_noop("the adjustment period of %(months)s months is shorter than the "
+                             "statutory minimum of %(min)s months")]
+    return []
+
+
+def adjustment_ends(in_force_on: date, months: int) -> date:
+    """The last day of the adjustment period: ``months`` after the resolution came into force.
+
+    Starachowice, uchwała Nr XV/13/2019: in force 6 January 2020, 12 months, to 6 January 2021.
+    """
+    return add_months(in_force_on, months)
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """A landscape resolution's dates: in force from ``in_force_on``; objects existing then have
+    until ``adjustment_ends`` (inclusive) to comply."""
+
+    in_force_on: date
+    adjustment_months: int
+
+    @property
+    def adjustment_ends(self) -> date:
+        return adjustment_ends(self.in_force_on, self.adjustment_months)
+
+
+def existing_before(placed_from: date, life: Lifecycle | None) -> bool:
+    """Placed before the resolution came into force (an existing object, art. 37a ust. 1)."""
+    return life is not None and placed_from < life.in_force_on
+
+
+def obligations_from(placed_from: date, life: Lifecycle | None) -> date:
+    """The first day the resolution binds the object: the fee is charged and a non-compliance
+    penalised from then on. An object placed before the resolution: the day after the
+    adjustment period ends; a later one: the day it was placed (or the day the resolution came
+    into force); without a recorded resolution: the day it was placed.
+
+    E.g. in force 6 Jan 2020, 12 months: a board from 2015 is bound from 7 Jan 2021, a board
+    placed on 1 Mar 2020 from 1 Mar 2020.
+    """
+    if life is None:
+        return placed_from
+    if existing_before(placed_from, life):
+        return life.adjustment_ends + timedelta(days=1)
+    return max(placed_from, life.in_force_on)
+
+
+def in_adjustment(placed_from: date, life: Lifecycle | None, on: date) -> bool:
+    """On ``on`` the object is still within its adjustment period (to adjust by a date)."""
+    return life is not None and placed_from < life.in_force_on and on <= life.adjustment_ends
+
+
+def fee_days(placed_from: date, removed_on: date | None, life: Lifecycle | None,
+             year: int) -> int:
+    """Days of ``year`` the fee is charged for: from the day the resolution binds the object."""
+    return days_in_period(obligations_from(placed_from, life), removed_on, date(year, 1, 1),
+                          date(year, 12, 31))
+
+
+@dataclass(frozen=True)
+class PenaltyLine:
+    """One year's part of a penalty period, priced at that year's rates."""
+
+    year: int
+    start: date
+    end: date
+    days: int
+    rates: FeeRates
+    per_day: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PricedPenalty:
+    start: date | None  # None: nothing to penalise (still within the adjustment period)
+    until: date
+    days: int
+    total: Decimal
+    lines: tuple[PenaltyLine, ...]
+
+    @property
+    def per_day(self) -> Decimal | None:
+        """The daily amount when the whole period has one year's rates, else None."""
+        amounts = {ln.per_day for ln in self.lines}
+        return amounts.pop() if len(amounts) == 1 else None
+
+
+def penalty_over_period(rates_by_year: Mapping[int, FeeRates], area_m2: Decimal,
+                        proceedings_started: date, compliance: date | None, today: date, *,
+                        placed_from: date | None = None,
+                        life: Lifecycle | None = None) -> PricedPenalty:
+    """Art. 37d: the penalty from the start of proceedings until compliance (or ``today``),
+    each day priced at its own year's rates (``rates_by_year``), never for a day the
+    resolution did not yet bind the object (its adjustment period).
+
+    Worked example (12 m², rates 2025 3.72 + 0.34/m², 2026 3.89 + 0.36/m²): proceedings from
+    30 Dec 2025 to 2 Jan 2026 = 2 days × 40 × (3.72 + 4.08) = 2 × 312.00 plus 2 days ×
+    40 × (3.89 + 4.32) = 2 × 328.40, total 1 280.80 zł. MissingRatesError names a year without
+    rates.
+    """
+    until = compliance or today
+    start = proceedings_started
+    if placed_from is not None:
+        start = max(start, obligations_from(placed_from, life))
+    if start > until:
+        return PricedPenalty(None, until, 0, Decimal("0.00"), ())
+    lines = []
+    for year in range(start.year, until.year + 1):
+        lo, hi = max(start, date(year, 1, 1)), min(until, date(year, 12, 31))
+        if year not in rates_by_year:
+            raise MissingRatesError(year)
+        rates = rates_by_year[year]
+        per_day = penalty_per_day(rates, area_m2)
+        days = (hi - lo).days + 1
+        lines.append(PenaltyLine(year, lo, hi, days, rates, per_day, per_day * days))
+    return PricedPenalty(start, until, sum(ln.days for ln in lines),
+                         sum((ln.amount for ln in lines), Decimal("0.00")), tuple(lines))

@@ -46,6 +46,7 @@ from registers.landscape.models import (
     AreaRuleSet,
     Inspection,
     InspectionPhoto,
+    LandscapeResolution,
 )
 
 # the check page offers them in this order (phones give lon/lat first)
@@ -361,8 +362,32 @@ def fee_rates(municipality_id: int, year: int) -> tuple[rules.FeeRates, str] | N
     return None
 
 
+def resolution_in_force(municipality_id: int, on: date) -> LandscapeResolution | None:
+    """The town's landscape resolution in force on ``on``: the latest that came into force by
+    then (None when none is recorded: no adjustment period is then granted)."""
+    return (LandscapeResolution.objects.filter(municipality_id=municipality_id,
+                                               in_force_on__lte=on)
+            .order_by("-in_force_on", "-id").first())
+
+
+def penalty_rates(municipality_id: int, start: date, until: date) -> dict[int, rules.FeeRates]:
+    """Each year's rates over a penalty period (council's, else the statutory caps)."""
+    out = {}
+    for year in range(start.year, until.year + 1):
+        found = fee_rates(municipality_id, year)
+        if found is not None:
+            out[year] = found[0]
+    return out
+
+
 def device_assessment(device: AdvertisingDevice, year: int, today: date | None = None) -> dict:
-    """Verdict with citations, the year's fee (pro rata, tax credited) and any penalty."""
+    """Verdict with citations, the year's fee (pro rata, tax credited) and any penalty.
+
+    A board placed before the town's landscape resolution came into force is "to adjust" until
+    the resolution's adjustment period ends: no fee for those days and no penalty. A penalty
+    covers its own period (proceedings to compliance or ``today``), each day at its year's
+    rates, whatever ``year`` the page shows.
+    """
     today = today or timezone.localdate()
     areas = [a for a in areas_at(device.geom) if a.municipality_id == device.municipality_id]
     count = None  # unknown property: a per-property limit then needs review
@@ -372,27 +397,39 @@ def device_assessment(device: AdvertisingDevice, year: int, today: date | None =
             parcel_cadastral_id=device.parcel_cadastral_id, removed_on__isnull=True).count()
     spec = rules.ObjectSpec(**{**asdict(device.as_spec()), "count_on_property": count})
     findings = rules.evaluate(pure_areas(areas), spec)
+    resolution = resolution_in_force(device.municipality_id, max(today, date(year, 12, 31)))
+    life = resolution.lifecycle() if resolution else None
+    adjusting = rules.in_adjustment(device.placed_from, life, today)
     out: dict[str, Any] = {
         "device": device,
         "findings": [finding_dict(f) for f in findings],
         "outcome": str(rules.outcome(findings)),
         "outcome_label": verdict_label(rules.outcome(findings)),
-        "fee": None, "penalty": None, "rates_source": "",
+        "fee": None, "penalty": None, "penalty_error": "", "rates_source": "",
         "in_resolution_area": any(a.kind == LandscapeArea.Kind.RESOLUTION_ZONE for a in areas),
+        "resolution": resolution,
+        "adjust_by": life.adjustment_ends if adjusting and life else None,
     }
     found = fee_rates(device.municipality_id, year)
-    if found is None:
-        return out
-    rates, source = found
-    out["rates_source"] = source
-    if out["in_resolution_area"]:  # art. 17a ust. 2: only where the resolution applies
-        days = rules.days_in_period(device.placed_from, device.removed_on, date(year, 1, 1),
-                                    date(year, 12, 31))
+    if found is not None and out["in_resolution_area"]:  # art. 17a ust. 2: only there
+        rates, out["rates_source"] = found
+        days = rules.fee_days(device.placed_from, device.removed_on, life, year)
         out["fee"] = rules.advertising_fee(rates, device.area_m2, days,
                                            device.property_tax_paid)
+    elif found is not None:
+        out["rates_source"] = found[1]
     if device.proceedings_started and out["outcome"] == rules.Verdict.FAIL:
-        out["penalty"] = rules.penalty(rates, device.area_m2, device.proceedings_started,
-                                       device.compliance_date, today)
+        until = device.compliance_date or today
+        try:
+            priced = rules.penalty_over_period(
+                penalty_rates(device.municipality_id, device.proceedings_started, until),
+                device.area_m2, device.proceedings_started, device.compliance_date, today,
+                placed_from=device.placed_from, life=life)
+        except rules.MissingRatesError as exc:
+            out["penalty_error"] = _("No advertising fee rates for %(year)s: the penalty "
+                                     "cannot be priced.") % {"year": exc.year}
+        else:
+            out["penalty"] = priced if priced.days else None
     return out
 
 

@@ -141,7 +141,7 @@ def load_demo(municipality: Municipality) -> Loaded:
                   lessee_name="Agro-Pol s.c.", purpose=Lease.Purpose.AGRICULTURE,
                   rent_amount=D("1800.00"), start_date=date(today.year - 2, 1, 1),
                   end_date=date(today.year + 3, 12, 31),
-                  council_resolution="XLII/312/2022")
+                  council_resolution=f"DEMO/{municipality.teryt}/2022")
     open_term = _lease(municipality, "4/2022", d, _part_of(d, 5), lessee_kind="company",
                        lessee_name="Stacja Paliw Orlen", purpose=Lease.Purpose.COMMERCIAL,
                        procedure=Lease.Procedure.TENDER, rent_amount=D("2400.00"),
@@ -176,7 +176,8 @@ def load_demo(municipality: Municipality) -> Loaded:
                 _part_of(b, 3), record_refusal=True)
         except services.LeaseRefusedError as exc:
             out.refused = exc.lease
-    # Perpetual usufruct: one fee updated this year, more than doubled, spread over three years.
+    # Perpetual usufruct: one fee updated this year (notice given in December of the year before,
+    # art. 78 UGN), more than doubled, spread over three years.
     for parcel, holder, purpose, value, updated, previous in (
             (g, "Spółdzielnia Mieszkaniowa „Przyszłość”", "housing_public", D("350000"),
              today.year, D("1000.00")),
@@ -184,7 +185,8 @@ def load_demo(municipality: Municipality) -> Loaded:
         u, _ = Usufruct.objects.get_or_create(
             municipality=municipality, cadastral_id=parcel.cadastral_id,
             defaults={"holder_name": holder, "purpose": purpose, "land_value": value,
-                      "fee_updated_year": updated, "previous_fee": previous})
+                      "fee_updated_year": updated, "previous_fee": previous,
+                      "fee_notice_on": date(updated - 1, 12, 15) if previous else None})
         out.usufructs.append(u)
     # Investment offer: the next free municipal plots.
     for parcel, title, mode, price in (

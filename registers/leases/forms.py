@@ -127,4 +127,8 @@ class UsufructUpdateForm(forms.Form):
                                         decimal_places=2, min_value=0)
     effective_year = forms.IntegerField(label=_("takes effect in"), min_value=1990,
                                         max_value=2100)
+    notice_on = forms.DateField(label=_("notice given on"),
+                                widget=forms.DateInput(attrs={"type": "date"}),
+                                help_text=_("art. 78 UGN: notice by 31 December, the new fee "
+                                            "applies from 1 January of the next year"))
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -255,6 +255,8 @@ class Usufruct(Versioned):
         _("year the current fee took effect"), null=True, blank=True)
     previous_fee = models.DecimalField(_("fee before the last update"), max_digits=12,
                                        decimal_places=2, null=True, blank=True)
+    fee_notice_on = models.DateField(_("notice of the last update given on"), null=True,
+                                     blank=True)
 
     class Meta:
         verbose_name = _("perpetual usufruct")

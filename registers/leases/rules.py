@@ -10,6 +10,9 @@ Sources (see ../shared/domain/legal-facts.md §6, ustawa o gospodarce nieruchomo
 - art. 77 ust. 1, 2a: the fee is updated no more often than every 3 years; when the new fee is
   more than double the old one, the first year pays double the old fee and the surplus is spread
   in two equal parts over the next two years.
+- art. 78 ust. 1: the authority gives notice of the current fee in writing by 31 December,
+  offering the new fee; the updated fee applies from 1 January of the year after the year of the
+  notice (legal-facts §6, SECONDARY: the deadline and the one-year lag are parameters here).
 
 Every statutory number is a keyword parameter with the statutory value as its default, so a
 change in the act (or a confirmed different reading) is data, not a code change.
@@ -259,6 +262,10 @@ USUFRUCT_RATES: dict[str, Decimal] = {
 }
 USUFRUCT_UPDATE_MIN_YEARS = 3  # art. 77 ust. 1 UGN
 USUFRUCT_DUE_MONTH_DAY = (3, 31)  # art. 71 ust. 4 UGN (UNCONFIRMED in legal-facts §9 item 9)
+# art. 78 ust. 1 UGN (SECONDARY in legal-facts §6): notice by 31 December, the new fee from
+# 1 January of the following year. Parameters, not constants of the code.
+USUFRUCT_NOTICE_DEADLINE_MONTH_DAY = (12, 31)
+USUFRUCT_NOTICE_LAG_YEARS = 1
 
 
 def usufruct_annual_fee(land_value: Decimal, purpose: UsufructPurpose | str,
@@ -297,3 +304,59 @@ def usufruct_update_spread(old_fee: Decimal, new_fee: Decimal, first_year: int
     half_surplus = money((new_fee - double) / 2)
     return [(first_year, double), (first_year + 1, double + half_surplus),
             (first_year + 2, new_fee)]
+
+
+def usufruct_notice_deadline(effective_year: int, *,
+                             month_day: tuple[int, int] = USUFRUCT_NOTICE_DEADLINE_MONTH_DAY,
+                             lag_years: int = USUFRUCT_NOTICE_LAG_YEARS) -> date:
+    """The last day a notice may be given for a fee to take effect on 1 January ``effective_year``.
+
+    art. 78 ust. 1 UGN: the current fee is given notice of in writing by 31 December and the
+    updated fee applies from 1 January of the year after the notice. E.g. for 2027: 31 Dec 2026.
+    """
+    return date(effective_year - lag_years, *month_day)
+
+
+def usufruct_notice_issues(notice_on: date, effective_year: int, *,
+                           month_day: tuple[int, int] = USUFRUCT_NOTICE_DEADLINE_MONTH_DAY,
+                           lag_years: int = USUFRUCT_NOTICE_LAG_YEARS) -> list[Issue]:
+    """art. 78 ust. 1: whether a notice given on ``notice_on`` makes the fee apply in
+    ``effective_year``.
+
+    The rule: the updated fee applies from 1 January of the year after the year in which the
+    notice was given by the deadline (31 December). A notice after the deadline is too late for
+    that year; a notice given earlier than that year's notice period makes the fee apply sooner,
+    so the year entered is wrong either way: the message names the year the notice does give.
+    """
+    deadline = usufruct_notice_deadline(effective_year, month_day=month_day, lag_years=lag_years)
+    if notice_on > deadline:
+        return [Issue("update_notice_too_late",
+                      "a notice given on {notice} is too late for {year}: it had to be given by "
+                      "{deadline}",
+                      {"notice": notice_on, "year": effective_year, "deadline": deadline})]
+    earlier = usufruct_notice_deadline(effective_year - 1, month_day=month_day,
+                                       lag_years=lag_years)
+    if notice_on <= earlier:
+        applies = notice_on.year + lag_years + (
+            1 if notice_on > date(notice_on.year, *month_day) else 0)
+        return [Issue("update_notice_other_year",
+                      "a notice given on {notice} makes the new fee apply from 1 January "
+                      "{applies}, not {year}",
+                      {"notice": notice_on, "year": effective_year, "applies": applies})]
+    return []
+
+
+def usufruct_payable(year: int, fee: Decimal, *, previous_fee: Decimal | None,
+                     effective_year: int | None) -> Decimal:
+    """The fee payable for ``year``: before the update takes effect the previous fee, from then
+    on the spread of art. 77 ust. 2a (double the old fee, then the surplus in two halves), after
+    the spread the new fee.
+
+    E.g. old 2 000 zł, new 5 000 zł taking effect in 2027: 2026 pays 2 000, 2027 4 000,
+    2028 4 500, 2029 on 5 000.
+    """
+    if previous_fee is None or effective_year is None:
+        return money(fee)
+    if year < effective_year:
+        return money(previous_fee)
+    return dict(usufruct_update_spread(previous_fee, fee, effective_year)).get(year, money(fee))

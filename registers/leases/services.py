@@ -13,6 +13,7 @@ import json
 import tempfile
 import zipfile
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,12 @@ ISSUE_MESSAGES = {
     "update_too_soon": gettext_lazy(
         "The fee was last updated in {last}; the next update may take effect in {earliest} at "
         "the earliest."),
+    "update_notice_too_late": gettext_lazy(
+        "A notice given on {notice} is too late for the new fee to apply in {year}: it had to "
+        "be given by {deadline} (art. 78 UGN)."),
+    "update_notice_other_year": gettext_lazy(
+        "A notice given on {notice} makes the new fee apply from 1 January {applies}, not "
+        "{year} (art. 78 UGN)."),
 }
 
 AREA_FILE_SUFFIXES = {".geojson", ".json", ".gpkg", ".zip"}
@@ -598,9 +605,12 @@ def usufruct_fee(u: Usufruct) -> Decimal:
 
 
 def usufruct_update(user: Any, usufruct_id: int, expected_version: int, new_land_value: Decimal,
-                    effective_year: int) -> tuple[Usufruct, list[tuple[int, Decimal]]]:
-    """A fee update (art. 77): refused within 3 years of the last one; returns the fees payable
-    in the following years (the spread of an increase above double)."""
+                    effective_year: int, *, notice_on: date
+                    ) -> tuple[Usufruct, list[tuple[int, Decimal]]]:
+    """A fee update (art. 77–78): refused within 3 years of the last one (a message for the whole
+    form) and when the notice (given on ``notice_on``) does not make the fee apply in
+    ``effective_year`` (a message on the ``notice_on`` field); returns the fees payable in the
+    following years (the spread of an increase above double)."""
     with transaction.atomic():
         u = locked_update(
             Usufruct.objects.filter(pk=usufruct_id), expected_version,
@@ -609,12 +619,17 @@ def usufruct_update(user: Any, usufruct_id: int, expected_version: int, new_land
         issues = rules.usufruct_update_issues(u.fee_updated_year, effective_year)
         if issues:
             raise ValidationError([issue_text(i) for i in issues])
+        notice_issues = rules.usufruct_notice_issues(notice_on, effective_year)
+        if notice_issues:
+            raise ValidationError({"notice_on": [issue_text(i) for i in notice_issues]})
         old_fee = usufruct_fee(u)
         before = {"land_value": str(u.land_value), "fee_updated_year": u.fee_updated_year,
-                  "fee": str(old_fee)}
+                  "fee": str(old_fee),
+                  "fee_notice_on": u.fee_notice_on.isoformat() if u.fee_notice_on else None}
         u.previous_fee = old_fee
         u.land_value = new_land_value
         u.fee_updated_year = effective_year
+        u.fee_notice_on = notice_on
         u.bump()
         u.save()
         new_fee = usufruct_fee(u)
@@ -622,6 +637,7 @@ def usufruct_update(user: Any, usufruct_id: int, expected_version: int, new_land
         audit(user, AuditAction.UPDATE, "usufruct", u.pk, municipality_id=u.municipality_id,
               before=before,
               after={"land_value": str(u.land_value), "fee_updated_year": effective_year,
+                     "fee_notice_on": notice_on.isoformat(),
                      "fee": str(new_fee), "spread": [[y, str(a)] for y, a in spread]})
     return u, spread
 

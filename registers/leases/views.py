@@ -24,7 +24,7 @@ from gis_app.audit.models import AuditAction
 from gis_app.params import DAYS_MAX, id_param, int_param, year_param
 from layers.exports import EXPORT_FORMATS, write_table
 from layers.models import Municipality, Parcel
-from registers.common.editing import attempt, submit
+from registers.common.editing import submit
 from registers.leases import selectors, services
 from registers.leases.forms import (
     DocumentForm,
@@ -34,7 +34,7 @@ from registers.leases.forms import (
     UsufructUpdateForm,
 )
 from registers.leases.models import InvestmentOffer, Lease, LeaseDocument, PropertyOverride
-from registers.leases.rules import usufruct_due_date, usufruct_update_spread
+from registers.leases.rules import usufruct_due_date, usufruct_payable, usufruct_update_spread
 
 MAP_FEATURE_LIMIT = 1500
 
@@ -390,11 +390,14 @@ def usufruct_list(request: HttpRequest) -> HttpResponse:
         fee = services.usufruct_fee(u)
         spread = (usufruct_update_spread(u.previous_fee, fee, u.fee_updated_year)
                   if u.previous_fee is not None and u.fee_updated_year else [])
-        payable = dict(spread).get(year, fee)
+        # the year's payable fee follows the update's effective year: before it, the old fee
+        payable = usufruct_payable(year, fee, previous_fee=u.previous_fee,
+                                   effective_year=u.fee_updated_year)
         rows.append({"u": u, "fee": fee, "payable": payable, "spread": spread,
                      "due": usufruct_due_date(year),
                      "form": UsufructUpdateForm(initial={"version": u.version,
-                                                         "effective_year": year + 1})})
+                                                         "effective_year": year + 1,
+                                                         "notice_on": date.today()})})
     return render(request, "leases/usufruct_list.html", {
         "rows": rows, "year": year,
         "can_edit": has_capability(request.user, Capability.EDIT_LEASES)})
@@ -407,16 +410,18 @@ def usufruct_update(request: HttpRequest, pk: int) -> HttpResponse:
     if u is None:
         raise Http404
     form = UsufructUpdateForm(request.POST)
-    if not form.is_valid():
-        return HttpResponse(" ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
-                            status=400, content_type="text/plain; charset=utf-8")
-    data = form.cleaned_data
-    outcome = attempt(lambda: services.usufruct_update(
-        request.user, pk, data["version"], data["new_land_value"], data["effective_year"]))
+    outcome = submit(form, lambda data: services.usufruct_update(
+        request.user, pk, data["version"], data["new_land_value"], data["effective_year"],
+        notice_on=data["notice_on"]))
     if outcome.saved:
         return redirect("leases:usufruct_list")
-    return HttpResponse(" ".join(outcome.messages), status=outcome.status,
-                        content_type="text/plain; charset=utf-8")
+    if outcome.status == 409:  # someone saved it after this page was opened
+        return HttpResponse(" ".join(outcome.messages), status=409,
+                            content_type="text/plain; charset=utf-8")
+    # a field's message names the field (notice_on: …); the whole form's stands alone
+    error = " ".join(" ".join(v) if k == "__all__" else f"{k}: {' '.join(v)}"
+                     for k, v in form.errors.items())
+    return HttpResponse(error, status=outcome.status, content_type="text/plain; charset=utf-8")
 
 
 # --- investment offer --------------------------------------------------------------------------

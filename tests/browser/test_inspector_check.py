@@ -67,7 +67,7 @@ def test_inspector_checks_and_saves_on_a_phone(live_server, new_page, page_log,
     outcome = page.wait_for_selector("#outcome")
     assert outcome.inner_text() == "niezgodne"
     failed = page.locator(".finding[data-verdict=fail]").all_inner_texts()
-    assert any("12" in t and "2 m²" in t and "§ 5 ust. 1 uchwała Nr XV/13/2019" in t
+    assert any("12" in t and "2 m²" in t and "§ 5 ust. 1 uchwała Nr DEMO/146301_1/2024" in t
                for t in failed), failed
     # the page fits the phone: nothing wider than the viewport
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -83,7 +83,7 @@ def test_property_override_usufruct_offer(world):  # noqa: F811
     usufruct = Usufruct.objects.get(pk=world.by_name["usufruct_update"]["pk"])
     year = max(date.today().year + 1, (usufruct.fee_updated_year or 0) + 3)
     usufruct_update(user, usufruct.pk, usufruct.version, usufruct.land_value + Decimal("10000"),
-                    year)
+                    year, notice_on=date(year - 1, 12, 1))
     _changed(_last("update", "usufruct", mark), user, town)
 
     offer = InvestmentOffer.objects.get(pk=world.by_name["offer_edit"]["pk"])

@@ -42,7 +42,7 @@ def test_demo_town_hooks(jaslo):
             for d in AdvertisingDevice.objects.filter(municipality=jaslo)}
     big_a = rows["billboard 12 m² in zone A"]
     assert big_a["outcome"] == "fail"
-    assert ("max_area_m2", "§ 5 ust. 1 uchwała Nr XV/13/2019") in {
+    assert ("max_area_m2", "§ 5 ust. 1 uchwała Nr DEMO/180501_1/2024") in {
         (f["rule"], f["citation"]) for f in big_a["findings"] if f["verdict"] == "fail"}
     assert big_a["penalty"].per_day == D("328.40")
     assert rows["board 1.5 m² on a shop front"]["outcome"] == "pass"

@@ -65,8 +65,8 @@ def test_demo_board_verdicts_with_citations(zones):
     big_a = rows["billboard 12 m² in zone A"]
     assert big_a["outcome"] == "fail"
     fails = {(f["rule"], f["citation"]) for f in big_a["findings"] if f["verdict"] == "fail"}
-    assert ("max_area_m2", "§ 5 ust. 1 uchwała Nr XV/13/2019") in fails
-    assert ("mountings_allowed", "§ 5 ust. 5 uchwała Nr XV/13/2019") in fails
+    assert ("max_area_m2", "§ 5 ust. 1 uchwała Nr DEMO/146301_1/2024") in fails
+    assert ("mountings_allowed", "§ 5 ust. 5 uchwała Nr DEMO/146301_1/2024") in fails
     assert big_a["fee"].daily == D("8.21")
     assert big_a["penalty"].per_day == D("328.40") and big_a["penalty"].days == 10
     assert big_a["penalty"].total == D("3284.00")
@@ -75,7 +75,8 @@ def test_demo_board_verdicts_with_citations(zones):
     assert small_a["fee"].days == 365
     big_b = rows["billboard 12 m² in zone B"]
     assert big_b["outcome"] == "pass"
-    assert {f["citation"] for f in big_b["findings"]} >= {"§ 6 ust. 1 uchwała Nr XV/13/2019"}
+    assert {f["citation"] for f in big_b["findings"]} >= {
+        "§ 6 ust. 1 uchwała Nr DEMO/146301_1/2024"}
     assert big_b["fee"].gross == D("2996.65")
 
 
@@ -96,7 +97,7 @@ def test_inspector_checks_and_saves_with_photo(client, make_user, zones, setting
     r = post_check(client, HTTP_ACCEPT_LANGUAGE="pl")
     html = r.content.decode()
     assert r.status_code == 200 and 'data-outcome="fail"' in html
-    assert "§ 5 ust. 1 uchwała Nr XV/13/2019" in html
+    assert "§ 5 ust. 1 uchwała Nr DEMO/146301_1/2024" in html
     assert "montaż wolnostojące niedozwolony; dozwolone: na budynku" in html
     photo = SimpleUploadedFile("../../evil name.php.png", PNG, content_type="text/html")
     r = client.post("/landscape/check/", {
@@ -368,7 +369,7 @@ def test_inspection_detail_photo_and_audit_scoped(client, make_user, zones, othe
     i = Inspection.objects.get()
     assert i.outcome == "fail"
     assert {f["citation"] for f in i.findings if f["verdict"] == "fail"} == {
-        "§ 9 ust. 1 uchwała Nr XV/13/2019", "§ 9 ust. 2 uchwała Nr XV/13/2019"}
+        "§ 9 ust. 1 uchwała Nr DEMO/146301_1/2024", "§ 9 ust. 2 uchwała Nr DEMO/146301_1/2024"}
     assert AuditEvent.objects.filter(object_type="landscape.inspection",
                                      object_id=str(i.id), action="create").exists()
     page = client.get(f"/landscape/inspections/{i.id}/").content.decode()
@@ -427,3 +428,75 @@ def test_line_of_sight_from_protected_viewpoint(client, make_user, zones, settin
     unknown = client.get("/landscape/api/check", {**params, "x": X + 100, "y": Y + 300,
                                                   "height_m": ""}).json()
     assert unknown["line_of_sight"] is None
+
+
+# --- the resolution's lifecycle: adjustment period, penalty periods --------------------------
+
+def _board(town, zone, placed_from, proceedings=None, compliance=None, area_m2=D("12")):
+    from registers.landscape.rules import Mounting
+    return AdvertisingDevice.objects.create(
+        municipality=town, parcel_cadastral_id="", label="old billboard", area_m2=area_m2,
+        height_m=D("5"), mounting=Mounting.FREE_STANDING, geom=zone.geom.point_on_surface,
+        placed_from=placed_from, proceedings_started=proceedings, compliance_date=compliance)
+
+
+def test_board_placed_before_the_resolution_neither_charged_nor_penalised_in_adjustment(zones):
+    """Resolution in force 1 March 2026, 12 months to adjust: a non-compliant billboard in zone A
+    standing since 2020 pays no fee in 2026 and no penalty on 10 March 2026 (proceedings
+    started on 3 March); it is "to adjust by 1 March 2027"."""
+    from registers.landscape.models import LandscapeResolution
+    town = zones[0].municipality
+    LandscapeResolution.objects.all().delete()
+    LandscapeResolution.objects.create(municipality=town, number="XX/1/2026",
+                                       in_force_on=date(2026, 3, 1), adjustment_months=12)
+    board = _board(town, zones[0], date(2020, 1, 1), proceedings=date(2026, 3, 3))
+    row = services.device_assessment(board, 2026, today=date(2026, 3, 10))
+    assert row["outcome"] == "fail"
+    assert row["fee"].days == 0 and row["fee"].due == D("0.00")
+    assert row["penalty"] is None
+    assert row["adjust_by"] == date(2027, 3, 1)
+    # after the period: charged from 2 March 2027, penalised from then on (the council's
+    # 2027 rates as 2026's)
+    AdvertisingFeeRate.objects.create(municipality=town, year=2027, fixed=D("3.89"),
+                                      variable=D("0.36"))
+    later = services.device_assessment(board, 2027, today=date(2027, 3, 11))
+    assert later["fee"].days == 365 - 60 and later["adjust_by"] is None
+    assert later["penalty"].days == 10 and later["penalty"].total == D("3284.00")
+
+
+def test_penalty_period_priced_at_its_own_years_rates_not_the_pages_year(zones):
+    """Proceedings 30 Dec 2025, compliance 2 Jan 2026, 12 m² at the caps: 2 days at 2025's
+    312.00 and 2 days at 2026's 328.40 = 1 280.80 zł, whichever year the page shows."""
+    town = zones[0].municipality
+    board = _board(town, zones[0], date(2025, 6, 1), proceedings=date(2025, 12, 30),
+                   compliance=date(2026, 1, 2))
+    AdvertisingFeeRate.objects.filter(municipality=town).delete()  # the statutory caps apply
+    for year in (2025, 2026):
+        p = services.device_assessment(board, year, today=date(2026, 3, 10))["penalty"]
+        assert [(ln.year, ln.days, ln.per_day) for ln in p.lines] == [
+            (2025, 2, D("312.00")), (2026, 2, D("328.40"))]
+        assert p.total == D("1280.80")
+
+
+def test_adjustment_period_shorter_than_the_statute_is_refused(town):
+    from django.core.exceptions import ValidationError
+
+    from registers.landscape.models import LandscapeResolution
+    r = LandscapeResolution(municipality=town, number="XX/2/2026", in_force_on=date(2026, 3, 1),
+                            adjustment_months=6)
+    with pytest.raises(ValidationError) as e:
+        r.full_clean()
+    assert "adjustment_months" in e.value.message_dict
+    assert "12" in e.value.message_dict["adjustment_months"][0]
+
+
+def test_each_demo_town_cites_its_own_resolution(zones, other):
+    from registers.landscape.models import LandscapeResolution
+    radom = zones[0].municipality
+    assert demo.resolution_name(radom) == "uchwała Nr DEMO/146301_1/2024"
+    assert demo.resolution_name(other) == "uchwała Nr DEMO/180501_1/2024"
+    assert set(AreaRule.objects.filter(area__municipality=radom).values_list(
+        "citation", flat=True)) >= {"§ 5 ust. 1 uchwała Nr DEMO/146301_1/2024"}
+    assert LandscapeResolution.objects.get(municipality=radom).in_force_on == date(2024, 7, 1)
+    assert not AdvertisingFeeRate.objects.filter(
+        municipality=radom, resolution_number__contains="180501").exists()

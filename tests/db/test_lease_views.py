@@ -263,24 +263,67 @@ def test_usufruct_update_via_page_spreads_the_increase(users, town, plot):
                                 holder_name="Spółdzielnia", purpose="housing_public",
                                 land_value=Decimal("100000"), fee_updated_year=2020)
     c = client_for(users["officer"])
-    resp = c.post(f"/leases/usufruct/{u.pk}/update/", {"new_land_value": "350000",
-                                                       "effective_year": "2026", "version": "1"})
+    resp = c.post(f"/leases/usufruct/{u.pk}/update/", {
+        "new_land_value": "350000", "effective_year": "2026", "notice_on": "2025-12-10",
+        "version": "1"})
     assert resp.status_code == 302
     # too soon: the next update may take effect in 2029
-    resp = c.post(f"/leases/usufruct/{u.pk}/update/", {"new_land_value": "400000",
-                                                       "effective_year": "2028", "version": "2"})
+    resp = c.post(f"/leases/usufruct/{u.pk}/update/", {
+        "new_land_value": "400000", "effective_year": "2028", "notice_on": "2027-12-10",
+        "version": "2"})
     assert resp.status_code == 400 and "2029" in resp.content.decode()
     # a page opened before the first update (version 1) is stale now: 409, nothing written
-    resp = c.post(f"/leases/usufruct/{u.pk}/update/", {"new_land_value": "500000",
-                                                       "effective_year": "2029", "version": "1"},
-                  HTTP_ACCEPT_LANGUAGE="pl")
+    resp = c.post(f"/leases/usufruct/{u.pk}/update/", {
+        "new_land_value": "500000", "effective_year": "2029", "notice_on": "2028-12-10",
+        "version": "1"}, HTTP_ACCEPT_LANGUAGE="pl")
     assert resp.status_code == 409 and "Ktoś inny zmienił" in resp.content.decode()
     u.refresh_from_db()
     assert (u.land_value, u.version) == (Decimal("350000"), 2)
+    assert u.fee_notice_on == date(2025, 12, 10)
     ev = AuditEvent.objects.get(object_type="usufruct")
     assert ev.after["spread"] == [[2026, "2000.00"], [2027, "2750.00"], [2028, "3500.00"]]
+    assert ev.after["fee_notice_on"] == "2025-12-10"
     planner = client_for(users["planner"]).post(f"/leases/usufruct/{u.pk}/update/", {})
     assert planner.status_code == 403
+
+
+def test_usufruct_update_refused_when_the_notice_is_too_late(users, town, plot):
+    """art. 78 ust. 1 UGN: a notice given in 2027 cannot make the fee apply in 2027."""
+    u = Usufruct.objects.create(municipality=town, cadastral_id=plot.cadastral_id,
+                                holder_name="Spółdzielnia", purpose="housing_public",
+                                land_value=Decimal("100000"), fee_updated_year=2020)
+    c = client_for(users["officer"])
+    resp = c.post(f"/leases/usufruct/{u.pk}/update/", {
+        "new_land_value": "350000", "effective_year": "2027", "notice_on": "2027-01-05",
+        "version": "1"}, HTTP_ACCEPT_LANGUAGE="pl")
+    body = resp.content.decode()
+    assert resp.status_code == 400 and "notice_on" in body and "2026-12-31" in body
+    assert "za późno" in body
+    # no notice date at all: refused, naming the field
+    resp = c.post(f"/leases/usufruct/{u.pk}/update/", {
+        "new_land_value": "350000", "effective_year": "2027", "version": "1"})
+    assert resp.status_code == 400 and "notice_on" in resp.content.decode()
+    u.refresh_from_db()
+    assert (u.land_value, u.version, u.fee_updated_year) == (Decimal("100000"), 1, 2020)
+    assert not AuditEvent.objects.filter(object_type="usufruct").exists()
+
+
+def test_usufruct_payable_this_year_is_the_old_fee_before_the_update_applies(users, town, plot):
+    """Right after an update taking effect next year, this year's column shows the old fee
+    (2 000.00 for 200 000 zł at 1 %), not the new one (5 000.00)."""
+    today = date.today()
+    u = Usufruct.objects.create(municipality=town, cadastral_id=plot.cadastral_id,
+                                holder_name="Spółdzielnia", purpose="housing_public",
+                                land_value=Decimal("200000"), fee_updated_year=today.year - 5)
+    c = client_for(users["officer"])
+    resp = c.post(f"/leases/usufruct/{u.pk}/update/", {
+        "new_land_value": "500000", "effective_year": str(today.year + 1),
+        "notice_on": today.isoformat(), "version": "1"})
+    assert resp.status_code == 302
+    page = c.get("/leases/usufruct/")
+    row = next(r for r in page.context["rows"] if r["u"].pk == u.pk)
+    assert row["fee"] == Decimal("5000.00")
+    assert row["payable"] == Decimal("2000.00")
 
 
 def test_card_section_per_role(users, lease, plot, town):

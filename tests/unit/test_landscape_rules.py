@@ -126,3 +126,66 @@ def test_penalty_art_37d():
 def test_rates_within_caps():
     assert rates_within_caps(FeeRates(D("3.89"), D("0.36")), CAP[2026]) == []
     assert len(rates_within_caps(FeeRates(D("3.89"), D("0.36")), CAP[2025])) == 2
+
+
+# --- the resolution's lifecycle -------------------------------------------------------------
+
+from registers.landscape import rules as lr  # noqa: E402
+
+STARACHOWICE = lr.Lifecycle(date(2020, 1, 6), 12)  # uchwała Nr XV/13/2019, legal-facts §3.3
+R2025 = lr.FeeRates(D("3.72"), D("0.34"))
+R2026 = lr.FeeRates(D("3.89"), D("0.36"))
+
+
+def test_adjustment_period_ends_twelve_months_after_coming_into_force():
+    assert STARACHOWICE.adjustment_ends == date(2021, 1, 6)
+    assert lr.add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert lr.adjustment_ends(date(2025, 3, 15), 18) == date(2026, 9, 15)
+
+
+def test_adjustment_period_not_shorter_than_the_statute():
+    assert lr.adjustment_months_issues(11) and not lr.adjustment_months_issues(12)
+    assert not lr.adjustment_months_issues(6, min_months=6)  # the minimum is a parameter
+
+
+def test_board_placed_before_the_resolution_is_bound_after_the_adjustment_period():
+    old = date(2015, 5, 1)
+    assert lr.existing_before(old, STARACHOWICE)
+    assert lr.obligations_from(old, STARACHOWICE) == date(2021, 1, 7)
+    assert lr.in_adjustment(old, STARACHOWICE, date(2021, 1, 6))
+    assert not lr.in_adjustment(old, STARACHOWICE, date(2021, 1, 7))
+    # placed after it came into force: bound from the day it stands
+    assert lr.obligations_from(date(2020, 3, 1), STARACHOWICE) == date(2020, 3, 1)
+    assert not lr.in_adjustment(date(2020, 3, 1), STARACHOWICE, date(2020, 3, 2))
+    assert lr.obligations_from(old, None) == old  # no resolution recorded: as before
+
+
+def test_no_fee_during_the_adjustment_period():
+    old = date(2015, 5, 1)
+    assert lr.fee_days(old, None, STARACHOWICE, 2020) == 0
+    assert lr.fee_days(old, None, STARACHOWICE, 2021) == 365 - 6  # from 7 January
+    assert lr.fee_days(old, None, None, 2020) == 366
+
+
+def test_penalty_priced_at_each_years_rates():
+    """12 m², proceedings 30 Dec 2025 – 2 Jan 2026: 2 × 312.00 + 2 × 328.40 = 1 280.80 zł."""
+    p = lr.penalty_over_period({2025: R2025, 2026: R2026}, D("12"), date(2025, 12, 30),
+                               date(2026, 1, 2), date(2026, 12, 3))
+    assert [(ln.year, ln.days, ln.per_day, ln.amount) for ln in p.lines] == [
+        (2025, 2, D("312.00"), D("624.00")), (2026, 2, D("328.40"), D("656.80"))]
+    assert (p.days, p.total) == (4, D("1280.80"))
+    with pytest.raises(lr.MissingRatesError) as e:
+        lr.penalty_over_period({2026: R2026}, D("12"), date(2025, 12, 30), None, date(2026, 1, 2))
+    assert e.value.year == 2025
+
+
+def test_no_penalty_within_the_adjustment_period():
+    life = lr.Lifecycle(date(2026, 1, 1), 12)  # adjustment to 1 Jan 2027
+    p = lr.penalty_over_period({2026: R2026}, D("12"), date(2026, 3, 1), None,
+                               date(2026, 12, 3), placed_from=date(2024, 1, 1), life=life)
+    assert (p.start, p.days, p.total, p.lines) == (None, 0, D("0.00"), ())
+    # proceedings started early: only the days after the period count
+    p = lr.penalty_over_period({2026: R2026, 2027: R2026}, D("12"), date(2026, 3, 1),
+                               date(2027, 1, 4), date(2027, 1, 4),
+                               placed_from=date(2024, 1, 1), life=life)
+    assert (p.start, p.days, p.total) == (date(2027, 1, 2), 3, D("985.20"))

@@ -127,3 +127,29 @@ def test_usufruct_update_not_more_often_than_every_three_years():
     assert rules.usufruct_update_issues(2024, 2027) == []
     assert rules.usufruct_update_issues(None, 2026) == []
     assert rules.usufruct_due_date(2026) == date(2026, 3, 31)
+
+
+def test_usufruct_notice_deadline_art_78():
+    """art. 78 ust. 1: notice by 31 December, the new fee from 1 January of the next year."""
+    assert rules.usufruct_notice_deadline(2027) == date(2026, 12, 31)
+    assert rules.usufruct_notice_issues(date(2026, 12, 31), 2027) == []
+    assert rules.usufruct_notice_issues(date(2026, 1, 2), 2027) == []
+    late = rules.usufruct_notice_issues(date(2027, 1, 1), 2027)
+    assert codes(late) == ["update_notice_too_late"]
+    assert late[0].params["deadline"] == date(2026, 12, 31)
+    early = rules.usufruct_notice_issues(date(2025, 11, 30), 2027)
+    assert codes(early) == ["update_notice_other_year"] and early[0].params["applies"] == 2026
+    # the deadline is a parameter (the reading is SECONDARY in legal-facts §6)
+    assert codes(rules.usufruct_notice_issues(date(2026, 12, 15), 2027,
+                                              month_day=(11, 30))) == ["update_notice_too_late"]
+
+
+def test_usufruct_payable_follows_the_effective_year():
+    """Old fee 2 000 zł (200 000 zł at 1 %), revalued to 500 000 zł (5 000 zł) from 2027: 2026
+    still pays 2 000, 2027 pays 4 000, 2028 4 000 + 500 = 4 500, 2029 on the full 5 000."""
+    kw = {"previous_fee": D("2000.00"), "effective_year": 2027}
+    assert rules.usufruct_payable(2026, D("5000.00"), **kw) == D("2000.00")
+    assert [rules.usufruct_payable(y, D("5000.00"), **kw) for y in (2027, 2028, 2029, 2031)] == [
+        D("4000.00"), D("4500.00"), D("5000.00"), D("5000.00")]
+    assert rules.usufruct_payable(2026, D("5000.00"), previous_fee=None,
+                                  effective_year=None) == D("5000.00")

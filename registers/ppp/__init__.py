@@ -1,0 +1,1 @@
+"""Public-private partnership (PPP): the preliminary assessment as pure functions."""
