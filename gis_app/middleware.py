@@ -61,7 +61,7 @@ class NoStoreMiddleware:
 
         rule = getattr(view_func, "access_rule", None) or getattr(
             getattr(view_func, "view_class", None), "access_rule", None)
-        if rule is not None and rule.capability in NO_STORE_CAPABILITIES:
+        if rule is not None and (rule.capability in NO_STORE_CAPABILITIES or rule.token):
             request._geogmina_no_store = True  # type: ignore[attr-defined]
 
 
@@ -240,6 +240,9 @@ def _upload_refusal(request: HttpRequest) -> HttpResponse | None:
     rule = _view_rule(match.func)
     if rule is not None and rule.public:
         return None
+    if rule is not None and rule.authenticate is not None:  # a bearer token, not a session
+        refusal = rule.authenticate(request)
+        return _unread(refusal) if refusal is not None else None
     user = get_user(request)  # the session's user; AuthenticationMiddleware has not run yet
     if rule is None:  # the Django admin: staff only (the admin checks the rest itself)
         if user.is_active and user.is_staff:

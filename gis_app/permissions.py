@@ -89,6 +89,8 @@ def matrix_markdown() -> str:
         cells = ["✔" if (c in roles or (PUBLIC in roles)) else "" for c in ROLE_COLUMNS]
         desc = ep.rule.description if ep.rule else "NO RULE"
         cap = f" (`{ep.rule.capability}`)" if ep.rule and ep.rule.capability else ""
+        if ep.rule and ep.rule.token:
+            cap = f" (no session: `Authorization: Bearer` token of a {ep.rule.token})"
         lines.append(f"| `/{ep.route}` | " + " | ".join(cells) + f" | {desc}{cap} |")
     lines += _tile_and_collection_sections()
     lines += _admin_section()

@@ -27,6 +27,11 @@ def cadastre_benchmark():
 # The real-data samples live next to the clone, in ../shared/realdata (read in place, never
 # copied). GEOGMINA_SHARED_DIR points elsewhere (or at a missing folder, to try a lone clone).
 SHARED = Path(os.environ.get("GEOGMINA_SHARED_DIR") or REPO.parent / "shared")
+
+# tests/cluster drives a running `make cluster` over HTTP (primary, replica, two app nodes,
+# nginx): `make test-cluster` starts it and runs them with this conftest cut off; the ordinary
+# suite has no cluster to talk to.
+collect_ignore = ["cluster"]
 REALDATA = SHARED / "realdata"
 
 

@@ -8,7 +8,7 @@ Selectors narrow querysets with ``municipality_ids(user, capability)``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
@@ -36,11 +36,17 @@ class AccessRule:
     public: bool
     capability: Capability | None = None
     description: str = ""
+    #: who holds the bearer token such a view asks for instead of a session ("" = none)
+    token: str = ""
+    authenticate: Callable[[HttpRequest], HttpResponse | None] | None = field(
+        default=None, compare=False, repr=False)
 
     @property
     def roles(self) -> frozenset[str]:
         if self.public:
             return frozenset({PUBLIC})
+        if self.token:
+            return frozenset()  # no session role: only the token's holder
         assert self.capability is not None
         return CAPABILITIES[self.capability]
 
@@ -81,17 +87,23 @@ def visible_municipality_ids(user: Any) -> set[int]:
 
 
 def access(
-    capability: Capability | None = None, *, public: bool = False, description: str = ""
+    capability: Capability | None = None, *, public: bool = False, description: str = "",
+    token: Callable[[HttpRequest], HttpResponse | None] | None = None,
 ) -> Callable:
     """Declare and enforce who may use a view.
 
     ``@access(public=True)``: anyone, including the public. ``@access(Capability.X)``: a logged-in
     user holding X in at least one municipality; anonymous users go to the login page, others
-    get 403. Per-record municipality checks belong to the selector that loads the record.
+    get 403. ``@access(token=check)``: a machine client with a bearer token and no session;
+    ``check(request)`` answers the refusal (401) or None, and its ``holder`` names who holds
+    such tokens (the permission matrix shows it); answers are never stored by caches. Per-record
+    municipality checks belong to the selector that loads the record.
     """
-    if public == (capability is not None):
-        raise ValueError("give either public=True or a capability")
-    rule = AccessRule(public=public, capability=capability, description=description)
+    if sum((public, capability is not None, token is not None)) != 1:
+        raise ValueError("give exactly one of public=True, a capability or a token check")
+    rule = AccessRule(public=public, capability=capability, description=description,
+                      token=getattr(token, "holder", "bearer token") if token else "",
+                      authenticate=token)
 
     def decorate(view: Callable) -> Callable:
         if isinstance(view, type):  # class-based view
@@ -120,6 +132,8 @@ def access(
 def _check(request: HttpRequest, rule: AccessRule) -> HttpResponse | None:
     if rule.public:
         return None
+    if rule.authenticate is not None:
+        return rule.authenticate(request)
     if not request.user.is_authenticated:
         if wants_json(request):
             from django.http import JsonResponse

@@ -18,6 +18,7 @@ class Role(models.TextChoices):
     TAX_OFFICER = "tax_officer", _("Tax officer")
     LANDSCAPE_INSPECTOR = "landscape_inspector", _("Landscape inspector")
     ADMINISTRATOR = "administrator", _("Administrator")
+    PARKING_CONTROLLER = "parking_controller", _("Parking controller")
 
 
 # The public (no login) is not a role that can be granted; it is the absence of a login.
@@ -40,6 +41,8 @@ class Capability(StrEnum):
     VIEW_LANDSCAPE = "view_landscape"
     EDIT_LANDSCAPE = "edit_landscape"  # rules of the landscape resolution
     INSPECT = "inspect"  # the inspector's check and inspections register
+    ENFORCE_PARKING = "enforce_parking"  # check a car in a paid zone, issue surcharge notices
+    MANAGE_SURCHARGES = "manage_surcharges"  # the notices register: payments, reminders
     IMPORT_DATA = "import_data"
     EXPORT_DATA = "export_data"
     VIEW_AUDIT = "view_audit"
@@ -70,6 +73,8 @@ CAPABILITIES: dict[Capability, frozenset[str]] = {
     Capability.VIEW_LANDSCAPE: frozenset(_ALL_STAFF),
     Capability.EDIT_LANDSCAPE: frozenset({Role.LANDSCAPE_INSPECTOR, Role.PLANNER}),
     Capability.INSPECT: frozenset({Role.LANDSCAPE_INSPECTOR}),
+    Capability.ENFORCE_PARKING: frozenset({Role.PARKING_CONTROLLER}),
+    Capability.MANAGE_SURCHARGES: frozenset({Role.PARKING_CONTROLLER, Role.ADMINISTRATOR}),
     Capability.IMPORT_DATA: frozenset({Role.ADMINISTRATOR}),
     Capability.EXPORT_DATA: frozenset(
         {Role.PLANNER, Role.PROPERTY_OFFICER, Role.TAX_OFFICER, Role.ADMINISTRATOR}

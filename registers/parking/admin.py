@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from registers.parking.models import MinimumWage, Subscription, Tariff
+from registers.parking.models import MinimumWage, Permit, Subscription, Tariff
 
 
 class SubscriptionInline(admin.TabularInline):
@@ -24,3 +24,13 @@ class TariffAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):  # tariffs are added through the validated page
         return False
+
+
+@admin.register(Permit)
+class PermitAdmin(admin.ModelAdmin):
+    """Residents' and business permits (abonament) per zone, vehicle and period."""
+
+    list_display = ("plate", "zone", "kind", "valid_from", "valid_to", "price")
+    list_filter = ("kind",)
+    search_fields = ("plate",)
+    list_select_related = ("zone",)

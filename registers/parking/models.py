@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
+from django.contrib.gis.db import models as gis_models
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from layers.models import ParkingZone
+from layers.models import Municipality, ParkingZone
 from registers.common.editing import Versioned
 from registers.parking import rules
 
@@ -61,7 +63,15 @@ class Tariff(Versioned):
     paid_from = models.TimeField(_("paid from"), default="08:00")
     paid_to = models.TimeField(_("paid to"), default="18:00")
     surcharge = _money(_("surcharge [zł]"), null=True, blank=True)
-    surcharge_reduced = _money(_("surcharge paid within 7 days [zł]"), null=True, blank=True)
+    surcharge_reduced = _money(_("reduced surcharge [zł]"), null=True, blank=True)
+    surcharge_reduced_days = models.PositiveSmallIntegerField(
+        _("days to pay the reduced surcharge"), default=7,
+        help_text=_("the resolution's days from the notice within which the reduced amount "
+                    "applies"))
+    surcharge_due_days = models.PositiveSmallIntegerField(
+        _("days to pay the surcharge"), default=14,
+        help_text=_("after these days from the notice a reminder is due and the notice is "
+                    "ripe for enforcement"))
     parking_card_zero_rate = models.BooleanField(
         _("zero rate for parking-card holders on reserved bays"), default=False)
 
@@ -129,3 +139,188 @@ class Subscription(models.Model):
     def versioned_whole(self) -> Tariff:
         """The record whose version a change of this subscription moves on."""
         return self.tariff
+
+class Operator(Versioned):
+    """A payment operator (mobile app, meter network) that registers parking sessions.
+
+    It authenticates with a bearer token ``<prefix>.<secret>``: only the prefix (to find the row)
+    and the SHA-256 of the whole token are stored; the token is shown once when it is made."""
+
+    name = models.CharField(_("name"), max_length=128, unique=True)
+    municipalities = models.ManyToManyField(Municipality, related_name="parking_operators",
+                                            verbose_name=_("municipalities served"))
+    token_prefix = models.CharField(_("token prefix"), max_length=16, unique=True)
+    token_hash = models.CharField(_("token hash (SHA-256)"), max_length=64)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment operator")
+        verbose_name_plural = _("payment operators")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ParkingSession(Versioned):
+    """A paid stay registered by an operator; times are stored in UTC.
+
+    ``(operator, external_id)`` is unique: the operator's own session id makes each call
+    idempotent. ``plate`` is personal data (RODO): purged after the retention period."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        STOPPED = "stopped", _("stopped")
+
+    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="sessions",
+                                 verbose_name=_("operator"))
+    external_id = models.CharField(_("operator's session id"), max_length=64)
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT,
+                                     related_name="parking_sessions",
+                                     verbose_name=_("municipality"))
+    zone = models.ForeignKey(ParkingZone, on_delete=models.PROTECT,
+                             related_name="parking_sessions", verbose_name=_("zone"))
+    tariff = models.ForeignKey(Tariff, on_delete=models.PROTECT, related_name="sessions",
+                               verbose_name=_("tariff"))
+    plate = models.CharField(_("registration number"), max_length=10, blank=True)
+    start_time = models.DateTimeField(_("start"))
+    end_time = models.DateTimeField(_("end"))
+    amount = models.DecimalField(_("amount paid [zł]"), max_digits=8, decimal_places=2)
+    fee = models.DecimalField(_("fee computed [zł]"), max_digits=8, decimal_places=2)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices,
+                              default=Status.ACTIVE)
+    start_digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("parking session")
+        verbose_name_plural = _("parking sessions")
+        ordering = ["-start_time"]
+        constraints = [
+            models.UniqueConstraint(fields=["operator", "external_id"],
+                                    name="parking_session_operator_external_uniq"),
+            models.CheckConstraint(condition=models.Q(end_time__gt=models.F("start_time")),
+                                   name="parking_session_period_order"),
+        ]
+        indexes = [
+            # the enforcement check: this plate, this zone, now (end_time >= now)
+            models.Index(fields=["plate", "zone", "end_time"],
+                         name="parking_session_check_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operator} {self.external_id}"
+
+
+class SurchargeNotice(Versioned):
+    """An opłata dodatkowa (art. 13f u.d.p.) issued by a controller to a car without a ticket.
+
+    The amounts come from the tariff in force (validated against the 10 % cap on save);
+    ``plate`` is personal data, purged after the retention period once the notice is closed."""
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("unpaid")
+        PAID = "paid", _("paid")
+        CANCELLED = "cancelled", _("cancelled")
+
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT,
+                                     related_name="surcharge_notices",
+                                     verbose_name=_("municipality"))
+    zone = models.ForeignKey(ParkingZone, on_delete=models.PROTECT,
+                             related_name="surcharge_notices", verbose_name=_("zone"))
+    tariff = models.ForeignKey(Tariff, on_delete=models.PROTECT, related_name="notices",
+                               verbose_name=_("tariff"))
+    plate = models.CharField(_("registration number"), max_length=10, blank=True)
+    issued_at = models.DateTimeField(_("issued at"))
+    geom = gis_models.PointField(_("place"), srid=2180)
+    controller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("controller"))
+    amount = models.DecimalField(_("surcharge [zł]"), max_digits=8, decimal_places=2)
+    reduced_amount = models.DecimalField(_("reduced surcharge [zł]"), max_digits=8,
+                                         decimal_places=2, null=True, blank=True)
+    reduced_until = models.DateField(_("reduced amount if paid by"), null=True, blank=True)
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.ISSUED)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    paid_amount = models.DecimalField(_("amount paid [zł]"), max_digits=8, decimal_places=2,
+                                      null=True, blank=True)
+    reminder_sent_on = models.DateField(_("reminder sent on"), null=True, blank=True)
+    cancel_reason = models.TextField(_("reason for cancellation"), blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("surcharge notice")
+        verbose_name_plural = _("surcharge notices")
+        ordering = ["-issued_at"]
+        indexes = [models.Index(fields=["municipality", "status", "due_date"],
+                                name="parking_notice_status_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+def notice_photo_path(instance: NoticePhoto, filename: str) -> str:
+    """A generated name: the controller's file name never reaches the file system."""
+    import uuid
+    from pathlib import PurePosixPath
+
+    return f"parking/notices/{uuid.uuid4().hex}{PurePosixPath(filename).suffix.lower()}"
+
+
+class NoticePhoto(models.Model):
+    notice = models.ForeignKey(SurchargeNotice, on_delete=models.CASCADE,
+                               related_name="photos")
+    file = models.FileField(upload_to=notice_photo_path, max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("notice photo")
+        verbose_name_plural = _("notice photos")
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class Permit(Versioned):
+    """A resident's or business subscription (abonament, identyfikator) for a vehicle in a zone
+    and period, at the price of the tariff's subscription; the enforcement check honours it."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT,
+                                     related_name="parking_permits",
+                                     verbose_name=_("municipality"))
+    zone = models.ForeignKey(ParkingZone, on_delete=models.PROTECT, related_name="permits",
+                             verbose_name=_("zone"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Subscription.Kind.choices)
+    plate = models.CharField(_("registration number"), max_length=10)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"))
+    price = _money(_("price [zł]"))
+
+    class Meta:
+        verbose_name = _("parking permit")
+        verbose_name_plural = _("parking permits")
+        ordering = ["-valid_to"]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(valid_to__gte=models.F("valid_from")),
+            name="parking_permit_period_order")]
+        indexes = [models.Index(fields=["plate", "zone", "valid_to"],
+                                name="parking_permit_check_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.plate} {self.zone.code} {self.valid_from}–{self.valid_to}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        try:
+            self.plate = rules.normalise_plate(self.plate)
+        except ValueError as exc:
+            raise ValidationError({"plate": str(exc)}) from None
+        if self.zone_id and self.municipality_id \
+                and self.zone.municipality_id != self.municipality_id:
+            raise ValidationError({"zone": _("the zone lies in another municipality")})

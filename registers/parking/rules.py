@@ -311,3 +311,33 @@ def parse_weekdays(text: str) -> frozenset[int]:
 
 def format_weekdays(days: Iterable[int]) -> str:
     return ",".join(str(d) for d in sorted(days))
+
+
+PLATE_MIN, PLATE_MAX = 2, 10
+_PLATE_SEPARATORS = str.maketrans("", "", " -\t")
+
+
+def normalise_plate(text: str) -> str:
+    """A vehicle registration number as stored and compared: uppercase, no spaces or hyphens.
+
+    Raises ValueError naming the problem when what is left is not 2–10 Latin letters and digits
+    (Polish plates are 4–8; foreign ones up to 10) with at least one letter."""
+    if not isinstance(text, str):
+        raise ValueError("the registration number must be a text")
+    plate = text.translate(_PLATE_SEPARATORS).upper()
+    if not plate:
+        raise ValueError("the registration number is empty")
+    if not plate.isascii() or not plate.isalnum():
+        raise ValueError(f"the registration number {text!r} may hold only letters A–Z, digits, "
+                         "spaces and hyphens")
+    if not PLATE_MIN <= len(plate) <= PLATE_MAX:
+        raise ValueError(f"the registration number {text!r} must have {PLATE_MIN}–{PLATE_MAX} "
+                         "letters and digits")
+    if plate.isdigit():
+        raise ValueError(f"the registration number {text!r} has no letter")
+    return plate
+
+
+def amount_matches(paid: Decimal, fee: Decimal, tolerance: Decimal) -> bool:
+    """Whether the amount an operator collected is the fee, within ``tolerance`` (zł)."""
+    return abs(paid - fee) <= tolerance

@@ -74,3 +74,38 @@ def card_section(user: Any, parcel: Parcel) -> dict | None:
                     "kind": z.get_kind_display(),
                     "tariff": tariff_dict(t) if t else None})
     return {"zones": out}
+
+
+def revenue_rows(municipality_ids: set[int], start: Any, end: Any) -> list[dict[str, Any]]:
+    """Per zone and local day (start..end inclusive): sessions, their amounts, surcharges paid."""
+    if not municipality_ids:
+        return []
+    sql = """
+    WITH s AS (
+        SELECT zone_id, (start_time AT TIME ZONE %(tz)s)::date AS day, count(*) AS n,
+               sum(amount) AS amount
+        FROM parking_parkingsession
+        WHERE municipality_id = ANY(%(towns)s)
+          AND (start_time AT TIME ZONE %(tz)s)::date BETWEEN %(start)s AND %(end)s
+        GROUP BY 1, 2),
+    f AS (
+        SELECT zone_id, paid_on AS day, sum(paid_amount) AS amount
+        FROM parking_surchargenotice
+        WHERE municipality_id = ANY(%(towns)s) AND status = 'paid'
+          AND paid_on BETWEEN %(start)s AND %(end)s
+        GROUP BY 1, 2)
+    SELECT m.name, z.code, d.day, coalesce(s.n, 0), coalesce(s.amount, 0),
+           coalesce(f.amount, 0)
+    FROM (SELECT zone_id, day FROM s UNION SELECT zone_id, day FROM f) d
+    JOIN layers_parkingzone z ON z.id = d.zone_id
+    JOIN layers_municipality m ON m.id = z.municipality_id
+    LEFT JOIN s ON s.zone_id = d.zone_id AND s.day = d.day
+    LEFT JOIN f ON f.zone_id = d.zone_id AND f.day = d.day
+    ORDER BY m.name, z.code, d.day
+    """
+    with connection.cursor() as cur:
+        cur.execute(sql, {"tz": str(timezone.get_current_timezone()),
+                          "towns": sorted(municipality_ids), "start": start, "end": end})
+        return [{"municipality": r[0], "zone": r[1], "day": r[2], "sessions": r[3],
+                 "session_revenue": r[4], "surcharges": r[5], "total": r[4] + r[5]}
+                for r in cur.fetchall()]

@@ -1,0 +1,320 @@
+"""Enforcement: a controller checks a car at a point and issues surcharge notices.
+
+Registration numbers are personal data: every check and every read of notices is audited
+(``read_owners``, the project's personal-data read), and a controller sees only the towns where
+he holds ``ENFORCE_PARKING``. The check is one indexed query (``parking_session_check_idx``:
+plate, zone, end time); see benchmarks/parking_sessions.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gis_app.accounts.access import municipality_ids
+from gis_app.accounts.roles import Capability
+from gis_app.audit.log import audit
+from gis_app.audit.models import AuditAction
+from layers.models import ParkingZone
+from layers.points import stored_point
+from registers.parking import rules, services
+from registers.parking.models import (
+    MinimumWage,
+    NoticePhoto,
+    ParkingSession,
+    Permit,
+    SurchargeNotice,
+    Tariff,
+)
+
+MAX_PHOTOS = 6
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+PHOTO_FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"),
+                 "WEBP": ("image/webp", ".webp")}
+
+
+class EnforcementError(ValueError):
+    def __init__(self, field: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.field, self.message, self.status = field, message, status
+
+
+def parse_plate(value: Any) -> str:
+    try:
+        return rules.normalise_plate(value)
+    except ValueError:
+        raise EnforcementError("plate", _(
+            "the registration number %(v)s is malformed: 2–10 letters A–Z and digits with at "
+            "least one letter") % {"v": value}) from None
+
+
+def parse_point(lon: Any, lat: Any) -> Point:
+    try:
+        return stored_point(float(lon), float(lat), 4326)
+    except (TypeError, ValueError):  # PointError is a ValueError
+        raise EnforcementError("position", _(
+            "the position is missing or not a point: allow the browser to locate you")) from None
+
+
+def zone_here(user: Any, at: Point) -> ParkingZone:
+    """The active zone at ``at`` in a town where ``user`` enforces; EnforcementError if none."""
+    towns = municipality_ids(user, Capability.ENFORCE_PARKING)
+    zone = (ParkingZone.objects.filter(retired_at__isnull=True, municipality_id__in=towns,
+                                       geom__intersects=at)
+            .select_related("municipality").order_by("code").first())
+    if zone is None:
+        raise EnforcementError("position", _("no paid-parking zone of your town at this point"),
+                               404)
+    return zone
+
+
+def valid_session(plate: str, zone: ParkingZone, now: datetime) -> ParkingSession | None:
+    """The session covering ``now`` for this plate in this zone (the indexed check)."""
+    return (ParkingSession.objects.filter(plate=plate, zone=zone, end_time__gte=now,
+                                          start_time__lte=now)
+            .select_related("operator").order_by("-end_time").first())
+
+
+def valid_permit(plate: str, zone: ParkingZone, day: date) -> Permit | None:
+    """A permit (subscription) of this plate for this zone valid on ``day`` (indexed)."""
+    return (Permit.objects.filter(plate=plate, zone=zone, valid_to__gte=day,
+                                  valid_from__lte=day).order_by("-valid_to").first())
+
+
+@dataclass
+class Check:
+    plate: str
+    zone: ParkingZone
+    tariff: Tariff | None
+    charged_now: bool
+    session: ParkingSession | None
+    at: datetime
+    permit: Permit | None = None
+
+    @property
+    def valid(self) -> bool:
+        return not self.charged_now or self.session is not None or self.permit is not None
+
+    def as_json(self) -> dict:
+        s = self.session
+        t = self.tariff
+        return {
+            "plate": self.plate, "valid": self.valid, "charged_now": self.charged_now,
+            "checked_at": timezone.localtime(self.at).isoformat(timespec="seconds"),
+            "zone": {"id": self.zone.id, "code": self.zone.code, "name": self.zone.name,
+                     "municipality": self.zone.municipality.name},
+            "session": None if s is None else {
+                "operator": s.operator.name,
+                "start": timezone.localtime(s.start_time).isoformat(timespec="minutes"),
+                "end": timezone.localtime(s.end_time).isoformat(timespec="minutes")},
+            "permit": None if self.permit is None else {
+                "kind": self.permit.get_kind_display(),
+                "valid_to": self.permit.valid_to.isoformat()},
+            "surcharge": None if t is None or t.surcharge is None else str(t.surcharge),
+            "surcharge_reduced": None if t is None or t.surcharge_reduced is None
+            else str(t.surcharge_reduced),
+        }
+
+
+def _tariff_at(zone: ParkingZone, day: date) -> Tariff | None:
+    """The tariff in force, in one query (the check needs no subscriptions)."""
+    return (Tariff.objects.filter(zone=zone, valid_from__lte=day)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+            .order_by("-valid_from").first())
+
+
+def check(user: Any, plate: Any, lon: Any, lat: Any, now: datetime | None = None) -> Check:
+    """Whether the car may stand here now: a paid hour needs a session covering now."""
+    reg = parse_plate(plate)
+    at = parse_point(lon, lat)
+    zone = zone_here(user, at)
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    tariff = _tariff_at(zone, local.date())
+    charged = False
+    if tariff is not None:
+        schedule = rules.Schedule(weekdays=rules.parse_weekdays(tariff.paid_weekdays),
+                                  start=tariff.paid_from, end=tariff.paid_to)
+        window = schedule.window(local.date())
+        naive = timezone.make_naive(now)
+        charged = window is not None and window[0] <= naive < window[1]
+    session = valid_session(reg, zone, now) if charged else None
+    permit = valid_permit(reg, zone, local.date()) if charged and session is None else None
+    result = Check(reg, zone, tariff, charged, session, now, permit)
+    audit(user, AuditAction.READ_OWNERS, "parking.check", session.pk if session else "",
+          municipality_id=zone.municipality_id,
+          detail=f"plate {reg} in zone {zone.code}{' (permit)' if permit else ''}: "
+                 f"{'valid' if result.valid else 'no valid session'}")
+    return result
+
+
+def surcharge_amounts(tariff: Tariff, day: date) -> tuple[Decimal, Decimal | None]:
+    """The resolution's surcharge and reduced surcharge, never above the art. 13f cap."""
+    if tariff.surcharge is None:
+        raise EnforcementError("tariff", _("the tariff of this zone sets no surcharge: a notice "
+                                           "cannot be issued"), 409)
+    services.ensure_seed()
+    wage = MinimumWage.objects.filter(year=day.year).values_list("amount", flat=True).first()
+    cap = rules.caps(wage, tariff.city_centre).surcharge if wage is not None else None
+    amount, reduced = tariff.surcharge, tariff.surcharge_reduced
+    if cap is not None:
+        amount = min(amount, cap)
+        reduced = min(reduced, cap) if reduced is not None else None
+    return amount, reduced
+
+
+def validate_photo(f: UploadedFile) -> tuple[str, str]:
+    """(content type, extension) of a photo Pillow can read; EnforcementError otherwise."""
+    from PIL import Image, UnidentifiedImageError
+
+    if f.size > MAX_PHOTO_BYTES:
+        raise EnforcementError("photos", _("photo %(n)s is larger than 10 MB") % {"n": f.name})
+    try:
+        with Image.open(f) as img:
+            fmt = img.format
+            img.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        fmt = None
+    f.seek(0)
+    if fmt not in PHOTO_FORMATS:
+        raise EnforcementError("photos", _("photo %(n)s is not a JPEG, PNG or WebP image")
+                               % {"n": f.name})
+    return PHOTO_FORMATS[fmt]
+
+
+@transaction.atomic
+def issue_notice(user: Any, plate: Any, lon: Any, lat: Any,
+                 photos: list[UploadedFile] | None = None,
+                 now: datetime | None = None) -> SurchargeNotice:
+    """Re-check on the server (the page's verdict is not trusted), then issue the notice."""
+    photos = photos or []
+    if len(photos) > MAX_PHOTOS:
+        raise EnforcementError("photos", _("at most %(n)s photos") % {"n": MAX_PHOTOS})
+    kinds = [validate_photo(p) for p in photos]
+    result = check(user, plate, lon, lat, now)
+    if result.valid:
+        raise EnforcementError("plate", _("the car has a valid session here (or parking is not "
+                                          "charged now): no notice"), 409)
+    day = timezone.localtime(result.at).date()
+    amount, reduced = surcharge_amounts(result.tariff, day)
+    t = result.tariff
+    notice = SurchargeNotice.objects.create(
+        number=f"tmp-{timezone.now().timestamp()}", municipality_id=result.zone.municipality_id,
+        zone=result.zone, tariff=t, plate=result.plate, issued_at=result.at,
+        geom=parse_point(lon, lat), controller=user, amount=amount, reduced_amount=reduced,
+        reduced_until=day + timedelta(days=t.surcharge_reduced_days) if reduced is not None
+        else None,
+        due_date=day + timedelta(days=t.surcharge_due_days))
+    notice.number = f"{result.zone.municipality.teryt}/{day.year}/{notice.pk:06d}"
+    notice.save(update_fields=["number"])
+    for upload, (ctype, ext) in zip(photos, kinds, strict=True):
+        upload.name = f"photo{ext}"
+        NoticePhoto.objects.create(notice=notice, file=upload, content_type=ctype,
+                                   size=upload.size)
+    audit(user, AuditAction.CREATE, "parking.surchargenotice", notice.pk,
+          municipality_id=notice.municipality_id,
+          after={"number": notice.number, "plate": notice.plate, "zone": result.zone.code,
+                 "amount": str(amount), "photos": len(photos)})
+    return notice
+
+
+# --- the notices register (item 3 of #19) -----------------------------------------------------
+
+def notices_for(user: Any) -> QuerySet[SurchargeNotice]:
+    return SurchargeNotice.objects.filter(
+        municipality_id__in=municipality_ids(user, Capability.MANAGE_SURCHARGES)).select_related(
+        "zone", "municipality", "controller")
+
+
+def amount_due(n: SurchargeNotice, on: date) -> Decimal:
+    """The reduced amount while its days last, the full amount after."""
+    if n.reduced_amount is not None and n.reduced_until is not None and on <= n.reduced_until:
+        return n.reduced_amount
+    return n.amount
+
+
+def state(n: SurchargeNotice, today: date) -> str:
+    """issued | reminder_due | reminded | ripe (for enforcement) | paid | cancelled."""
+    if n.status != SurchargeNotice.Status.ISSUED:
+        return n.status
+    if today <= n.due_date:
+        return "issued"
+    if n.reminder_sent_on is None:
+        return "reminder_due"
+    return "ripe" if today > n.reminder_sent_on + timedelta(days=REMINDER_DAYS) else "reminded"
+
+
+#: days a reminder gives before the notice is handed to enforcement (a practice, not law:
+#: UNCONFIRMED; towns set it in the resolution or the enforcement procedure)
+REMINDER_DAYS = 7
+
+
+def _locked(user: Any, pk: int, version: int | None) -> SurchargeNotice:
+    n = notices_for(user).select_for_update(of=("self",)).filter(pk=pk).first()
+    if n is None:
+        raise EnforcementError("notice", _("no such notice in your towns"), 404)
+    if version is not None and n.version != version:
+        raise EnforcementError("version", _("someone else changed this notice after you opened "
+                                            "it; reload the list"), 409)
+    if n.status != SurchargeNotice.Status.ISSUED:
+        raise EnforcementError("status", _("the notice is already %(s)s")
+                               % {"s": n.get_status_display()}, 409)
+    return n
+
+
+def _save(user: Any, n: SurchargeNotice, before: dict, fields: list[str]) -> SurchargeNotice:
+    n.version += 1
+    n.save(update_fields=[*fields, "version"])
+    audit(user, AuditAction.UPDATE, "parking.surchargenotice", n.pk,
+          municipality_id=n.municipality_id, before=before,
+          after={f: str(getattr(n, f)) for f in fields})
+    return n
+
+
+@transaction.atomic
+def record_payment(user: Any, pk: int, paid_on: date, paid: Decimal,
+                   version: int | None = None) -> SurchargeNotice:
+    n = _locked(user, pk, version)
+    due = amount_due(n, paid_on)
+    if paid < due:
+        raise EnforcementError("amount", _("%(paid)s zł is less than the %(due)s zł due on "
+                                           "%(day)s") % {"paid": paid, "due": due,
+                                                         "day": paid_on.isoformat()})
+    before = {"status": n.status}
+    n.status, n.paid_on, n.paid_amount = SurchargeNotice.Status.PAID, paid_on, paid
+    n.closed_at = timezone.now()
+    return _save(user, n, before, ["status", "paid_on", "paid_amount", "closed_at"])
+
+
+@transaction.atomic
+def send_reminder(user: Any, pk: int, today: date, version: int | None = None
+                  ) -> SurchargeNotice:
+    n = _locked(user, pk, version)
+    if state(n, today) != "reminder_due":
+        raise EnforcementError("status", _("a reminder is due only after the due date and once"),
+                               409)
+    before = {"reminder_sent_on": None}
+    n.reminder_sent_on = today
+    return _save(user, n, before, ["reminder_sent_on"])
+
+
+@transaction.atomic
+def cancel(user: Any, pk: int, reason: str, version: int | None = None) -> SurchargeNotice:
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise EnforcementError("reason", _("give the reason for cancelling (e.g. a valid "
+                                           "session shown later)"))
+    n = _locked(user, pk, version)
+    before = {"status": n.status}
+    n.status, n.cancel_reason = SurchargeNotice.Status.CANCELLED, reason[:2000]
+    n.closed_at = timezone.now()
+    return _save(user, n, before, ["status", "cancel_reason", "closed_at"])

@@ -1,0 +1,54 @@
+"""Registration numbers are kept only as long as they are needed (RODO art. 5 ust. 1 lit. e).
+
+Two settings, in days (how long the resolution and the enforcement procedure need them is the
+town's decision: UNCONFIRMED in legal-facts, so parameters, not constants):
+
+* ``GEOGMINA_PARKING_SESSION_PLATE_DAYS`` (default 90): after a session's end its plate is
+  blanked (the session stays, for revenue and occupancy);
+* ``GEOGMINA_PARKING_NOTICE_PLATE_DAYS`` (default 365): after a notice is closed (paid or
+  cancelled) its plate is blanked. An open notice keeps its plate: it is still being collected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from gis_app.audit.log import audit
+from gis_app.audit.models import AuditAction
+from registers.parking.models import ParkingSession, SurchargeNotice
+
+
+@dataclass(frozen=True)
+class Purged:
+    sessions: int
+    notices: int
+
+
+def session_days() -> int:
+    return int(getattr(settings, "GEOGMINA_PARKING_SESSION_PLATE_DAYS", 90))
+
+
+def notice_days() -> int:
+    return int(getattr(settings, "GEOGMINA_PARKING_NOTICE_PLATE_DAYS", 365))
+
+
+@transaction.atomic
+def purge_plates(now: datetime | None = None) -> Purged:
+    """Blank the plates past their retention; one audit event says how many."""
+    now = now or timezone.now()
+    sessions = (ParkingSession.objects.exclude(plate="")
+                .filter(end_time__lt=now - timedelta(days=session_days()))
+                .update(plate=""))
+    notices = (SurchargeNotice.objects.exclude(plate="")
+               .exclude(status=SurchargeNotice.Status.ISSUED)
+               .filter(closed_at__lt=now - timedelta(days=notice_days()))
+               .update(plate=""))
+    audit(None, AuditAction.DELETE, "parking.plates", "",
+          detail=f"retention purge: {sessions} session plates (> {session_days()} days after "
+                 f"the end), {notices} notice plates (> {notice_days()} days after closing)")
+    return Purged(sessions, notices)
