@@ -47,6 +47,18 @@ def town(settings, tmp_path, make_user):
     services.inspection_create(inspector, point, rules.ObjectSpec(
         type=rules.ObjectType.BOARD, area_m2=Decimal("12.50"), height_m=Decimal("3"), lit=True,
         moving_images=False, material=FORMULA, colour=LONG_TEXT), note=LONG_TEXT)
+    # a paid parking session (the parking demo has tariffs, no operator sessions)
+    from registers.parking import operators
+    from registers.parking.models import ParkingSession, Tariff
+
+    tariff = Tariff.objects.filter(zone__municipality=jaslo).select_related("zone").first()
+    assert tariff is not None, "the parking demo made no tariff"
+    operator, _token = operators.operator_create("moBILET", [jaslo])
+    start = timezone.now() - dt.timedelta(hours=1)
+    ParkingSession.objects.create(
+        operator=operator, external_id="x-1", municipality=jaslo, zone=tariff.zone,
+        tariff=tariff, plate="RJS1234", start_time=start, end_time=start + dt.timedelta(hours=1),
+        amount=Decimal("3.60"), fee=Decimal("3.60"), start_digest="-")
     return jaslo
 
 
@@ -63,6 +75,7 @@ def _lists(town: Municipality) -> list[tuple[str, str, tuple[str, ...]]]:
         (f"/taxes/{town.pk}/roll/?year={year}", "format", ("csv", "xlsx")),
         (f"/payments/{town.pk}/debtors/", "format", ("csv", "xlsx")),
         ("/audit/", "format", ("csv", "xlsx")),
+        ("/parking/revenue/", "format", ("csv", "xlsx")),
     ]
 
 
