@@ -46,20 +46,9 @@ E0, N0 = 7_520_000.0, 5_500_000.0
 
 
 def _prepare_database() -> None:
-    import psycopg2
-
     from gis_app import dbctl
 
-    if "DATABASE_URL" not in os.environ:
-        os.environ["DATABASE_URL"] = dbctl.url().replace(f"/{dbctl.DB_NAME}?", f"/{BENCH_DB}?")
-        conn = psycopg2.connect(dbname=dbctl.DB_NAME, user=dbctl.DB_USER,
-                                host=str(dbctl.socket_dir()), port=dbctl.port())
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
-            if cur.fetchone() is None:
-                cur.execute(f"CREATE DATABASE {BENCH_DB}")
-        conn.close()
+    dbctl.use_bench_database(BENCH_DB)
 
 
 def generate(path: Path, parcels: int) -> Path:

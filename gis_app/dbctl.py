@@ -184,6 +184,27 @@ def url() -> str:
     return f"postgis://{DB_USER}@/{DB_NAME}?host={socket_dir()}&port={port()}"
 
 
+def use_bench_database(name: str) -> None:
+    """Point ``DATABASE_URL`` at database ``name`` of the embedded cluster, created if missing.
+
+    Benchmarks call it before Django is set up, so that their rows never land in the
+    developer's own database; a ``DATABASE_URL`` already set is left as it is."""
+    if "DATABASE_URL" in os.environ:
+        return
+    import psycopg2
+
+    os.environ["DATABASE_URL"] = url().replace(f"/{DB_NAME}?", f"/{name}?")
+    conn = psycopg2.connect(dbname=DB_NAME, user=DB_USER, host=str(socket_dir()), port=port())
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cur.fetchone() is None:
+                cur.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        conn.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["start", "stop", "status", "url", "restart"])
