@@ -66,10 +66,14 @@ def pytest_configure(config) -> None:
 
 
 # Migrations that seed the yearly legal numbers (tax caps, minimum wages, fee caps, standards).
-SEED_MIGRATIONS = ["registers.taxes.migrations.0002_seed_yearly_data",
-                   "registers.housing.migrations.0002_tiles_and_standard",
-                   "registers.landscape.migrations.0002_parameters_and_tiles",
-                   "registers.parking.migrations.0002_minimum_wage"]
+# (migration module, its seeding function)
+SEED_MIGRATIONS = [("registers.taxes.migrations.0002_seed_yearly_data", "seed"),
+                   ("registers.taxes.migrations.0009_liabilities_building_events_and_factors",
+                    "seed_factors"),
+                   ("registers.housing.migrations.0002_tiles_and_standard", "seed_standard"),
+                   ("registers.landscape.migrations.0002_parameters_and_tiles", "seed"),
+                   ("registers.parking.migrations.0002_minimum_wage", "seed"),
+                   ("registers.payments.migrations.0002_sql_seed_and_tiles", "seed")]
 
 
 def reseed() -> None:
@@ -79,10 +83,8 @@ def reseed() -> None:
 
     from django.apps import apps
 
-    for name in SEED_MIGRATIONS:
-        module = importlib.import_module(name)
-        seed = getattr(module, "seed", None) or module.seed_standard
-        seed(apps, None)
+    for name, function in SEED_MIGRATIONS:
+        getattr(importlib.import_module(name), function)(apps, None)
 
 
 @pytest.fixture(autouse=True)
