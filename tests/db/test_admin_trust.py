@@ -96,6 +96,15 @@ def test_a_change_to_every_registered_model_is_audited(world, admins):  # noqa: 
     from importers.models import ImportIssue, ImportRun
 
     Group.objects.get_or_create(name="probe")
+    from datetime import date
+
+    from layers.models import ParkingZone
+    from registers.parking.models import Permit
+
+    zone = ParkingZone.objects.filter(municipality=world.town_a).first()
+    Permit.objects.create(municipality=world.town_a, zone=zone, kind="resident",
+                          plate="RJA12345", valid_from=date(2026, 1, 1),
+                          valid_to=date(2026, 12, 31), price="30.00")
     ImportIssue.objects.create(run=ImportRun.objects.filter(municipality=world.town_a).first(),
                                kind="rejected", feature_type="parcel", object_id="x",
                                reason="probe")

@@ -42,8 +42,10 @@ def everyrole(make_municipality, make_user, make_parcel):
     return town, client
 
 
-def _endpoints(town_id: int) -> list[str]:
-    urls = sorted({_url(ep.route, town_id) for ep in walk()})
+def _endpoints(town_id: int, *, token: bool = False) -> list[str]:
+    """Session-authenticated URLs, or (``token``) those that take only a bearer token."""
+    urls = sorted({_url(ep.route, town_id) for ep in walk()
+                   if bool(ep.rule is not None and ep.rule.token) == token})
     return [u for u in urls if "(" not in u and "<" not in u]
 
 
@@ -55,6 +57,17 @@ def test_every_post_without_a_token_is_refused(everyrole):
         r = client.post(url, {"title": "x", "number": "1"})
         assert r.status_code == 403, (url, r.status_code)
         assert b"CSRF" in r.content, url
+
+
+def test_bearer_token_endpoints_refuse_a_session(everyrole):
+    """The operators' API takes no cookie, so CSRF cannot ride on it: a logged-in browser that
+    posts there without the operator's token is refused (401) before anything is read."""
+    town, client = everyrole
+    urls = _endpoints(town.id, token=True)
+    assert urls, "the parking operators' API is walked"
+    for url in urls:
+        r = client.post(url, {"title": "x"}, content_type="application/json")
+        assert r.status_code == 401, (url, r.status_code)
         # a token in the form without the cookie is no better
         r = client.post(url, {"csrfmiddlewaretoken": "A" * 64})
         assert r.status_code == 403, url
