@@ -55,6 +55,7 @@ _ALL_STAFF = {
     Role.TAX_OFFICER,
     Role.LANDSCAPE_INSPECTOR,
     Role.ADMINISTRATOR,
+    Role.PARKING_CONTROLLER,  # staff on the street: the internal map and zones like the rest
 }
 
 CAPABILITIES: dict[Capability, frozenset[str]] = {
