@@ -124,13 +124,13 @@ def test_hostile_texts_are_shown_as_text_and_run_nothing(live_server, new_page, 
 
     # the map page: folium's nonced scripts run (the map works), the card shows the texts
     _open(page, f"{base}/?parcel={hostile.id}")
-    page.wait_for_function("window.geogmina && window.geogmina.state.map")
+    page.wait_for_function("() => window.geogmina && window.geogmina.state.map")
     card = page.wait_for_selector("#card .parcel-card")
     text = card.inner_text()
     assert PAYLOAD in text and f"Nowak {PAYLOAD}" in text and f"Długa {PAYLOAD}" in text
     layers = page.inner_text(".layer-tree")  # map.js's layer tree: base maps by name, as text
     assert f"NMT {PAYLOAD} (hillshade)" in layers, layers
-    page.wait_for_function("document.querySelectorAll('canvas.leaflet-tile').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('canvas.leaflet-tile').length > 0")
     screenshot(page, "hostile-map-card")
     _assert_nothing_ran(page, page_log, "map card")
 
@@ -153,7 +153,7 @@ def test_hostile_texts_are_shown_as_text_and_run_nothing(live_server, new_page, 
     assert f"Firma {PAYLOAD}" in page.inner_text("main")
     _assert_nothing_ran(page, page_log, "lease list")
     _open(page, f"{base}/leases/new/?parcel={hostile.id}")
-    page.wait_for_function("window.leaseMap && window.leaseMap.plots.getLayers().length > 0")
+    page.wait_for_function("() => window.leaseMap && window.leaseMap.plots.getLayers().length > 0")
     hx, hy = X + (22 % 10) * 25 + 12.5, Y + (22 // 10) * 25 + 12.5
     assert _hover(page, "leaseMap", hx, hy) == hostile.cadastral_id
     screenshot(page, "hostile-lease-tooltip")
@@ -161,10 +161,10 @@ def test_hostile_texts_are_shown_as_text_and_run_nothing(live_server, new_page, 
 
     # the parking calculator's and the inspector's map tooltips
     _open(page, f"{base}/parking/calculator/")
-    page.wait_for_function("window.feeMap")
+    page.wait_for_function("() => window.feeMap")
     assert PAYLOAD in _hover(page, "feeMap", X + 240, Y + 240)
     _assert_nothing_ran(page, page_log, "parking zone tooltip")
     _open(page, f"{base}/landscape/check/")
-    page.wait_for_function("window.checkMap")
+    page.wait_for_function("() => window.checkMap")
     assert PAYLOAD in _hover(page, "checkMap", X + 240, Y + 240)
     _assert_nothing_ran(page, page_log, "landscape area tooltip")

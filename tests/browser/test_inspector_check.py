@@ -44,7 +44,7 @@ def test_inspector_checks_and_saves_on_a_phone(live_server, new_page, page_log,
     # which puts the inspector's place into the form: X is the latitude, Y the longitude
     assert page.locator("#check-map .leaflet-control-layers").count() == 1
     page.click("#check-map .geo-locate button")
-    page.wait_for_function("document.getElementById('id_x').value !== ''")
+    page.wait_for_function("() => document.getElementById('id_x').value !== ''")
     assert page.input_value("#id_srid") == "4326"
     assert abs(float(page.input_value("#id_x")) - here[0]) < 1e-6
     assert abs(float(page.input_value("#id_y")) - here[1]) < 1e-6

@@ -42,7 +42,7 @@ def test_officer_draws_saves_and_sees_it_on_the_card(live_server, new_page, page
     page = new_page(locale="en-GB")
     login(page.context, officer, live_server.url)
     page.goto(f"{live_server.url}/leases/new/?parcel={plot.id}")
-    page.wait_for_function("window.leaseMap && window.leaseMap.plots.getLayers().length > 0")
+    page.wait_for_function("() => window.leaseMap && window.leaseMap.plots.getLayers().length > 0")
     page.click(".leaflet-draw-draw-polygon")
     corners = [(X + 10, Y + 10), (X + 30, Y + 10), (X + 30, Y + 30), (X + 10, Y + 30)]
     for x, y in corners:
@@ -54,7 +54,7 @@ def test_officer_draws_saves_and_sees_it_on_the_card(live_server, new_page, page
     px, py = screen_point(page, *corners[0])  # close the ring on the first vertex
     page.mouse.move(px, py)
     page.mouse.click(px, py)
-    page.wait_for_function("document.getElementById('id_area_geojson').value.length > 0")
+    page.wait_for_function("() => document.getElementById('id_area_geojson').value.length > 0")
     assert page.input_value("#id_cadastral_ids") == plot.cadastral_id
     page.fill("#id_number", "GN.6845.12.2025")
     page.fill("#id_lessee_name", "Kwiaciarnia Róża")

@@ -21,7 +21,7 @@ def open_map(new_page, server, path: str = "/", user=None, login=None):
         login(page.context, user, server.url)
     page.goto(server.url + path)
     page.wait_for_selector(".leaflet-container")
-    page.wait_for_function("window.geogmina && window.geogmina.state.map")
+    page.wait_for_function("() => window.geogmina && window.geogmina.state.map")
     return page
 
 
@@ -40,7 +40,7 @@ def wait_for_card(page, cadastral_id: str):
 
 
 def assert_zoomed_to(page, town) -> None:
-    page.wait_for_function("window.geogmina.state.map.getZoom() >= 17")
+    page.wait_for_function("() => window.geogmina.state.map.getZoom() >= 17")
     view = map_view(page)
     bbox = page.get_attribute("#card .parcel-card", "data-bbox").split(",")
     west, south, east, north = map(float, bbox)

@@ -278,7 +278,7 @@ def test_permalink_restores_view_layers_base_and_plot(demo_town, demo_server, ne
 
     other = new_page()
     other.goto(link)
-    other.wait_for_function("window.geogmina && window.geogmina.state.map")
+    other.wait_for_function("() => window.geogmina && window.geogmina.state.map")
     wait_for_card(other, town.parcel.cadastral_id)
     restored = map_view(other)
     assert restored["zoom"] == view["zoom"]
@@ -301,7 +301,7 @@ def test_my_position_shows_the_browser_position(demo_town, demo_server, new_page
     (lat, lng), _ = plot_point(demo_town)
     page = new_page(geolocation={"latitude": lat, "longitude": lng, "accuracy": 12})
     page.goto(demo_server.url + "/")
-    page.wait_for_function("window.geogmina && window.geogmina.state.map")
+    page.wait_for_function("() => window.geogmina && window.geogmina.state.map")
     page.click(".geo-locate button")
     page.wait_for_selector(".geo-locate button[data-located]")
     located = page.get_attribute(".geo-locate button", "data-located").split(",")
@@ -583,7 +583,7 @@ def test_phone_map_panels_collapsed_and_card_as_bottom_sheet(demo_town, demo_ser
     page = new_page(viewport=PHONE)
     login(page.context, town.users["planner"], demo_server.url)
     page.goto(demo_server.url + "/")
-    page.wait_for_function("window.geogmina && window.geogmina.state.map")
+    page.wait_for_function("() => window.geogmina && window.geogmina.state.map")
     # layer panel and legend are buttons until opened
     assert not page.locator(".layer-tree .panel-body").is_visible()
     assert not page.locator(".legend .panel-body").is_visible()

@@ -63,7 +63,7 @@ def test_controller_checks_a_plate_and_issues_a_notice(live_server, browser, pag
         page.fill("input[name=username]", "kontroler")
         page.fill("input[name=password]", "pw-kontroler")
         page.click("form button[type=submit]")
-        page.wait_for_function("document.getElementById('ctl-lat').value !== ''")
+        page.wait_for_function("() => document.getElementById('ctl-lat').value !== ''")
         assert "Pozycja:" in page.inner_text("#ctl-position")
 
         page.fill("#ctl-plate", "rz 12345")
