@@ -31,6 +31,7 @@ from django.utils.translation import gettext
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
 from layers.domain.calendar import next_working_day
+from registers.common.editing import StaleEditError
 from registers.taxes import rules
 from registers.taxes.models import (
     Decision,
@@ -357,8 +358,8 @@ ALLOWED = {
 def _locked(decision: Decision, expected_version: int | None) -> Decision:
     current = Decision.objects.select_for_update().get(pk=decision.pk)
     if expected_version is not None and current.version != expected_version:
-        raise ValidationError(gettext("Someone else changed this decision after you opened it. "
-                                      "Reload the page and try again."), code="stale")
+        raise StaleEditError(gettext("Someone else changed this decision after you opened it. "
+                                     "Reload the page and try again."))
     return current
 
 

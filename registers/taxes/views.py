@@ -419,13 +419,11 @@ def decision_status(request: HttpRequest, decision_id: int) -> HttpResponse:
     if not form.is_valid():
         return HttpResponseBadRequest("; ".join(
             f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
-    try:
-        decisions.decision_set_status(request.user, decision, form.cleaned_data["status"],
-                                      form.cleaned_data["on"],
-                                      expected_version=form.cleaned_data["version"])
-    except ValidationError as exc:
-        code = 409 if getattr(exc, "code", None) == "stale" else 400
-        return HttpResponse("; ".join(exc.messages), status=code,
+    data = form.cleaned_data
+    outcome = attempt(lambda: decisions.decision_set_status(
+        request.user, decision, data["status"], data["on"], expected_version=data["version"]))
+    if not outcome.saved:
+        return HttpResponse("; ".join(outcome.messages), status=outcome.status,
                             content_type="text/plain; charset=utf-8")
     return redirect("taxes:decision", decision_id=decision.pk)
 
@@ -439,15 +437,14 @@ def decision_amend(request: HttpRequest, decision_id: int) -> HttpResponse:
     if not form.is_valid():
         return HttpResponseBadRequest("; ".join(
             f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
-    try:
-        new = decisions.decision_amend(request.user, decision, form.cleaned_data["issued_on"],
-                                       form.cleaned_data["reason"],
-                                       expected_version=form.cleaned_data["version"])
-    except ValidationError as exc:
-        code = 409 if getattr(exc, "code", None) == "stale" else 400
-        return HttpResponse("; ".join(exc.messages), status=code,
+    data = form.cleaned_data
+    outcome = attempt(lambda: decisions.decision_amend(
+        request.user, decision, data["issued_on"], data["reason"],
+        expected_version=data["version"]))
+    if not outcome.saved:
+        return HttpResponse("; ".join(outcome.messages), status=outcome.status,
                             content_type="text/plain; charset=utf-8")
-    return redirect("taxes:decision", decision_id=new.pk)
+    return redirect("taxes:decision", decision_id=outcome.result.pk)
 
 
 @access(Capability.EDIT_TAX, description="tax decisions: the batch for the whole roll — start, "
