@@ -281,14 +281,16 @@ class LedgerEntry(models.Model):
         OVERPAYMENT = "overpayment", _("overpayment")
         OVERPAYMENT_CREDITED = "overpay_credit", _("overpayment credited")
 
+    # The references are checked per statement by triggers (sql/ledger_refs.sql), not by
+    # per-row foreign keys: the allocation writes hundreds of thousands of entries at once.
     municipality = models.ForeignKey("layers.Municipality", on_delete=models.PROTECT,
-                                     related_name="+", db_index=False)
+                                     related_name="+", db_index=False, db_constraint=False)
     taxpayer = models.ForeignKey("taxes.Taxpayer", on_delete=models.PROTECT,
-                                 related_name="ledger", db_index=False)
+                                 related_name="ledger", db_index=False, db_constraint=False)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="steps",
-                                db_index=False)
+                                db_index=False, db_constraint=False)
     charge = models.ForeignKey(Charge, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="steps")
+                               related_name="steps", db_constraint=False)
     on_date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     amount = models.DecimalField(_("amount [zł]"), **_money)

@@ -6,6 +6,7 @@ reminders. Set-based where the numbers are large (statement import, matching, al
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -332,6 +333,13 @@ class ImportResult:
     allocated: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    #: seconds per step (parse, store, match, credit, allocate, …), for the benchmark
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def lap(self, name: str, since: float) -> float:
+        now = time.perf_counter()
+        self.timings[name] = self.timings.get(name, 0.0) + now - since
+        return now
 
 
 COPY_COLUMNS = ("line", "fingerprint", "booked_on", "amount", "payer_name", "payer_account",
@@ -458,10 +466,12 @@ def allocate(municipality_id: int) -> int:
 def import_statement(user: Any, municipality: Municipality, data: bytes,
                      filename: str = "") -> ImportResult:
     """Parse whole (refused whole on the first problem), store, match, allocate."""
+    t = started = time.perf_counter()
     try:
         parsed = parse(data)
     except StatementError as exc:
         raise ValidationError(f"{filename or 'statement'}: {exc}") from exc
+    parse_seconds = time.perf_counter() - started
     with transaction.atomic():
         _lock(municipality.pk)
         existing = Statement.objects.filter(municipality=municipality,
@@ -476,30 +486,41 @@ def import_statement(user: Any, municipality: Municipality, data: bytes,
             transactions=len(parsed.transactions),
             imported_by=user if getattr(user, "is_authenticated", False) else None)
         result = ImportResult(statement=statement, transactions=len(parsed.transactions),
-                              skipped=parsed.skipped)
+                              skipped=parsed.skipped, timings={"parse": parse_seconds})
+        t = time.perf_counter()
         params = {"m": municipality.pk, "s": statement.pk}
         with connection.cursor() as cur:
             cur.execute(STAGE_SQL)
+            payload = _copy_payload(parsed)
+            t = result.lap("copy_payload", t)
             cur.copy_expert(f"COPY payments_stage ({', '.join(COPY_COLUMNS)}) FROM STDIN",
-                            _copy_payload(parsed))
+                            payload)
+            t = result.lap("copy", t)
             cur.execute(INSERT_SQL, params)
             result.new = cur.rowcount
             cur.execute("DROP TABLE payments_stage")
+            t = result.lap("insert", t)
             cur.execute(MATCH_ACCOUNT_SQL, params)
             result.matched_account = cur.rowcount
+            t = result.lap("match_account", t)
             cur.execute(MATCH_TITLE_SQL, params)
             result.matched_title = cur.rowcount
+            t = result.lap("match_title", t)
             # the allocation's plan must see the newly matched rows (not "none are matched")
             cur.execute("ANALYZE payments_payment")
+            t = result.lap("analyze", t)
         result.queued = result.new - result.matched_account - result.matched_title
         _check_rates_cover(municipality.pk)
         # overpayments kept from before are credited first, as of the instalments' due dates
         # up to each taxpayer's first new payment; then the payments; then what is due today
         credit_overpayments(municipality.pk, by_payments=True)
+        t = result.lap("credit_overpayments", t)
         with connection.cursor() as cur:
             cur.execute("SELECT payments_allocate(%s)", [municipality.pk])
             result.allocated = cur.fetchone()[0]
+        t = result.lap("allocate", t)
         credit_overpayments(municipality.pk)
+        t = result.lap("credit_overpayments", t)
         Statement.objects.filter(pk=statement.pk).update(
             matched=result.matched_account + result.matched_title, queued=result.queued)
         audit(user, AuditAction.IMPORT, "payments.statement", statement.pk,

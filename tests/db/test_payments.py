@@ -295,3 +295,27 @@ def test_kept_overpayment_credited_before_a_later_payment(town):
                     ("paid_principal", D("30.00"), date(2025, 5, 20)),
                     ("overpayment", D("10.00"), date(2025, 5, 20))]
     assert services.replay_taxpayer(tp.pk) == services.stored_steps(tp.pk)
+
+
+def test_ledger_references_are_checked_per_statement(town):
+    """The ledger's references (sql/ledger_refs.sql, instead of per-row foreign keys): an entry
+    naming another taxpayer's charge or a missing payment is refused, and so is deleting a
+    payment or charge the ledger refers to."""
+    from django.db import IntegrityError, transaction
+
+    a, b = _taxpayer(town, "A"), _taxpayer(town, "B")
+    _send(town, a, [(1, date(2025, 3, 17), D("100.00"))])
+    _send(town, b, [(1, date(2025, 3, 17), D("100.00"))], number="PN.3120.2.2025")
+    _import(town, [samples.Credit(date(2025, 3, 10), D("100.00"), a.individual_account.nrb)])
+    paid = Payment.objects.get(taxpayer=a)
+    entry = dict(municipality_id=town.pk, taxpayer_id=a.pk, payment_id=paid.pk,
+                 on_date=date(2025, 3, 10), kind="paid_principal", amount=D("1.00"), seq=1)
+    for wrong in ({"charge_id": Charge.objects.get(taxpayer=b).pk},
+                  {"payment_id": paid.pk + 1000}, {"taxpayer_id": b.pk}):
+        with pytest.raises(IntegrityError, match="ledger entry"), transaction.atomic():
+            LedgerEntry.objects.create(**(entry | wrong))
+    with pytest.raises(IntegrityError, match="referred to"), transaction.atomic():
+        Payment.objects.filter(pk=paid.pk)._raw_delete("default")
+    with pytest.raises(IntegrityError, match="referred to"), transaction.atomic():
+        Charge.objects.filter(taxpayer=a)._raw_delete("default")
+    assert LedgerEntry.objects.filter(payment=paid).count() == 1
