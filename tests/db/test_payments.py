@@ -262,6 +262,8 @@ def test_overpayment_kept_then_credited_against_the_next_years_instalments(town,
 
     state, kept = selectors.charges_as_of(tp.pk, date(2026, 4, 1))
     assert kept == D("200.00")  # 500.00 less the 300.00 credited on 16 March
+    assert [c.principal_open for c in state if c.due_date == date(2026, 3, 16)] == [D("0.00")]
+    assert [c.principal_open for c in state if c.due_date == date(2026, 5, 15)] == [D("300.00")]
     officer = make_user("op_officer", town, (Role.TAX_OFFICER,))
     client.force_login(officer)
     page = client.get(f"/payments/taxpayer/{tp.pk}/?date=2026-04-01",
