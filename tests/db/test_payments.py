@@ -4,6 +4,7 @@ replay through the pure rules), reminders and enforcement. Amounts in grosze."""
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import date
 from decimal import Decimal as D
@@ -321,3 +322,23 @@ def test_ledger_references_are_checked_per_statement(town):
     with pytest.raises(IntegrityError, match="referred to"), transaction.atomic():
         Charge.objects.filter(taxpayer=a)._raw_delete("default")
     assert LedgerEntry.objects.filter(payment=paid).count() == 1
+
+
+def test_daily_command_credits_an_instalment_fallen_due(town):
+    """``manage.py credit_overpayments --date``: 60.00 kept since 1 March 2025 goes to a 40.00
+    instalment due 15 May 2025 on that day (not before: a run for 14 May leaves it)."""
+    from django.core.management import call_command
+
+    tp = _taxpayer(town)
+    _send(town, tp, [(1, date(2025, 3, 17), D("100.00"))])
+    _import(town, [samples.Credit(date(2025, 3, 1), D("160.00"), tp.individual_account.nrb)])
+    due = Charge.objects.create(
+        municipality=town, taxpayer=tp, year=2025, number=2, due_date=date(2025, 5, 15),
+        amount=D("40.00"), principal_open=D("40.00"), accrued_to=date(2025, 5, 15),
+        decision_number="PN.3120.1.2025", posted_seq=services._next_seq()[0])
+    call_command("credit_overpayments", "--date", "2025-05-14", stdout=io.StringIO())
+    assert Charge.objects.get(pk=due.pk).principal_open == D("40.00")
+    call_command("credit_overpayments", "--date", "2025-05-15", stdout=io.StringIO())
+    assert Charge.objects.get(pk=due.pk).principal_open == D("0.00")
+    assert _steps(tp)[-2:] == [("paid_principal", D("40.00")), ("overpay_credit", D("-40.00"))]
+    assert services.replay_taxpayer(tp.pk) == services.stored_steps(tp.pk)
