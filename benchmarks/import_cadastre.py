@@ -137,7 +137,7 @@ def stage_child(path: str) -> None:
 
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cur:
-        services._stage(cur.cursor, Path(path), None)
+        services.stage_file(cur.cursor, Path(path), None)
         seconds = time.perf_counter() - started
         transaction.set_rollback(True)
     print(json.dumps({"seconds": seconds}))
