@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -180,7 +179,3 @@ def fee_for(zone: ParkingZone, start: datetime, end: datetime,
                            % {"code": zone.code, "day": start.date().isoformat()}])
     return FeeResult(zone, tariff, rules.calculate_fee(tariff.as_rules(), start, end, vehicle,
                                                        subscription))
-
-
-def money_str(value: Decimal) -> str:
-    return f"{value:.2f}".replace(".", ",")
