@@ -74,4 +74,4 @@ def build_card(user: Any, parcel_id: int) -> dict[str, Any] | None:
     return card
 
 
-__all__ = ["SECTION_PROVIDERS", "SectionProvider", "_provider", "build_card"]
+__all__ = ["SECTION_PROVIDERS", "SectionProvider", "build_card"]
