@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from lxml import etree
 
@@ -26,6 +26,7 @@ from importers.gml.egib import (
     EGIB_TYPES,
     KST_LETTERS,
     Scan,
+    Values,
     area_m2,
     building_id_problem,
     integer,
@@ -40,6 +41,17 @@ from importers.gml.geometry import (
     surface_ewkt,
 )
 from importers.gml.security import NotXMLError, check_prolog, parser_options
+
+
+class Readable(Protocol):
+    """A file-like source of bytes (``importers.parallel`` hands the reader a file's slice)."""
+
+    def read(self, size: int = -1) -> bytes: ...
+
+
+Element = etree._Element  # lxml's element type (its documented name for annotations)
+ScanResult = tuple[Values, dict[str, str], dict[str, list[str]], dict[str, Element],
+                   dict[str, str], list[dict[str, str]]]
 
 EGIB_2015_NS = "urn:gugik:specyfikacje:gmlas:ewidencjaGruntowBudynkow:1.0"
 EGIB_2021_NS = "ewidencjaGruntowIBudynkow:1.0"
@@ -75,8 +87,8 @@ class Record:
     version_end: str | None
     object_end: str | None
     line: int
-    attrs: dict
-    refs: dict
+    attrs: dict[str, Any]
+    refs: dict[str, list[str]]
     geom: str | None = None
     error: str | None = None
 
@@ -84,10 +96,10 @@ class Record:
 @dataclass
 class ReadStats:
     schema: str = ""
-    features: Counter = field(default_factory=Counter)
-    skipped: Counter = field(default_factory=Counter)
-    units: Counter = field(default_factory=Counter)
-    srids: set = field(default_factory=set)
+    features: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    units: Counter[str] = field(default_factory=Counter)
+    srids: set[int] = field(default_factory=set)
 
 
 @lru_cache(maxsize=10_000)  # a file's identifiers share a handful of units
@@ -118,7 +130,7 @@ class Reader:
     """Iterate ``Record``s of one file; ``stats`` fills in as it goes."""
 
     def __init__(self, path: Path, encrypt: Callable[[str], bytes] | None = None, *,
-                 source=None, line_offset: int = 0) -> None:
+                 source: Readable | None = None, line_offset: int = 0) -> None:
         """``source``: a file-like object holding a slice of ``path`` to read instead of the
         whole file (see ``importers.parallel``); ``line_offset`` turns its line numbers into
         the file's."""
@@ -129,6 +141,7 @@ class Reader:
         self.stats = ReadStats()
         self._default_srs: SrsInfo | None = None
         self._nested: list[Record] = []
+        self._names: dict[object, str] = {}  # tag → local name ("" for comments and PIs)
 
     # ---- top level -------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Record]:
@@ -168,10 +181,11 @@ class Reader:
                 self._check_root(root)
                 break
 
-    def _line(self, el) -> int:
-        return (el.sourceline or 0) + self._line0
+    def _line(self, el: Element) -> int:
+        line = el.sourceline
+        return (line if isinstance(line, int) else 0) + self._line0
 
-    def _check_root(self, root) -> None:
+    def _check_root(self, root: Element) -> None:
         rname = local(root.tag)
         if rname not in ("FeatureCollection", "SpatialDataSet"):
             raise FormatError(f"root element {rname!r} is not a GML/WFS FeatureCollection")
@@ -181,7 +195,7 @@ class Reader:
                 self.stats.schema = self.stats.schema or schema
 
     # ---- one feature -----------------------------------------------------------------------
-    def _feature(self, feature) -> Iterator[Record]:
+    def _feature(self, feature: Element) -> Iterator[Record]:
         qname = feature.tag
         ns_uri = qname[1:].partition("}")[0] if qname.startswith("{") else ""
         name = local(qname)
@@ -212,73 +226,91 @@ class Reader:
         self.stats.features[rec.ftype] += 1
         yield rec
 
-    def _scan(self, feature):
-        """One pass over the children: simple values, uoms, refs, geometry, identity, nested."""
-        values: dict[str, list[str]] = {}
+    def _scan(self, feature: Element) -> ScanResult:
+        """One pass over the children: simple values, uoms, refs, geometry, identity, nested.
+
+        The hot loop of the parse (every child of every feature): a text leaf, the common case,
+        costs one name look-up, ``text``, ``get`` of the link attribute and ``len``."""
+        values: Values = {}
         uoms: dict[str, str] = {}
         refs: dict[str, list[str]] = {}
-        geoms: dict[str, object] = {}
+        geoms: dict[str, Element] = {}
         ident: dict[str, str] = {}
-        land_uses: list[dict] = []
+        land_uses: list[dict[str, str]] = []
+        names = self._names
         for child in feature:
-            cname = local(child.tag)
+            tag = child.tag
+            cname = names.get(tag)
+            if cname is None:
+                cname = names[tag] = local(tag)
             if not cname:
                 continue
             href = child.get(XLINK_HREF)
             if href is not None:
                 key = normalise_href(href)
                 if key:
-                    refs.setdefault(cname, []).append(key)
+                    if cname in refs:
+                        refs[cname].append(key)
+                    else:
+                        refs[cname] = [key]
                 continue
-            if len(child):
-                first = child[0]  # comments and PIs are removed by the parser
-                fname = local(first.tag)
-                if not fname:
-                    first = next((c for c in child if local(c.tag)), None)
-                    fname = local(first.tag) if first is not None else ""
-                if fname in SURFACE_TYPES or fname in POINT_TYPES or fname == "Point":
-                    geoms[cname] = first
-                elif cname in ("idIIP", "inspireId"):
-                    for leaf in child.iter():
-                        lname = local(leaf.tag)
-                        if lname and leaf.text and leaf.text.strip() and not len(leaf):
-                            ident[lname] = leaf.text.strip()
-                elif cname == "klasouzytek":
-                    for entry in child:
-                        if not local(entry.tag):
-                            continue
-                        lu: dict[str, str] = {}
-                        for e in entry:
-                            if local(e.tag):
-                                lu[local(e.tag)] = (e.text or "").strip()
-                                if local(e.tag) == "powierzchnia":
-                                    lu["_uom"] = e.get("uom") or "ha"
-                        land_uses.append(lu)
-                elif fname in _WRAPPERS:
-                    for leaf in first.iter():
-                        h = leaf.get(XLINK_HREF)
-                        if h:
-                            key = normalise_href(h)
-                            if key:
-                                refs.setdefault(cname, []).append(key)
-                    # a wrapper may also hold an inline feature
-                    for inner in first:
-                        if local(inner.tag) in EGIB_TYPES and len(inner):
-                            self._inline(inner, cname, refs)
-                elif fname in EGIB_TYPES:
-                    self._inline(first, cname, refs)
+            if not len(child):
+                text = child.text
+                if text is not None:
+                    text = text.strip()
+                    if text:
+                        if cname in values:
+                            values[cname].append(text)
+                        else:
+                            values[cname] = [text]
+                        uom = child.get("uom")
+                        if uom:
+                            uoms[cname] = uom
                 continue
-            text = child.text
-            if text is not None:
-                text = text.strip()
-                if text:
-                    values.setdefault(cname, []).append(text)
-                    uom = child.get("uom")
-                    if uom:
-                        uoms[cname] = uom
+            first = child[0]  # comments and PIs are removed by the parser
+            fname = local(first.tag)
+            if not fname:
+                found = next((c for c in child if local(c.tag)), None)
+                if found is None:
+                    continue
+                first, fname = found, local(found.tag)
+            if fname in SURFACE_TYPES or fname in POINT_TYPES or fname == "Point":
+                geoms[cname] = first
+            elif cname in ("idIIP", "inspireId"):
+                for leaf in child.iter():
+                    lname = local(leaf.tag)
+                    if lname and not len(leaf):
+                        ltext = (leaf.text or "").strip()
+                        if ltext:
+                            ident[lname] = ltext
+            elif cname == "klasouzytek":
+                for entry in child:
+                    if not local(entry.tag):
+                        continue
+                    lu: dict[str, str] = {}
+                    for e in entry:
+                        ename = local(e.tag)
+                        if ename:
+                            lu[ename] = (e.text or "").strip()
+                            if ename == "powierzchnia":
+                                lu["_uom"] = e.get("uom") or "ha"
+                    land_uses.append(lu)
+            elif fname in _WRAPPERS:
+                for leaf in first.iter():
+                    h = leaf.get(XLINK_HREF)
+                    if h:
+                        key = normalise_href(h)
+                        if key:
+                            refs.setdefault(cname, []).append(key)
+                # a wrapper may also hold an inline feature
+                for inner in first:
+                    if local(inner.tag) in EGIB_TYPES and len(inner):
+                        self._inline(inner, cname, refs)
+            elif fname in EGIB_TYPES:
+                self._inline(first, cname, refs)
         return values, uoms, refs, geoms, ident, land_uses
 
-    def _inline(self, inner, prop: str, refs: dict) -> None:
+    def _inline(self, inner: Element, prop: str, refs: dict[str, list[str]]) -> None:
         """An inline child feature (2021 XSD allows it): read it as a feature of its own."""
         name = local(inner.tag)
         rec = self._egib(inner, name, EGIB_TYPES[name], self.stats.schema)
@@ -286,7 +318,7 @@ class Reader:
         self._nested.append(rec)
         refs.setdefault(prop, []).append(f"i:{rec.ns}:{rec.local_id}")
 
-    def _geometry(self, geoms: dict, *names: str,
+    def _geometry(self, geoms: dict[str, Element], *names: str,
                   point: bool = False) -> tuple[str | None, str | None]:
         el = None
         for n in names:
@@ -307,7 +339,7 @@ class Reader:
         self.stats.srids.add(srid)
         return ewkt, None
 
-    def _gml_id(self, feature) -> str:
+    def _gml_id(self, feature: Element) -> str:
         for attr in GML_ID:
             v = feature.get(attr)
             if v:
@@ -321,7 +353,7 @@ class Reader:
                 self.stats.units[unit] += 1
 
     # ---- EGiB ------------------------------------------------------------------------------
-    def _egib(self, feature, name: str, ftype: str, schema: str) -> Record:
+    def _egib(self, feature: Element, name: str, ftype: str, schema: str) -> Record:
         values, uoms, refs, geoms, ident, land_uses = self._scan(feature)
         gml_id = self._gml_id(feature)
 
@@ -372,7 +404,7 @@ class Reader:
                       line=self._line(feature), attrs=attrs, refs=refs, geom=geom,
                       error="; ".join(problems) or None)
 
-    def _identity_only(self, feature) -> Record:
+    def _identity_only(self, feature: Element) -> Record:
         ns = local_id = version_id = ""
         for child in feature:
             if local(child.tag) == "idIIP":
@@ -394,7 +426,7 @@ class Reader:
                       attrs={}, refs={})
 
     # ---- INSPIRE CP ------------------------------------------------------------------------
-    def _inspire_parcel(self, feature) -> Record:
+    def _inspire_parcel(self, feature: Element) -> Record:
         values, uoms, refs, geoms, ident, _ = self._scan(feature)
         upper = {k.upper(): v for k, v in values.items()}
 
@@ -418,8 +450,9 @@ class Reader:
         elif problem := parcel_id_problem(cid):
             problems.append("nationalCadastralReference " + problem)
         error = "; ".join(problems) or None
-        attrs = {"schema": self.stats.schema or "inspire", "cadastral_id": cid, "number": label,
-                 "legal_area_m2": area_m2(values, uoms, "areaValue"), "kw": [], "land_uses": []}
+        attrs: dict[str, Any] = {
+            "schema": self.stats.schema or "inspire", "cadastral_id": cid, "number": label,
+            "legal_area_m2": area_m2(values, uoms, "areaValue"), "kw": [], "land_uses": []}
         return Record(ftype="parcel", gml_id=gml_id, ns=ns[:64], local_id=local_id,
                       version_id=version_id, object_start=None,
                       version_start=first("beginLifespanVersion"),
@@ -427,7 +460,7 @@ class Reader:
                       line=self._line(feature), attrs=attrs, refs=refs, geom=geom, error=error)
 
     # ---- flattened county WFS (KIEG) -------------------------------------------------------
-    def _kieg_building(self, feature) -> Record:
+    def _kieg_building(self, feature: Element) -> Record:
         values, _uoms, refs, geoms, _ident, _ = self._scan(feature)
         upper = {k.upper(): v for k, v in values.items()}
 
@@ -451,7 +484,7 @@ class Reader:
         elif problem := building_id_problem(bid):
             problems.append("ID_BUDYNKU " + problem)
         error = "; ".join(problems) or None
-        attrs = {"schema": "kieg", "building_id": bid, "kind": kind,
+        attrs: dict[str, Any] = {"schema": "kieg", "building_id": bid, "kind": kind,
                  "kind_source": (first("RODZAJ") or "")[:8],
                  "storeys_above": integer(first("KONDYGNACJE_NADZIEMNE")),
                  "storeys_below": integer(first("KONDYGNACJE_PODZIEMNE")), "kw": []}

@@ -51,7 +51,7 @@ def check_prolog(path: Path) -> None:
             break  # the root element: no DTD can follow
 
 
-def parser_options() -> dict:
+def parser_options() -> dict[str, bool]:
     return {
         "resolve_entities": False,
         "no_network": True,
