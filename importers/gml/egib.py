@@ -148,7 +148,7 @@ SUBJECT_OTHER_TAGS = frozenset({
     "oznaczenieDokumentu", "uwagi", "dataZgonu"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Scan:
     """What one pass over a feature's children found (``Reader._scan``)."""
 
@@ -184,11 +184,26 @@ def text(*tags: str) -> Getter:
 
 
 def text_or_empty(*tags: str) -> Getter:
-    get = text(*tags)
-    return lambda scan, attrs: get(scan, attrs) or ""
+    """The first text of the first of ``tags`` present, else ""."""
+    if len(tags) == 1:
+        tag = tags[0]
+
+        def one(scan: Scan, _attrs: dict[str, Any]) -> str:
+            found = scan.values.get(tag)
+            return found[0] if found else ""
+        return one
+    return lambda scan, _attrs: scan.first(*tags) or ""
 
 
 def number(*tags: str) -> Getter:
+    """The first of ``tags`` present as an integer, else None."""
+    if len(tags) == 1:
+        tag = tags[0]
+
+        def one(scan: Scan, _attrs: dict[str, Any]) -> int | None:
+            found = scan.values.get(tag)
+            return integer(found[0]) if found else None
+        return one
     return lambda scan, _attrs: integer(scan.first(*tags))
 
 

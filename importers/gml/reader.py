@@ -356,13 +356,7 @@ class Reader:
     def _egib(self, feature: Element, name: str, ftype: str, schema: str) -> Record:
         values, uoms, refs, geoms, ident, land_uses = self._scan(feature)
         gml_id = self._gml_id(feature)
-
-        def first(*names: str) -> str | None:
-            for n in names:
-                if n in values:
-                    return values[n][0]
-            return None
-
+        scan = Scan(name, values, uoms, land_uses)
         ns = ident.get("przestrzenNazw", "")
         local_id = ident.get("lokalnyId", "")
         version_id = ident.get("wersjaId", "")
@@ -376,7 +370,6 @@ class Reader:
             else:
                 problems.append("no idIIP and no gml:id: the object cannot be identified")
         mapping = EGIB_MAPPINGS[ftype]
-        scan = Scan(name, values, uoms, land_uses)
         attrs: dict[str, Any] = {"schema": schema}
         for attr, get in mapping.fields:
             attrs[attr] = get(scan, attrs)
@@ -397,6 +390,7 @@ class Reader:
                 problems.append(f"geometry: {gerr}")
         if mapping.check:
             mapping.check(scan, attrs, problems, self.encrypt)
+        first = scan.first
         return Record(ftype=ftype, gml_id=gml_id, ns=ns, local_id=local_id,
                       version_id=version_id, object_start=first("startObiekt"),
                       version_start=first("startWersjaObiekt"),
