@@ -91,7 +91,9 @@ def list_page(request: HttpRequest, rows: Iterable[dict[str, Any]],
     sortable columns (their headers link to ascending, then descending order)."""
     sortable = [k for k, _label in columns]
     sort = requested_sort(request, sortable, default_sort)
-    ordered = sort_rows(rows, sort, sortable) if sort else list(rows)
+    # a QuerySet stays one: the Paginator then reads one page of it with LIMIT/OFFSET
+    ordered = (sort_rows(rows, sort, sortable) if sort
+               else rows if isinstance(rows, list) or hasattr(rows, "query") else list(rows))
     page = Paginator(ordered, per_page).get_page(page_param(request))
     base = request.GET.copy()
     for name in ("page", "export", "format"):
