@@ -69,6 +69,7 @@ def _slug(path: str) -> str:
 
 def _walk(role: str, paths: list[str], user, server, new_page, login, page_log) -> list[str]:
     page = new_page(viewport=DESKTOP)
+    page.set_default_navigation_timeout(45_000)  # whole registers' pages on a shared CI machine
     if user is not None:
         login(page.context, user, server.url)
     problems: list[str] = []
@@ -76,7 +77,8 @@ def _walk(role: str, paths: list[str], user, server, new_page, login, page_log) 
         response = page.goto(server.url + path)
         expected = 404 if "no-such" in path else 200
         if response is None or response.status != expected:
-            problems.append(f"{path}: HTTP {response and response.status}")
+            body = response.text()[:300] if response is not None else ""
+            problems.append(f"{path}: HTTP {response and response.status} {body}")
             continue
         page.wait_for_load_state("load")
         if expected == 404:  # the browser reports the page's own status on the console
