@@ -61,9 +61,8 @@ def load_demo(municipality: Municipality) -> list[PppProject]:
     if LIGHTING in existing:
         out.append(existing[LIGHTING])
         return out
-    used = set(InvestmentOffer.objects.filter(municipality=municipality)
-               .values_list("cadastral_ids", flat=True).iterator())
-    taken = {c for ids in used for c in ids}
+    taken = {c for ids in InvestmentOffer.objects.filter(municipality=municipality)
+             .values_list("cadastral_ids", flat=True) for c in ids}
     plot = (municipal_parcels([municipality.id]).exclude(cadastral_id__in=taken)
             .order_by("-cadastral_id").first())
     if plot is None:
