@@ -80,7 +80,7 @@ class CashflowForm(forms.ModelForm):
             field.required = False  # an empty cell is 0
 
 
-CashflowFormSet = forms.formset_factory(CashflowForm, extra=1, min_num=1, validate_min=True,
+CashflowFormSet = forms.formset_factory(CashflowForm, extra=3, min_num=1, validate_min=True,
                                         can_delete=True, max_num=60, validate_max=True)
 
 
