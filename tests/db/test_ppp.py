@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from gis_app.audit.models import AuditEvent
 from registers.leases.models import PriceIndex, PropertyOverride
@@ -27,6 +28,12 @@ PARAMS = dict(discount_rate=D("0.05"), public_keeps_user_fees=False,
 YEARS = [dict(capex=D("1000000"), risk_construction=D("100000")),
          dict(opex=D("100000"), availability_payment=D("600000")),
          dict(opex=D("100000"), availability_payment=D("600000"))]
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):  # the services' messages are asserted in English
+        yield
 
 
 @pytest.fixture
