@@ -156,7 +156,8 @@ def plot_answer(q: Any) -> dict[str, Any]:
         raise DeskError("plot", _("The municipality has no rate resolution for %(year)s on "
                                   "record.") % {"year": year})
     rates = {(r.category, r.variant): r.rate for r in resolution.rates.all()}
-    area = Decimal(str(parcel.legal_area_m2 or round(parcel.geom.area, 2)))
+    # the area the public card shows (the map's), not the register's legal area
+    area = Decimal(str(round(parcel.geom.area, 2)))
     lines = []
     for label, category, base, unit in (
             (_("land"), land_category, area, "m²"),

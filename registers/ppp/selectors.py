@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from gis_app.accounts.access import municipality_ids
+from gis_app.accounts.access import has_capability, municipality_ids
 from gis_app.accounts.roles import Capability
 from registers.leases.rules import PERIODS_PER_YEAR, RentPeriod, RentYear, rent_schedule
 from registers.leases.selectors import price_index_table
@@ -49,6 +49,25 @@ def open_projects() -> QuerySet[PppProject]:
     return (PppProject.objects.filter(open_for_partners=True)
             .exclude(stage__in=[rules.Stage.OPERATION, rules.Stage.CLOSED])
             .select_related("municipality").defer("geom").order_by("municipality__name", "title"))
+
+
+def card_section(user: Any, parcel: Any) -> dict[str, Any] | None:
+    """The parcel card's PPP section: the projects on the plot (every one, with its stage and
+    partner, for the property register's readers; the open ones with their contact for
+    anyone), or None when there is none to show."""
+    qs = (PppProject.objects.filter(municipality_id=parcel.municipality_id,
+                                    cadastral_ids__contains=[parcel.cadastral_id])
+          .defer("geom").order_by("title", "id"))
+    staff = has_capability(user, Capability.VIEW_LEASES, parcel.municipality_id)
+    if not staff:
+        qs = qs.filter(open_for_partners=True).exclude(
+            stage__in=[rules.Stage.OPERATION, rules.Stage.CLOSED])
+    projects = [{"id": p.id, "title": p.title, "stage": p.get_stage_display(),
+                 "route": p.get_route_display(), "contact": p.contact,
+                 "partner_name": p.partner_name if staff else ""} for p in qs[:20]]
+    if not projects:
+        return None
+    return {"staff": staff, "projects": projects, "cadastral_id": parcel.cadastral_id}
 
 
 # --- the preliminary assessment ----------------------------------------------------------------

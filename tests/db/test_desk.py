@@ -113,3 +113,17 @@ def test_parking_offer_projects_and_the_resolutions_page(town):
     body = res.content.decode()
     assert res.status_code == 200 and "DEMO/146301_1/2024" in body
     assert f'id="tax-{timezone.localdate().year}"' in body and 'id="parking-' in body
+
+
+def test_the_plots_card_shows_open_projects_and_the_partner_only_to_readers(town, make_user):
+    muni, plot = town
+    url = reverse("map_ui:card", args=[plot.id])
+    inspector, planner = Client(), Client()
+    inspector.force_login(make_user("li", muni, ("landscape_inspector",)))
+    planner.force_login(make_user("pl", muni, ("planner",)))
+    seen = inspector.get(url).content.decode()
+    assert "Hala targowa" in seen and "ppp@radom.example" in seen
+    assert "Partner Tajny" not in seen and f"/desk/?plot={plot.cadastral_id}" in seen
+    assert "Partner Tajny" in planner.get(url).content.decode()
+    # the public card shows no register section at all (ids only)
+    assert "Hala targowa" not in Client().get(url).content.decode()
