@@ -181,3 +181,22 @@ def test_worksheet_page_saves_and_refuses_a_stale_form(town, users):
     p.refresh_from_db()
     assert p.cashflows.count() == 2 and not selectors.assessment(p).classification.off_balance
     assert _client(users["planner"]).post(url, data).status_code == 403
+
+
+def test_tile_layer_public_sees_open_projects_without_the_partner(town, users):
+    from tests.db.test_permission_matrix import tile_xyz
+
+    officer = users["property_officer"]
+    open_ = _project(town, officer, title="Targowisko", open_for_partners=True,
+                     contact="ppp@jaslo.example", partner_name="Partner Ukryty",
+                     cadastral_ids=[_pid(town, "10")])
+    _project(town, officer, title="Projekt Wewnetrzny", cadastral_ids=[_pid(town, "11")])
+    centre = open_.geom.centroid.transform(4326, clone=True)
+    z, x, y = tile_xyz(centre.x, centre.y, 14)
+    url = f"/tiles/ppp_projects/{z}/{x}/{y}.pbf"
+    public = _client().get(url)
+    assert public.status_code == 200
+    assert b"Targowisko" in public.content and b"ppp@jaslo.example" in public.content
+    assert b"Partner Ukryty" not in public.content and b"Projekt Wewnetrzny" not in public.content
+    staff = _client(users["planner"]).get(url).content
+    assert b"Partner Ukryty" in staff and b"Projekt Wewnetrzny" in staff
