@@ -22,6 +22,7 @@ from gis_app.params import id_param
 from layers.exports import EXPORT_FORMATS, write_table
 from layers.models import Municipality
 from registers.common.editing import INVALID_STATUS, submit
+from registers.leases.models import InvestmentOffer
 from registers.ppp import pdf, selectors, services
 from registers.ppp.forms import (
     CASHFLOW_FIELDS,
@@ -101,8 +102,10 @@ def project_new(request: HttpRequest) -> HttpResponse:
                                                                  Capability.EDIT_LEASES))
     initial = {}
     offer_id = id_param(request, "offer")
-    if offer_id:
-        initial["offer"] = offer_id
+    offer = InvestmentOffer.objects.filter(pk=offer_id, municipality__in=towns).first() \
+        if offer_id else None
+    if offer is not None:  # "Start a PPP project" from the investment offer
+        initial.update(offer=offer.pk, municipality=offer.municipality_id, title=offer.title)
     form = ProjectForm(request.POST or None, initial=initial, municipalities=towns)
     if request.method != "POST":
         return _form_page(request, form, None)

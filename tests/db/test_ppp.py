@@ -200,3 +200,23 @@ def test_tile_layer_public_sees_open_projects_without_the_partner(town, users):
     assert b"Partner Ukryty" not in public.content and b"Projekt Wewnetrzny" not in public.content
     staff = _client(users["planner"]).get(url).content
     assert b"Partner Ukryty" in staff and b"Projekt Wewnetrzny" in staff
+
+
+def test_project_from_the_investment_offer(town, users):
+    from registers.leases.services import offer_save
+
+    offer = offer_save(None, dict(municipality_id=town.id, title="Teren pod PPP", mode="ppp",
+                                  cadastral_ids=[_pid(town, "12")], published=True))
+    c = _client(users["property_officer"])
+    page = c.get(reverse("ppp:project_new") + f"?offer={offer.pk}").content.decode()
+    assert 'value="Teren pod PPP"' in page and f'<option value="{offer.pk}" selected' in page
+    form = {"title": "Parking", "municipality": town.id, "offer": offer.pk, "cadastral_ids": "",
+            "stage": "idea", "route": "", "payment_amount": "0", "payment_period": "monthly",
+            "vat_rate": "23", "indexation": "cpi"}
+    assert c.post(reverse("ppp:project_new"), form).status_code == 302
+    # the offer's plot (not municipal by the register: the offer vouches for it)
+    p = PppProject.objects.get(title="Parking")
+    assert (p.cadastral_ids, p.source, p.offer_id) == ([_pid(town, "12")], "offer", offer.pk)
+    r = c.post(reverse("ppp:project_new"), form | {"title": "Za dużo",
+                                                     "cadastral_ids": _pid(town, "10")})
+    assert r.status_code == 400 and "Not plots of the chosen investment offer" in r.content.decode()
