@@ -60,7 +60,7 @@ def render(project: PppProject, result: Assessment, today: date | None = None) -
         rows.append([str(r["year"]), zl(c.capex), zl(c.opex), zl(c.user_fees),
                      zl(c.availability_payment), zl(c.public_contribution),
                      str(r["factor"]).replace(".", ","), zl(r["psc"]), zl(r["ppp"])])
-    story.append(_table(rows, [12 * mm] + [30 * mm] * 5 + [22 * mm, 32 * mm, 32 * mm],
+    story.append(_table(rows, [12 * mm] + [33 * mm] * 5 + [24 * mm, 36 * mm, 36 * mm],
                         regular, bold))
     comparison = result.comparison
     story.append(Paragraph("Porównanie (wartości bieżące)", head))
