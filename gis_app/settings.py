@@ -173,6 +173,7 @@ INSTALLED_APPS = [
     "registers.parking",
     "registers.landscape",
     "registers.payments",
+    "registers.ppp",
     "map_ui",
     "axes",
 ]

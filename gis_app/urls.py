@@ -26,6 +26,7 @@ urlpatterns = [
     path("housing/", include("registers.housing.urls")),
     path("parking/", include("registers.parking.urls")),
     path("landscape/", include("registers.landscape.urls")),
+    path("ppp/", include("registers.ppp.urls")),
     path("audit/", audit_views.event_list, name="audit-events"),
     path("", include("map_ui.urls")),
 ]
