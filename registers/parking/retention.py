@@ -7,6 +7,12 @@ town's decision: UNCONFIRMED in legal-facts, so parameters, not constants):
   blanked (the session stays, for revenue and occupancy);
 * ``GEOGMINA_PARKING_NOTICE_PLATE_DAYS`` (default 365): after a notice is closed (paid or
   cancelled) its plate is blanked. An open notice keeps its plate: it is still being collected.
+
+The audit log is append-only (a trigger refuses UPDATE and DELETE), so a purge could not blank
+a plate written there: audit events never carry the plate itself but ``plate_ref(plate)``, a
+keyed hash (``gis_app.audit.log.pseudonym``: HMAC-SHA256 under SECRET_KEY, 16 hex digits). It answers "was this
+car checked?" for someone who already has the plate and the key, and reveals no plate to a
+reader of the log; a plate purged here leaves nothing readable behind.
 """
 
 from __future__ import annotations
@@ -18,9 +24,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from gis_app.audit.log import audit
+from gis_app.audit.log import audit, pseudonym
 from gis_app.audit.models import AuditAction
 from registers.parking.models import ParkingSession, SurchargeNotice
+
+
+def plate_ref(plate: str) -> str:
+    """The pseudonym of a (normalised) plate in the audit log: never the plate itself."""
+    return pseudonym("plate", plate)
 
 
 @dataclass(frozen=True)

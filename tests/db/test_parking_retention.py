@@ -84,3 +84,38 @@ def test_the_daily_command_purges(world, monkeypatch):
     call_command("purge_parking_plates", stdout=out)
     assert "purged 1 session plates" in out.getvalue()
     assert ParkingSession.objects.get().plate == ""
+
+
+def test_no_audit_event_keeps_a_plate_past_the_purge(world, client, monkeypatch, make_user):
+    """The log is append-only, so no event may hold the plate itself: a check, a notice, a
+    permit changed in the admin write its pseudonym; after the purge the plate is gone."""
+    from registers.parking.models import Permit
+    from registers.parking.retention import plate_ref
+
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 3, 3, 10, 0, tzinfo=UTC))
+    c = world["zone"].geom.centroid.transform(4326, clone=True)
+    client.force_login(world["controller"])
+    r = client.post("/parking/control/api/check", {"plate": "XQ 77701", "lon": c.x,
+                                                    "lat": c.y})
+    assert r.status_code == 200 and not r.json()["valid"]
+    r = client.post("/parking/control/api/notices", {"plate": "XQ77701", "lon": c.x,
+                                                      "lat": c.y})
+    assert r.status_code == 201, r.content
+    permit = Permit.objects.create(municipality=world["town"], zone=world["zone"],
+                                   kind="resident", plate="XQ77702", valid_from=NOW.date(),
+                                   valid_to=NOW.date(), price=D("22.50"))
+    root = make_user("root-p19", world["town"], ("administrator",))
+    root.is_staff = root.is_superuser = True
+    root.save()
+    client.force_login(root)
+    r = client.post(f"/admin/parking/permit/{permit.pk}/change/", {
+        "municipality": world["town"].pk, "zone": world["zone"].pk, "kind": "resident",
+        "plate": "XQ77703", "valid_from": "2026-06-01", "valid_to": "2026-06-30",
+        "price": "22.50", "version": permit.version})
+    assert r.status_code in (200, 302), r.content[:500]
+    events = list(AuditEvent.objects.values("detail", "object_id", "before", "after"))
+    assert events
+    text = repr(events)
+    for plate in ("XQ77701", "XQ77702", "XQ77703"):
+        assert plate not in text, plate
+    assert plate_ref("XQ77701") in text
