@@ -81,6 +81,7 @@ def main() -> None:
     from gis_app.accounts.roles import Role
     from layers.models import Municipality, ParkingZone
     from registers.parking import demo, enforcement, operators, services
+    from registers.parking.models import Tariff
 
     rnd = random.Random(19)
     try:
@@ -92,7 +93,8 @@ def main() -> None:
                 geom=MultiPolygon(Polygon(((x, y), (x + size, y), (x + size, y + size),
                                            (x, y + size), (x, y))), srid=2180),
                 source_namespace="bench", local_id="bench-zone")
-            (tariff,) = demo.load_demo(town)
+            tariff = services.tariff_save(None, Tariff(zone=zone, **demo.RADOM),
+                                          demo.SUBSCRIPTIONS)
             op, _token = operators.operator_create("bench-operator", [town])
             user = get_user_model().objects.create_user("bench-controller", password="x")
             grant(user, town, [Role.PARKING_CONTROLLER])

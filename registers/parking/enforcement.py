@@ -27,6 +27,7 @@ from gis_app.audit.models import AuditAction
 from layers.models import ParkingZone
 from layers.points import stored_point
 from registers.parking import rules, services
+from registers.parking.retention import plate_ref
 from registers.parking.models import (
     MinimumWage,
     NoticePhoto,
@@ -152,7 +153,7 @@ def check(user: Any, plate: Any, lon: Any, lat: Any, now: datetime | None = None
     result = Check(reg, zone, tariff, charged, session, now, permit)
     audit(user, AuditAction.READ_OWNERS, "parking.check", session.pk if session else "",
           municipality_id=zone.municipality_id,
-          detail=f"plate {reg} in zone {zone.code}{' (permit)' if permit else ''}: "
+          detail=f"{plate_ref(reg)} in zone {zone.code}{' (permit)' if permit else ''}: "
                  f"{'valid' if result.valid else 'no valid session'}")
     return result
 
@@ -222,7 +223,7 @@ def issue_notice(user: Any, plate: Any, lon: Any, lat: Any,
                                    size=upload.size)
     audit(user, AuditAction.CREATE, "parking.surchargenotice", notice.pk,
           municipality_id=notice.municipality_id,
-          after={"number": notice.number, "plate": notice.plate, "zone": result.zone.code,
+          after={"number": notice.number, "plate": plate_ref(notice.plate), "zone": result.zone.code,
                  "amount": str(amount), "photos": len(photos)})
     return notice
 
@@ -232,7 +233,7 @@ def issue_notice(user: Any, plate: Any, lon: Any, lat: Any,
 def notices_for(user: Any) -> QuerySet[SurchargeNotice]:
     return SurchargeNotice.objects.filter(
         municipality_id__in=municipality_ids(user, Capability.MANAGE_SURCHARGES)).select_related(
-        "zone", "municipality", "controller")
+        "zone", "municipality", "controller", "tariff")
 
 
 def amount_due(n: SurchargeNotice, on: date) -> Decimal:
@@ -250,12 +251,8 @@ def state(n: SurchargeNotice, today: date) -> str:
         return "issued"
     if n.reminder_sent_on is None:
         return "reminder_due"
-    return "ripe" if today > n.reminder_sent_on + timedelta(days=REMINDER_DAYS) else "reminded"
-
-
-#: days a reminder gives before the notice is handed to enforcement (a practice, not law:
-#: UNCONFIRMED; towns set it in the resolution or the enforcement procedure)
-REMINDER_DAYS = 7
+    days = n.tariff.surcharge_reminder_days  # the resolution's parameter (UNCONFIRMED: 7)
+    return "ripe" if today > n.reminder_sent_on + timedelta(days=days) else "reminded"
 
 
 def _locked(user: Any, pk: int, version: int | None) -> SurchargeNotice:

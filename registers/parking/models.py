@@ -72,6 +72,11 @@ class Tariff(Versioned):
         _("days to pay the surcharge"), default=14,
         help_text=_("after these days from the notice a reminder is due and the notice is "
                     "ripe for enforcement"))
+    surcharge_reminder_days = models.PositiveSmallIntegerField(
+        _("days a reminder gives"), default=7,
+        help_text=_("after a reminder, these days pass before the notice is ripe for "
+                    "enforcement (the resolution's or the enforcement procedure's; 7 is a "
+                    "practice, not law: UNCONFIRMED)"))
     parking_card_zero_rate = models.BooleanField(
         _("zero rate for parking-card holders on reserved bays"), default=False)
 
