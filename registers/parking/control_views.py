@@ -44,7 +44,8 @@ def control(request: HttpRequest) -> HttpResponse:
 def api_check(request: HttpRequest) -> JsonResponse:
     p = request.POST
     try:
-        result = enforcement.check(request.user, p.get("plate"), p.get("lon"), p.get("lat"))
+        result = enforcement.check(request.user, p.get("plate"), p.get("lon"), p.get("lat"),
+                                   exemption=p.get("exemption"))
     except enforcement.EnforcementError as exc:
         return _refusal(exc)
     return JsonResponse(result.as_json())

@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 
 from layers.models import Municipality, ParkingZone
-from registers.parking.models import Subscription, Tariff
+from registers.parking.models import Exemption, Subscription, Tariff
 from registers.parking.services import tariff_save
 
 RESIDENT, BUSINESS = Subscription.Kind.RESIDENT, Subscription.Kind.BUSINESS
@@ -43,6 +43,10 @@ RESOLUTIONS: dict[str, dict[str, Any]] = {
             {"kind": BUSINESS, "period_days": 30, "price": D("195.00")},
             {"kind": BUSINESS, "period_days": 180, "price": D("900.00")},
         ],
+        # the zero rate of art. 13b ust. 4 pkt 2 for parking-card holders on the designated
+        # bays (Radom's wording UNCONFIRMED)
+        "exemptions": [(Exemption.Kind.PARKING_CARD, "uchwała LXXXIV/803/2022: stawka zerowa "
+                        "na stanowiskach dla kart parkingowych (art. 13b ust. 4 pkt 2 u.d.p.)")],
     },
     # Jasło, uchwała Rady Miejskiej w Jaśle "w sprawie ustalenia strefy płatnego parkowania na
     # terenie miasta Jasła oraz wysokości opłat i opłaty dodatkowej …" (its number and date
@@ -65,6 +69,8 @@ RESOLUTIONS: dict[str, dict[str, Any]] = {
             {"kind": RESIDENT, "period_days": 30, "price": D("30.00")},   # UNCONFIRMED
             {"kind": BUSINESS, "period_days": 30, "price": D("120.00")},  # UNCONFIRMED
         ],
+        "exemptions": [(Exemption.Kind.PARKING_CARD, "uchwała RM Jasła o SPP: stawka zerowa na "
+                        "stanowiskach dla kart parkingowych (UNCONFIRMED)")],
     },
 }
 
@@ -86,6 +92,10 @@ def load_demo(municipality: Municipality) -> list[Tariff]:
     if spec is None:
         return []
     number = spec["tariff"]["resolution_number"]
+    for kind, basis in spec.get("exemptions", []):
+        Exemption.objects.get_or_create(
+            municipality=municipality, zone=None, kind=kind,
+            defaults={"evidence": Exemption.Evidence.ON_SITE, "legal_basis": basis})
     out = []
     zones = ParkingZone.objects.filter(municipality=municipality, retired_at__isnull=True)
     for zone in zones.order_by("code"):

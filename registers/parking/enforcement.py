@@ -8,14 +8,14 @@ plate, zone, end time); see benchmarks/parking_sessions.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,8 +27,9 @@ from gis_app.audit.models import AuditAction
 from layers.models import ParkingZone
 from layers.points import stored_point
 from registers.parking import rules, services
-from registers.parking.retention import plate_ref
 from registers.parking.models import (
+    Exemption,
+    ExemptVehicle,
     MinimumWage,
     NoticePhoto,
     ParkingSession,
@@ -36,6 +37,7 @@ from registers.parking.models import (
     SurchargeNotice,
     Tariff,
 )
+from registers.parking.retention import plate_ref
 
 MAX_PHOTOS = 6
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -88,7 +90,60 @@ def valid_session(plate: str, zone: ParkingZone, now: datetime) -> ParkingSessio
 def valid_permit(plate: str, zone: ParkingZone, day: date) -> Permit | None:
     """A permit (subscription) of this plate for this zone valid on ``day`` (indexed)."""
     return (Permit.objects.filter(plate=plate, zone=zone, valid_to__gte=day,
-                                  valid_from__lte=day).order_by("-valid_to").first())
+                                  valid_from__lte=day, cancelled_at__isnull=True)
+            .order_by("-valid_to").first())
+
+
+def exemptions_here(zone: ParkingZone, day: date) -> QuerySet[Exemption]:
+    """The exemptions in force in this zone on ``day``: the road act's (every town) and the
+    town's resolution's (the whole town or this zone)."""
+    return (Exemption.objects.filter(Q(municipality__isnull=True)
+                                     | Q(municipality_id=zone.municipality_id))
+            .filter(Q(zone__isnull=True) | Q(zone=zone), valid_from__lte=day)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day)))
+
+
+# One round trip answers "may this plate stand here now?": a session covering now, else a
+# permit valid today, else the plate listed under a registered exemption in force here; each
+# branch an index scan (parking_session_check_idx, parking_permit_check_idx,
+# parking_exemptvehicle_idx). The row found is loaded only when there is one.
+COVER_SQL = """
+(SELECT 1, id FROM parking_parkingsession
+  WHERE plate = %(plate)s AND zone_id = %(zone)s AND end_time >= %(now)s
+    AND start_time <= %(now)s
+  ORDER BY end_time DESC LIMIT 1)
+UNION ALL
+(SELECT 2, id FROM parking_permit
+  WHERE plate = %(plate)s AND zone_id = %(zone)s AND valid_to >= %(day)s
+    AND valid_from <= %(day)s AND cancelled_at IS NULL
+  ORDER BY valid_to DESC LIMIT 1)
+UNION ALL
+(SELECT 3, v.id FROM parking_exemptvehicle v
+  JOIN parking_exemption e ON e.id = v.exemption_id
+  WHERE v.plate = %(plate)s AND v.valid_from <= %(day)s
+    AND (v.valid_to IS NULL OR v.valid_to >= %(day)s) AND e.evidence = 'registered'
+    AND (e.municipality_id IS NULL OR e.municipality_id = %(town)s)
+    AND (e.zone_id IS NULL OR e.zone_id = %(zone)s) AND e.valid_from <= %(day)s
+    AND (e.valid_to IS NULL OR e.valid_to >= %(day)s)
+  LIMIT 1)
+ORDER BY 1 LIMIT 1
+"""
+
+
+def _cover(plate: str, zone: ParkingZone, now: datetime, day: date
+           ) -> tuple[ParkingSession | None, Permit | None, Exemption | None]:
+    with connection.cursor() as cur:
+        cur.execute(COVER_SQL, {"plate": plate, "zone": zone.pk, "now": now, "day": day,
+                                "town": zone.municipality_id})
+        row = cur.fetchone()
+    if row is None:
+        return None, None, None
+    branch, pk = row
+    if branch == 1:
+        return ParkingSession.objects.select_related("operator").get(pk=pk), None, None
+    if branch == 2:
+        return None, Permit.objects.get(pk=pk), None
+    return None, None, ExemptVehicle.objects.select_related("exemption").get(pk=pk).exemption
 
 
 @dataclass
@@ -100,14 +155,19 @@ class Check:
     session: ParkingSession | None
     at: datetime
     permit: Permit | None = None
+    exemption: Exemption | None = None
+    #: the exemptions a controller may see on site here (offered when the car has no cover)
+    on_site: list[Exemption] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
-        return not self.charged_now or self.session is not None or self.permit is not None
+        return (not self.charged_now or self.session is not None or self.permit is not None
+                or self.exemption is not None)
 
     def as_json(self) -> dict:
         s = self.session
         t = self.tariff
+        e = self.exemption
         return {
             "plate": self.plate, "valid": self.valid, "charged_now": self.charged_now,
             "checked_at": timezone.localtime(self.at).isoformat(timespec="seconds"),
@@ -120,6 +180,10 @@ class Check:
             "permit": None if self.permit is None else {
                 "kind": self.permit.get_kind_display(),
                 "valid_to": self.permit.valid_to.isoformat()},
+            "exemption": None if e is None else {
+                "id": e.pk, "kind": e.get_kind_display(), "legal_basis": e.legal_basis},
+            "exemptions_on_site": [{"id": x.pk, "kind": x.get_kind_display(),
+                                    "legal_basis": x.legal_basis} for x in self.on_site],
             "surcharge": None if t is None or t.surcharge is None else str(t.surcharge),
             "surcharge_reduced": None if t is None or t.surcharge_reduced is None
             else str(t.surcharge_reduced),
@@ -133,27 +197,64 @@ def _tariff_at(zone: ParkingZone, day: date) -> Tariff | None:
             .order_by("-valid_from").first())
 
 
-def check(user: Any, plate: Any, lon: Any, lat: Any, now: datetime | None = None) -> Check:
-    """Whether the car may stand here now: a paid hour needs a session covering now."""
+def _zone_and_tariff(user: Any, at: Point, day: date) -> tuple[ParkingZone, Tariff | None]:
+    """The zone at ``at`` in the controller's towns with its tariff in force, in one query
+    (the zone and its town joined to the tariff); a zone without a tariff in a second."""
+    towns = municipality_ids(user, Capability.ENFORCE_PARKING)
+    tariff = (Tariff.objects.select_related("zone__municipality")
+              .filter(zone__retired_at__isnull=True, zone__municipality_id__in=towns,
+                      zone__geom__intersects=at, valid_from__lte=day)
+              .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+              .order_by("zone__code", "-valid_from").first())
+    if tariff is not None:
+        return tariff.zone, tariff
+    return zone_here(user, at), None
+
+
+def _on_site_exemption(raw: Any, zone: ParkingZone, day: date) -> Exemption:
+    try:
+        pk = int(raw)
+    except (TypeError, ValueError):
+        pk = None
+    e = exemptions_here(zone, day).filter(pk=pk, evidence=Exemption.Evidence.ON_SITE).first() \
+        if pk is not None else None
+    if e is None:
+        raise EnforcementError("exemption", _(
+            "exemption %(v)s is not one seen on site in force in this zone") % {"v": raw})
+    return e
+
+
+def check(user: Any, plate: Any, lon: Any, lat: Any, now: datetime | None = None,
+          exemption: Any = None) -> Check:
+    """Whether the car may stand here now: a paid hour needs a session covering now, a permit,
+    or an exemption (a listed vehicle, or ``exemption``: the id of one the controller saw on
+    site, e.g. a parking card on a designated bay)."""
     reg = parse_plate(plate)
     at = parse_point(lon, lat)
-    zone = zone_here(user, at)
     now = now or timezone.now()
     local = timezone.localtime(now)
-    tariff = _tariff_at(zone, local.date())
+    day = local.date()
+    zone, tariff = _zone_and_tariff(user, at, day)
     charged = False
     if tariff is not None:
         schedule = rules.Schedule(weekdays=rules.parse_weekdays(tariff.paid_weekdays),
                                   start=tariff.paid_from, end=tariff.paid_to)
-        window = schedule.window(local.date())
+        window = schedule.window(day)
         naive = timezone.make_naive(now)
         charged = window is not None and window[0] <= naive < window[1]
-    session = valid_session(reg, zone, now) if charged else None
-    permit = valid_permit(reg, zone, local.date()) if charged and session is None else None
-    result = Check(reg, zone, tariff, charged, session, now, permit)
+    session = permit = exempt = None
+    if exemption not in (None, ""):
+        exempt = _on_site_exemption(exemption, zone, day)
+    elif charged:
+        session, permit, exempt = _cover(reg, zone, now, day)
+    result = Check(reg, zone, tariff, charged, session, now, permit, exempt)
+    if not result.valid:
+        result.on_site = list(exemptions_here(zone, day).filter(
+            evidence=Exemption.Evidence.ON_SITE).order_by("kind", "pk"))
+    why = " (permit)" if permit else f" (exemption {exempt.pk}: {exempt.kind})" if exempt else ""
     audit(user, AuditAction.READ_OWNERS, "parking.check", session.pk if session else "",
           municipality_id=zone.municipality_id,
-          detail=f"{plate_ref(reg)} in zone {zone.code}{' (permit)' if permit else ''}: "
+          detail=f"{plate_ref(reg)} in zone {zone.code}{why}: "
                  f"{'valid' if result.valid else 'no valid session'}")
     return result
 
@@ -223,8 +324,8 @@ def issue_notice(user: Any, plate: Any, lon: Any, lat: Any,
                                    size=upload.size)
     audit(user, AuditAction.CREATE, "parking.surchargenotice", notice.pk,
           municipality_id=notice.municipality_id,
-          after={"number": notice.number, "plate": plate_ref(notice.plate), "zone": result.zone.code,
-                 "amount": str(amount), "photos": len(photos)})
+          after={"number": notice.number, "plate": plate_ref(notice.plate),
+                 "zone": result.zone.code, "amount": str(amount), "photos": len(photos)})
     return notice
 
 

@@ -82,7 +82,7 @@ def test_the_daily_command_purges(world, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: NOW)
     out = StringIO()
     call_command("purge_parking_plates", stdout=out)
-    assert "purged 1 session plates" in out.getvalue()
+    assert "purged 1 session plates" in out.getvalue(), out.getvalue()
     assert ParkingSession.objects.get().plate == ""
 
 
@@ -119,3 +119,31 @@ def test_no_audit_event_keeps_a_plate_past_the_purge(world, client, monkeypatch,
     for plate in ("XQ77701", "XQ77702", "XQ77703"):
         assert plate not in text, plate
     assert plate_ref("XQ77701") in text
+
+
+def test_permit_and_exempt_vehicle_plates_are_purged_after_their_end(world, settings):
+    from registers.parking.models import Exemption, ExemptVehicle, Permit
+
+    settings.GEOGMINA_PARKING_PERMIT_PLATE_DAYS = 365
+    day = NOW.date()
+
+    def permit(plate, ended_days_ago, cancelled_days_ago=None):
+        end = day - timedelta(days=ended_days_ago)
+        return Permit.objects.create(
+            municipality=world["town"], zone=world["zone"], kind="resident", plate=plate,
+            valid_from=end - timedelta(days=29), valid_to=end, price=D("22.50"),
+            cancelled_at=None if cancelled_days_ago is None
+            else NOW - timedelta(days=cancelled_days_ago))
+
+    old, fresh = permit("PERM1", 366), permit("PERM2", 300)
+    cancelled = permit("PERM3", -100, cancelled_days_ago=400)  # would run on, cancelled long ago
+    ex = Exemption.objects.create(municipality=world["town"], kind="other",
+                                  evidence="registered", legal_basis="test")
+    gone = ExemptVehicle.objects.create(exemption=ex, plate="EXEM1", valid_from=day,
+                                        valid_to=day - timedelta(days=400))
+    listed = ExemptVehicle.objects.create(exemption=ex, plate="EXEM2", valid_from=day)
+    assert purge_plates(NOW).permits == 3
+    for obj, plate in ((old, ""), (fresh, "PERM2"), (cancelled, ""), (gone, ""),
+                       (listed, "EXEM2")):
+        obj.refresh_from_db()
+        assert obj.plate == plate, obj
