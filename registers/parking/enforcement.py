@@ -17,6 +17,7 @@ from django.contrib.gis.geos import Point
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,8 @@ from gis_app.accounts.access import municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
-from layers.models import ParkingZone
+from layers.domain.srid import STORAGE_SRID
+from layers.models import Municipality, ParkingZone
 from layers.points import stored_point
 from registers.parking import rules, services
 from registers.parking.models import (
@@ -101,6 +103,36 @@ def exemptions_here(zone: ParkingZone, day: date) -> QuerySet[Exemption]:
                                      | Q(municipality_id=zone.municipality_id))
             .filter(Q(zone__isnull=True) | Q(zone=zone), valid_from__lte=day)
             .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day)))
+
+
+#: the on-site exemptions of a zone and day, kept a minute per process (they change a few
+#: times a year; a change saved in this process clears them at once, see ``_forget``)
+_ON_SITE: dict[tuple[int, date], tuple[float, list[Exemption]]] = {}
+ON_SITE_SECONDS = 60.0
+
+
+def on_site_exemptions(zone: ParkingZone, day: date) -> list[Exemption]:
+    import time
+
+    key = (zone.pk, day)
+    hit = _ON_SITE.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    found = list(exemptions_here(zone, day).filter(evidence=Exemption.Evidence.ON_SITE)
+                 .order_by("kind", "pk"))
+    if len(_ON_SITE) > 1000:
+        _ON_SITE.clear()
+    _ON_SITE[key] = (now + ON_SITE_SECONDS, found)
+    return found
+
+
+def _forget(**_kw: Any) -> None:
+    _ON_SITE.clear()
+
+
+post_save.connect(_forget, sender=Exemption, dispatch_uid="parking_on_site_exemptions")
+post_delete.connect(_forget, sender=Exemption, dispatch_uid="parking_on_site_exemptions_d")
 
 
 # One round trip answers "may this plate stand here now?": a session covering now, else a
@@ -197,18 +229,43 @@ def _tariff_at(zone: ParkingZone, day: date) -> Tariff | None:
             .order_by("-valid_from").first())
 
 
+_TARIFF_FIELDS = [f.attname for f in Tariff._meta.concrete_fields]
+# from_db takes a partial row in the model's field order
+_ZONE_FIELDS = [f.attname for f in ParkingZone._meta.concrete_fields
+                if f.attname in {"id", "code", "name", "kind", "municipality_id"}]
+_TOWN_FIELDS = [f.attname for f in Municipality._meta.concrete_fields
+                if f.attname in {"id", "name", "teryt"}]
+ZONE_TARIFF_SQL = f"""
+SELECT {", ".join(f"t.{c}" for c in _TARIFF_FIELDS)},
+       {", ".join(f"z.{c}" for c in _ZONE_FIELDS)}, {", ".join(f"m.{c}" for c in _TOWN_FIELDS)}
+FROM layers_parkingzone z
+JOIN layers_municipality m ON m.id = z.municipality_id
+JOIN parking_tariff t ON t.zone_id = z.id
+WHERE z.retired_at IS NULL AND z.municipality_id = ANY(%(towns)s)
+  AND ST_Intersects(z.geom, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), {STORAGE_SRID}))
+  AND t.valid_from <= %(day)s AND (t.valid_to IS NULL OR t.valid_to >= %(day)s)
+ORDER BY z.code, t.valid_from DESC
+LIMIT 1
+"""
+
+
 def _zone_and_tariff(user: Any, at: Point, day: date) -> tuple[ParkingZone, Tariff | None]:
-    """The zone at ``at`` in the controller's towns with its tariff in force, in one query
-    (the zone and its town joined to the tariff); a zone without a tariff in a second."""
-    towns = municipality_ids(user, Capability.ENFORCE_PARKING)
-    tariff = (Tariff.objects.select_related("zone__municipality")
-              .filter(zone__retired_at__isnull=True, zone__municipality_id__in=towns,
-                      zone__geom__intersects=at, valid_from__lte=day)
-              .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-              .order_by("zone__code", "-valid_from").first())
-    if tariff is not None:
-        return tariff.zone, tariff
-    return zone_here(user, at), None
+    """The zone at ``at`` in the controller's towns with its tariff in force and its town, in
+    one round trip of hand-written SQL (the ORM's compiling of the same query cost more than
+    running it); a zone without a tariff in force in a second query."""
+    towns = sorted(municipality_ids(user, Capability.ENFORCE_PARKING))
+    with connection.cursor() as cur:
+        cur.execute(ZONE_TARIFF_SQL, {"towns": towns, "x": at.x, "y": at.y, "day": day})
+        row = cur.fetchone()
+    if row is None:
+        return zone_here(user, at), None
+    nt, nz = len(_TARIFF_FIELDS), len(_ZONE_FIELDS)
+    db = connection.alias
+    tariff = Tariff.from_db(db, _TARIFF_FIELDS, row[:nt])
+    zone = ParkingZone.from_db(db, _ZONE_FIELDS, row[nt:nt + nz])  # the rest deferred
+    zone.municipality = Municipality.from_db(db, _TOWN_FIELDS, row[nt + nz:])
+    tariff.zone = zone
+    return zone, tariff
 
 
 def _on_site_exemption(raw: Any, zone: ParkingZone, day: date) -> Exemption:
@@ -249,8 +306,7 @@ def check(user: Any, plate: Any, lon: Any, lat: Any, now: datetime | None = None
         session, permit, exempt = _cover(reg, zone, now, day)
     result = Check(reg, zone, tariff, charged, session, now, permit, exempt)
     if not result.valid:
-        result.on_site = list(exemptions_here(zone, day).filter(
-            evidence=Exemption.Evidence.ON_SITE).order_by("kind", "pk"))
+        result.on_site = on_site_exemptions(zone, day)
     why = " (permit)" if permit else f" (exemption {exempt.pk}: {exempt.kind})" if exempt else ""
     audit(user, AuditAction.READ_OWNERS, "parking.check", session.pk if session else "",
           municipality_id=zone.municipality_id,
