@@ -33,7 +33,7 @@ def control(request: HttpRequest) -> HttpResponse:
              "not_charged": _("parking is not charged now"), "valid": _("may stand here"),
              "invalid": _("NO valid session or permit"), "amount": _("Surcharge:"),
              "reduced": _("reduced if paid in time:"), "issued": _("Notice issued:"),
-             "due": _("due by"), "permit": _("permit:")}
+             "due": _("due by"), "permit": _("permit:"), "exemption": _("exempt:")}
     return render(request, "parking/control.html", {"texts": texts, "urls": {
         "check": reverse("parking:control_check"),
         "notice": reverse("parking:control_notice")}})
