@@ -222,7 +222,8 @@ def main() -> int:
     gunicorn = Path(sys.executable).parent / "gunicorn"
     server = subprocess.Popen(
         [str(gunicorn), "gis_app.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(args.workers),
-         "--backlog", "2048", "--access-logfile", "/dev/null", "--log-level", "warning"],
+         "--backlog", "2048", "--preload", "--timeout", "120",
+         "--access-logfile", "/dev/null", "--log-level", "warning"],
         cwd=REPO, env=env)
     try:
         for _ in range(150):
