@@ -138,8 +138,9 @@ def notice_photo(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @require_safe
-@access(Capability.VIEW_PARKING, description="revenue per zone and day: operator sessions and "
-                                             "paid surcharges (table, CSV or XLSX)")
+@access(Capability.VIEW_PARKING, description="revenue per zone and day by channel (app, meter, "
+                                             "permits, surcharges), sessions and average stay "
+                                             "(table, CSV or XLSX)")
 def revenue(request: HttpRequest) -> HttpResponse:
     from datetime import timedelta
 
@@ -157,7 +158,10 @@ def revenue(request: HttpRequest) -> HttpResponse:
     if fmt in EXPORT_FORMATS:
         columns = [("municipality", _("municipality")), ("zone", _("zone")),
                    ("day", _("day")), ("sessions", _("sessions")),
+                   ("avg_minutes", _("average stay [min]")),
+                   ("app", _("mobile payment [zł]")), ("meter", _("parking meters [zł]")),
                    ("session_revenue", _("operator sessions [zł]")),
+                   ("permits", _("permits [zł]")),
                    ("surcharges", _("surcharges paid [zł]")), ("total", _("total [zł]"))]
         data, mime = write_table(rows, columns, fmt)
         response = HttpResponse(data, content_type=mime)

@@ -151,7 +151,13 @@ class Operator(Versioned):
     It authenticates with a bearer token ``<prefix>.<secret>``: only the prefix (to find the row)
     and the SHA-256 of the whole token are stored; the token is shown once when it is made."""
 
+    class Channel(models.TextChoices):
+        APP = "app", _("mobile payment")
+        METER = "meter", _("parking meter")
+
     name = models.CharField(_("name"), max_length=128, unique=True)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices,
+                               default=Channel.APP)
     municipalities = models.ManyToManyField(Municipality, related_name="parking_operators",
                                             verbose_name=_("municipalities served"))
     token_prefix = models.CharField(_("token prefix"), max_length=16, unique=True)

@@ -133,3 +133,27 @@ def test_who_may_use_the_permits_page(client, world, manager, who, expected):  #
                            {"version": p.version}).status_code == 400
     client.force_login(manager)
     assert "RZ42" in client.get("/parking/permits/").content.decode()
+
+
+def test_revenue_by_channel_with_permits_and_average_stay(client, world):  # noqa: F811
+    from registers.parking import operators
+    from registers.parking.models import ParkingSession
+
+    meter, _token = operators.operator_create("Parkomaty", [world["radom"]], channel="meter")
+    t = world["za"].tariffs.get()
+    for op, sid, minutes, amount in ((world["op"], "a1", 60, "3.60"), (meter, "m1", 120, "7.80")):
+        ParkingSession.objects.create(
+            operator=op, external_id=sid, municipality=world["radom"], zone=world["za"],
+            tariff=t, plate="RZ1", start_time=NOW, end_time=NOW + timedelta(minutes=minutes),
+            amount=D(amount), fee=D(amount), start_digest="-")
+    Permit.objects.create(municipality=world["radom"], zone=world["za"], kind="resident",
+                          plate="RZ2", valid_from=TODAY, valid_to=TODAY, price=D("22.50"))
+    from registers.parking.selectors import revenue_rows
+
+    (row,) = revenue_rows({world["radom"].pk}, TODAY, TODAY)
+    assert (row["sessions"], row["avg_minutes"], row["app"], row["meter"], row["permits"],
+            row["total"]) == (2, 90, D("3.60"), D("7.80"), D("22.50"), D("33.90"))
+    client.force_login(world["planner"])
+    body = client.get("/parking/revenue/", {"from": "2026-03-03", "to": "2026-03-03"}
+                      ).content.decode()
+    assert "22,50" in body and "33,90" in body
