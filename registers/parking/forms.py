@@ -20,7 +20,8 @@ class TariffForm(forms.ModelForm):
         fields = ["zone", "resolution_number", "resolution_date", "valid_from", "valid_to",
                   "first_hour", "second_hour", "third_hour", "later_hours", "step_minutes",
                   "minimum_charge", "paid_weekdays", "paid_from", "paid_to", "surcharge",
-                  "surcharge_reduced", "parking_card_zero_rate"]
+                  "surcharge_reduced", "surcharge_reduced_days", "surcharge_due_days",
+                  "surcharge_reminder_days", "parking_card_zero_rate"]
         widgets = {f: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
                    for f in ("resolution_date", "valid_from", "valid_to")}
 

@@ -83,7 +83,8 @@ def tariff_violations(t: Tariff, subscription_kinds: set[str] | None = None) -> 
 TARIFF_AUDITED = [
     "zone_id", "resolution_number", "valid_from", "valid_to", "first_hour", "second_hour",
     "third_hour", "later_hours", "step_minutes", "minimum_charge", "paid_weekdays", "paid_from",
-    "paid_to", "surcharge", "surcharge_reduced", "parking_card_zero_rate", "version"]
+    "paid_to", "surcharge", "surcharge_reduced", "surcharge_reduced_days", "surcharge_due_days",
+    "surcharge_reminder_days", "parking_card_zero_rate", "version"]
 
 
 @transaction.atomic

@@ -180,6 +180,7 @@ def build_world() -> World:
         "flat_edit": {"pk": flat.pk}, "tariff_edit": {"pk": tariff.pk},
         "area_rules": {"pk": area.pk}, "inspection": {"pk": inspection.pk},
         "notice_action": {"pk": 1, "action": "pay"}, "notice_photo": {"pk": 1},
+        "permit_action": {"pk": 1, "action": "renew"},
         "photo": {"pk": photo.pk}, "device_edit": {"pk": device.pk},
         "tilejson": {"layer": "parcels"}, "not-found": {"rest": "nope"},
         **{name: {"pk": project.pk} for name in (
