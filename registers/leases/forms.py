@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from layers.models import Municipality
+from layers.validators import clean_tax_id
 from registers.leases.models import InvestmentOffer, Lease, PropertyOverride
 
 
@@ -76,6 +77,9 @@ class LeaseForm(forms.ModelForm):
     def contract_fields(self) -> list[Any]:
         """The bound fields of the contract part of the page (the area part is laid out apart)."""
         return [self[name] for name in self.fields if name not in self.AREA_FIELDS]
+
+    def clean_lessee_tax_id(self) -> str:
+        return clean_tax_id(self.cleaned_data.get("lessee_tax_id", ""))
 
     def lease_data(self) -> dict[str, Any]:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from layers.validators import clean_tax_id
 from registers.taxes import rules
 from registers.taxes.models import (
     Decision,
@@ -81,6 +82,9 @@ class TaxpayerForm(forms.ModelForm):
     class Meta:
         model = Taxpayer
         fields = ["kind", "name", "tax_id", "address", "business", "external_ref"]
+
+    def clean_tax_id(self) -> str:
+        return clean_tax_id(self.cleaned_data.get("tax_id", ""))
 
 
 class TaxObjectForm(forms.ModelForm):
