@@ -25,7 +25,7 @@ from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
 from gis_app.params import BadParameter, bounded_int
-from layers.exports import ExportFormatError, write_table
+from layers.exports import ExportFormatError, csv_dialect, write_table
 from layers.models import LandscapeArea
 from registers.common.editing import attempt, check_version, posted_version, submit
 from registers.landscape import rules, services
@@ -170,7 +170,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
             "x_2180": round(i.geom.y, 2), "y_2180": round(i.geom.x, 2),  # X north
         } for i in qs]
         try:
-            body, mime = write_table(rows, export_columns(), fmt)
+            body, mime = write_table(rows, export_columns(), fmt, csv_dialect(request.GET))
         except ExportFormatError as exc:
             return JsonResponse({"error": str(exc), "parameter": "format"}, status=400)
         # one event per municipality in the export's scope, so each town's administrator sees it

@@ -22,7 +22,7 @@ from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
 from gis_app.params import DAYS_MAX, id_param, int_param, year_param
-from layers.exports import EXPORT_FORMATS, write_table
+from layers.exports import EXPORT_FORMATS, csv_dialect, write_table
 from layers.models import Municipality, Parcel
 from registers.common.editing import submit
 from registers.leases import selectors, services
@@ -52,7 +52,8 @@ def _export(request: HttpRequest, rows: list[dict[str, Any]], columns: list[tupl
     if fmt not in EXPORT_FORMATS:
         return HttpResponse(_("Unknown export format %(fmt)s; use csv or xlsx.") % {"fmt": fmt},
                             status=400, content_type="text/plain; charset=utf-8")
-    data, mime = write_table(rows, [(k, str(label)) for k, label in columns], fmt)
+    data, mime = write_table(rows, [(k, str(label)) for k, label in columns], fmt,
+                             csv_dialect(request.GET))
     # one event per municipality in the export's scope, so each town's administrator sees it
     for mid in sorted(municipality_ids(request.user, Capability.VIEW_LEASES)):
         audit(request.user, AuditAction.EXPORT, object_type, "", municipality_id=mid,

@@ -27,7 +27,7 @@ from django.utils.translation import gettext  # not _: this module uses _ for un
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
 from layers.domain.text import normalize_text
-from layers.exports import write_table
+from layers.exports import DEFAULT_CSV_DIALECT, write_table
 from layers.models import Building, Municipality, Parcel
 from registers.common.editing import (
     StaleEditError as StaleEditError,  # callers catch it from the register's services
@@ -346,22 +346,25 @@ def roll_rows(municipality_id: int, year: int, limit: int | None = None,
               offset: int = 0) -> Iterator[dict[str, Any]]:
     """Per-taxpayer decisions (one SQL statement), ordered by name."""
     threshold = parameters_for(year).minimum_threshold
+    kinds = dict(Taxpayer.Kind.choices)  # the export shows the label, never the code
     sql = ROLL_ROWS_SQL + (" LIMIT %(limit)s OFFSET %(offset)s" if limit else "")
     with connection.cursor() as cur:
         cur.execute(sql, {"m": municipality_id, "y": year, "thr": threshold,
                           "limit": limit, "offset": offset})
         for tid, name, kind, tax_id, n, subtotal, tax, below in cur.fetchall():
             yield {"taxpayer_id": tid, "name": name, "kind": kind, "tax_id": tax_id,
+                   "kind_label": kinds.get(kind, kind),
                    "objects": n, "subtotal": subtotal, "tax": tax, "below_threshold": below}
 
 
-ROLL_COLUMNS = [("taxpayer_id", "id"), ("name", "podatnik"), ("kind", "rodzaj"),
+ROLL_COLUMNS = [("taxpayer_id", "id"), ("name", "podatnik"), ("kind_label", "rodzaj"),
                 ("tax_id", "NIP/REGON"), ("objects", "przedmioty"),
                 ("subtotal", "suma [zł]"), ("tax", "podatek [zł]"),
                 ("below_threshold", "poniżej progu")]
 
 
-def roll_export(user: Any, municipality_id: int, year: int, fmt: str) -> tuple[bytes, str]:
+def roll_export(user: Any, municipality_id: int, year: int, fmt: str,
+                dialect: str = DEFAULT_CSV_DIALECT) -> tuple[bytes, str]:
     """The roll as CSV/XLSX: one row per taxpayer, then the category totals."""
     result = roll(municipality_id, year)
     rows: list[dict[str, Any]] = list(roll_rows(municipality_id, year))
@@ -371,7 +374,7 @@ def roll_export(user: Any, municipality_id: int, year: int, fmt: str) -> tuple[b
                      "subtotal": c["amount"]})
     rows.append({"name": "RAZEM", "objects": result.objects, "subtotal": result.subtotal,
                  "tax": result.assessed_total})
-    data, mime = write_table(rows, ROLL_COLUMNS, fmt)
+    data, mime = write_table(rows, ROLL_COLUMNS, fmt, dialect)
     audit(user, AuditAction.EXPORT, "taxes.roll", f"{municipality_id}/{year}",
           municipality_id=municipality_id, detail=f"tax roll {year} as {fmt}")
     return data, mime

@@ -168,7 +168,8 @@ def test_roll_export_csv_and_xlsx(town, jaslo_rates, make_user):
     _obj(town, tp, area_m2=D("1000"))
     data, mime = services.roll_export(None, town.pk, 2025, "csv")
     text = data.decode("utf-8-sig")
-    assert "Zażółć Gęślą" in text and "600.00" in text and mime.startswith("text/csv")
+    assert "Zażółć Gęślą" in text and "600,00" in text and mime.startswith("text/csv")
+    assert ";osoba fizyczna;" in text and ";person;" not in text  # the kind's label, not its code
     data, mime = services.roll_export(None, town.pk, 2025, "xlsx")
     assert data[:2] == b"PK"
 
