@@ -197,8 +197,9 @@ def geometry_svg(before: Any, after: Any, size: int = 120) -> str:
                     parts.append("M" + " L".join(pts) + closed)
         return " ".join(parts)
 
+    label = escape(_("before and after"))
     out = [f'<svg class="audit-geom" width="{size}" height="{size}" viewBox="0 0 {size} {size}" '
-           f'role="img" aria-label="{escape(_("before and after"))}">']
+           f'role="img" aria-label="{label}">']
     if before is not None:
         out.append(f'<path d="{path(before)}" fill="none" stroke="#888" stroke-dasharray="3 2"/>')
     if after is not None:
