@@ -45,6 +45,17 @@ def number(value: Any, places: int | None = None) -> str:
     return number_format(amount, places, use_l10n=True, force_grouping=True)
 
 
+def rate(value: Any, min_places: int = 2) -> str:
+    """A rate or price given to more places than money (tax rates to 4): at least
+    ``min_places`` decimals, trailing zeros beyond them dropped (``1,25``, ``0,8975``)."""
+    amount = _decimal(value)
+    if amount is None:
+        return MISSING if value is None or value == "" else str(value)
+    exponent = amount.normalize().as_tuple().exponent
+    places = max(min_places, -exponent if isinstance(exponent, int) else 0)
+    return number(amount, places)
+
+
 def money(value: Any, places: int = MONEY_PLACES) -> str:
     """``420 000,00 zł`` (``MISSING`` for None)."""
     if _decimal(value) is None:

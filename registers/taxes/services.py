@@ -26,6 +26,7 @@ from django.utils.translation import gettext  # not _: this module uses _ for un
 
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
+from layers import formats
 from layers.domain.text import normalize_text
 from layers.exports import DEFAULT_CSV_DIALECT, write_table
 from layers.models import Building, Municipality, Parcel
@@ -129,21 +130,32 @@ def resolution_save(user: Any, municipality: Municipality, year: int, number: st
     rates = list(rates)
     caps = caps_for(year)
     if not caps:
-        raise ValidationError(f"no statutory maximum rates for {year}: an administrator must "
-                              "add that year's caps first")
-    errors = []
-    for r in rates:
-        if r.category not in caps:
-            errors.append(f"{r.category}: no cap for {year}")
+        raise ValidationError(gettext(
+            "There are no statutory maximum rates for %(year)s yet: an administrator must add "
+            "that year's caps first.") % {"year": year})
+    # each problem once, on the form's field of the rate (variants: their own field)
+    errors: dict[str, list[str]] = {}
+
+    def refuse(r: RateInput, message: str) -> None:
+        field = f"rate_{r.category}" if not r.variant else "variants"
+        prefix = f"{r.category}/{r.variant}: " if r.variant else ""
+        if prefix + message not in errors.setdefault(field, []):
+            errors[field].append(prefix + message)
+
     by_rate = {f"{r.category}/{r.variant}": r.rate for r in rates}
-    caps_by_key = {f"{r.category}/{r.variant}": caps.get(r.category) for r in rates}
-    for key, rate in by_rate.items():
-        cap = caps_by_key[key]
-        if cap is not None and rate > cap:
-            category = key.split("/")[0]
-            errors.append(str(rules.RateAboveCap(category, rate, cap, year)))
-        if rate < 0:
-            errors.append(f"{key}: a rate cannot be negative")
+    for r in rates:
+        cap = caps.get(r.category)
+        unit = rules.category_unit(r.category)
+        if cap is None:
+            refuse(r, gettext("there is no statutory maximum for this category in %(year)s")
+                   % {"year": year})
+        elif r.rate > cap:
+            refuse(r, gettext("the rate %(rate)s %(unit)s is above the maximum for %(year)s, "
+                              "%(cap)s %(unit)s") % {
+                "rate": formats.rate(r.rate), "cap": formats.rate(cap), "unit": unit,
+                "year": year})
+        if r.rate < 0:
+            refuse(r, gettext("a rate cannot be negative"))
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -99,8 +99,12 @@ def resolution_new(request: HttpRequest, municipality_id: int) -> HttpResponse:
                 form.cleaned_data["adopted_on"],
                 form.rate_inputs(), resolution=existing)
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            if hasattr(exc, "error_dict"):  # each problem on its rate's field, once
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                for message in exc.messages:
+                    form.add_error(None, message)
         else:
             messages.success(request, _("Resolution saved."))
             return redirect("taxes:resolutions", municipality_id=town.pk)

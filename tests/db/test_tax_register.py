@@ -58,8 +58,9 @@ def test_resolution_above_the_cap_is_refused_naming_category_rate_and_cap(town):
     with pytest.raises(ValidationError) as err:
         services.resolution_save(None, town, 2026, "1/2025", date(2025, 11, 20),
                                  [RateInput("B1", D("1.30")), RateInput("G3", D("0.50"))])
-    text = " ".join(err.value.messages)
-    assert "B1" in text and "1.30" in text and "1.25" in text
+    # on the rate's own field, once, in Polish with the locale's numbers (issue #18)
+    assert err.value.message_dict == {"rate_B1": [
+        "stawka 1,30 zł/m² przekracza stawkę maksymalną na 2026 r., 1,25 zł/m²"]}
     assert not town.tax_resolutions.exists()  # nothing half-written
 
 
