@@ -596,10 +596,12 @@ def _decimal(value: str, column: str, errors: list[str], line: int) -> Decimal |
     try:
         d = Decimal(value)
     except InvalidOperation:
-        errors.append(f"line {line}: {column}: not a number ({value!r})")
+        errors.append(gettext("line %(line)s: %(column)s: not a number (%(value)s)")
+                      % {"line": line, "column": column, "value": value})
         return None
     if d < 0 or not d.is_finite():
-        errors.append(f"line {line}: {column}: must be a non-negative number ({value!r})")
+        errors.append(gettext("line %(line)s: %(column)s: must be a non-negative number "
+                              "(%(value)s)") % {"line": line, "column": column, "value": value})
         return None
     return d
 
@@ -611,7 +613,8 @@ def _date(value: str, column: str, errors: list[str], line: int) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        errors.append(f"line {line}: {column}: not a date YYYY-MM-DD ({value!r})")
+        errors.append(gettext("line %(line)s: %(column)s: not a date YYYY-MM-DD (%(value)s)")
+                      % {"line": line, "column": column, "value": value})
         return None
 
 
@@ -631,10 +634,12 @@ def declarations_import(user: Any, municipality: Municipality, text: str) -> Imp
     header = set(reader.fieldnames or [])
     missing = REQUIRED_COLUMNS - header
     if missing:
-        return ImportResult(errors=[f"line 1: missing columns: {', '.join(sorted(missing))}"])
+        return ImportResult(errors=[gettext("line 1: missing columns: %(columns)s")
+                                    % {"columns": ", ".join(sorted(missing))}])
     unknown = header - set(IMPORT_COLUMNS)
     if unknown:
-        return ImportResult(errors=[f"line 1: unknown columns: {', '.join(sorted(unknown))}"])
+        return ImportResult(errors=[gettext("line 1: unknown columns: %(columns)s")
+                                    % {"columns": ", ".join(sorted(unknown))}])
     parsed: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
     for line, row in enumerate(reader, start=2):
         tp = {"ref": (row.get("taxpayer_ref") or "").strip(),
@@ -643,11 +648,14 @@ def declarations_import(user: Any, municipality: Municipality, text: str) -> Imp
               "tax_id": (row.get("tax_id") or "").strip(),
               "business": _bool(row.get("business", ""))}
         if not tp["ref"]:
-            errors.append(f"line {line}: taxpayer_ref: required")
+            errors.append(gettext("line %(line)s: %(column)s: required")
+                          % {"line": line, "column": "taxpayer_ref"})
         if not tp["name"]:
-            errors.append(f"line {line}: taxpayer_name: required")
+            errors.append(gettext("line %(line)s: %(column)s: required")
+                          % {"line": line, "column": "taxpayer_name"})
         if tp["kind"] not in Taxpayer.Kind.values:
-            errors.append(f"line {line}: taxpayer_kind: {tp['kind']!r} is not person/company")
+            errors.append(gettext("line %(line)s: taxpayer_kind: %(kind)s is not person or "
+                                  "company") % {"line": line, "kind": tp["kind"]})
         kind = (row.get("object_kind") or "").strip()
         category = (row.get("category") or "").strip().upper()
         obj: dict[str, Any] = {
@@ -664,10 +672,11 @@ def declarations_import(user: Any, municipality: Municipality, text: str) -> Imp
             obj[col] = _decimal(row.get(col, ""), col, errors, line)
         obj["arose_on"] = _date(row.get("arose_on", ""), "arose_on", errors, line)
         obj["ceased_on"] = _date(row.get("ceased_on", ""), "ceased_on", errors, line)
-        errors.extend(f"line {line}: {msg}" for msg in object_problems(obj))
+        errors.extend(gettext("line %(line)s: %(problem)s") % {"line": line, "problem": msg}
+                      for msg in object_problems(obj))
         parsed.append((line, tp, obj))
     if not parsed and not errors:
-        errors.append("the file holds no declaration lines")
+        errors.append(gettext("the file holds no declaration lines"))
     if errors:
         return ImportResult(errors=errors)
     result = ImportResult(errors=[])
@@ -703,12 +712,61 @@ def declarations_import(user: Any, municipality: Municipality, text: str) -> Imp
 
 
 def object_problems(obj: dict[str, Any]) -> list[str]:
-    """What is wrong with a tax object's data, each naming the field (empty: fine)."""
-    problems = []
+    """What is wrong with a tax object's data, each ``field: message`` (the field's name, so
+    the form puts the message on it and the import names the column; empty: fine)."""
+    problems: list[str] = []
     kind, category = obj.get("kind"), obj.get("category")
-    if kind not in TaxObject.Kind.values:
-        problems.append(f"object_kind: {kind!r} is not land/building/structure")
+
+    def add(field: str, message: str) -> None:
+        problems.append(f"{field}: {message}")
+
+    kinds = dict(TaxObject.Kind.choices)
+    if kind not in kinds:
+        if kind:  # an empty kind is the form's own "required"
+            add("object_kind", gettext("%(kind)s is not one of: %(kinds)s")
+                % {"kind": kind, "kinds": ", ".join(str(v) for v in kinds.values())})
         return problems
+    if category not in rules.CATEGORY_LABELS:
+        add("category", gettext("%(category)s is not one of %(categories)s")
+            % {"category": category or "–", "categories": ", ".join(rules.CATEGORY_LABELS)})
+        return problems
+    expected = rules.Category(category).object_kind
+    if expected != kind:
+        add("category", gettext("%(category)s applies to %(expected)s, not to %(kind)s") % {
+            "category": category, "expected": kinds.get(expected, expected),
+            "kind": kinds[kind]})
+    if kind == "land":
+        if obj.get("area_m2") is None:
+            add("area_m2", gettext("required for land"))
+        if not obj.get("cadastral_id"):
+            add("cadastral_id", gettext("required for land"))
+    elif kind == "building":
+        if obj.get("usable_full_m2") is None:
+            add("usable_full_m2", gettext("required for a building (0 if none)"))
+        if not (obj.get("building_id") or obj.get("cadastral_id")):
+            add("building_id", gettext("give the building id or the parcel id"))
+    elif obj.get("value") is None:
+        add("value", gettext("required for a structure"))
+    if obj.get("exempt") and not obj.get("exemption_basis"):
+        add("exemption_basis", gettext("an exemption needs its legal basis"))
+    arose, ceased = obj.get("arose_on"), obj.get("ceased_on")
+    if arose and ceased and ceased < arose:
+        add("ceased_on", gettext("the obligation cannot cease before it arose"))
+    event = obj.get("arose_event") or ""
+    if event and event not in rules.ObligationEvent.__members__.values():
+        add("arose_event", gettext("%(event)s is not one of %(events)s") % {
+            "event": event, "events": ", ".join(e.value for e in rules.ObligationEvent)})
+    elif event in rules.BUILDING_EVENTS and kind == "land":
+        add("arose_event", gettext("this event applies to a building or structure, not land"))
+    if event and not arose:
+        add("arose_on", gettext("the date of the event is required with the event"))
+    ceased_event = obj.get("ceased_event") or ""
+    if ceased_event and ceased_event not in rules.CessationEvent.__members__.values():
+        add("ceased_event", gettext("%(event)s is not one of %(events)s") % {
+            "event": ceased_event, "events": ", ".join(e.value for e in rules.CessationEvent)})
+    if ceased_event and not ceased:
+        add("ceased_on", gettext("the date of the event is required with the event"))
+    return problems
     if category not in rules.CATEGORY_LABELS:
         problems.append(f"category: {category!r} is not one of "
                         f"{', '.join(rules.CATEGORY_LABELS)}")

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from registers.taxes import rules, services
 from registers.taxes.demo import load_demo
@@ -216,10 +217,11 @@ def test_csv_import_is_all_or_nothing_with_errors_per_line(town):
     bad = CSV_OK + "T3;X;person;0;land;B1;180501_1.0001.3;;100;;;;;;\n" \
                    "T4;Y;person;0;land;G3;180501_1.0001.4;;abc;;;;;;\n" \
                    "T5;Z;alien;0;land;G3;180501_1.0001.5;;10;;;;1;;2025-13-01\n"
-    result = services.declarations_import(None, town, bad)
+    with translation.override("en"):
+        result = services.declarations_import(None, town, bad)
     assert not result.ok
     text = "\n".join(result.errors)
-    assert "line 5: category: B1 applies to building, not land" in text
+    assert "line 5: category: B1 applies to building or part, not to land" in text
     assert "line 6: area_m2: not a number" in text
     assert "line 7: taxpayer_kind" in text
     assert "line 7: exemption_basis" in text and "line 7: arose_on" in text
@@ -227,9 +229,12 @@ def test_csv_import_is_all_or_nothing_with_errors_per_line(town):
 
 
 def test_csv_import_refuses_unknown_and_missing_columns(town):
+    assert "brak kolumn" in services.declarations_import(None, town, "a,b\n1,2\n").errors[0]
+    translation.activate("en")
     assert "missing columns" in services.declarations_import(None, town, "a,b\n1,2\n").errors[0]
     assert "unknown columns" in services.declarations_import(
         None, town, "taxpayer_ref,taxpayer_name,object_kind,category,colour\n").errors[0]
+    translation.deactivate()
 
 
 # --- reconciliation and the demo ------------------------------------------------------------

@@ -80,7 +80,8 @@ def extracted(tmp_path_factory) -> list[tuple[Path, polib.POEntry]]:
 def test_no_catalogue_holds_a_fuzzy_entry():
     fuzzy = [f"{po.relative_to(REPO)}: {e.msgid!r}" for po in _catalogues(REPO)
              for e in polib.pofile(str(po)) if "fuzzy" in e.flags and not e.obsolete]
-    assert fuzzy == [], "fuzzy entries are not used by gettext; translate them:\n" + "\n".join(fuzzy)
+    assert fuzzy == [], ("fuzzy entries are not used by gettext; translate them:\n"
+                         + "\n".join(fuzzy))
 
 
 def test_every_extracted_string_has_a_polish_translation(extracted):
