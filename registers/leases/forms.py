@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from layers.models import Municipality
 from layers.validators import clean_tax_id
+from registers.common.constraints import ConstraintMessagesMixin
 from registers.leases.models import InvestmentOffer, Lease, PropertyOverride
 
 
@@ -31,7 +32,7 @@ class PlotsField(forms.CharField):
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class LeaseForm(forms.ModelForm):
+class LeaseForm(ConstraintMessagesMixin, forms.ModelForm):
     municipality = forms.ModelChoiceField(queryset=Municipality.objects.none(),
                                           label=_("municipality"))
     cadastral_ids = PlotsField(
@@ -92,7 +93,7 @@ class DocumentForm(forms.Form):
     file = forms.FileField(label=_("file"))
 
 
-class PropertyOverrideForm(forms.ModelForm):
+class PropertyOverrideForm(ConstraintMessagesMixin, forms.ModelForm):
     # The version the form was built from (empty: the plot had no record yet).
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -106,7 +107,7 @@ class PropertyOverrideForm(forms.ModelForm):
             self.initial["version"] = self.instance.version
 
 
-class OfferForm(forms.ModelForm):
+class OfferForm(ConstraintMessagesMixin, forms.ModelForm):
     municipality = forms.ModelChoiceField(queryset=Municipality.objects.none(),
                                           label=_("municipality"))
     cadastral_ids = PlotsField(label=_("plots"))
