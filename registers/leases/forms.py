@@ -52,7 +52,7 @@ class LeaseForm(ConstraintMessagesMixin, forms.ModelForm):
             "lessee_address", "whole_plot", "shared", "purpose", "purpose_detail",
             "rent_amount", "rent_period", "vat_rate", "indexation", "start_date", "end_date",
             "contract_date", "procedure", "council_resolution", "follow_up", "notice_reference",
-            "notice_posted_on", "notice_removed_on", "notes",
+            "notice_posted_on", "notice_removed_on", "notes", "ownership_reason",
         ]
         widgets = {name: DATE for name in ("start_date", "end_date", "contract_date",
                                            "notice_posted_on", "notice_removed_on")}
@@ -63,6 +63,7 @@ class LeaseForm(ConstraintMessagesMixin, forms.ModelForm):
         self.fields["status"].choices = [c for c in Lease.Status.choices
                                          if c[0] != Lease.Status.REFUSED]
         self.fields["notes"].widget.attrs["rows"] = 2
+        self.fields["ownership_reason"].widget.attrs["rows"] = 2
         if self.instance.pk:
             self.fields["municipality"].disabled = True
             self.initial["municipality"] = self.instance.municipality_id

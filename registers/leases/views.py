@@ -181,6 +181,25 @@ def _area_input(form: LeaseForm) -> Any:
     return None
 
 
+def _ownership_problem(form: LeaseForm, municipality_id: int, area: Any) -> str | None:
+    """A lease of land the municipality does not own (not municipal in the cadastre and the
+    property register) needs its reason: without one, the warning naming the plots (shown on
+    the reason's field; the lease is not saved). None when the lease may go on."""
+    plots = list(form.cleaned_data.get("cadastral_ids") or [])
+    if not plots and area is not None:
+        plots = services.plots_under(municipality_id, area)
+    if not plots or (form.cleaned_data.get("ownership_reason") or "").strip():
+        return None
+    owned = set(selectors.municipal_parcels([municipality_id])
+                .filter(cadastral_id__in=plots).values_list("cadastral_id", flat=True))
+    foreign = [p for p in plots if p not in owned]
+    if not foreign:
+        return None
+    return _("The municipality does not own %(plots)s (cadastre and property register). Give "
+             "the reason for leasing this land to save the lease.") % {
+                 "plots": ", ".join(foreign)}
+
+
 def _form_page(request: HttpRequest, form: LeaseForm, lease: Lease | None,
                parcel: Parcel | None, status: int = 200) -> HttpResponse:
     ids = sorted(municipality_ids(request.user, Capability.EDIT_LEASES))
@@ -232,8 +251,13 @@ def lease_new(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             data = form.lease_data() | {"municipality_id": form.cleaned_data["municipality"].id}
-            lease = services.lease_create(request.user, data, _area_input(form))
-            return redirect("leases:lease_detail", pk=lease.pk)
+            area = _area_input(form)
+            problem = _ownership_problem(form, data["municipality_id"], area)
+            if problem:
+                form.add_error("ownership_reason", problem)
+            else:
+                lease = services.lease_create(request.user, data, area)
+                return redirect("leases:lease_detail", pk=lease.pk)
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
@@ -253,8 +277,17 @@ def lease_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _form_page(request, LeaseForm(instance=lease, municipalities=towns), lease, None)
     form = LeaseForm(request.POST, request.FILES, instance=Lease.objects.get(pk=pk),
                      municipalities=towns)
-    outcome = submit(form, lambda data: services.lease_update(
-        request.user, pk, data["version"] or 0, form.lease_data(), _area_input(form)))
+    def save(data: dict[str, Any]) -> Lease:
+        area = _area_input(form)
+        plots_changed = set(data["cadastral_ids"] or []) != set(lease.cadastral_ids)
+        problem = (_ownership_problem(form, lease.municipality_id, area)
+                   if plots_changed or area is not None else None)
+        if problem:
+            raise ValidationError({"ownership_reason": [problem]})
+        return services.lease_update(request.user, pk, data["version"] or 0,
+                                     form.lease_data(), area)
+
+    outcome = submit(form, save)
     if outcome.saved:
         return redirect("leases:lease_detail", pk=pk)
     return _form_page(request, form, lease, None, status=outcome.status)

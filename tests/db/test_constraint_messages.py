@@ -164,3 +164,40 @@ def test_the_mixin_alone_turns_a_check_constraint_into_a_field_message(make_muni
     with translation.override("pl"):
         assert not form.is_valid()
         assert form.errors["places"] == ["Mieszkanie ma co najmniej jedno miejsce."], form.errors
+
+
+@pytest.mark.django_db
+def test_a_lease_of_land_the_town_does_not_own_needs_its_reason(make_parcel, make_user):
+    """Issue #18: the lease page warns about plots that are not municipal property and saves
+    only with the reason; a municipal plot needs none."""
+    from layers.models import RegistrationUnit
+    from registers.leases.models import Lease
+
+    foreign = make_parcel("1", X, Y, size=40)
+    town = foreign.municipality
+    municipal = make_parcel("2", X + 100, Y, size=40, municipality=town)
+    municipal.registration_unit = RegistrationUnit.objects.create(
+        municipality=town, unit_id="G.1", kind="G", group=4, source_namespace="test",
+        local_id="ru-g1")
+    municipal.save()
+    client = Client(headers={"accept-language": "pl"})
+    client.force_login(make_user("officer", town, (Role.PROPERTY_OFFICER,)))
+
+    def post(plot, x, **extra):
+        return client.post("/leases/new/", {
+            "municipality": town.id, "number": f"GN.{plot.number}", "kind": "lease",
+            "status": "proposed", "lessee_kind": "person", "lessee_name": "Maria Nowak",
+            "cadastral_ids": plot.cadastral_id, "purpose": "garden", "rent_amount": "240.00",
+            "rent_period": "yearly", "vat_rate": "23", "indexation": "cpi",
+            "start_date": "2025-04-01", "end_date": "2027-03-31", "procedure": "no_tender",
+            "area_geojson": _drawn(x + 10, Y + 10, 10), **extra})
+
+    warned = post(foreign, X)
+    assert warned.status_code == 400
+    assert list(warned.context["form"].errors) == ["ownership_reason"]
+    assert foreign.cadastral_id in warned.context["form"].errors["ownership_reason"][0]
+    assert "Gmina nie jest właścicielem" in warned.content.decode()
+    assert not Lease.objects.exists()
+    assert post(foreign, X, ownership_reason="umowa użyczenia").status_code == 302
+    assert Lease.objects.get().ownership_reason == "umowa użyczenia"
+    assert post(municipal, X + 100).status_code == 302

@@ -39,8 +39,16 @@
       interactive: false
     }).addTo(map);
     var drawn = new L.FeatureGroup().addTo(map);
-    if (data.current) {
-      L.geoJSON(data.current).eachLayer(function (layer) {
+    // An area drawn before a refused save comes back in the form's hidden input: it is the
+    // officer's latest drawing (the stored one is data.current), so it is shown and kept.
+    var posted = null;
+    var areaField = opts.areaInput ? document.getElementById(opts.areaInput) : null;
+    if (areaField && areaField.value) {
+      try { posted = JSON.parse(areaField.value); } catch (err) { posted = null; }
+    }
+    var shown = posted || data.current;
+    if (shown) {
+      L.geoJSON(shown).eachLayer(function (layer) {
         if (layer.getLatLngs) {
           // one editable polygon per ring set
           var latlngs = layer.getLatLngs();
