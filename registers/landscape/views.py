@@ -208,7 +208,8 @@ def inspections_geojson(request: HttpRequest) -> JsonResponse:
 @access(Capability.VIEW_LANDSCAPE, description="one inspection with its findings and photos")
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = get_object_or_404(services.inspections_for(request.user), pk=pk)
-    return render(request, "landscape/inspection_detail.html", {"i": inspection})
+    return render(request, "landscape/inspection_detail.html", {
+        "i": inspection, "object_rows": services.object_rows(inspection.object)})
 
 
 @access(Capability.VIEW_LANDSCAPE, description="an inspection photo (served after a role check)")

@@ -82,6 +82,8 @@
       document.getElementById(opts.areaInput).value = fc.features.length ? JSON.stringify(fc) : "";
     }
     if (opts.editable) {
+      var texts = document.getElementById("draw-texts");
+      if (texts && L.drawLocal) merge(L.drawLocal, JSON.parse(texts.textContent));
       var control = new L.Control.Draw({
         draw: { polygon: { allowIntersection: false, showArea: true,
                            shapeOptions: { color: "#c2185b" } },
@@ -98,6 +100,14 @@
     }
     window.leaseMap = { map: map, drawn: drawn, plots: plots, others: others };
     return window.leaseMap;
+  }
+
+  // the page's translations into Leaflet.draw's texts, key by key
+  function merge(target, source) {
+    Object.keys(source).forEach(function (key) {
+      if (source[key] && typeof source[key] === "object" && target[key]) merge(target[key], source[key]);
+      else target[key] = source[key];
+    });
   }
 
   window.initLeaseMap = init;
