@@ -363,7 +363,7 @@ def test_inspection_detail_photo_and_audit_scoped(client, make_user, zones, othe
     inspector = make_user("insp", town, (Role.LANDSCAPE_INSPECTOR,))
     client.force_login(inspector)
     client.post("/landscape/check/", {"x": Y + 100, "y": X + 100, "srid": 2180, "type": "fence",
-                                      "material": "prefabricated concrete panels",
+                                      "material": "prefabrykowane płyty betonowe",
                                       "height_m": "2", "action": "save",
                                       "photos": [SimpleUploadedFile("a.png", PNG)]})
     i = Inspection.objects.get()
