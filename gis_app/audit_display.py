@@ -18,7 +18,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.html import escape
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from gis_app.audit.labels import field_labels, model_of
 from layers import formats
@@ -42,6 +42,33 @@ TYPE_LABELS: dict[str, Any] = {
 
 _GEOMETRY_WKT = re.compile(r"^\s*(?:SRID=\d+;)?\s*(MULTI)?(POINT|LINESTRING|POLYGON)\b",
                            re.IGNORECASE)
+
+
+#: What the code wrote as the purpose of a read (the parcel card's, the dossier's).
+PURPOSES: dict[str, Any] = {
+    "parcel card": gettext_lazy("parcel card"),
+    "parcel dossier (PDF)": gettext_lazy("parcel dossier (PDF)"),
+}
+_SHARES = re.compile(r"^(?P<purpose>.+), (?P<n>\d+) shares$")
+_ROWS = re.compile(r"^(?P<fmt>csv|xlsx), (?P<n>\d+) rows(?P<rest>(?:, .*)?)$")
+_PLOTS = re.compile(r"^(?P<n>\d+) plots shown$")
+
+
+def detail_text(detail: str) -> str:
+    """The detail the code wrote (English, in the log for good) in the page's language, for
+    the details written most often; any other as it was written."""
+    if m := _SHARES.match(detail):
+        n = int(m["n"])
+        return ngettext("%(purpose)s, %(n)d share", "%(purpose)s, %(n)d shares", n) % {
+            "purpose": str(PURPOSES.get(m["purpose"], m["purpose"])), "n": n}
+    if m := _ROWS.match(detail):
+        n = int(m["n"])
+        return ngettext("%(fmt)s, %(n)d row", "%(fmt)s, %(n)d rows", n) % {
+            "fmt": m["fmt"].upper(), "n": n} + m["rest"]
+    if m := _PLOTS.match(detail):
+        n = int(m["n"])
+        return ngettext("%(n)d plot shown", "%(n)d plots shown", n) % {"n": n}
+    return detail
 
 
 def type_label(object_type: str) -> str:

@@ -30,7 +30,7 @@ from gis_app.accounts.roles import Capability
 from gis_app.audit.admin_trail import shared_object_types
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction, AuditEvent
-from gis_app.audit_display import change_rows, type_choices, type_label
+from gis_app.audit_display import change_rows, detail_text, type_choices, type_label
 from gis_app.params import page_param
 from layers.exports import EXPORT_FORMATS, csv_dialect, write_table
 from layers.models import Municipality
@@ -160,6 +160,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         event.type_label = type_label(event.object_type)
         event.town = town_names.get(event.municipality_id, "")
         event.rows = change_rows(event.object_type, event.before, event.after)
+        event.detail_shown = detail_text(event.detail)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "audit/event_list.html", {

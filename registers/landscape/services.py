@@ -87,7 +87,7 @@ OBJECT_LABELS = {
     "height_m": gettext_lazy("Height [m]"), "lit": gettext_lazy("Lit"),
     "moving_images": gettext_lazy("Moving images"), "mounting": gettext_lazy("Mounting"),
     "material": gettext_lazy("Material"), "colour": gettext_lazy("Colour"),
-    "see_through_pct": gettext_lazy("See-through share [%]"),
+    "see_through_pct": gettext_lazy("See-through share (per cent)"),
     "count_on_property": gettext_lazy("Number on the property"),
 }
 

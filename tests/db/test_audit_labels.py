@@ -62,7 +62,7 @@ def test_the_audit_viewer_reads_as_a_table_in_polish_with_geometry_changes(make_
           after={"status": "active", "whole_plot": True, "rent_amount": "420500.50",
                  "geom": rectangle(10, 53.01)})
     audit(admin_user, AuditAction.READ_OWNERS, "parcel", "180501_1.0001.1",
-          municipality_id=town.pk, detail="card")
+          municipality_id=town.pk, detail="parcel card, 1 shares")
     client = Client(headers={"accept-language": "pl"})
     client.force_login(admin_user)
     page = client.get("/audit/").content.decode()
@@ -71,6 +71,7 @@ def test_the_audit_viewer_reads_as_a_table_in_polish_with_geometry_changes(make_
     assert "czynsz netto za okres" in page and "420\xa0000,00" in page and "420\xa0500,50" in page
     assert "cała działka" in page and ">nie<" in page and ">tak<" in page
     assert "umowa dzierżawy" in page and "karta działki" in page  # object types in Polish
+    assert "karta działki, 1 udział" in page and "shares" not in page  # the read's detail
     assert "POLYGON" not in page and "{&#x27;" not in page and "whole_plot" not in page
     # filters: the town, the object type (a choice of Polish names) and the object's id
     assert client.get("/audit/", {"municipality": other.pk}).status_code == 200  # not theirs:
