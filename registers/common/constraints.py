@@ -15,6 +15,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 _DATES = _("The end date cannot be before the start date.")
@@ -134,21 +135,28 @@ class ConstraintMessagesMixin:
         form: Any = self
         instance = form.instance
         exclude = form._get_validation_exclusions()
-        for name in list(exclude):  # values the record holds although the form has no field
-            field = instance._meta.get_field(name) if _has_field(instance, name) else None
-            if field is not None and field.concrete and \
-                    getattr(instance, field.attname, None) not in (None, ""):
-                exclude.discard(name)
         exclude.update(name for name in form.errors if name != NON_FIELD_ERRORS)
         declared = form._meta.fields
         if isinstance(declared, list | tuple):  # a form field of a model field's name that the
             # form fills itself (the lease's plots, from the drawn area): the service checks it
             exclude.update(name for name in form.fields
                            if name not in declared and _has_field(instance, name))
+        # A check on the record's own values also takes the values it holds without a form
+        # field (the town of a record being edited). Uniqueness keeps Django's exclusions: a
+        # colleague's record saved meanwhile is the kernel's stale edit (409), not a typo.
+        check_exclude = set(exclude)
+        for name in list(check_exclude):
+            field = instance._meta.get_field(name) if _has_field(instance, name) else None
+            if field is not None and field.concrete and \
+                    getattr(instance, field.attname, None) not in (None, "") and \
+                    name not in form.fields:
+                check_exclude.discard(name)
         errors: dict[str, list[Any]] = {}
         for constraint in instance._meta.constraints:
+            unique = isinstance(constraint, models.UniqueConstraint)
             try:
-                constraint.validate(type(instance), instance, exclude=exclude)
+                constraint.validate(type(instance), instance,
+                                    exclude=exclude if unique else check_exclude)
             except ValidationError:
                 key, message = constraint_error(constraint.name, form.fields)
                 if key in form.errors and key != NON_FIELD_ERRORS:
