@@ -111,17 +111,16 @@ NOT_IN_PLACE = {"leases:document_upload", "taxes:reconcile", "taxes:resolution_n
 STALE_TESTED_ELSEWHERE = {
     "taxes:decision_status": "tests/db/test_tax_decisions.py (stale status change: 409)",
     "payments:resolve": "tests/db/test_payments_pages.py (stale queue resolution: 409)",
+    "payments:reminder_delivered": "tests/db/test_payments_pages.py (stale delivery: 409)",
+    "payments:bank": "tests/db/test_payments_pages.py (stale bank: 409)",
 }
-# KNOWN GAP (issue #15, to close): in-place edits of the payments register not yet on the
-# kernel's version check; listed so that any other new edit view still fails this test
-NOT_YET_VERSIONED = {"payments:reminder_delivered", "payments:bank"}
 
 
 def test_the_edit_views_listed_are_all_there_are():
     edit = {ep.name for ep in walk() if ep.rule is not None and ep.rule.capability is not None
             and ep.rule.capability.value.startswith("edit_")}
     listed = {n.split(":")[1] for n in set(EDIT_VIEWS) | NOT_IN_PLACE
-              | set(STALE_TESTED_ELSEWHERE) | NOT_YET_VERSIONED}
+              | set(STALE_TESTED_ELSEWHERE)}
     assert edit == listed, "add the new edit view to EDIT_VIEWS (or NOT_IN_PLACE)"
 
 
