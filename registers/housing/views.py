@@ -13,7 +13,7 @@ from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
 from gis_app.listing import list_page
-from layers.exports import EXPORT_FORMATS, write_table
+from layers.exports import EXPORT_FORMATS, csv_dialect, write_table
 from layers.models import Municipality
 from registers.common.editing import submit
 from registers.housing import selectors, services
@@ -56,7 +56,8 @@ def flat_list(request: HttpRequest) -> HttpResponse:
         if fmt not in EXPORT_FORMATS:
             return HttpResponse(_("Unknown export format %(fmt)s; use csv or xlsx.")
                                 % {"fmt": fmt}, status=400)
-        data, mime = write_table(rows, [(k, str(label)) for k, label in COLUMNS], fmt)
+        data, mime = write_table(rows, [(k, str(label)) for k, label in COLUMNS], fmt,
+                                 csv_dialect(g))
         # one event per municipality in the export's scope, so each town's administrator sees it
         for mid in sorted(municipality_ids(request.user, Capability.VIEW_HOUSING)):
             audit(request.user, AuditAction.EXPORT, "protected_flat", "", municipality_id=mid,

@@ -25,6 +25,7 @@ from gis_app.accounts.access import municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
+from layers import formats
 from layers.domain.srid import PL2000_SRIDS, STORAGE_SRID, WGS84_SRID
 from layers.models import LandscapeArea, Municipality, Parcel
 from layers.points import ACCEPTED_SRIDS, PointError, stored_point
@@ -79,6 +80,37 @@ MOUNTING_LABELS = {
 def _mountings(text: str) -> str:
     return ", ".join(str(MOUNTING_LABELS.get(v.strip(), v.strip()))
                      for v in text.split(",") if v.strip())
+
+
+OBJECT_LABELS = {
+    "type": gettext_lazy("Object type"), "area_m2": gettext_lazy("Area [m²]"),
+    "height_m": gettext_lazy("Height [m]"), "lit": gettext_lazy("Lit"),
+    "moving_images": gettext_lazy("Moving images"), "mounting": gettext_lazy("Mounting"),
+    "material": gettext_lazy("Material"), "colour": gettext_lazy("Colour"),
+    "see_through_pct": gettext_lazy("See-through share (per cent)"),
+    "count_on_property": gettext_lazy("Number on the property"),
+}
+
+
+def object_rows(obj: dict[str, Any]) -> list[tuple[str, str]]:
+    """An inspected object as (label, value) rows for people: labels, yes/no, choices by
+    their names, numbers in the locale's format (issue #18: "lit=True type=board …")."""
+    rows = []
+    for key, value in obj.items():
+        if value is None or value == "":
+            continue
+        if key == "type":
+            text = type_label(value)
+        elif key == "mounting":
+            text = _mountings(str(value))
+        elif isinstance(value, bool):
+            text = _("yes") if value else _("no")
+        elif key in ("area_m2", "height_m", "see_through_pct"):
+            text = formats.number(value, 2)
+        else:
+            text = str(value)
+        rows.append((str(OBJECT_LABELS.get(key, key)), text))
+    return rows
 
 
 def type_label(value: str) -> str:

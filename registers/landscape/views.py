@@ -26,7 +26,7 @@ from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
 from gis_app.listing import list_page
 from gis_app.params import BadParameter, bounded_int
-from layers.exports import ExportFormatError, write_table
+from layers.exports import ExportFormatError, csv_dialect, write_table
 from layers.models import LandscapeArea
 from registers.common.editing import attempt, check_version, posted_version, submit
 from registers.landscape import rules, services
@@ -171,7 +171,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
             "x_2180": round(i.geom.y, 2), "y_2180": round(i.geom.x, 2),  # X north
         } for i in qs]
         try:
-            body, mime = write_table(rows, export_columns(), fmt)
+            body, mime = write_table(rows, export_columns(), fmt, csv_dialect(request.GET))
         except ExportFormatError as exc:
             return JsonResponse({"error": str(exc), "parameter": "format"}, status=400)
         # one event per municipality in the export's scope, so each town's administrator sees it
@@ -210,7 +210,8 @@ def inspections_geojson(request: HttpRequest) -> JsonResponse:
 @access(Capability.VIEW_LANDSCAPE, description="one inspection with its findings and photos")
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = get_object_or_404(services.inspections_for(request.user), pk=pk)
-    return render(request, "landscape/inspection_detail.html", {"i": inspection})
+    return render(request, "landscape/inspection_detail.html", {
+        "i": inspection, "object_rows": services.object_rows(inspection.object)})
 
 
 @access(Capability.VIEW_LANDSCAPE, description="an inspection photo (served after a role check)")

@@ -23,7 +23,7 @@ from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
 from gis_app.listing import list_page
 from gis_app.params import DAYS_MAX, id_param, int_param, year_param
-from layers.exports import EXPORT_FORMATS, write_table
+from layers.exports import EXPORT_FORMATS, csv_dialect, write_table
 from layers.models import Municipality, Parcel
 from registers.common.editing import submit
 from registers.leases import selectors, services
@@ -53,7 +53,8 @@ def _export(request: HttpRequest, rows: list[dict[str, Any]], columns: list[tupl
     if fmt not in EXPORT_FORMATS:
         return HttpResponse(_("Unknown export format %(fmt)s; use csv or xlsx.") % {"fmt": fmt},
                             status=400, content_type="text/plain; charset=utf-8")
-    data, mime = write_table(rows, [(k, str(label)) for k, label in columns], fmt)
+    data, mime = write_table(rows, [(k, str(label)) for k, label in columns], fmt,
+                             csv_dialect(request.GET))
     # one event per municipality in the export's scope, so each town's administrator sees it
     for mid in sorted(municipality_ids(request.user, Capability.VIEW_LEASES)):
         audit(request.user, AuditAction.EXPORT, object_type, "", municipality_id=mid,
@@ -190,6 +191,25 @@ def _area_input(form: LeaseForm) -> Any:
     return None
 
 
+def _ownership_problem(form: LeaseForm, municipality_id: int, area: Any) -> str | None:
+    """A lease of land the municipality does not own (not municipal in the cadastre and the
+    property register) needs its reason: without one, the warning naming the plots (shown on
+    the reason's field; the lease is not saved). None when the lease may go on."""
+    plots = list(form.cleaned_data.get("cadastral_ids") or [])
+    if not plots and area is not None:
+        plots = services.plots_under(municipality_id, area)
+    if not plots or (form.cleaned_data.get("ownership_reason") or "").strip():
+        return None
+    owned = set(selectors.municipal_parcels([municipality_id])
+                .filter(cadastral_id__in=plots).values_list("cadastral_id", flat=True))
+    foreign = [p for p in plots if p not in owned]
+    if not foreign:
+        return None
+    return _("The municipality does not own %(plots)s (cadastre and property register). Give "
+             "the reason for leasing this land to save the lease.") % {
+                 "plots": ", ".join(foreign)}
+
+
 def _form_page(request: HttpRequest, form: LeaseForm, lease: Lease | None,
                parcel: Parcel | None, status: int = 200) -> HttpResponse:
     ids = sorted(municipality_ids(request.user, Capability.EDIT_LEASES))
@@ -248,8 +268,13 @@ def lease_new(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             data = form.lease_data() | {"municipality_id": form.cleaned_data["municipality"].id}
-            lease = services.lease_create(request.user, data, _area_input(form))
-            return redirect("leases:lease_detail", pk=lease.pk)
+            area = _area_input(form)
+            problem = _ownership_problem(form, data["municipality_id"], area)
+            if problem:
+                form.add_error("ownership_reason", problem)
+            else:
+                lease = services.lease_create(request.user, data, area)
+                return redirect("leases:lease_detail", pk=lease.pk)
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
@@ -269,8 +294,17 @@ def lease_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _form_page(request, LeaseForm(instance=lease, municipalities=towns), lease, None)
     form = LeaseForm(request.POST, request.FILES, instance=Lease.objects.get(pk=pk),
                      municipalities=towns)
-    outcome = submit(form, lambda data: services.lease_update(
-        request.user, pk, data["version"] or 0, form.lease_data(), _area_input(form)))
+    def save(data: dict[str, Any]) -> Lease:
+        area = _area_input(form)
+        plots_changed = set(data["cadastral_ids"] or []) != set(lease.cadastral_ids)
+        problem = (_ownership_problem(form, lease.municipality_id, area)
+                   if plots_changed or area is not None else None)
+        if problem:
+            raise ValidationError({"ownership_reason": [problem]})
+        return services.lease_update(request.user, pk, data["version"] or 0,
+                                     form.lease_data(), area)
+
+    outcome = submit(form, save)
     if outcome.saved:
         return redirect("leases:lease_detail", pk=pk)
     return _form_page(request, form, lease, None, status=outcome.status)

@@ -144,7 +144,7 @@ def notice_photo(request: HttpRequest, pk: int) -> FileResponse:
 def revenue(request: HttpRequest) -> HttpResponse:
     from datetime import timedelta
 
-    from layers.exports import EXPORT_FORMATS, write_table
+    from layers.exports import EXPORT_FORMATS, csv_dialect, write_table
     from registers.parking.selectors import revenue_rows
 
     today = timezone.localdate()
@@ -163,7 +163,7 @@ def revenue(request: HttpRequest) -> HttpResponse:
                    ("session_revenue", _("operator sessions [zł]")),
                    ("permits", _("permits [zł]")),
                    ("surcharges", _("surcharges paid [zł]")), ("total", _("total [zł]"))]
-        data, mime = write_table(rows, columns, fmt)
+        data, mime = write_table(rows, columns, fmt, csv_dialect(request.GET))
         response = HttpResponse(data, content_type=mime)
         response["Content-Disposition"] = (
             f'attachment; filename="parking-revenue-{start}-{end}.{fmt}"')

@@ -7,11 +7,12 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from layers.models import ParkingZone
+from registers.common.constraints import ConstraintMessagesMixin
 from registers.parking import rules
 from registers.parking.models import Subscription, Tariff
 
 
-class TariffForm(forms.ModelForm):
+class TariffForm(ConstraintMessagesMixin, forms.ModelForm):
     # Optimistic locking: the tariff's version when the form was served.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

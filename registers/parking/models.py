@@ -31,6 +31,25 @@ class MinimumWage(models.Model):
         return f"{self.year}: {self.amount} zł"
 
 
+def weekdays_text(codes: str) -> str:
+    """``0,1,2,3,4`` → ``Pon – Pt`` (the page's language; runs of days joined by a dash),
+    never the codes (issue #18: "Dni płatne 0,1,2,3,4")."""
+    from django.utils.dates import WEEKDAYS_ABBR
+
+    try:
+        days = sorted(rules.parse_weekdays(codes))
+    except ValueError:
+        return codes
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ", ".join(str(WEEKDAYS_ABBR[r[0]]) if len(r) == 1 else
+                     f"{WEEKDAYS_ABBR[r[0]]} – {WEEKDAYS_ABBR[r[-1]]}" for r in runs)
+
+
 def _money(label: str, **kw) -> models.DecimalField:
     return models.DecimalField(label, max_digits=8, decimal_places=2,
                                validators=[MinValueValidator(Decimal("0"))], **kw)
@@ -97,6 +116,10 @@ class Tariff(Versioned):
     @property
     def city_centre(self) -> bool:
         return self.zone.kind == ParkingZone.Kind.CITY_CENTRE
+
+    @property
+    def paid_weekdays_text(self) -> str:
+        return weekdays_text(self.paid_weekdays)
 
     def as_rules(self, subscription_kinds: frozenset[str] | None = None) -> rules.Tariff:
         """The tariff as the pure law sees it: the one place the model becomes a rules.Tariff.

@@ -363,7 +363,7 @@ def test_inspection_detail_photo_and_audit_scoped(client, make_user, zones, othe
     inspector = make_user("insp", town, (Role.LANDSCAPE_INSPECTOR,))
     client.force_login(inspector)
     client.post("/landscape/check/", {"x": Y + 100, "y": X + 100, "srid": 2180, "type": "fence",
-                                      "material": "prefabricated concrete panels",
+                                      "material": "prefabrykowane płyty betonowe",
                                       "height_m": "2", "action": "save",
                                       "photos": [SimpleUploadedFile("a.png", PNG)]})
     i = Inspection.objects.get()
@@ -374,6 +374,9 @@ def test_inspection_detail_photo_and_audit_scoped(client, make_user, zones, othe
                                      object_id=str(i.id), action="create").exists()
     page = client.get(f"/landscape/inspections/{i.id}/").content.decode()
     assert "§ 9 ust. 2" in page and "niezgodne" in page
+    # the object as labelled rows in Polish, never "type=fence height_m=2" (issue #18)
+    assert "<th scope=\"row\">Wysokość [m]</th><td>2,00</td>" in page and "ogrodzenie" in page
+    assert "height_m=" not in page and "type=fence" not in page
     stranger = make_user("stranger", other, (Role.PLANNER,))
     client.force_login(stranger)
     assert client.get(f"/landscape/inspections/{i.id}/").status_code == 404
