@@ -27,6 +27,7 @@ urlpatterns = [
     path("parking/", include("registers.parking.urls")),
     path("landscape/", include("registers.landscape.urls")),
     path("audit/", audit_views.event_list, name="audit-events"),
+    path("imports/", include("importers.web.urls")),
     path("", include("map_ui.urls")),
 ]
 
