@@ -181,11 +181,3 @@ def test_cancel_queued_and_running_leaves_nothing(client, admin, town, tmp_path,
     assert seen[:2] == ["reading", "checking"] and seen[-1].startswith("merging")
     assert result.run.status == ImportRun.Status.FAILED and reporter.cancel_seen
     assert not Parcel.objects.exists()  # nothing half-written
-
-
-def test_permission_matrix_lists_the_pages():
-    from gis_app.permissions import matrix_markdown
-
-    text = matrix_markdown()
-    for path in ("/imports/", "/imports/<int:pk>/", "/imports/<int:pk>/cancel"):
-        assert f"`{path}`" in text
