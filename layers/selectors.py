@@ -55,10 +55,6 @@ def parcels_intersecting(geom: GEOSGeometry) -> QuerySet[Parcel]:
 SEARCH_LIMIT = 20  # the default page size
 SEARCH_MAX_PAGE_SIZE = 100
 SEARCH_MIN_LENGTH = 1  # shorter (after trimming) answers nothing: count 0
-#: matches counted at most (then "1000+"): a three-letter prefix matches a whole town, and
-#: counting and sorting 100,000 matches on every keystroke cost more than the page itself
-#: (benchmarks/search.py). None counts every match.
-SEARCH_COUNT_CAP: int | None = 1000
 _PRECINCT_NUMBER_RE = re.compile(
     r"^(?:(?P<unit>\d{6}_\d|\d)\.)?(?P<precinct>\d{4})[\s.]+(?:(?P<sheet>AR_\d+)[\s.]+)?"
     r"(?P<number>[0-9A-Za-z]+(?:/[0-9A-Za-z]+)*)$",
@@ -103,8 +99,7 @@ class SearchOutcome:
     kind: str  # what the query was read as: id, precinct_number, number, kw, text, empty
     results: list[SearchResult]
     message: str = ""
-    count: int = 0  # every match, not only this page (at most SEARCH_COUNT_CAP per part)
-    count_capped: bool = False  # there are more matches than ``count``
+    count: int = 0  # every match, not only this page
     page: int = 1
     page_size: int = SEARCH_LIMIT
 
@@ -137,31 +132,8 @@ class _Part:
     order: str
 
 
-def _run_part(part: _Part, offset: int, limit: int) -> tuple[list[tuple], int, bool]:
-    """(rows of this page: id, cadastral id, municipality, bbox…, label; matches counted,
-    whether there are more than that)."""
-    if SEARCH_COUNT_CAP is None:
-        return _run_part_exact(part, offset, limit)
-    with read_connection().cursor() as cur:
-        # the page by a top-N sort (no ranking of every match), then a count that stops
-        cur.execute(
-            f"""
-            SELECT p.id, p.cadastral_id, p.municipality_id, {_BBOX_COLUMNS}, i.label
-            FROM (SELECT i.* FROM ({part.inner}) i ORDER BY {part.order} LIMIT %s OFFSET %s) i
-            JOIN layers_parcel p ON p.id = i.id {_BBOX_FROM}
-            ORDER BY {part.order}
-            """,
-            [*part.params, limit, offset],
-        )
-        rows = cur.fetchall()
-    if offset == 0 and len(rows) < limit:
-        return rows, len(rows), False
-    count, capped = _count_part(part)
-    return rows, count, capped
-
-
-def _run_part_exact(part: _Part, offset: int, limit: int) -> tuple[list[tuple], int, bool]:
-    """Every match counted and ranked (SEARCH_COUNT_CAP = None)."""
+def _run_part(part: _Part, offset: int, limit: int) -> tuple[list[tuple], int]:
+    """(rows of this page: id, cadastral id, municipality, bbox…, label; total matches)."""
     with read_connection().cursor() as cur:
         cur.execute(
             f"""
@@ -176,41 +148,34 @@ def _run_part_exact(part: _Part, offset: int, limit: int) -> tuple[list[tuple], 
         )
         rows = cur.fetchall()
         if rows:
-            return [r[:-1] for r in rows], rows[0][-1], False
+            return [r[:-1] for r in rows], rows[0][-1]
         if offset == 0:
-            return [], 0, False
+            return [], 0
         cur.execute(f"SELECT count(*) FROM ({part.inner}) i", part.params)
-        return [], cur.fetchone()[0], False
+        return [], cur.fetchone()[0]
 
 
 def _run_parts(parts: list[_Part], offset: int, limit: int
-               ) -> tuple[list[tuple[str, tuple]], int, bool]:
+               ) -> tuple[list[tuple[str, tuple]], int]:
     """Page through the parts one after the other (addresses, then owners)."""
     found: list[tuple[str, tuple]] = []
-    total, capped = 0, False
+    total = 0
     for part in parts:
         start = max(0, offset - total)
         want = limit - len(found)
         if want > 0:
-            rows, count, more = _run_part(part, start, want)
+            rows, count = _run_part(part, start, want)
         else:
-            rows, (count, more) = [], _count_part(part)
+            rows, count = [], _count_part(part)
         found += [(part.kind, r) for r in rows]
         total += count
-        capped = capped or more
-    return found, total, capped
+    return found, total
 
 
-def _count_part(part: _Part) -> tuple[int, bool]:
-    """(matches, whether there are more): counting stops past SEARCH_COUNT_CAP."""
+def _count_part(part: _Part) -> int:
     with read_connection().cursor() as cur:
-        if SEARCH_COUNT_CAP is None:
-            cur.execute(f"SELECT count(*) FROM ({part.inner}) i", part.params)
-            return cur.fetchone()[0], False
-        cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM ({part.inner}) i LIMIT %s) c",
-                    [*part.params, SEARCH_COUNT_CAP + 1])
-        n = cur.fetchone()[0]
-        return min(n, SEARCH_COUNT_CAP), n > SEARCH_COUNT_CAP
+        cur.execute(f"SELECT count(*) FROM ({part.inner}) i", part.params)
+        return cur.fetchone()[0]
 
 
 def search_parcels(user: Any, query: str, page: int = 1,
@@ -235,7 +200,7 @@ def search_parcels(user: Any, query: str, page: int = 1,
     if not parts:
         return outcome
     offset = (page - 1) * page_size
-    rows, outcome.count, outcome.count_capped = _run_parts(parts, offset, page_size)
+    rows, outcome.count = _run_parts(parts, offset, page_size)
     detail = municipality_ids(user, Capability.VIEW_MAP)
     outcome.results = [_result(user, part_kind, r, detail) for part_kind, r in rows]
     owners = [r for r in outcome.results if r.kind == "owner"]
@@ -254,7 +219,7 @@ def search_parcel_ids(user: Any, query: str, limit: int) -> tuple[list[int], str
     kind, parts, _message = _plan(user, q)
     if not parts:
         return [], kind, 0
-    rows, total, _capped = _run_parts(parts, 0, limit)
+    rows, total = _run_parts(parts, 0, limit)
     owners_munis = sorted({r[2] for k, r in rows if k == "owner"})
     for mid in owners_munis:
         audit(user, AuditAction.READ_OWNERS, "owner_search", q, municipality_id=mid,

@@ -375,8 +375,7 @@ def _search(request: HttpRequest) -> dict[str, Any]:
     message = _(outcome.message) if outcome.message else ""
     return {"query": outcome.query, "kind": outcome.kind, "message": message,
             "results": [r.as_dict() for r in outcome.results], "count": outcome.count,
-            "count_capped": outcome.count_capped, "page": outcome.page, "pages": outcome.pages,
-            "page_size": outcome.page_size,
+            "page": outcome.page, "pages": outcome.pages, "page_size": outcome.page_size,
             "status": 200}
 
 

@@ -605,7 +605,6 @@
     var count = data.count !== undefined ? data.count : state.search.results.length;
     var page = data.page || 1, pages = data.pages || (count ? 1 : 0);
     var text = data.error || data.message || "";
-    if (data.count_capped) count = count + "+";  // more matches than were counted
     if (!text) text = count ? label("resultsCount").replace("%(count)s", count).replace("%(page)s", page).replace("%(pages)s", pages) : label("noResults");
     ui.message.textContent = text;
     ui.input.setAttribute("aria-expanded", String(state.search.results.length > 0));
