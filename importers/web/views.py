@@ -81,7 +81,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
             except PermissionDenied as exc:
                 form.add_error("municipality", str(exc))
             else:
-                return redirect("importers_web:job", job.pk)
+                return redirect("importers_web:import_job", job.pk)
         status = 400
     return render(request, "importers_web/upload.html",
                   {"form": form, "jobs": _recent(request),
@@ -125,4 +125,4 @@ def job_state(request: HttpRequest, pk: int) -> JsonResponse:
                                             "never starts, a running one is rolled back")
 def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     jobs.cancel(request.user, _job(request, pk))
-    return redirect("importers_web:job", pk)
+    return redirect("importers_web:import_job", pk)

@@ -142,7 +142,8 @@ def test_check_api_names_bad_parameters(client, make_user, zones, data, field):
 
 def test_check_api_one_axis_convention(client, make_user, zones):
     """X is the northing in the JSON API as on the map and in the check form (issue #17);
-    e/n name easting and northing explicitly; mixing them or half a pair is a clear 400."""
+    e/n name easting and northing explicitly; mixing them or half a pair is a clear 400 (in
+    Polish, the UI's language in the tests)."""
     client.force_login(make_user("insp", zones[0].municipality, (Role.LANDSCAPE_INSPECTOR,)))
     base = {"srid": 2180, "type": "board", "area_m2": "12"}
     polish = client.get("/landscape/api/check", {**base, "x": Y + 100, "y": X + 100})
@@ -157,11 +158,11 @@ def test_check_api_one_axis_convention(client, make_user, zones):
     # the old easting-first call lands far from the town: refused, not silently answered
     swapped = client.get("/landscape/api/check", {**base, "x": X + 100, "y": Y + 100})
     assert swapped.status_code == 400 and swapped.json()["parameter"] == "x"
-    for bad, field, words in (({"x": Y + 100, "y": X + 100, "e": X + 100}, "x", "not both"),
-                              ({"e": X + 100}, "n", "missing"),
-                              ({"y": X + 100}, "x", "missing"),
-                              ({}, "x", "give a point"),
-                              ({"e": "east", "n": Y}, "e", "number")):
+    for bad, field, words in (({"x": Y + 100, "y": X + 100, "e": X + 100}, "x", "nie obie"),
+                              ({"e": X + 100}, "n", "brak parametru n"),
+                              ({"y": X + 100}, "x", "brak parametru x"),
+                              ({}, "x", "podaj punkt"),
+                              ({"e": "east", "n": Y}, "e", "musi być liczbą")):
         r = client.get("/landscape/api/check", {**base, **bad})
         assert r.status_code == 400 and r.json()["parameter"] == field, bad
         assert words in r.json()["error"], r.json()
