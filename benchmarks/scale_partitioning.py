@@ -195,7 +195,8 @@ def sample_tiles(db, towns: int, per_town: int, rounds: int, seed: int = 7):
 
 TILE_SQL = """
 WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS e,
-                    ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 1.0 / 64), 2180) AS b)
+                    ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 1.0 / 64),
+                                 2180) AS b)
 SELECT length(ST_AsMVT(t, 'parcels', 4096, 'geom', 'fid')) FROM (
     SELECT f.id AS fid, f.cadastral_id,
            ST_AsMVTGeom(ST_Transform(f.geom, 3857), env.e, 4096, 64, true) AS geom
@@ -216,7 +217,7 @@ def timed(cur, sql: str, params) -> float:
 
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 def measure_queries(db, towns: int, per_town: int, rounds: int) -> dict[str, dict[str, list]]:
@@ -230,7 +231,7 @@ def measure_queries(db, towns: int, per_town: int, rounds: int) -> dict[str, dic
     tiles = sample_tiles(db, towns, per_town, rounds)
     with db.cursor() as cur:
         for sql in variants.values():   # warm the cache for every layout alike
-            for kind, z, x, y in tiles[:10]:
+            for _kind, z, x, y in tiles[:10]:
                 timed(cur, sql, {"z": z, "x": x, "y": y})
         for kind, z, x, y in tiles:
             for name, sql in variants.items():
@@ -241,7 +242,8 @@ def measure_queries(db, towns: int, per_town: int, rounds: int) -> dict[str, dic
                   "ORDER BY cadastral_id LIMIT 20")
         for _ in range(rounds * 2):
             t = rng.randrange(towns)
-            prefix = f"{180101 + t:06d}_1.{rng.randrange(1, per_town // 1000 + 1):04d}.{rng.randrange(1, 99)}"
+            sheet = rng.randrange(1, per_town // 1000 + 1)
+            prefix = f"{180101 + t:06d}_1.{sheet:04d}.{rng.randrange(1, 99)}"
             for label, scope in (("search one town", "municipality_id = %(m)s AND"),
                                  ("search all towns", "")):
                 for name, table in (("flat", "flat.parcel"), ("part", "part.parcel")):
@@ -265,8 +267,8 @@ def replace_town(db, town: int, per_town: int) -> dict[str, float]:
         out["flat replace (delete + insert)"] = (time.perf_counter() - t0) * 1000
 
         t0 = time.perf_counter()
-        cur.execute(f"CREATE TABLE part.parcel_new (LIKE part.parcel INCLUDING DEFAULTS "
-                    f"INCLUDING CONSTRAINTS)")
+        cur.execute("CREATE TABLE part.parcel_new (LIKE part.parcel INCLUDING DEFAULTS "
+                    "INCLUDING CONSTRAINTS)")
         cur.execute(parcel_rows_sql("part.parcel_new", towns, per_town, offset))
         cur.execute("ALTER TABLE part.parcel_new ADD PRIMARY KEY (municipality_id, id)")
         cur.execute("CREATE INDEX ON part.parcel_new USING gist (geom)")
