@@ -167,6 +167,9 @@ INSTALLED_APPS = [
     "layers.tiles",
     "layers.rasters",
     "importers",
+    "importers.web",
+    "django_tasks",
+    "django_tasks_db",
     "registers.taxes",
     "registers.leases",
     "registers.housing",
@@ -360,6 +363,14 @@ if env.behind_https_proxy:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Uploads: refuse oversized requests before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Imports from the browser (importers.web): the largest file an administrator may upload.
+GEOGMINA_IMPORT_MAX_BYTES = int(os.environ.get("GEOGMINA_IMPORT_MAX_BYTES",
+                                               str(1024 * 1024 * 1024)))
+
+# Background jobs: Django's tasks framework (the django-tasks backport on Django 5.2) with its
+# database backend; ``manage.py db_worker`` runs them (``make run`` starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                     "QUEUES": ["default", "imports"]}}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 GEOGMINA_VAR_DIR = env.var_dir

@@ -28,6 +28,7 @@ urlpatterns = [
     path("landscape/", include("registers.landscape.urls")),
     path("ppp/", include("registers.ppp.urls")),
     path("audit/", audit_views.event_list, name="audit-events"),
+    path("imports/", include("importers.web.urls")),
     path("", include("map_ui.urls")),
 ]
 

@@ -5,7 +5,6 @@ Thin over rules.py: load the areas at a point, turn the form into an ObjectSpec,
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -28,7 +27,7 @@ from gis_app.audit.models import AuditAction
 from layers import formats
 from layers.domain.srid import PL2000_SRIDS, STORAGE_SRID, WGS84_SRID
 from layers.models import LandscapeArea, Municipality, Parcel
-from layers.points import ACCEPTED_SRIDS, PointError, stored_point
+from layers.points import ACCEPTED_SRIDS, PointError, point_from_params
 from registers.common.editing import (
     StaleEditError as StaleEditError,  # callers catch it from the register's services
 )
@@ -153,31 +152,18 @@ def line_of_sight(point: Point, height_m: Decimal | None,
             "viewpoints": len(result["viewpoints"])}
 
 
-def make_point(x: Any, y: Any, srid: Any, *, north_first: bool = False) -> Point:
-    """The point a form or query gives as text, in storage SRID.
+def make_point(x: Any, y: Any, srid: Any) -> Point:
+    """The point a form gives as text, in storage SRID, in the app's one convention: X is the
+    northing (the latitude in EPSG:4326) and Y the easting (the longitude)."""
+    return point_from_query({"x": x, "y": y, "srid": srid})
 
-    ``north_first`` reads the Polish convention of the app's forms and map: X is the northing
-    (the latitude in EPSG:4326) and Y the easting (the longitude). Without it, x is the easting
-    (longitude) as in GIS software and the JSON API."""
+
+def point_from_query(data: Any) -> Point:
+    """The point of a query or form: ``x``/``y`` (X the northing) or ``e``/``n`` (easting,
+    northing) in ``srid`` (EPSG:4326 by default); ``InputError`` names the parameter."""
     try:
-        srid = int(srid or WGS84_SRID)
-    except ValueError:
-        raise InputError("srid", _("srid must be one of %(s)s")
-                         % {"s": ", ".join(map(str, ALLOWED_SRIDS))}) from None
-    try:
-        # as the map writes them too: "211 551,00" (spaces grouping, decimal comma)
-        fx, fy = (float(re.sub(r"[\s\u00a0\u2009]", "", str(v)).replace(",", "."))
-                  for v in (x, y))
-    except ValueError:
-        raise InputError("x", _("coordinates x and y must be numbers")) from None
-    if north_first:
-        fx, fy = fy, fx
-    try:
-        return stored_point(fx, fy, srid)
+        return point_from_params(data, default_srid=WGS84_SRID)
     except PointError as exc:
-        if north_first and exc.field == "x" and srid == WGS84_SRID:
-            raise InputError("x", _("X is the latitude and Y the longitude in EPSG:4326")
-                             ) from None
         raise InputError(exc.field, exc.message) from None
 
 

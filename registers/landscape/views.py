@@ -107,8 +107,7 @@ def check_page(request: HttpRequest) -> HttpResponse:
         return render(request, "landscape/check.html", context)
     data = request.POST
     try:  # the form speaks the map's convention: X is the northing, Y the easting
-        point = services.make_point(data.get("x"), data.get("y"), data.get("srid"),
-                                    north_first=True)
+        point = services.point_from_query(data)  # X the northing, or e/n
         spec = services.parse_spec(data)
         if data.get("action") == "save":
             inspection = services.inspection_create(
@@ -133,7 +132,7 @@ def _url(name: str) -> str:
 def api_check(request: HttpRequest) -> JsonResponse:
     data = request.POST if request.method == "POST" else request.GET
     try:
-        point = services.make_point(data.get("x"), data.get("y"), data.get("srid"))
+        point = services.point_from_query(data)  # X the northing, or e/n
         spec = services.parse_spec(data)
         result = services.check(request.user, point, spec)
     except services.InputError as exc:
@@ -257,8 +256,7 @@ def device_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         return render(request, "landscape/device_form.html", {"form": form, "device": device})
 
     def save(data: dict[str, Any]) -> AdvertisingDevice:
-        point = services.make_point(data["x"], data["y"], data["srid"],
-                                    north_first=True)
+        point = services.make_point(data["x"], data["y"], data["srid"])
         check_version(device.version if device else None, data["version"])  # sent at all?
         return services.device_save(request.user, form.save(commit=False), point,
                                     expected_version=data["version"])

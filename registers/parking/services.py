@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -132,9 +133,15 @@ def tariff_at(zone: ParkingZone, day: date) -> Tariff | None:
 
 
 def zones_at_point(x: float, y: float, srid: int = STORAGE_SRID) -> QuerySet[ParkingZone]:
-    """Zones at the point; ``PointError`` (with the parameter at fault) for a bad point."""
+    """Zones at (easting/longitude, northing/latitude) as the operators' API names them (lon,
+    lat); ``PointError`` (with the parameter at fault) for a bad point."""
+    return zones_at(stored_point(x, y, srid))
+
+
+def zones_at(point: Point) -> QuerySet[ParkingZone]:
+    """Zones at a point (storage SRID; ``layers.points`` builds it from a query)."""
     return ParkingZone.objects.filter(retired_at__isnull=True,
-                                      geom__intersects=stored_point(x, y, srid)).order_by("code")
+                                      geom__intersects=point).order_by("code")
 
 
 @dataclass

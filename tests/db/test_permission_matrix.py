@@ -168,6 +168,11 @@ def build_world() -> World:
     decision = Decision.objects.create(
         municipality=town_a, taxpayer=taxpayer, year=2026, tax_kind="property",
         number="FN.3120.2026.999999", amount=100, status="draft", reason="Uzasadnienie")
+    from importers.web.models import WebImport
+
+    web_import = WebImport.objects.create(  # a finished one: cancelling it changes nothing
+        kind="cadastre", municipality=town_a, file="/nonexistent/egib.gml",
+        original_name="egib.gml", status="done")
     world.kwargs = {"parcel_id": parcel.pk, "municipality_id": town_a.pk,
                     "taxpayer_id": taxpayer.pk, "case_id": case.pk, "doc_id": document.pk,
                     "decision_id": decision.pk, "session_id": "S-1",
@@ -183,6 +188,8 @@ def build_world() -> World:
         "permit_action": {"pk": 1, "action": "renew"},
         "photo": {"pk": photo.pk}, "device_edit": {"pk": device.pk},
         "tilejson": {"layer": "parcels"}, "not-found": {"rest": "nope"},
+        "import_job": {"pk": web_import.pk}, "import_state": {"pk": web_import.pk},
+        "import_cancel": {"pk": web_import.pk},
         **{name: {"pk": project.pk} for name in (
             "project_detail", "project_edit", "worksheet", "assessment_pdf", "milestone_add",
             "obligation_add")},
