@@ -18,7 +18,7 @@ TEST_WORKERS ?= 2
 	cluster cluster-stop test-cluster
 
 help:
-	@echo "make run    install what is missing, start the database, migrate, load the demo town, serve http://$(HOST):$(PORT)"
+	@echo "make run    install what is missing, start the database, migrate, load the demo town, serve http://$(HOST):$(PORT) with the background worker"
 	@echo "make test   lint and every test (what CI runs)"
 	@echo "make db-start | db-stop | migrate | demo | lint | format | bench"
 
@@ -59,9 +59,13 @@ migrate: db-start
 demo: migrate npm messages
 	@$(PY) manage.py load_demo --if-empty --parcels $(DEMO_PARCELS)
 
+# The background worker (imports from the browser: django-tasks' db_worker) runs beside the
+# server and stops with it.
 run: demo
-	@echo "geogmina: serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
-	@$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "geogmina: serving on http://$(HOST):$(PORT)/ with a background worker (Ctrl+C to stop)"
+	@$(PY) manage.py db_worker --queue-name '*' --no-reload -v 0 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+		$(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: venv
 	@$(VENV)/bin/ruff check .

@@ -9,6 +9,8 @@ loaded with COPY (``--plates`` distinct plates, one-hour stays spread over Janua
 the check index maintained during the load), then ANALYZE. Measured in the same run:
 
 * check baseline: the bare indexed query (plate, zone, end >= now, start <= now) in SQL;
+* the check of before issue #19's rework (``old_check`` below: five queries, the zone, the
+  tariff, the session, the permit, each its own round trip, and the audit row);
 * ``enforcement.check``: what the controller's page calls (plate and point parsing, the zone at
   the point in the controller's towns, the tariff in force, the session query, the audit row);
 * write baseline: a plain SQL ``INSERT`` of one session row per statement;
@@ -62,6 +64,32 @@ def plate_of(i: int) -> str:
     return f"R{letters[i % 23]}{i:06d}"[:8]
 
 
+def old_check(user, plate, lon, lat, now):
+    """The check as it was before the rework (kept here as the same-run comparison)."""
+    from django.utils import timezone
+
+    from gis_app.audit.log import audit
+    from gis_app.audit.models import AuditAction
+    from registers.parking import enforcement as e
+    from registers.parking import rules
+
+    reg = e.parse_plate(plate)
+    at = e.parse_point(lon, lat)
+    zone = e.zone_here(user, at)
+    local = timezone.localtime(now)
+    tariff = e._tariff_at(zone, local.date())
+    schedule = rules.Schedule(weekdays=rules.parse_weekdays(tariff.paid_weekdays),
+                              start=tariff.paid_from, end=tariff.paid_to)
+    window = schedule.window(local.date())
+    naive = timezone.make_naive(now)
+    charged = window is not None and window[0] <= naive < window[1]
+    session = e.valid_session(reg, zone, now) if charged else None
+    permit = e.valid_permit(reg, zone, local.date()) if charged and session is None else None
+    audit(user, AuditAction.READ_OWNERS, "parking.check", session.pk if session else "",
+          municipality_id=zone.municipality_id, detail=f"{reg} in zone {zone.code}")
+    return session is not None or permit is not None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=1_000_000)
@@ -81,6 +109,7 @@ def main() -> None:
     from gis_app.accounts.roles import Role
     from layers.models import Municipality, ParkingZone
     from registers.parking import demo, enforcement, operators, services
+    from registers.parking.models import Tariff
 
     rnd = random.Random(19)
     try:
@@ -92,7 +121,8 @@ def main() -> None:
                 geom=MultiPolygon(Polygon(((x, y), (x + size, y), (x + size, y + size),
                                            (x, y + size), (x, y))), srid=2180),
                 source_namespace="bench", local_id="bench-zone")
-            (tariff,) = demo.load_demo(town)
+            tariff = services.tariff_save(None, Tariff(zone=zone, **demo.RADOM),
+                                          demo.SUBSCRIPTIONS)
             op, _token = operators.operator_create("bench-operator", [town])
             user = get_user_model().objects.create_user("bench-controller", password="x")
             grant(user, town, [Role.PARKING_CONTROLLER])
@@ -138,7 +168,18 @@ def main() -> None:
                     base_ms.append((time.perf_counter() - t0) * 1000)
                 cur.execute("EXPLAIN " + CHECK_SQL, [plates[0], zone.pk, NOW, NOW])
                 plan = " / ".join(r[0].strip() for r in cur.fetchall())
+            # half the checks of a car with a session now (the other half: none), old and new
+            # shape interleaved so that the host's load falls on both alike
+            for i, p in enumerate(plates[: len(plates) // 2]):
+                s = NOW - timedelta(minutes=10)
+                with connection.cursor() as cur:
+                    cur.execute(INSERT_SQL, [op.pk, f"c{i}", town.pk, zone.pk, tariff.pk, p, s,
+                                             s + timedelta(hours=1)])
+            old_ms = []
             for p in plates:
+                t0 = time.perf_counter()
+                old_check(user, p, centre.x, centre.y, NOW)
+                old_ms.append((time.perf_counter() - t0) * 1000)
                 t0 = time.perf_counter()
                 result = enforcement.check(user, p, centre.x, centre.y, NOW)
                 svc_ms.append((time.perf_counter() - t0) * 1000)
@@ -146,6 +187,9 @@ def main() -> None:
             print(f"plan: {plan}")
             print(f"check baseline (bare SQL): p50 {pct(base_ms, 50):.2f} ms, "
                   f"p95 {pct(base_ms, 95):.2f} ms")
+            print(f"check before the rework:   p50 {pct(old_ms, 50):.2f} ms, "
+                  f"p95 {pct(old_ms, 95):.2f} ms  (ratio p95 "
+                  f"{pct(old_ms, 95) / pct(base_ms, 95):.1f}x)")
             print(f"enforcement.check:         p50 {pct(svc_ms, 50):.2f} ms, "
                   f"p95 {pct(svc_ms, 95):.2f} ms  ({valid}/{len(plates)} valid; ratio p95 "
                   f"{pct(svc_ms, 95) / pct(base_ms, 95):.1f}x)")

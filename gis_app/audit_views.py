@@ -28,28 +28,36 @@ from django.utils.translation import gettext_lazy
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.admin_trail import shared_object_types
-from gis_app.audit.labels import labelled
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction, AuditEvent
+from gis_app.audit_display import change_rows, detail_text, type_choices, type_label
 from gis_app.params import page_param
-from layers.exports import EXPORT_FORMATS, write_table
+from layers.exports import EXPORT_FORMATS, csv_dialect, write_table
+from layers.models import Municipality
 
 PAGE_SIZE = 50
 
 
 class AuditFilterForm(forms.Form):
-    user = forms.CharField(label=gettext_lazy("User"), required=False, max_length=150)
+    user = forms.CharField(label=gettext_lazy("Person"), required=False, max_length=150)
+    municipality = forms.TypedChoiceField(label=gettext_lazy("Municipality"), required=False,
+                                          coerce=int, empty_value=None)
     action = forms.ChoiceField(label=gettext_lazy("Action"), required=False)
-    object_type = forms.CharField(label=gettext_lazy("Object type"), required=False,
-                                  max_length=64)
+    object_type = forms.ChoiceField(label=gettext_lazy("Object type"), required=False)
+    object_id = forms.CharField(label=gettext_lazy("Object id"), required=False,
+                                max_length=128)
     date_from = forms.DateField(label=gettext_lazy("From"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=gettext_lazy("To"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, towns: Any = (), object_types: Any = (),
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", gettext_lazy("any")), *AuditAction.choices]
+        anything = ("", gettext_lazy("any"))
+        self.fields["action"].choices = [anything, *AuditAction.choices]
+        self.fields["municipality"].choices = [anything, *((t.pk, str(t)) for t in towns)]
+        self.fields["object_type"].choices = [anything, *type_choices(object_types)]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -79,8 +87,12 @@ def filter_events(qs: QuerySet[AuditEvent], data: dict[str, Any]) -> QuerySet[Au
         qs = qs.filter(username__icontains=data["user"])
     if data.get("action"):
         qs = qs.filter(action=data["action"])
+    if data.get("municipality"):
+        qs = qs.filter(municipality_id=data["municipality"])
     if data.get("object_type"):
-        qs = qs.filter(object_type__icontains=data["object_type"])
+        qs = qs.filter(object_type=data["object_type"])
+    if data.get("object_id"):
+        qs = qs.filter(object_id=data["object_id"].strip())
     if data.get("date_from"):
         qs = qs.filter(at__gte=_day_start(data["date_from"]))
     if data.get("date_to"):  # inclusive: up to the end of that day
@@ -101,7 +113,7 @@ def _row(event: AuditEvent) -> dict[str, Any]:
 
     return {"at": timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S"),
             "username": event.username, "action": event.get_action_display(),
-            "object_type": event.object_type, "object_id": event.object_id,
+            "object_type": type_label(event.object_type), "object_id": event.object_id,
             "municipality_id": event.municipality_id, "before": dump(event.before),
             "after": dump(event.after), "detail": event.detail}
 
@@ -111,8 +123,11 @@ def _row(event: AuditEvent) -> dict[str, Any]:
                     "parameter tables: filters, paging, CSV/XLSX export (the export is itself "
                     "audited)")
 def event_list(request: HttpRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None)
     events = scoped_events(request.user)
+    towns = Municipality.objects.filter(
+        id__in=municipality_ids(request.user, Capability.VIEW_AUDIT)).order_by("name")
+    object_types = events.order_by().values_list("object_type", flat=True).distinct()
+    form = AuditFilterForm(request.GET or None, towns=towns, object_types=object_types)
     valid = form.is_valid() if request.GET else True
     data = form.cleaned_data if request.GET and valid else {}
     if request.GET and not valid:
@@ -128,7 +143,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
                                 % {"errors": form.errors.as_text()}, status=400,
                                 content_type="text/plain")
         rows = [_row(e) for e in events]
-        body, _mime = write_table(rows, [(k, str(label)) for k, label in _columns()], fmt)
+        body, _mime = write_table(rows, [(k, str(label)) for k, label in _columns()], fmt,
+                                  csv_dialect(request.GET))
         for mid in sorted(municipality_ids(request.user, Capability.VIEW_AUDIT)):
             audit(request.user, AuditAction.EXPORT, "audit_event", "", municipality_id=mid,
                   detail=f"audit log export ({fmt}), {len(rows)} events; filters: "
@@ -139,9 +155,12 @@ def event_list(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{fmt}"'
         return response
     page = Paginator(events, PAGE_SIZE).get_page(page_param(request))
+    town_names = {t.pk: str(t) for t in towns}
     for event in page:  # snapshots are keyed by field name; people read the fields' labels
-        event.before_shown = labelled(event.object_type, event.before)
-        event.after_shown = labelled(event.object_type, event.after)
+        event.type_label = type_label(event.object_type)
+        event.town = town_names.get(event.municipality_id, "")
+        event.rows = change_rows(event.object_type, event.before, event.after)
+        event.detail_shown = detail_text(event.detail)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "audit/event_list.html", {

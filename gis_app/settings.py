@@ -167,12 +167,16 @@ INSTALLED_APPS = [
     "layers.tiles",
     "layers.rasters",
     "importers",
+    "importers.web",
+    "django_tasks",
+    "django_tasks_db",
     "registers.taxes",
     "registers.leases",
     "registers.housing",
     "registers.parking",
     "registers.landscape",
     "registers.payments",
+    "registers.ppp",
     "map_ui",
     "axes",
 ]
@@ -310,6 +314,10 @@ STATICFILES_DIRS = [
     ("vendor/proj4", NODE_MODULES / "proj4" / "dist"),
     ("vendor/leaflet-draw", NODE_MODULES / "leaflet-draw" / "dist"),
     ("vendor/geographiclib-geodesic", NODE_MODULES / "geographiclib-geodesic"),
+    # the pages' design system (Pico CSS, the build scoped to class="pico": the map keeps its own)
+    ("vendor/pico", NODE_MODULES / "@picocss" / "pico" / "css"),
+    # the accessibility checker the browser tests run on every page (tests/browser/test_walks.py)
+    ("vendor/axe-core", NODE_MODULES / "axe-core"),
 ]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.media_root
@@ -355,6 +363,14 @@ if env.behind_https_proxy:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Uploads: refuse oversized requests before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Imports from the browser (importers.web): the largest file an administrator may upload.
+GEOGMINA_IMPORT_MAX_BYTES = int(os.environ.get("GEOGMINA_IMPORT_MAX_BYTES",
+                                               str(1024 * 1024 * 1024)))
+
+# Background jobs: Django's tasks framework (the django-tasks backport on Django 5.2) with its
+# database backend; ``manage.py db_worker`` runs them (``make run`` starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                     "QUEUES": ["default", "imports"]}}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 GEOGMINA_VAR_DIR = env.var_dir

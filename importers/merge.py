@@ -1,17 +1,44 @@
 """Set-based merge of the staged features into the ``layers`` tables.
 
-Everything here is SQL over the temp tables of one transaction: geometry parse, transform,
-validation and repair; duplicate and foreign-municipality rejection; choice of the current
-version per object; reference resolution (all three href forms were normalised by the reader to
-``i:<namespace>:<localId>`` or ``g:<gml:id>``); one INSERT and one UPDATE per table; history
-into ``layers_featureversion``; retirement of objects absent from a complete extract.
+This module owns the import's temp-table protocol: every statement over the temp tables of an
+import's transaction is here, and ``importers.services`` calls the steps below by name, never a
+table. Geometry parse, transform, validation and repair; duplicate and foreign-municipality
+rejection; choice of the current version per object; reference resolution (all three href forms
+were normalised by the reader to ``i:<namespace>:<localId>`` or ``g:<gml:id>``); one INSERT and
+one UPDATE per table; history into ``layers_featureversion``; links, retirement of objects
+absent from a complete extract, and the report.
+
+The tables, in the order they are made (statements alias each with the short name in brackets):
+
+* ``import_staged`` (stg): the reader's records as COPY'd (``importers.staging``);
+* ``import_checked`` (t): typed, geometry in the storage CRS, ``error`` holding every reason
+  an object is rejected;
+* ``import_current`` (k): the current version of each accepted object (and how many versions
+  the file holds);
+* ``import_unchanged`` (same): objects already stored exactly as the file has them;
+* ``import_to_merge`` (c): the current versions left to merge, with the parcel-number parts;
+* ``import_older`` (h): the older versions found in the file, for history;
+* ``import_links`` (r): one row per (object, property, referenced object);
+* ``import_unresolved`` (u): references neither in the file nor stored, per object;
+* ``import_plan`` (m): per table, what to do with each object (create, update, same, older);
+* ``import_touched`` (tt): stored rows this run created or updated, for their links.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from layers.domain.codes import LAND_USE_LABELS
 from layers.domain.srid import STORAGE_SRID
+
+STAGED = "import_staged"
+CHECKED = "import_checked"
+TEMP_TABLES = (STAGED, CHECKED, "import_current", "import_unchanged", "import_to_merge",
+               "import_older", "import_links", "import_unresolved", "import_plan",
+               "import_touched")
+MAX_ISSUES = 10_000
+AREA_TOLERANCE = 0.02  # relative; plus 1 m² absolute
 
 COMMON_COLUMNS = {
     "municipality_id": "%(muni)s",
@@ -28,7 +55,7 @@ COMMON_COLUMNS = {
 }
 # Looked-up columns are LEFT JOINs of the merge statements (hash joins over all the staged rows
 # at once), not subqueries, which ran once per row: three index probes per parcel.
-COMMON_JOINS = ("LEFT JOIN u ON u.seq = c.seq",)
+COMMON_JOINS = ("LEFT JOIN import_unresolved u ON u.seq = c.seq",)
 
 
 @dataclass(frozen=True)
@@ -41,7 +68,7 @@ class _Lookup:
 def _fk(props: tuple[str, ...], table: str) -> _Lookup:
     """The stored target of a feature's reference through one of ``props``."""
     plist = ",".join(f"'{p}'" for p in props)
-    return _Lookup(f"LEFT JOIN (SELECT DISTINCT ON (r.seq) r.seq, x.id FROM r "
+    return _Lookup(f"LEFT JOIN (SELECT DISTINCT ON (r.seq) r.seq, x.id FROM import_links r "
                    f"JOIN {table} x ON x.source_namespace = r.tns AND x.local_id = r.tlid "
                    f"WHERE r.prop IN ({plist}) ORDER BY r.seq, r.ref) {{a}} ON {{a}}.seq = c.seq")
 
@@ -68,7 +95,7 @@ PARCEL = "layers_parcel"
 PRECINCT = "layers_precinct"
 
 # The properties by which a subject (a marriage, a group) names its members: the subject's
-# references here, and its member links in services._relations.
+# references here, and its member links in ``link_relations``.
 SUBJECT_MEMBER_PROPS = ("osobaFizyczna2", "osobaFizyczna3", "instytucja", "osobaFizyczna4",
                         "malzenstwo3", "osobaFizyczna", "malzenstwo")
 
@@ -187,11 +214,11 @@ _RANGES = {
     "regunit": [_range("attrs->>'group'", "registration group", *_SMALLINT)],
 }
 RANGE_SQL = f"""
-    UPDATE t SET error = concat_ws('; ', t.error, q.reason)
+    UPDATE import_checked t SET error = concat_ws('; ', t.error, q.reason)
     FROM (SELECT seq, CASE ftype {" ".join(
         f"WHEN '{ftype}' THEN concat_ws('; ', {', '.join(cases)})"
         for ftype, cases in _RANGES.items())} END AS reason
-          FROM t WHERE ftype IN ({", ".join(f"'{f}'" for f in _RANGES)})) q
+          FROM import_checked t WHERE ftype IN ({", ".join(f"'{f}'" for f in _RANGES)})) q
     WHERE q.seq = t.seq AND q.reason <> ''"""
 
 
@@ -214,7 +241,7 @@ def prepare_sql(check_unit: bool, transformed: bool = False,
     idexpr = "coalesce(" + ",".join(f"attrs->>'{f}'" for f in ID_FIELDS) + ")"
     sql = [
         f"""
-        CREATE TEMP TABLE t ON COMMIT DROP AS
+        CREATE TEMP TABLE import_checked ON COMMIT DROP AS
         SELECT s.seq, s.ftype, s.gml_id, s.ns, s.local_id, s.version_id, s.object_start,
                s.version_start, s.version_end, s.object_end, s.line, s.attrs, s.refs,
                CASE
@@ -230,17 +257,17 @@ def prepare_sql(check_unit: bool, transformed: bool = False,
                {idexpr} AS obj_id
         FROM (
             SELECT stg.*, g.g AS tg, (g.g IS NULL OR ST_IsValid(g.g)) AS valid
-            FROM stg
+            FROM import_staged stg
             LEFT JOIN LATERAL (
                 SELECT {target} AS g
                 WHERE stg.geom_src IS NOT NULL{staged_ok}
             ) g ON true
         ) s
         """,
-        "CREATE INDEX ON t (seq)",
-        "CREATE INDEX ON t (ns, local_id)",
+        "CREATE INDEX ON import_checked (seq)",
+        "CREATE INDEX ON import_checked (ns, local_id)",
         # a repair that leaves nothing polygonal is a rejection with the reason
-        """UPDATE t SET error = concat_ws('; ', error,
+        """UPDATE import_checked t SET error = concat_ws('; ', error,
                                          'invalid geometry that cannot be repaired: ' || repair),
                         geom = NULL
            WHERE repair IS NOT NULL AND (geom IS NULL OR ST_IsEmpty(geom))""",
@@ -248,55 +275,57 @@ def prepare_sql(check_unit: bool, transformed: bool = False,
     ]
     if check_unit:
         sql.append(
-            """UPDATE t SET error = concat_ws('; ', error, 'belongs to cadastral unit '
+            """UPDATE import_checked t
+               SET error = concat_ws('; ', error, 'belongs to cadastral unit '
                                     || left(obj_id, 8) || ', not to ' || %(teryt)s)
                WHERE obj_id ~ '^\\d{6}_\\d\\.' AND left(obj_id, 8) <> %(teryt)s""")
     sql += list(place)
     sql += [
         # the same identity (namespace, local id, version) twice: keep the first
-        """UPDATE t SET error = 'duplicate id ' || t.ns || ':' || t.local_id || ' version '
+        """UPDATE import_checked t SET error = 'duplicate id ' || t.ns || ':' || t.local_id
+           || ' version '
                                || t.version_id || ' (first at line ' || d.first_line || ')'
            FROM (SELECT seq, first_value(line) OVER w AS first_line,
                         row_number() OVER w AS n
-                 FROM t WHERE error IS NULL AND ftype <> 'other'
+                 FROM import_checked t WHERE error IS NULL AND ftype <> 'other'
                  WINDOW w AS (PARTITION BY ftype COLLATE "C", ns COLLATE "C", local_id COLLATE "C",
                                            version_id COLLATE "C" ORDER BY seq)) d
            WHERE d.seq = t.seq AND d.n > 1""",
-        """UPDATE t SET error = 'duplicate gml:id ' || t.gml_id || ' (first at line '
+        """UPDATE import_checked t SET error = 'duplicate gml:id ' || t.gml_id || ' (first at line '
                                || d.first_line || ')'
            FROM (SELECT seq, first_value(line) OVER w AS first_line,
                         row_number() OVER w AS n
-                 FROM t WHERE error IS NULL AND gml_id <> '' AND ftype <> 'other'
+                 FROM import_checked t WHERE error IS NULL AND gml_id <> '' AND ftype <> 'other'
                  WINDOW w AS (PARTITION BY gml_id COLLATE "C" ORDER BY seq)) d
            WHERE d.seq = t.seq AND d.n > 1""",
         # the current version of each object: the one without an end of version, else the latest
         # (COLLATE "C" on keys compared only for equality: the same groups, a cheaper sort; the
         # sort sees only the narrow keys, not the geometry and attributes); ``n``: how many
         # versions of the object the file holds
-        """CREATE TEMP TABLE k ON COMMIT DROP AS
+        """CREATE TEMP TABLE import_current ON COMMIT DROP AS
            SELECT DISTINCT ON (ftype COLLATE "C", ns COLLATE "C", local_id COLLATE "C")
                   seq, ftype,
                   count(*) OVER (PARTITION BY ftype COLLATE "C", ns COLLATE "C",
                                               local_id COLLATE "C") AS n
-           FROM t WHERE error IS NULL
+           FROM import_checked t WHERE error IS NULL
            ORDER BY ftype COLLATE "C", ns COLLATE "C", local_id COLLATE "C",
                     (version_end IS NULL) DESC, version_start DESC NULLS LAST,
                     version_id DESC, seq DESC""",
-        "CREATE INDEX ON k (seq)",
+        "CREATE INDEX ON import_current (seq)",
         # a parcel number must be unique among current parcels: the newest version wins
-        """UPDATE t SET error = 'duplicate parcel id ' || d.cid || ' (also object '
+        """UPDATE import_checked t SET error = 'duplicate parcel id ' || d.cid || ' (also object '
                                || d.keep || ')'
            FROM (SELECT seq, attrs->>'cadastral_id' AS cid,
                         first_value(ns || ':' || local_id) OVER w AS keep,
                         row_number() OVER w AS n
-                 FROM t JOIN k USING (seq)
+                 FROM import_checked t JOIN import_current k USING (seq)
                  WHERE t.ftype = 'parcel' AND t.object_end IS NULL
                  WINDOW w AS (PARTITION BY attrs->>'cadastral_id'
                               ORDER BY version_start DESC NULLS LAST, seq DESC)) d
            WHERE d.seq = t.seq AND d.n > 1""",
         # ``same``: objects already stored exactly as the file has them (filled by
         # ``unchanged_sql``); the merge below never sees them again
-        "CREATE TEMP TABLE same (seq bigint, ftype text) ON COMMIT DROP",
+        "CREATE TEMP TABLE import_unchanged (seq bigint, ftype text) ON COMMIT DROP",
     ]
     return sql
 
@@ -313,8 +342,8 @@ def unchanged_sql(spec: Spec) -> str:
     does not resolve, compare and report every object again. Only objects with a single version
     in the file: the others need the choice of the current version against the stored one."""
     return f"""
-        INSERT INTO same (seq, ftype)
-        SELECT k.seq, k.ftype FROM k JOIN t ON t.seq = k.seq
+        INSERT INTO import_unchanged (seq, ftype)
+        SELECT k.seq, k.ftype FROM import_current k JOIN import_checked t ON t.seq = k.seq
         JOIN {spec.table} e ON e.source_namespace = t.ns AND e.local_id = t.local_id
         WHERE k.ftype = '{spec.ftype}' AND k.n = 1 AND t.error IS NULL
           AND e.version_id = t.version_id AND e.municipality_id = %(muni)s
@@ -339,7 +368,7 @@ def current_sql() -> list[str]:
         # The precinct (``pkey``, WWPPGG_R.OOOO), map sheet (AR_n) and parcel number of an EGiB
         # identifier: one cheap regular-expression test per row; the costly ones (captures,
         # replacement) only for the rare identifiers with a map sheet.
-        r"""CREATE TEMP TABLE c ON COMMIT DROP AS
+        r"""CREATE TEMP TABLE import_to_merge ON COMMIT DROP AS
            SELECT t.*,
                   CASE WHEN t.ftype = 'parcel' THEN coalesce(attrs->>'number',
                        CASE WHEN q.ar THEN regexp_replace(obj_id,
@@ -348,28 +377,29 @@ def current_sql() -> list[str]:
                   CASE WHEN t.ftype = 'parcel' THEN CASE WHEN q.ar THEN coalesce(substring(obj_id
                        from '^\d{6}_\d\.\d{4}\.(AR_\d+)\.'), '') ELSE '' END END AS sheet,
                   CASE WHEN q.pre THEN left(obj_id, 13) END AS pkey
-           FROM t CROSS JOIN LATERAL (
+           FROM import_checked t CROSS JOIN LATERAL (
                 SELECT p.pre, p.pfx, p.pfx AND substr(t.obj_id, 15, 3) = 'AR_' AS ar
                 FROM (SELECT o.pre, o.pre AND substr(t.obj_id, 14, 1) = '.' AS pfx
                       FROM (SELECT t.obj_id ~ '^\d{6}_\d\.\d{4}' AS pre) o) p) q
-           JOIN k USING (seq)
-           WHERE t.error IS NULL AND NOT EXISTS (SELECT 1 FROM same WHERE same.seq = t.seq)""",
-        "CREATE INDEX ON c (seq)",
+           JOIN import_current k USING (seq)
+           WHERE t.error IS NULL AND NOT EXISTS (SELECT 1 FROM import_unchanged same
+             WHERE same.seq = t.seq)""",
+        "CREATE INDEX ON import_to_merge (seq)",
         # lookups of stored rows back to their staged ones (``touched``): without it a stale
         # estimate of the target table (e.g. after a mass delete) makes that a nested seq scan
-        "CREATE INDEX ON c (ns, local_id)",
+        "CREATE INDEX ON import_to_merge (ns, local_id)",
         # the older versions found in the file become history
-        """CREATE TEMP TABLE h ON COMMIT DROP AS
-           SELECT t.* FROM t WHERE t.error IS NULL
-             AND NOT EXISTS (SELECT 1 FROM k WHERE k.seq = t.seq)""",
+        """CREATE TEMP TABLE import_older ON COMMIT DROP AS
+           SELECT t.* FROM import_checked t WHERE t.error IS NULL
+             AND NOT EXISTS (SELECT 1 FROM import_current k WHERE k.seq = t.seq)""",
         # references: one row per (feature, property, target)
         # (``i:<ns>:<id>``, the namespace never holds a colon; the gml:id map is built only for
         # the ids some ``g:`` reference asks for, not sorted over every staged feature)
-        f"""CREATE TEMP TABLE r ON COMMIT DROP AS
+        f"""CREATE TEMP TABLE import_links ON COMMIT DROP AS
            WITH x AS MATERIALIZED (
                SELECT c.seq, c.ftype, p.key AS prop, v.value AS ref
-               FROM c, jsonb_each(c.refs) p, jsonb_array_elements_text(p.value) v),
-           g AS (SELECT DISTINCT ON (gml_id) gml_id, ns, local_id FROM t
+               FROM import_to_merge c, jsonb_each(c.refs) p, jsonb_array_elements_text(p.value) v),
+           g AS (SELECT DISTINCT ON (gml_id) gml_id, ns, local_id FROM import_checked t
                  WHERE gml_id IN (SELECT substr(ref, 3) FROM x WHERE ref LIKE 'g:%%')
                  ORDER BY gml_id, seq)
            SELECT x.seq, x.ftype, x.prop, x.ref, {target} AS target,
@@ -378,12 +408,12 @@ def current_sql() -> list[str]:
                        THEN substr(x.ref, length(split_part(x.ref, ':', 2)) + 4)
                        ELSE g.local_id END AS tlid
            FROM x LEFT JOIN g ON x.ref LIKE 'g:%%' AND g.gml_id = substr(x.ref, 3)""",
-        "CREATE INDEX ON r (seq)",
-        "CREATE INDEX ON r (tns, tlid)",
+        "CREATE INDEX ON import_links (seq)",
+        "CREATE INDEX ON import_links (tns, tlid)",
         # statistics only where later statements filter or join (the jsonb and geometry
         # columns are the costly ones to sample)
-        "ANALYZE c (seq, ftype, ns, local_id, object_end)",
-        "ANALYZE r (seq, prop, tns, tlid, target)",
+        "ANALYZE import_to_merge (seq, ftype, ns, local_id, object_end)",
+        "ANALYZE import_links (seq, prop, tns, tlid, target)",
     ]
 
 
@@ -397,24 +427,26 @@ def unresolved_sql() -> str:
                                  WHERE x.source_namespace = r.tns AND x.local_id = r.tlid)"""
                       for table in targets)
     modelled = ",".join(sorted({f"'{p}'" for s in SPECS for p in s.refs}))
-    union = f"""SELECT r.seq, r.prop, r.ref FROM r
+    union = f"""SELECT r.seq, r.prop, r.ref FROM import_links r
                 WHERE r.target IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM t WHERE t.ns = r.tns AND t.local_id = r.tlid
+                  AND NOT EXISTS (SELECT 1 FROM import_checked t WHERE t.ns = r.tns
+                    AND t.local_id = r.tlid
                                   AND t.error IS NULL)
                   AND NOT (CASE r.target {stored} END)
                 UNION ALL
-                SELECT r.seq, r.prop, r.ref FROM r
+                SELECT r.seq, r.prop, r.ref FROM import_links r
                 WHERE r.prop NOT IN ({modelled})
-                  AND NOT EXISTS (SELECT 1 FROM t WHERE t.ns = r.tns AND t.local_id = r.tlid)"""
+                  AND NOT EXISTS (SELECT 1 FROM import_checked t WHERE t.ns = r.tns
+                    AND t.local_id = r.tlid)"""
     return f"""
-        CREATE TEMP TABLE u ON COMMIT DROP AS
+        CREATE TEMP TABLE import_unresolved ON COMMIT DROP AS
         SELECT seq, jsonb_object_agg(prop, refs) AS links FROM (
             SELECT seq, prop, jsonb_agg(CASE WHEN ref LIKE 'i:%%'
                                              THEN 'urn:pzgik:id:' || substr(ref, 3)
                                              ELSE '#' || substr(ref, 3) END) AS refs
             FROM ({union}) q GROUP BY seq, prop) q2
         GROUP BY seq;
-        CREATE INDEX ON u (seq);
+        CREATE INDEX ON import_unresolved (seq);
     """
 
 
@@ -441,7 +473,7 @@ def merge_sql(spec: Spec) -> dict[str, str]:
     return {
         # m: what to do with each current staged object
         "plan": f"""
-            CREATE TEMP TABLE m ON COMMIT DROP AS
+            CREATE TEMP TABLE import_plan ON COMMIT DROP AS
             SELECT c.seq, e.id,
                    CASE WHEN e.id IS NULL THEN 'create'
                         WHEN e.version_id = c.version_id
@@ -450,7 +482,7 @@ def merge_sql(spec: Spec) -> dict[str, str]:
                         WHEN e.version_start IS NOT NULL AND c.version_start IS NOT NULL
                              AND c.version_start < e.version_start THEN 'older'
                         ELSE 'update' END AS action
-            FROM c LEFT JOIN {spec.table} e ON {spec.key}
+            FROM import_to_merge c LEFT JOIN {spec.table} e ON {spec.key}
             WHERE c.ftype = '{ft}'""",
         "archive": f"""
             INSERT INTO layers_featureversion (feature_type, municipality_id, source_namespace,
@@ -459,15 +491,16 @@ def merge_sql(spec: Spec) -> dict[str, str]:
             SELECT '{ft}', e.municipality_id, e.source_namespace, e.local_id, e.version_id,
                    e.version_start, coalesce(e.version_end, now()),
                    to_jsonb(e) - 'geom' - 'pesel_encrypted', {egeom}, %(run)s, now()
-            FROM {spec.table} e JOIN m ON m.id = e.id AND m.action = 'update'
+            FROM {spec.table} e JOIN import_plan m ON m.id = e.id AND m.action = 'update'
             ON CONFLICT DO NOTHING""",
         "update": f"""
             UPDATE {spec.table} e SET {sets}, municipality_id = %(muni)s
-            FROM m JOIN c ON c.seq = m.seq {joined}
+            FROM import_plan m JOIN import_to_merge c ON c.seq = m.seq {joined}
             WHERE m.id = e.id AND m.action = 'update'""",
         "insert": f"""
             INSERT INTO {spec.table} ({names})
-            SELECT {exprs} FROM c JOIN m ON m.seq = c.seq AND m.action = 'create' {joined}""",
+            SELECT {exprs} FROM import_to_merge c JOIN import_plan m ON m.seq = c.seq
+              AND m.action = 'create' {joined}""",
         "history": f"""
             INSERT INTO layers_featureversion (feature_type, municipality_id, source_namespace,
                 local_id, version_id, version_start, version_end, attributes, geom,
@@ -475,8 +508,262 @@ def merge_sql(spec: Spec) -> dict[str, str]:
             SELECT '{ft}', %(muni)s, x.ns, x.local_id, x.version_id, x.version_start,
                    x.version_end, x.attrs || jsonb_build_object('object_start', x.object_start,
                    'object_end', x.object_end, 'line', x.line), x.geom, %(run)s, now()
-            FROM (SELECT {hcols} FROM h WHERE h.ftype = '{ft}'
+            FROM (SELECT {hcols} FROM import_older h WHERE h.ftype = '{ft}'
                   UNION ALL
-                  SELECT {ccols} FROM c JOIN m ON m.seq = c.seq AND m.action = 'older') x
+                  SELECT {ccols} FROM import_to_merge c JOIN import_plan m ON m.seq = c.seq
+                    AND m.action = 'older') x
             ON CONFLICT DO NOTHING""",
     }
+
+
+# ---- the steps, in the order ``importers.services`` runs them ---------------------------------
+# Every step takes the psycopg2 cursor of the import's transaction and the statement parameters
+# (``muni``, ``run``, ``teryt`` and those of ``importers.place``).
+
+def _exec(cur: Any, sql: str, params: dict | None = None) -> int:
+    cur.execute(sql, params)
+    return int(cur.rowcount)
+
+
+def staged_extents(cur: Any, transformed: bool) -> list[tuple[int, float, float, float, float]]:
+    """(srid, xmin, ymin, xmax, ymax) per CRS of the staged rows without a problem.
+
+    ``transformed``: of the storage-CRS geometry the COPY computed, per source CRS (cheap);
+    otherwise of the source geometry in its own CRS (a second parse of the text)."""
+    if transformed:
+        cur.execute(f"""
+            SELECT src_srid, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (
+                SELECT src_srid, ST_Extent(g) AS e FROM {STAGED}
+                WHERE g IS NOT NULL AND error IS NULL GROUP BY 1) q""")
+    else:
+        cur.execute(f"""
+            SELECT srid, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (
+                SELECT ST_SRID(g) AS srid, ST_Extent(g) AS e FROM (
+                    SELECT ST_GeomFromEWKT(geom_src) AS g FROM {STAGED}
+                    WHERE geom_src IS NOT NULL AND error IS NULL) q
+                GROUP BY 1) q2""")
+    return list(cur.fetchall())
+
+
+def drop_tables(cur: Any) -> None:
+    """Drop the temp tables (ON COMMIT DROP is not enough inside an outer transaction: tests,
+    batch imports)."""
+    cur.execute("DROP TABLE IF EXISTS " + ", ".join(TEMP_TABLES))
+
+
+def check(cur: Any, params: dict, *, check_unit: bool, transformed: bool,
+          place: list[str]) -> tuple[int, int]:
+    """Build ``import_checked`` and ``import_current`` (``prepare_sql``); (accepted, rejected)
+    objects of modelled types, warnings not counted as rejections."""
+    for sql in prepare_sql(check_unit, transformed, place):
+        cur.execute(sql, params)
+    cur.execute("""SELECT count(*) FILTER (WHERE error IS NULL),
+                          count(*) FILTER (WHERE error IS NOT NULL
+                                           AND NOT coalesce(attrs ? 'warning', false))
+                   FROM import_checked t WHERE ftype <> 'other'""")
+    accepted, rejected = cur.fetchone()
+    return int(accepted), int(rejected)
+
+
+def set_aside_unchanged(cur: Any, params: dict, in_file: set[str]) -> dict[str, int]:
+    """Fill ``import_unchanged`` (``unchanged_sql``) for the types the file holds; per type,
+    how many objects were set aside. A first import into the town (nothing stored) skips the
+    search altogether."""
+    for spec in SPECS:
+        if spec.ftype in SKIPPABLE and spec.ftype in in_file:
+            cur.execute(f"SELECT EXISTS (SELECT 1 FROM {spec.table} "
+                        "WHERE municipality_id = %(muni)s)", params)
+            if cur.fetchone()[0]:
+                cur.execute(unchanged_sql(spec), params)
+    cur.execute("SELECT ftype, count(*) FROM import_unchanged same GROUP BY ftype")
+    return dict(cur.fetchall())
+
+
+def resolve(cur: Any, params: dict) -> None:
+    """``import_to_merge``, ``import_older``, ``import_links`` and ``import_unresolved``."""
+    for sql in current_sql():
+        cur.execute(sql, params)
+    cur.execute(unresolved_sql(), params)
+
+
+def _counts() -> dict[str, int]:
+    return {"created": 0, "updated": 0, "unchanged": 0, "retired": 0, "history": 0}
+
+
+def merge_table(cur: Any, params: dict, spec: Spec, *, set_aside: int,
+                in_file: bool) -> dict[str, int] | None:
+    """Merge the objects of one table; its counts, or None when the file has none of them."""
+    stm = merge_sql(spec)
+    cur.execute(stm["plan"], params)
+    cur.execute("ANALYZE import_plan")  # row counts for the planner: hash joins, not probes
+    cur.execute("SELECT action, count(*) FROM import_plan m GROUP BY action")
+    plan = dict(cur.fetchall())
+    if not plan and not set_aside and not in_file:
+        cur.execute("DROP TABLE import_plan")
+        if spec.ftype == "precinct":
+            _implied_precincts(cur, params)
+        return None
+    row = _counts()
+    row["unchanged"] = plan.get("same", 0) + plan.get("older", 0) + set_aside
+    if spec.ftype == "parcel":  # a parcel number taken over by another object
+        row["retired"] += _exec(cur, """
+            UPDATE layers_parcel e SET retired_at = now()
+            FROM import_to_merge c WHERE c.ftype = 'parcel' AND c.object_end IS NULL
+              AND e.cadastral_id = c.attrs->>'cadastral_id' AND e.retired_at IS NULL
+              AND NOT (e.source_namespace = c.ns AND e.local_id = c.local_id)""", params)
+    row["history"] += _exec(cur, stm["archive"], params)
+    row["updated"] = _exec(cur, stm["update"], params)
+    row["created"] = _exec(cur, stm["insert"], params)
+    row["history"] += _exec(cur, stm["history"], params)
+    cur.execute("DROP TABLE import_plan")
+    if spec.ftype == "precinct":
+        _implied_precincts(cur, params)
+    return row
+
+
+def rejected_by_type(cur: Any) -> dict[str, int]:
+    """Rejected objects per feature type (warnings are not rejections)."""
+    cur.execute("""SELECT ftype, count(*) FROM import_checked t
+                   WHERE error IS NOT NULL AND NOT coalesce(attrs ? 'warning', false)
+                   GROUP BY ftype""")
+    return dict(cur.fetchall())
+
+
+def retire_absent(cur: Any, params: dict, counts: dict[str, dict[str, int]]) -> None:
+    """A complete extract of a precinct: its stored objects missing from the file are retired."""
+    # Without statistics on the checked table the anti-join below became a nested loop of full
+    # scans: 176 s of the demo town's 195 s load. With them it is a hash anti-join.
+    cur.execute("ANALYZE import_checked (ftype, ns, local_id, obj_id)")
+    for spec in SPECS:
+        if spec.ftype not in ("parcel", "building", "landuse"):
+            continue
+        n = _exec(cur, f"""
+            UPDATE {spec.table} e SET retired_at = now()
+            WHERE e.municipality_id = %(muni)s AND e.retired_at IS NULL
+              AND e.precinct_id IN (SELECT p.id FROM layers_precinct p
+                    WHERE p.teryt IN (
+                        SELECT DISTINCT substring(obj_id from '^(\\d{{6}}_\\d\\.\\d{{4}})')
+                        FROM import_checked t WHERE ftype = '{spec.ftype}'))
+              AND NOT EXISTS (SELECT 1 FROM import_checked t WHERE t.ftype = '{spec.ftype}'
+                              AND t.ns = e.source_namespace AND t.local_id = e.local_id)""",
+                  params)
+        counts.setdefault(spec.label, _counts())["retired"] += n
+
+
+def _implied_precincts(cur: Any, params: dict) -> None:
+    """Precincts implied by identifiers (WWPPGG_R.OOOO.…) that the file does not describe."""
+    cur.execute(r"""
+        INSERT INTO layers_precinct (municipality_id, teryt, name, source_namespace,
+            local_id, version_id, unresolved_links, import_run_id)
+        SELECT %(muni)s, p, '', 'TERYT', p, '', '{}'::jsonb, %(run)s
+        FROM (SELECT DISTINCT left(obj_id, 13) AS p FROM import_to_merge c) q
+        WHERE p ~ '^\d{6}_\d\.\d{4}$'
+        ON CONFLICT (teryt) DO NOTHING""", params)
+
+
+def link_relations(cur: Any, params: dict) -> None:
+    """Klasoużytki and many-to-many links of the rows this run created or updated."""
+    cur.execute("""
+        CREATE TEMP TABLE import_touched ON COMMIT DROP AS
+        SELECT 'parcel'::text AS ftype, p.id, c.seq FROM layers_parcel p
+          JOIN import_to_merge c ON c.ftype = 'parcel' AND c.ns = p.source_namespace
+            AND c.local_id = p.local_id
+         WHERE p.import_run_id = %(run)s
+        UNION ALL
+        SELECT 'building', b.id, c.seq FROM layers_building b
+          JOIN import_to_merge c ON c.ftype = 'building' AND c.ns = b.source_namespace
+            AND c.local_id = b.local_id
+         WHERE b.import_run_id = %(run)s
+        UNION ALL
+        SELECT 'subject', s.id, c.seq FROM layers_subject s
+          JOIN import_to_merge c ON c.ftype = 'subject' AND c.ns = s.source_namespace
+            AND c.local_id = s.local_id
+         WHERE s.import_run_id = %(run)s""", params)
+    known = "'" + "','".join(LAND_USE_LABELS) + "'"
+    statements = [
+        """DELETE FROM layers_parcellanduse WHERE parcel_id IN
+           (SELECT id FROM import_touched WHERE ftype = 'parcel')""",
+        f"""INSERT INTO layers_parcellanduse (parcel_id, ofu, ozu, ozk, area_m2, known_code)
+           SELECT tt.id, left(lu->>'ofu', 8), left(coalesce(lu->>'ozu', ''), 8),
+                  left(coalesce(lu->>'ozk', ''), 8), round((lu->>'area_m2')::numeric, 2),
+                  (lu->>'ofu') IN ({known})
+           FROM import_touched tt JOIN import_to_merge c ON c.seq = tt.seq,
+                jsonb_array_elements(c.attrs->'land_uses') lu
+           WHERE tt.ftype = 'parcel'""",
+        """DELETE FROM layers_parcel_addresses WHERE parcel_id IN
+           (SELECT id FROM import_touched WHERE ftype = 'parcel')""",
+        """INSERT INTO layers_parcel_addresses (parcel_id, address_id)
+           SELECT DISTINCT tt.id, a.id FROM import_touched tt JOIN import_links r ON r.seq = tt.seq
+             JOIN layers_address a ON a.source_namespace = r.tns AND a.local_id = r.tlid
+           WHERE tt.ftype = 'parcel' AND r.prop = 'adresDzialki'""",
+        """DELETE FROM layers_building_parcels WHERE building_id IN
+           (SELECT id FROM import_touched WHERE ftype = 'building')""",
+        """INSERT INTO layers_building_parcels (building_id, parcel_id)
+           SELECT DISTINCT tt.id, p.id FROM import_touched tt JOIN import_links r ON r.seq = tt.seq
+             JOIN layers_parcel p ON p.source_namespace = r.tns AND p.local_id = r.tlid
+           WHERE tt.ftype = 'building' AND r.prop = 'dzialkaZabudowana'""",
+        """DELETE FROM layers_building_addresses WHERE building_id IN
+           (SELECT id FROM import_touched WHERE ftype = 'building')""",
+        """INSERT INTO layers_building_addresses (building_id, address_id)
+           SELECT DISTINCT tt.id, a.id FROM import_touched tt JOIN import_links r ON r.seq = tt.seq
+             JOIN layers_address a ON a.source_namespace = r.tns AND a.local_id = r.tlid
+           WHERE tt.ftype = 'building' AND r.prop = 'adresBudynku'""",
+        """DELETE FROM layers_subject_members WHERE from_subject_id IN
+           (SELECT id FROM import_touched WHERE ftype = 'subject')""",
+        """INSERT INTO layers_subject_members (from_subject_id, to_subject_id)
+           SELECT DISTINCT tt.id, s.id FROM import_touched tt JOIN import_links r ON r.seq = tt.seq
+             JOIN layers_subject s ON s.source_namespace = r.tns AND s.local_id = r.tlid
+           WHERE tt.ftype = 'subject' AND r.prop = ANY(%(member_props)s)
+             AND s.id <> tt.id""",
+        # marriages and groups are named after their members
+        """UPDATE layers_subject g SET name = left(q.name, 512), search_text = left(q.st, 512)
+           FROM (SELECT m.from_subject_id AS id,
+                        string_agg(s.name, ' i ' ORDER BY s.name) AS name,
+                        string_agg(s.search_text, ' i ' ORDER BY s.name) AS st
+                 FROM layers_subject_members m JOIN layers_subject s ON s.id = m.to_subject_id
+                 WHERE m.from_subject_id IN (SELECT id FROM import_touched WHERE ftype = 'subject')
+                 GROUP BY 1) q
+           WHERE g.id = q.id AND g.name = ''""",
+    ]
+    params = {**params, "member_props": list(SUBJECT_MEMBER_PROPS)}
+    for sql in statements:
+        cur.execute(sql, params)
+
+
+def issues(cur: Any, params: dict) -> list[dict[str, Any]]:
+    """The run's report: rejections, warnings, repairs, area differences, unknown codes."""
+    known = "'" + "','".join(LAND_USE_LABELS) + "'"
+    cur.execute(f"""
+        SELECT kind, ftype, obj, line, reason FROM (
+          SELECT CASE WHEN attrs ? 'warning' THEN 'warning' ELSE 'rejected' END AS kind,
+                 ftype, coalesce(obj_id, ns || ':' || local_id) AS obj,
+                 line, error AS reason FROM import_checked t WHERE error IS NOT NULL
+          UNION ALL
+          SELECT 'repaired', ftype, coalesce(obj_id, ns || ':' || local_id), line,
+                 'invalid geometry repaired with ST_MakeValid: ' || repair
+          FROM import_checked t WHERE repair IS NOT NULL AND error IS NULL
+          UNION ALL
+          SELECT 'area', 'parcel', obj_id, line,
+                 'legal area ' || round((attrs->>'legal_area_m2')::numeric, 2) || ' m² vs '
+                 || 'geometric ' || round(ST_Area(geom)::numeric, 2) || ' m² ('
+                 || round((100 * (ST_Area(geom) - (attrs->>'legal_area_m2')::float8)
+                           / nullif((attrs->>'legal_area_m2')::float8, 0))::numeric, 1) || ' %%)'
+          FROM import_checked t JOIN import_current k USING (seq)
+          WHERE t.error IS NULL AND t.ftype = 'parcel' AND attrs->>'legal_area_m2' IS NOT NULL
+            AND abs(ST_Area(geom) - (attrs->>'legal_area_m2')::float8)
+                > greatest(1.0, {AREA_TOLERANCE} * (attrs->>'legal_area_m2')::float8)
+          UNION ALL
+          SELECT 'code', ftype, obj_id, line, 'unknown land-use code (OFU) ' || quote_literal(o)
+          FROM (SELECT t.ftype, obj_id, line, attrs->>'ofu' AS o FROM import_checked t
+            JOIN import_current k USING (seq)
+                WHERE t.error IS NULL AND t.ftype = 'landuse'
+                UNION ALL
+                SELECT t.ftype, obj_id, line, lu->>'ofu' FROM import_checked t
+                  JOIN import_current k USING (seq),
+                       jsonb_array_elements(t.attrs->'land_uses') lu
+                WHERE t.error IS NULL AND t.ftype = 'parcel') q
+          WHERE o <> '' AND o NOT IN ({known})
+        ) q ORDER BY line LIMIT {MAX_ISSUES}""", params)
+    return [{"kind": k, "feature_type": f or "", "object_id": (o or "")[:200], "line": ln,
+             "reason": r} for k, f, o, ln, r in cur.fetchall()]
+

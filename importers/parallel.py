@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from importers.gml.reader import Reader, ReadStats
-from importers.staging import _BATCH, STAGING_COPY, copy_line, staging_ddl
+from importers.staging import BATCH, STAGING_COPY, copy_line, staging_ddl
 
 MIN_BYTES = 4 * 1024 * 1024  # below this, forking costs more than it saves
 SEQ_STRIDE = 10**12  # worker k numbers its rows from k·SEQ_STRIDE + 1
@@ -184,7 +184,7 @@ def _work(fd: int, path: Path, piece: Slice, encrypt) -> None:
         for rec in reader:
             seq += 1
             lines.append(copy_line(seq, rec))
-            if len(lines) >= _BATCH:
+            if len(lines) >= BATCH:
                 payload = "".join(lines).encode()
                 _write_all(fd, _FRAME.pack(b"D", len(payload)) + payload)
                 lines.clear()
@@ -312,7 +312,7 @@ class ParallelStream:
 def copy_parallel(cursor, path: Path, slices: list[Slice], encrypt,
                   on_batch: Callable[[], None] | None = None,
                   transform_srid: int | None = None) -> tuple[int, ReadStats]:
-    """Create ``stg`` and COPY the rows of every slice into it; (records, merged stats)."""
+    """Create the staging table and COPY the rows of every slice into it; (records, stats)."""
     cursor.execute(staging_ddl(transform_srid))
     stream = ParallelStream(path, slices, encrypt, on_batch,
                             hide_fd=cursor.connection.fileno())

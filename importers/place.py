@@ -9,18 +9,21 @@ a box comparison; only the others are tested exactly, against the prepared area 
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 from pyproj import CRS, Transformer
 
+from importers.errors import ImportProblem
+from importers.gml.crs import area_of_use
 from layers.domain.identifiers import IdentifierError, parse_unit
+from layers.domain.srid import STORAGE_SRID
 
-STORAGE_SRID = 2180
 DEFAULT_BOUNDARY_TOLERANCE_M = 500.0
 TERYT_FORMAT = "WWPPGG_R: six digits, '_', the unit kind digit, e.g. 180501_1"
 
 
-class PlaceError(ValueError):
+class PlaceError(ImportProblem, ValueError):
     """A municipality code that is not a TERYT code, or a municipality that does not exist."""
 
 
@@ -97,3 +100,67 @@ def place_sql(table: str, params: dict, geom: str = "geom", error: str = "error"
                 WHERE {geom} IS NOT NULL AND NOT ST_IsEmpty({geom})
                   AND NOT ST_CoveredBy({geom}, ST_GeomFromEWKB(%(boundary)s))""")
     return sql
+
+
+# ---- the file as a whole: within its CRS's area of use ----------------------------------------
+POLAND_LONLAT = (13.5, 48.5, 24.7, 55.4)
+POLISH_SCHEMAS = frozenset({"egib2015", "egib2021", "kieg"})
+Extent = tuple[int, float, float, float, float]  # srid, xmin, ymin, xmax, ymax
+
+
+def _areas(srid: int, schema: str) -> list[tuple[float, float, float, float]]:
+    aou = area_of_use(srid)
+    return ([aou] if aou else []) + ([POLAND_LONLAT] if schema in POLISH_SCHEMAS else [])
+
+
+def _inside(bounds: tuple[float, ...], box: tuple[float, ...], margin: float = 1.0) -> bool:
+    w, s, e, n = bounds
+    west, south, east, north = box
+    return all(math.isfinite(v) for v in bounds) and (
+        w >= west - margin and e <= east + margin and s >= south - margin
+        and n <= north + margin)
+
+
+def _fits(bounds: tuple[float, ...], box: tuple[float, ...]) -> bool:
+    """Within the CRS's area of use; touching Poland at least (an object abroad in a Polish
+    file is rejected per object, with the others kept: ``place_sql``)."""
+    if box != POLAND_LONLAT:
+        return _inside(bounds, box)
+    w, s, e, n = bounds
+    west, south, east, north = box
+    return all(math.isfinite(v) for v in bounds) and (
+        w <= east and e >= west and s <= north and n >= south)
+
+
+def storage_extents_fit(extents: list[Extent], schema: str) -> bool:
+    """The quick test: extents (per source CRS) of the geometry already in the storage CRS,
+    taken back to longitude/latitude, within every area they must lie in."""
+    for srid, xmin, ymin, xmax, ymax in extents:
+        try:
+            bounds = Transformer.from_crs(STORAGE_SRID, 4326, always_xy=True
+                                          ).transform_bounds(xmin, ymin, xmax, ymax)
+        except Exception:
+            return False
+        if not all(_fits(bounds, box) for box in _areas(srid, schema)):
+            return False
+    return True
+
+
+def area_of_use_problem(extents: list[Extent], schema: str) -> str | None:
+    """Why coordinates (extents in their own CRS) fall outside the CRS's area of use (or
+    outside Poland for Polish schemas), naming swapped axes as the likely cause; or None."""
+    for srid, xmin, ymin, xmax, ymax in extents:
+        try:
+            bounds = Transformer.from_crs(srid, 4326, always_xy=True).transform_bounds(
+                xmin, ymin, xmax, ymax)
+        except Exception:  # PROJ refuses wildly wrong coordinates
+            bounds = (math.inf,) * 4
+        for box in _areas(srid, schema):
+            if not _fits(bounds, box):
+                return (f"coordinates ({xmin:.2f} {ymin:.2f} … {xmax:.2f} {ymax:.2f}) fall "
+                        f"outside the area of use of EPSG:{srid}"
+                        f"{' and of Poland' if box == POLAND_LONLAT else ''}: "
+                        "are the axes swapped? urn:ogc:def:crs:EPSG::NNNN and "
+                        "http://www.opengis.net/def/crs/EPSG/0/NNNN promise northing "
+                        "(latitude) first; EPSG:NNNN is read easting (longitude) first")
+    return None

@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from importers.gml.reader import Record
+from importers.merge import STAGED
 
 _TS = re.compile(r"^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?)?(Z|[+-]\d\d(:?\d\d)?)?$")
-_BATCH = 500
+BATCH = 500  # records per COPY chunk
 
 _STAGING_COLUMNS = """
     seq bigint, ftype text, gml_id text, ns text, local_id text, version_id text,
@@ -31,17 +32,18 @@ _STAGING_COLUMNS = """
 # so that the area-of-use check can name the problem first.
 _TRANSFORMED = (", g geometry GENERATED ALWAYS AS "
                 "(ST_Transform(ST_GeomFromEWKT(geom_src), {srid})) STORED")
-STAGING_COPY = ("COPY stg (seq, ftype, gml_id, ns, local_id, version_id, object_start, "
+STAGING_COPY = (f"COPY {STAGED} (seq, ftype, gml_id, ns, local_id, version_id, object_start, "
                 "version_start, version_end, object_end, line, attrs, refs, geom_src, error, "
                 "src_srid) FROM STDIN")
 
 
 def staging_ddl(transform_srid: int | None) -> str:
     extra = _TRANSFORMED.format(srid=int(transform_srid)) if transform_srid else ""
-    return f"CREATE TEMP TABLE stg ({_STAGING_COLUMNS}{extra}) ON COMMIT DROP"
+    return f"CREATE TEMP TABLE {STAGED} ({_STAGING_COLUMNS}{extra}) ON COMMIT DROP"
 
 
-def _esc(value: str | None) -> str:
+def copy_escape(value: str | None) -> str:
+    """``value`` as a field of COPY's text format (``\\N`` for None)."""
     if value is None:
         return "\\N"
     if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
@@ -74,11 +76,12 @@ def copy_line(seq: int, rec: Record) -> str:
         if raw and not _ts(raw):
             problem = f"{name}: {raw!r} is not a date-time"
             error = f"{error}; {problem}" if error else problem
+    esc = copy_escape
     return "\t".join((
-        str(seq), rec.ftype, _esc(rec.gml_id), _esc(rec.ns[:64]), _esc(rec.local_id[:128]),
-        _esc(version[:64]), _esc(_ts(rec.object_start)), _esc(_ts(rec.version_start)),
-        _esc(_ts(rec.version_end)), _esc(_ts(rec.object_end)), str(rec.line), _esc(attrs),
-        _esc(refs), _esc(geom), _esc(error), _esc(srid),
+        str(seq), rec.ftype, esc(rec.gml_id), esc(rec.ns[:64]), esc(rec.local_id[:128]),
+        esc(version[:64]), esc(_ts(rec.object_start)), esc(_ts(rec.version_start)),
+        esc(_ts(rec.version_end)), esc(_ts(rec.object_end)), str(rec.line), esc(attrs),
+        esc(refs), esc(geom), esc(error), esc(srid),
     )) + "\n"
 
 
@@ -101,7 +104,7 @@ class _Stream:
             for rec in records:
                 self.count += 1
                 lines.append(copy_line(self.count, rec))
-                if len(lines) >= _BATCH:
+                if len(lines) >= BATCH:
                     self._q.put("".join(lines).encode())
                     lines.clear()
                     if on_record:
@@ -141,7 +144,8 @@ class _Stream:
 def copy_records(cursor, records: Iterable[Record],
                  on_batch: Callable[[], None] | None = None,
                  transform_srid: int | None = None) -> int:
-    """Create ``stg`` and COPY every record into it; returns the number of records.
+    """Create the staging table (``importers.merge.STAGED``) and COPY every record into it;
+    returns the number of records.
 
     ``transform_srid``: also have the server transform each geometry into that CRS during the
     COPY (column ``g``)."""

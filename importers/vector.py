@@ -38,7 +38,7 @@ from importers.place import (
     place_params,
     place_sql,
 )
-from importers.staging import _esc
+from importers.staging import copy_escape
 from layers.domain import locks
 from layers.domain.srid import STORAGE_SRID
 from layers.models import LandscapeArea, Municipality, ParkingZone
@@ -302,9 +302,10 @@ def _import(run: ImportRun, issues: list[ImportIssue], path: Path, layer: str,
                      and geom.geom_type in ("Polygon", "MultiPolygon"))
         if not polygonal:
             problems.append("no polygon geometry")
-        buf.write("\t".join((str(i + 1), _esc(code), _esc(value(rowd, "name") or code),
-                             _esc(kind), geom.wkb_hex if polygonal else "\\N",
-                             _esc("; ".join(problems) or None))) + "\n")
+        buf.write("\t".join((str(i + 1), copy_escape(code),
+                             copy_escape(value(rowd, "name") or code), copy_escape(kind),
+                             geom.wkb_hex if polygonal else "\\N",
+                             copy_escape("; ".join(problems) or None))) + "\n")
     buf.seek(0)
     ns = f"{path.stem}:{layer}"[:64]
     params = {"muni": muni.id, "ns": ns, "run": run.id,

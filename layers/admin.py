@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.contrib.gis import admin as gis_admin
+from django.core.exceptions import ValidationError
 
 from layers import models
+from layers.validators import clean_kw, clean_regon
 from layers.widgets import OfflineMapWidget
 
 
@@ -45,8 +50,37 @@ class PrecinctAdmin(SourcedAdmin):
     search_fields = ("teryt", "name")
 
 
+class ParcelForm(forms.ModelForm):
+    """KW numbers checked by their control digit (a typo names the number)."""
+
+    class Meta:
+        model = models.Parcel
+        fields = "__all__"  # noqa: DJ007 (the admin's own field set)
+
+    def clean_kw_numbers(self) -> list[str]:
+        numbers, errors = [], []
+        for kw in self.cleaned_data.get("kw_numbers") or []:
+            try:
+                numbers.append(clean_kw(kw))
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return numbers
+
+
+class SubjectForm(forms.ModelForm):
+    class Meta:
+        model = models.Subject
+        fields = "__all__"  # noqa: DJ007 (the admin's own field set)
+
+    def clean_regon(self) -> Any:
+        return clean_regon(self.cleaned_data.get("regon", ""))
+
+
 @admin.register(models.Parcel)
 class ParcelAdmin(SourcedAdmin):
+    form = ParcelForm
     list_display = ("cadastral_id", "precinct", "legal_area_m2", "geom_area_m2", "retired_at")
     list_filter = ("municipality", "precinct")
     search_fields = ("cadastral_id", "number", "kw_numbers")
@@ -117,6 +151,7 @@ class SubjectAdmin(PersonalDataAdmin):
     list_filter = ("kind",)
     search_fields = ("search_text",)
     exclude = ("pesel_encrypted",)
+    form = SubjectForm
 
 
 @admin.register(models.Share)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import BadRequest
 from django.utils import timezone
 from django.utils.functional import Promise
 
@@ -23,8 +24,43 @@ EXPORT_FORMATS = {
 }
 
 
-class ExportFormatError(ValueError):
-    pass
+class ExportFormatError(BadRequest, ValueError):
+    """An export asked for in a format or dialect that does not exist: a 400 naming the known
+    ones, wherever a view lets it through."""
+
+
+# --- CSV dialects ------------------------------------------------------------------------------
+# Polish spreadsheets (Excel, LibreOffice with a Polish locale) read a comma as the decimal
+# separator, so a comma-separated file with "1274.28" opens as text in one column (issue #18).
+# The default dialect is theirs: ";" between cells, decimal comma, booleans "tak"/"nie",
+# UTF-8 with a BOM (which Excel needs to read Polish letters). ``?dialect=intl`` gives the
+# international one: "," between cells, decimal point, true/false, UTF-8 with BOM as well.
+CSV_DIALECTS = ("pl", "intl")
+DEFAULT_CSV_DIALECT = "pl"
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    delimiter: str
+    decimal: str
+    true: str
+    false: str
+
+
+_CSV_DIALECTS = {
+    "pl": CsvDialect(delimiter=";", decimal=",", true="tak", false="nie"),
+    "intl": CsvDialect(delimiter=",", decimal=".", true="true", false="false"),
+}
+
+
+def csv_dialect(params: Mapping[str, Any]) -> str:
+    """The CSV dialect a request asks for (its ``dialect`` query parameter); an unknown one is an
+    ``ExportFormatError`` naming the known ones."""
+    name = str(params.get("dialect") or DEFAULT_CSV_DIALECT)
+    if name not in _CSV_DIALECTS:
+        raise ExportFormatError(
+            f"unknown CSV dialect {name!r}; use one of {', '.join(CSV_DIALECTS)}")
+    return name
 
 
 # --- Spreadsheet formulas ----------------------------------------------------------------------
@@ -54,18 +90,26 @@ def write_table(
     rows: Iterable[Mapping[str, Any]],
     columns: Sequence[tuple[str, str]],
     fmt: str,
+    dialect: str = DEFAULT_CSV_DIALECT,
 ) -> tuple[bytes, str]:
-    """Rows as ``fmt`` bytes with ``columns`` = [(key, header label)]; returns (data, mime)."""
+    """Rows as ``fmt`` bytes with ``columns`` = [(key, header label)]; returns (data, mime).
+
+    CSV is written in ``dialect`` (``CSV_DIALECTS``: Polish spreadsheets by default); XLSX keeps
+    numbers, booleans and dates typed, so the spreadsheet formats them itself."""
     if fmt not in EXPORT_FORMATS:
         raise ExportFormatError(
             f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}"
         )
     if fmt == "csv":
+        if dialect not in _CSV_DIALECTS:
+            raise ExportFormatError(
+                f"unknown CSV dialect {dialect!r}; use one of {', '.join(CSV_DIALECTS)}")
+        style = _CSV_DIALECTS[dialect]
         buf = io.StringIO()
-        writer = csv.writer(buf)
+        writer = csv.writer(buf, delimiter=style.delimiter)
         writer.writerow([neutralise_formula(str(label)) for _, label in columns])
         for row in rows:
-            writer.writerow([_cell(row.get(key)) for key, _ in columns])
+            writer.writerow([_cell(row.get(key), style) for key, _ in columns])
         # BOM so that Excel opens Polish letters correctly
         return ("\ufeff" + buf.getvalue()).encode("utf-8"), EXPORT_FORMATS[fmt]
     from openpyxl import Workbook
@@ -80,14 +124,19 @@ def write_table(
     return out.getvalue(), EXPORT_FORMATS[fmt]
 
 
-def _cell(value: Any) -> Any:
-    """A CSV cell: text (Decimals exact), formula triggers neutralised."""
+def _cell(value: Any, style: CsvDialect = _CSV_DIALECTS["intl"]) -> Any:
+    """A CSV cell: text (Decimals exact, with the dialect's decimal separator, no grouping),
+    booleans in the dialect's words, formula triggers neutralised."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return style.true if value else style.false
     if isinstance(value, list | tuple | set):
         return neutralise_formula(", ".join(str(v) for v in value))
-    if isinstance(value, Decimal):  # exact value, never a float's digits
-        return str(value)
+    if isinstance(value, Decimal | float):  # a Decimal's exact value, never a float's digits
+        return str(value).replace(".", style.decimal)
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, Promise):  # a translated label
         value = str(value)
     return neutralise_formula(value)

@@ -39,21 +39,3 @@ def decrypt(token: bytes | memoryview | None) -> str | None:
         return fernet().decrypt(bytes(token)).decode("utf-8")
     except InvalidToken:
         return None
-
-
-def subject_pesel(user, subject) -> str | None:
-    """The decrypted PESEL of ``subject`` for a user who may see owners; audit-logged.
-
-    Returns None (and logs nothing) when the user lacks ``Capability.VIEW_OWNERS`` in the
-    subject's municipality: the only way to read a PESEL goes through this check.
-    """
-    from gis_app.accounts.access import has_capability
-    from gis_app.accounts.roles import Capability
-    from gis_app.audit.log import audit
-    from gis_app.audit.models import AuditAction
-
-    if not has_capability(user, Capability.VIEW_OWNERS, subject.municipality_id):
-        return None
-    audit(user, AuditAction.READ_OWNERS, "subject", subject.pk,
-          municipality_id=subject.municipality_id, detail="PESEL")
-    return decrypt(subject.pesel_encrypted)

@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.gis.geos import GEOSGeometry
 from django.db.models import QuerySet
 
 from gis_app.accounts.access import has_capability, municipality_ids, visible_municipality_ids
@@ -24,8 +23,7 @@ from layers.domain.identifiers import (
 )
 from layers.domain.srid import STORAGE_SRID, WGS84_SRID
 from layers.domain.text import normalize_text
-from layers.models import Municipality, Parcel
-from layers.points import stored_point
+from layers.models import Municipality
 
 
 def municipality_list(user: Any) -> QuerySet[Municipality]:
@@ -33,21 +31,6 @@ def municipality_list(user: Any) -> QuerySet[Municipality]:
     if getattr(user, "is_authenticated", False):
         return Municipality.objects.filter(id__in=visible_municipality_ids(user))
     return Municipality.objects.all()
-
-
-def parcels_at_point(x: float, y: float, srid: int = STORAGE_SRID) -> QuerySet[Parcel]:
-    """Active parcels containing the point (given in any SRID)."""
-    return Parcel.objects.filter(retired_at__isnull=True,
-                                 geom__intersects=stored_point(x, y, srid))
-
-
-def parcels_intersecting(geom: GEOSGeometry) -> QuerySet[Parcel]:
-    """Active parcels whose interior meets ``geom`` (a zone, an area), SRIDs reconciled."""
-    if geom.srid and geom.srid != STORAGE_SRID:
-        geom = geom.transform(STORAGE_SRID, clone=True)
-    return Parcel.objects.filter(retired_at__isnull=True, geom__intersects=geom).exclude(
-        geom__touches=geom
-    )
 
 
 # --- search ------------------------------------------------------------------------------------

@@ -40,16 +40,20 @@ LOGIN_REDIRECT = {"description": "not logged in and the request did not ask for 
                                  "to the login page",
                   "headers": {"Location": {"schema": {"type": "string"}}}}
 NOT_LOGGED_IN = _json(ERROR, "not logged in (with Accept: application/json)")
-TERRAIN_POINT = [
+TERRAIN_POINT = [  # the terrain API still takes x as the easting (not yet converted)
     _query("x", "easting (or longitude with srid=4326)", True, {"type": "number"}),
     _query("y", "northing (or latitude with srid=4326)", True, {"type": "number"}),
     _query("srid", "EPSG code of x/y: 2180 (default), 2176–2179 or 4326",
            schema={"type": "integer"}),
 ]
-POINT = [
-    _query("x", "longitude (srid 4326, default) or easting", schema={"type": "number"}),
-    _query("y", "latitude (srid 4326, default) or northing", schema={"type": "number"}),
-    _query("srid", "EPSG code of x/y: 4326 (default), 2180 or 2176–2179",
+POINT = [  # one axis convention (issue #17)
+    _query("x", "X: the northing (the latitude with srid 4326, the default): the Polish "
+                "convention of the whole app; give x with y, or e with n",
+           schema={"type": "number"}),
+    _query("y", "Y: the easting (the longitude with srid 4326)", schema={"type": "number"}),
+    _query("e", "easting (longitude with srid 4326), instead of y", schema={"type": "number"}),
+    _query("n", "northing (latitude with srid 4326), instead of x", schema={"type": "number"}),
+    _query("srid", "EPSG code of the point: 4326 (default), 2180 or 2176–2179",
            schema={"type": "integer"}),
 ]
 
@@ -234,7 +238,8 @@ def build_openapi() -> dict[str, Any]:
             "operationId": "parking_zones",
             "parameters": POINT,
             "responses": {"200": _json({"$ref": "#/components/schemas/Zones"}, "the zones"),
-                          "400": _json(PARAM_ERROR, "x/y not numbers or srid not accepted")},
+                          "400": _json(PARAM_ERROR, "x/y (or e/n) missing, mixed or not "
+                                                    "numbers, or srid not accepted")},
         }},
         "/landscape/api/check": {"get": {
             "summary": "The landscape inspector's check of an object at a point",

@@ -51,13 +51,6 @@ class AccessRule:
         return CAPABILITIES[self.capability]
 
 
-def user_roles(user: Any, municipality_id: int | None = None) -> set[str]:
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    grants = _grants(user)
-    return {role for mid, role in grants if municipality_id is None or mid == municipality_id}
-
-
 def _grants(user: Any) -> list[tuple[int, str]]:
     cached = getattr(user, "_geogmina_grants", None)
     if cached is None:

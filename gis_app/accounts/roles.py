@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     LANDSCAPE_INSPECTOR = "landscape_inspector", _("Landscape inspector")
     ADMINISTRATOR = "administrator", _("Administrator")
     PARKING_CONTROLLER = "parking_controller", _("Parking controller")
+    PARKING_MANAGER = "parking_manager", _("Paid-parking zone manager")
 
 
 # The public (no login) is not a role that can be granted; it is the absence of a login.
@@ -43,6 +44,7 @@ class Capability(StrEnum):
     INSPECT = "inspect"  # the inspector's check and inspections register
     ENFORCE_PARKING = "enforce_parking"  # check a car in a paid zone, issue surcharge notices
     MANAGE_SURCHARGES = "manage_surcharges"  # the notices register: payments, reminders
+    MANAGE_PERMITS = "manage_permits"  # residents' and business permits (abonament)
     IMPORT_DATA = "import_data"
     EXPORT_DATA = "export_data"
     VIEW_AUDIT = "view_audit"
@@ -56,6 +58,7 @@ _ALL_STAFF = {
     Role.LANDSCAPE_INSPECTOR,
     Role.ADMINISTRATOR,
     Role.PARKING_CONTROLLER,  # staff on the street: the internal map and zones like the rest
+    Role.PARKING_MANAGER,  # the zone manager (zarząd SPP): permits, notices, revenue
 }
 
 CAPABILITIES: dict[Capability, frozenset[str]] = {
@@ -75,7 +78,9 @@ CAPABILITIES: dict[Capability, frozenset[str]] = {
     Capability.EDIT_LANDSCAPE: frozenset({Role.LANDSCAPE_INSPECTOR, Role.PLANNER}),
     Capability.INSPECT: frozenset({Role.LANDSCAPE_INSPECTOR}),
     Capability.ENFORCE_PARKING: frozenset({Role.PARKING_CONTROLLER}),
-    Capability.MANAGE_SURCHARGES: frozenset({Role.PARKING_CONTROLLER, Role.ADMINISTRATOR}),
+    Capability.MANAGE_SURCHARGES: frozenset({Role.PARKING_CONTROLLER, Role.PARKING_MANAGER,
+                                             Role.ADMINISTRATOR}),
+    Capability.MANAGE_PERMITS: frozenset({Role.PARKING_MANAGER, Role.ADMINISTRATOR}),
     Capability.IMPORT_DATA: frozenset({Role.ADMINISTRATOR}),
     Capability.EXPORT_DATA: frozenset(
         {Role.PLANNER, Role.PROPERTY_OFFICER, Role.TAX_OFFICER, Role.ADMINISTRATOR}

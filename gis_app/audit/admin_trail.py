@@ -29,10 +29,10 @@ from django.contrib import admin
 from django.core import serializers
 from django.db import models
 
-from gis_app.audit.log import audit
+from gis_app.audit.log import audit, pseudonym
 from gis_app.audit.models import AuditAction
 
-REGISTER_APPS = frozenset({"taxes", "leases", "housing", "parking", "landscape"})
+REGISTER_APPS = frozenset({"taxes", "leases", "housing", "parking", "landscape", "ppp"})
 MUNICIPALITY_MODEL = "layers.municipality"
 # Owner data (RODO): reading these through the admin is a READ_OWNERS like the app's own reads.
 OWNER_MODELS = frozenset({"layers.subject", "layers.share"})
@@ -40,6 +40,9 @@ OWNER_MODELS = frozenset({"layers.subject", "layers.share"})
 OWNER_FEATURE_TYPES = frozenset({"subject", "share", "subjects", "shares", "owner", "owners"})
 # Values never copied into the audit log, by field name.
 REDACTED_FIELDS = frozenset({"password", "pesel_encrypted"})
+# Personal data with a retention period (a car's plate): the log, which is never purged, keeps
+# only its keyed pseudonym (``log.pseudonym``, the same the registers' own events write).
+PSEUDONYMISED_FIELDS = {"plate": "plate"}
 
 
 def snapshot(obj: Any) -> dict[str, Any]:
@@ -48,6 +51,9 @@ def snapshot(obj: Any) -> dict[str, Any]:
     fields = json.loads(serializers.serialize("json", [obj]))[0]["fields"]
     for name in REDACTED_FIELDS & fields.keys():
         fields[name] = "(set)" if fields[name] else "(empty)"
+    for name, kind in PSEUDONYMISED_FIELDS.items():
+        if fields.get(name):
+            fields[name] = pseudonym(kind, fields[name])
     return fields
 
 

@@ -12,6 +12,17 @@ from gis_app.audit.models import AuditAction, AuditEvent
 protected_read: ContextVar[bool] = ContextVar("geogmina_protected_read", default=False)
 PROTECTED_READS = frozenset({AuditAction.READ_OWNERS.value, AuditAction.READ_TAX.value})
 
+def pseudonym(kind: str, value: str) -> str:
+    """A keyed hash standing for personal data the append-only log must not keep (a car's
+    registration number: it outlives its retention period here). HMAC-SHA256 under the
+    installation's SECRET_KEY, 16 hex digits: whoever holds the value and the key can find its
+    events; a reader of the log learns nothing of it."""
+    from django.utils.crypto import salted_hmac
+
+    return f"{kind}#" + salted_hmac(f"geogmina.{kind}", value,
+                                    algorithm="sha256").hexdigest()[:16]
+
+
 # The detail is a text column; still, a request must not write megabytes into the log.
 DETAIL_MAX = 2000
 

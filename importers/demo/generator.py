@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from layers.domain.identifiers import kw_check_digit
+
 TERYT = "180501_1"
 TOWN = "Jasło"
 NAMESPACE = "PL.PZGiK.1805.EGiB"
@@ -66,15 +68,9 @@ INSTITUTIONS = [  # name, registration group, status, regon
     ("Jasielskie Zakłady Przemysłowe Demo Sp. z o.o.", 15, 29, "000000002"),
     ("Podkarpacka Spółka Handlowa Demo S.A.", 15, 29, "000000003"),
 ]
-KW_LETTERS = {c: v for v, c in enumerate("0123456789X", start=0)} | {
-    c: 11 + i for i, c in enumerate("ABCDEFGHIJKLMNOPRSTUWYZ")}
-
-
 def kw_number(serial: int) -> str:
     """A KW number of the Jasło court (KS1J) with its real check digit (weights 1, 3, 7)."""
-    body = f"KS1J{serial:08d}"
-    total = sum(KW_LETTERS[ch] * (1, 3, 7)[i % 3] for i, ch in enumerate(body))
-    return f"KS1J/{serial:08d}/{total % 10}"
+    return f"KS1J/{serial:08d}/{kw_check_digit('KS1J', f'{serial:08d}')}"
 
 
 def fake_pesel(serial: int, female: bool) -> str:

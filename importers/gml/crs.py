@@ -15,11 +15,13 @@ from functools import lru_cache
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from importers.errors import ImportProblem
+
 _EPSG_RE = re.compile(r"epsg(?:\.xml#|[:/](?:[\d.]*[:/])?)(\d+)\s*$", re.IGNORECASE)
 _CRS84_RE = re.compile(r"CRS:?84\s*$", re.IGNORECASE)
 
 
-class UnknownCRSError(ValueError):
+class UnknownCRSError(ImportProblem, ValueError):
     """The srsName cannot be understood or names a CRS this system cannot transform."""
 
 
@@ -31,11 +33,11 @@ class SrsInfo:
 
     def area_of_use(self) -> tuple[float, float, float, float] | None:
         """(west, south, east, north) in degrees, or None when PROJ does not know it."""
-        return _area_of_use(self.srid)
+        return area_of_use(self.srid)
 
 
 @lru_cache(maxsize=64)
-def _area_of_use(srid: int) -> tuple[float, float, float, float] | None:
+def area_of_use(srid: int) -> tuple[float, float, float, float] | None:
     aou = CRS.from_epsg(srid).area_of_use
     if aou is None:
         return None

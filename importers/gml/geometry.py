@@ -10,8 +10,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from typing import Any
+
+from lxml import etree
 
 from importers.gml.crs import SrsInfo, parse_srs_name
+
+Element = etree._Element  # lxml's element type (its documented name for annotations)
 
 _NUMERIC = re.compile(r"^[0-9eE+\-.\s]*$")
 # one vertex every 2° of arc: the chord error is r·(1 − cos 1°) ≈ 1.5e-4·r (1.5 mm at r = 10 m)
@@ -22,7 +27,7 @@ class GeometryError(ValueError):
     """A geometry that cannot be read; the message is the reason recorded for the rejection."""
 
 
-_LOCAL: dict = {}
+_LOCAL: dict[Any, str] = {}
 
 
 def local(tag: object) -> str:
@@ -37,7 +42,7 @@ def local(tag: object) -> str:
         return name
 
 
-def _srs(el, default: SrsInfo | None) -> SrsInfo:
+def _srs(el: Element, default: SrsInfo | None) -> SrsInfo:
     name = el.get("srsName")
     if name:
         return parse_srs_name(name)
@@ -46,7 +51,7 @@ def _srs(el, default: SrsInfo | None) -> SrsInfo:
     return default
 
 
-def _dim(el, inherited: int) -> int:
+def _dim(el: Element, inherited: int) -> int:
     d = el.get("srsDimension")
     return int(d) if d and d.isdigit() else inherited
 
@@ -72,7 +77,7 @@ def _gml2_coordinates(text: str, swap: bool) -> tuple[list[str], list[str]]:
     return (ys, xs) if swap else (xs, ys)
 
 
-def _point_list(el, srs: SrsInfo, dim: int) -> tuple[list[str], list[str]]:
+def _point_list(el: Element, srs: SrsInfo, dim: int) -> tuple[list[str], list[str]]:
     """Positions of a LinearRing/LineString/segment: posList, pos*, coordinates, pointProperty."""
     xs: list[str] = []
     ys: list[str] = []
@@ -137,7 +142,7 @@ def _floats(xs: list[str], ys: list[str]) -> list[tuple[float, float]]:
     return [(float(x), float(y)) for x, y in zip(xs, ys, strict=True)]
 
 
-def _curve_points(curve, srs: SrsInfo, dim: int) -> list[tuple[float, float]]:
+def _curve_points(curve: Element, srs: SrsInfo, dim: int) -> list[tuple[float, float]]:
     name = local(curve.tag)
     srs = _srs(curve, srs)
     dim = _dim(curve, dim)
@@ -164,7 +169,7 @@ def _fmt(v: float) -> str:
     return repr(round(v, 4))
 
 
-def _ring_text(ring, srs: SrsInfo, dim: int) -> str:
+def _ring_text(ring: Element, srs: SrsInfo, dim: int) -> str:
     name = local(ring.tag)
     if name == "LinearRing":
         xs, ys = _point_list(ring, srs, dim)
@@ -195,7 +200,7 @@ def _ring_text(ring, srs: SrsInfo, dim: int) -> str:
     raise GeometryError(f"unsupported ring type {name}")
 
 
-def _polygon_text(poly, srs: SrsInfo, dim: int) -> str:
+def _polygon_text(poly: Element, srs: SrsInfo, dim: int) -> str:
     rings: list[str] = []
     holes: list[str] = []
     for boundary in poly:
@@ -212,7 +217,7 @@ def _polygon_text(poly, srs: SrsInfo, dim: int) -> str:
     return "(" + ",".join(f"({r})" for r in rings + holes) + ")"
 
 
-def _polygons(el, srs: SrsInfo, dim: int) -> Iterable[str]:
+def _polygons(el: Element, srs: SrsInfo, dim: int) -> Iterable[str]:
     name = local(el.tag)
     srs = _srs(el, srs)
     dim = _dim(el, dim)
@@ -237,7 +242,7 @@ def _polygons(el, srs: SrsInfo, dim: int) -> Iterable[str]:
         raise GeometryError(f"unsupported geometry type {name}")
 
 
-def surface_ewkt(el, default: SrsInfo | None) -> tuple[str, int]:
+def surface_ewkt(el: Element, default: SrsInfo | None) -> tuple[str, int]:
     """A surface-like GML element → ("SRID=n;MULTIPOLYGON(...)", n)."""
     srs = _srs(el, default)
     polys = list(_polygons(el, srs, 2))
@@ -246,7 +251,7 @@ def surface_ewkt(el, default: SrsInfo | None) -> tuple[str, int]:
     return f"SRID={srs.srid};MULTIPOLYGON({','.join(polys)})", srs.srid
 
 
-def point_ewkt(el, default: SrsInfo | None) -> tuple[str, int]:
+def point_ewkt(el: Element, default: SrsInfo | None) -> tuple[str, int]:
     srs = _srs(el, default)
     xs, ys = _point_list(el, srs, _dim(el, 2))
     if len(xs) != 1:

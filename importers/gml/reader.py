@@ -13,13 +13,25 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Protocol
 
 from lxml import etree
 
+from importers.errors import ImportProblem
 from importers.gml.crs import SrsInfo, UnknownCRSError, parse_srs_name
+from importers.gml.egib import (
+    EGIB_MAPPINGS,
+    EGIB_TYPES,
+    KST_LETTERS,
+    Scan,
+    Values,
+    area_m2,
+    building_id_problem,
+    integer,
+    parcel_id_problem,
+)
 from importers.gml.geometry import (
     POINT_TYPES,
     SURFACE_TYPES,
@@ -29,15 +41,17 @@ from importers.gml.geometry import (
     surface_ewkt,
 )
 from importers.gml.security import NotXMLError, check_prolog, parser_options
-from layers.domain.identifiers import (
-    NUMBER_RE,
-    PRECINCT_RE,
-    SHEET_RE,
-    IdentifierError,
-    parse_parcel_id,
-    parse_unit,
-    split_building_id,
-)
+
+
+class Readable(Protocol):
+    """A file-like source of bytes (``importers.parallel`` hands the reader a file's slice)."""
+
+    def read(self, size: int = -1) -> bytes: ...
+
+
+Element = etree._Element  # lxml's element type (its documented name for annotations)
+ScanResult = tuple[Values, dict[str, str], dict[str, list[str]], dict[str, Element],
+                   dict[str, str], list[dict[str, str]]]
 
 EGIB_2015_NS = "urn:gugik:specyfikacje:gmlas:ewidencjaGruntowBudynkow:1.0"
 EGIB_2021_NS = "ewidencjaGruntowIBudynkow:1.0"
@@ -53,37 +67,11 @@ _TERYT = re.compile(r"^(\d{6}_\d)\.")
 _CONVENTIONAL_GML_ID = re.compile(
     r"^(PL\.[A-Za-z]{1,6}\.\d{1,6}\.[A-Za-z0-9]{1,8})_(.+)_(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\S*)$")
 
-EGIB_TYPES = {
-    "EGB_DzialkaEwidencyjna": "parcel",
-    "EGB_Budynek": "building",
-    "EGB_KonturUzytkuGruntowego": "landuse",
-    "EGB_KonturKlasyfikacyjny": "landuse",
-    "EGB_ObrebEwidencyjny": "precinct",
-    "EGB_AdresNieruchomosci": "address",
-    "EGB_JednostkaRejestrowaGruntow": "regunit",
-    "EGB_JednostkaRejestrowaBudynkow": "regunit",
-    "EGB_JednostkaRejestrowaLokali": "regunit",
-    "EGB_OsobaFizyczna": "subject",
-    "EGB_Instytucja": "subject",
-    "EGB_Malzenstwo": "subject",
-    "EGB_PodmiotGrupowy": "subject",
-    "EGB_WspolnotaGruntowa": "subject",
-    "EGB_UdzialWeWlasnosci": "share",
-    "EGB_UdzialWeWladaniu": "share",
-}
-_REGUNIT_KIND = {"EGB_JednostkaRejestrowaGruntow": "G", "EGB_JednostkaRejestrowaBudynkow": "B",
-                 "EGB_JednostkaRejestrowaLokali": "L"}
-_SUBJECT_KIND = {"EGB_OsobaFizyczna": "person", "EGB_Instytucja": "institution",
-                 "EGB_Malzenstwo": "marriage", "EGB_PodmiotGrupowy": "group",
-                 "EGB_WspolnotaGruntowa": "community"}
-KST_2015 = {"101": "p", "102": "t", "103": "h", "104": "s", "105": "b", "106": "z", "107": "k",
-            "108": "g", "109": "i", "110": "m"}
-KST_LETTERS = frozenset("mgtkzbhpsi")
 _WRAPPERS = frozenset({"EGB_Podmiot", "EGB_JednostkaRejestrowa"})
 _KIEG_BUILDING = frozenset({"budynki", "budynek", "Budynki"})
 
 
-class FormatError(ValueError):
+class FormatError(ImportProblem, ValueError):
     """The file is XML but not a cadastral file we understand (wrong namespace, no features)."""
 
 
@@ -99,8 +87,8 @@ class Record:
     version_end: str | None
     object_end: str | None
     line: int
-    attrs: dict
-    refs: dict
+    attrs: dict[str, Any]
+    refs: dict[str, list[str]]
     geom: str | None = None
     error: str | None = None
 
@@ -108,10 +96,10 @@ class Record:
 @dataclass
 class ReadStats:
     schema: str = ""
-    features: Counter = field(default_factory=Counter)
-    skipped: Counter = field(default_factory=Counter)
-    units: Counter = field(default_factory=Counter)
-    srids: set = field(default_factory=set)
+    features: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    units: Counter[str] = field(default_factory=Counter)
+    srids: set[int] = field(default_factory=set)
 
 
 @lru_cache(maxsize=10_000)  # a file's identifiers share a handful of units
@@ -138,100 +126,11 @@ def normalise_href(href: str) -> str | None:
     return f"g:{href}"
 
 
-def _decimal(text: str | None, factor: int = 1) -> str | None:
-    if text is None:
-        return None
-    try:
-        return str(Decimal(text.strip().replace(",", ".")) * factor)
-    except InvalidOperation:
-        return None
-
-
-def _int(text: str | None) -> int | None:
-    if text is None:
-        return None
-    try:
-        return int(Decimal(text.strip()))
-    except (InvalidOperation, ValueError):
-        return None
-
-
-def _area_m2(values: dict, uoms: dict, *names: str) -> str | None:
-    for name in names:
-        if name in values:
-            uom = (uoms.get(name) or "m2").lower()
-            factor = 10_000 if uom in ("ha", "hektar") else 100 if uom in ("a", "ar") else 1
-            return _decimal(values[name][0], factor)
-    return None
-
-
-# Fast paths of the checks below (one match per object on the hot path): each accepts only
-# identifiers that ``layers.domain.identifiers`` accepts too; whatever they do not match is
-# decided, and explained, by the domain's parser.
-_NUMBER = r"[0-9A-Za-z]+(?:[/.][0-9A-Za-z]+)*"
-_OK_PARCEL_ID = re.compile(rf"[0-9]{{6}}_[1-589]\.[0-9]{{4}}\.(?:[Aa][Rr]_[0-9]+\.)?{_NUMBER}\Z")
-_OK_BUILDING_ID = re.compile(
-    rf"[0-9]{{6}}_[1-589]\.[0-9]{{4}}\.(?:[Aa][Rr]_[0-9]+\.)?{_NUMBER}_BUD\Z")
-
-
-def parcel_id_problem(text: str) -> str | None:
-    """Why ``text`` is not an EGiB parcel id (WWPPGG_R.OOOO[.AR_n].NUMBER), or None."""
-    if _OK_PARCEL_ID.match(text):
-        return None
-    try:
-        parse_parcel_id(text)
-    except IdentifierError as exc:
-        return f"{text!r} is not an EGiB parcel id WWPPGG_R.OOOO.NUMBER: {exc}"
-    return None
-
-
-def building_id_problem(text: str) -> str | None:
-    """Why ``text`` is not an EGiB building id (WWPPGG_R.OOOO.[AR_n.]NUMBER.NR_BUD or
-    WWPPGG_R.OOOO.NR_BUD), or None."""
-    if _OK_BUILDING_ID.match(text):
-        return None
-    try:
-        _precinct, rest = split_building_id(text)
-        m = SHEET_RE.match(rest)
-        if m:
-            rest = m.group("rest")
-        if not NUMBER_RE.match(rest.replace(".", "/")):
-            raise IdentifierError(f"building number part {rest!r} is malformed")
-    except IdentifierError as exc:
-        return f"{text!r} is not an EGiB building id WWPPGG_R.OOOO.NUMBER_BUD: {exc}"
-    return None
-
-
-def precinct_id_problem(text: str) -> str | None:
-    """Why ``text`` is not an EGiB precinct id (WWPPGG_R.OOOO), or None."""
-    unit, _dot, number = text.strip().partition(".")
-    try:
-        parse_unit(unit)
-        if not PRECINCT_RE.match(number):
-            raise IdentifierError(f"precinct number {number!r} must be four digits")
-    except IdentifierError as exc:
-        return f"{text!r} is not an EGiB precinct id WWPPGG_R.OOOO: {exc}"
-    return None
-
-
-# the text elements an owner's record may carry besides its name (not reported as unknown)
-_SUBJECT_NAME_TAGS = {
-    "person": ("pierwszyCzlonNazwiska", "drugiCzlonNazwiska", "pierwszeImie", "drugieImie"),
-    "institution": ("nazwaPelna", "nazwaSkrocona", "nazwa"),
-    "community": ("nazwaPelna", "nazwaSkrocona", "nazwa"),
-}
-_SUBJECT_OTHER_TAGS = frozenset({
-    "startObiekt", "startWersjaObiekt", "koniecWersjaObiekt", "koniecObiekt", "pesel", "regon",
-    "status", "imieOjca", "imieMatki", "plec", "obywatelstwo", "numerKRS", "NIP", "nip",
-    "informacjaOSmierci", "dataUrodzenia", "rodzajPodmiotu", "adresZameldowania", "nazwisko2",
-    "oznaczenieDokumentu", "uwagi", "dataZgonu"})
-
-
 class Reader:
     """Iterate ``Record``s of one file; ``stats`` fills in as it goes."""
 
     def __init__(self, path: Path, encrypt: Callable[[str], bytes] | None = None, *,
-                 source=None, line_offset: int = 0) -> None:
+                 source: Readable | None = None, line_offset: int = 0) -> None:
         """``source``: a file-like object holding a slice of ``path`` to read instead of the
         whole file (see ``importers.parallel``); ``line_offset`` turns its line numbers into
         the file's."""
@@ -242,6 +141,7 @@ class Reader:
         self.stats = ReadStats()
         self._default_srs: SrsInfo | None = None
         self._nested: list[Record] = []
+        self._names: dict[object, str] = {}  # tag → local name ("" for comments and PIs)
 
     # ---- top level -------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Record]:
@@ -281,10 +181,11 @@ class Reader:
                 self._check_root(root)
                 break
 
-    def _line(self, el) -> int:
-        return (el.sourceline or 0) + self._line0
+    def _line(self, el: Element) -> int:
+        line = el.sourceline
+        return (line if isinstance(line, int) else 0) + self._line0
 
-    def _check_root(self, root) -> None:
+    def _check_root(self, root: Element) -> None:
         rname = local(root.tag)
         if rname not in ("FeatureCollection", "SpatialDataSet"):
             raise FormatError(f"root element {rname!r} is not a GML/WFS FeatureCollection")
@@ -294,7 +195,7 @@ class Reader:
                 self.stats.schema = self.stats.schema or schema
 
     # ---- one feature -----------------------------------------------------------------------
-    def _feature(self, feature) -> Iterator[Record]:
+    def _feature(self, feature: Element) -> Iterator[Record]:
         qname = feature.tag
         ns_uri = qname[1:].partition("}")[0] if qname.startswith("{") else ""
         name = local(qname)
@@ -325,73 +226,91 @@ class Reader:
         self.stats.features[rec.ftype] += 1
         yield rec
 
-    def _scan(self, feature):
-        """One pass over the children: simple values, uoms, refs, geometry, identity, nested."""
-        values: dict[str, list[str]] = {}
+    def _scan(self, feature: Element) -> ScanResult:
+        """One pass over the children: simple values, uoms, refs, geometry, identity, nested.
+
+        The hot loop of the parse (every child of every feature): a text leaf, the common case,
+        costs one name look-up, ``text``, ``get`` of the link attribute and ``len``."""
+        values: Values = {}
         uoms: dict[str, str] = {}
         refs: dict[str, list[str]] = {}
-        geoms: dict[str, object] = {}
+        geoms: dict[str, Element] = {}
         ident: dict[str, str] = {}
-        land_uses: list[dict] = []
+        land_uses: list[dict[str, str]] = []
+        names = self._names
         for child in feature:
-            cname = local(child.tag)
+            tag = child.tag
+            cname = names.get(tag)
+            if cname is None:
+                cname = names[tag] = local(tag)
             if not cname:
                 continue
             href = child.get(XLINK_HREF)
             if href is not None:
                 key = normalise_href(href)
                 if key:
-                    refs.setdefault(cname, []).append(key)
+                    if cname in refs:
+                        refs[cname].append(key)
+                    else:
+                        refs[cname] = [key]
                 continue
-            if len(child):
-                first = child[0]  # comments and PIs are removed by the parser
-                fname = local(first.tag)
-                if not fname:
-                    first = next((c for c in child if local(c.tag)), None)
-                    fname = local(first.tag) if first is not None else ""
-                if fname in SURFACE_TYPES or fname in POINT_TYPES or fname == "Point":
-                    geoms[cname] = first
-                elif cname in ("idIIP", "inspireId"):
-                    for leaf in child.iter():
-                        lname = local(leaf.tag)
-                        if lname and leaf.text and leaf.text.strip() and not len(leaf):
-                            ident[lname] = leaf.text.strip()
-                elif cname == "klasouzytek":
-                    for entry in child:
-                        if not local(entry.tag):
-                            continue
-                        lu: dict[str, str] = {}
-                        for e in entry:
-                            if local(e.tag):
-                                lu[local(e.tag)] = (e.text or "").strip()
-                                if local(e.tag) == "powierzchnia":
-                                    lu["_uom"] = e.get("uom") or "ha"
-                        land_uses.append(lu)
-                elif fname in _WRAPPERS:
-                    for leaf in first.iter():
-                        h = leaf.get(XLINK_HREF)
-                        if h:
-                            key = normalise_href(h)
-                            if key:
-                                refs.setdefault(cname, []).append(key)
-                    # a wrapper may also hold an inline feature
-                    for inner in first:
-                        if local(inner.tag) in EGIB_TYPES and len(inner):
-                            self._inline(inner, cname, refs)
-                elif fname in EGIB_TYPES:
-                    self._inline(first, cname, refs)
+            if not len(child):
+                text = child.text
+                if text is not None:
+                    text = text.strip()
+                    if text:
+                        if cname in values:
+                            values[cname].append(text)
+                        else:
+                            values[cname] = [text]
+                        uom = child.get("uom")
+                        if uom:
+                            uoms[cname] = uom
                 continue
-            text = child.text
-            if text is not None:
-                text = text.strip()
-                if text:
-                    values.setdefault(cname, []).append(text)
-                    uom = child.get("uom")
-                    if uom:
-                        uoms[cname] = uom
+            first = child[0]  # comments and PIs are removed by the parser
+            fname = local(first.tag)
+            if not fname:
+                found = next((c for c in child if local(c.tag)), None)
+                if found is None:
+                    continue
+                first, fname = found, local(found.tag)
+            if fname in SURFACE_TYPES or fname in POINT_TYPES or fname == "Point":
+                geoms[cname] = first
+            elif cname in ("idIIP", "inspireId"):
+                for leaf in child.iter():
+                    lname = local(leaf.tag)
+                    if lname and not len(leaf):
+                        ltext = (leaf.text or "").strip()
+                        if ltext:
+                            ident[lname] = ltext
+            elif cname == "klasouzytek":
+                for entry in child:
+                    if not local(entry.tag):
+                        continue
+                    lu: dict[str, str] = {}
+                    for e in entry:
+                        ename = local(e.tag)
+                        if ename:
+                            lu[ename] = (e.text or "").strip()
+                            if ename == "powierzchnia":
+                                lu["_uom"] = e.get("uom") or "ha"
+                    land_uses.append(lu)
+            elif fname in _WRAPPERS:
+                for leaf in first.iter():
+                    h = leaf.get(XLINK_HREF)
+                    if h:
+                        key = normalise_href(h)
+                        if key:
+                            refs.setdefault(cname, []).append(key)
+                # a wrapper may also hold an inline feature
+                for inner in first:
+                    if local(inner.tag) in EGIB_TYPES and len(inner):
+                        self._inline(inner, cname, refs)
+            elif fname in EGIB_TYPES:
+                self._inline(first, cname, refs)
         return values, uoms, refs, geoms, ident, land_uses
 
-    def _inline(self, inner, prop: str, refs: dict) -> None:
+    def _inline(self, inner: Element, prop: str, refs: dict[str, list[str]]) -> None:
         """An inline child feature (2021 XSD allows it): read it as a feature of its own."""
         name = local(inner.tag)
         rec = self._egib(inner, name, EGIB_TYPES[name], self.stats.schema)
@@ -399,7 +318,7 @@ class Reader:
         self._nested.append(rec)
         refs.setdefault(prop, []).append(f"i:{rec.ns}:{rec.local_id}")
 
-    def _geometry(self, geoms: dict, *names: str,
+    def _geometry(self, geoms: dict[str, Element], *names: str,
                   point: bool = False) -> tuple[str | None, str | None]:
         el = None
         for n in names:
@@ -420,7 +339,7 @@ class Reader:
         self.stats.srids.add(srid)
         return ewkt, None
 
-    def _gml_id(self, feature) -> str:
+    def _gml_id(self, feature: Element) -> str:
         for attr in GML_ID:
             v = feature.get(attr)
             if v:
@@ -434,16 +353,10 @@ class Reader:
                 self.stats.units[unit] += 1
 
     # ---- EGiB ------------------------------------------------------------------------------
-    def _egib(self, feature, name: str, ftype: str, schema: str) -> Record:
+    def _egib(self, feature: Element, name: str, ftype: str, schema: str) -> Record:
         values, uoms, refs, geoms, ident, land_uses = self._scan(feature)
         gml_id = self._gml_id(feature)
-
-        def first(*names: str) -> str | None:
-            for n in names:
-                if n in values:
-                    return values[n][0]
-            return None
-
+        scan = Scan(name, values, uoms, land_uses)
         ns = ident.get("przestrzenNazw", "")
         local_id = ident.get("lokalnyId", "")
         version_id = ident.get("wersjaId", "")
@@ -456,128 +369,28 @@ class Reader:
                 ns, local_id = "gml", gml_id
             else:
                 problems.append("no idIIP and no gml:id: the object cannot be identified")
-        attrs: dict = {"schema": schema}
+        mapping = EGIB_MAPPINGS[ftype]
+        attrs: dict[str, Any] = {"schema": schema}
+        for attr, get in mapping.fields:
+            attrs[attr] = get(scan, attrs)
+        if mapping.id_attr:
+            oid = attrs[mapping.id_attr]
+            self._unit(oid)
+            if not oid:
+                if mapping.id_missing:
+                    problems.append(mapping.id_missing)
+            elif mapping.id_problem and (problem := mapping.id_problem(oid)):
+                problems.append(f"{mapping.id_tag} {problem}")
         geom = None
-        if ftype == "parcel":
-            cid = first("idDzialki")
-            self._unit(cid)
-            attrs.update(
-                cadastral_id=cid,
-                legal_area_m2=_area_m2(values, uoms, "poleEwidencyjne", "powierzchniaEwidencyjna"),
-                kw=values.get("numerKW", []) + values.get("numerElektronicznejKW", []),
-                land_uses=[
-                    {"ofu": lu.get("OFU", ""), "ozu": lu.get("OZU", ""), "ozk": lu.get("OZK", ""),
-                     "area_m2": _area_m2({"p": [lu["powierzchnia"]]},
-                                         {"p": lu.get("_uom", "ha")}, "p")
-                     if lu.get("powierzchnia") else None}
-                    for lu in land_uses
-                ],
-            )
-            if not cid:
-                problems.append("parcel without idDzialki")
-            elif problem := parcel_id_problem(cid):
-                problems.append("idDzialki " + problem)
-            geom, gerr = self._geometry(geoms, "geometria")
-            if geom is None:
-                problems.append(f"geometry: {gerr}" if gerr else "parcel without geometry")
-        elif ftype == "building":
-            bid = first("idBudynku")
-            self._unit(bid)
-            kst_raw = first("rodzajWgKST") or ""
-            kst = KST_2015.get(kst_raw, kst_raw if kst_raw in KST_LETTERS else "")
-            attrs.update(
-                building_id=bid, kind=kst, kind_source=kst_raw[:8],
-                storeys_above=_int(first("liczbaKondygnacjiNadziemnych")),
-                storeys_below=_int(first("liczbaKondygnacjiPodziemnych")),
-                built_up_area_m2=_area_m2(values, uoms, "powZabudowy"),
-                usable_area_separate_m2=_area_m2(
-                    values, uoms, "lacznaPowUzytkowaLokaliWyodrebnionych"),
-                usable_area_other_m2=_area_m2(
-                    values, uoms, "lacznaPowUzytkowaLokaliNiewyodrebnionych",
-                    "lacznaPowUzytkLokaliNiewyodrebnionych"),
-                usable_area_ancillary_m2=_area_m2(values, uoms,
-                                                  "lacznaPowUzytkowaPomieszczenPrzynaleznych"),
-                kw=values.get("numerKW", []) + values.get("numerElektronicznejKW", []),
-            )
-            if not bid:
-                problems.append("building without idBudynku")
-            elif problem := building_id_problem(bid):
-                problems.append("idBudynku " + problem)
-            geom, gerr = self._geometry(geoms, "geometria")
-            if gerr:
+        if mapping.geometry:
+            geom, gerr = self._geometry(geoms, mapping.geometry, point=mapping.point)
+            if mapping.geometry_missing and geom is None:
+                problems.append(f"geometry: {gerr}" if gerr else mapping.geometry_missing)
+            elif mapping.geometry_error and gerr:
                 problems.append(f"geometry: {gerr}")
-        elif ftype == "landuse":
-            cid = first("idUzytku", "idKonturu")
-            self._unit(cid)
-            attrs.update(kind="use" if name == "EGB_KonturUzytkuGruntowego" else "class",
-                         contour_id=cid or "", ofu=first("OFU") or "", ozu=first("OZU") or "",
-                         ozk=first("OZK") or "")
-            geom, gerr = self._geometry(geoms, "geometria")
-            if geom is None:
-                problems.append(f"geometry: {gerr}" if gerr else "contour without geometry")
-        elif ftype == "precinct":
-            pid = first("idObrebu")
-            self._unit(pid)
-            attrs.update(teryt=pid, name=first("nazwaWlasna") or "")
-            if not pid:
-                problems.append("precinct without idObrebu")
-            elif problem := precinct_id_problem(pid):
-                problems.append("idObrebu " + problem)
-            geom, gerr = self._geometry(geoms, "geometria")
-        elif ftype == "address":
-            from layers.domain.text import normalize_text
-
-            attrs.update(locality=first("nazwaMiejscowosci") or "",
-                         locality_simc=first("idMiejscowosci") or "",
-                         street=first("nazwaUlicy") or "", street_ulic=first("idNazwyUlicy") or "",
-                         house_number=first("numerPorzadkowy") or "",
-                         flat_number=first("numerLokalu") or "")
-            attrs["search_text"] = normalize_text(
-                f"{attrs['street']} {attrs['house_number']} {attrs['locality']}")
-            geom, gerr = self._geometry(geoms, "geometria", point=True)
-        elif ftype == "regunit":
-            uid = first("idJednostkiRejestrowej")
-            self._unit(uid)
-            attrs.update(unit_id=uid or "", kind=_REGUNIT_KIND[name],
-                         group=_int(first("grupaRejestrowa")))
-            if not uid:
-                problems.append("registration unit without idJednostkiRejestrowej")
-        elif ftype == "subject":
-            from layers.domain.text import normalize_text
-
-            kind = _SUBJECT_KIND[name]
-            if kind == "person":
-                surname = "-".join(v for v in (first("pierwszyCzlonNazwiska"),
-                                               first("drugiCzlonNazwiska")) if v)
-                given = " ".join(v for v in (first("pierwszeImie"), first("drugieImie")) if v)
-                sname = f"{surname} {given}".strip()
-            elif kind in ("institution", "community"):
-                sname = first("nazwaPelna", "nazwaSkrocona", "nazwa") or ""
-            else:
-                sname = ""
-            pesel = first("pesel")
-            attrs.update(kind=kind, name=sname, search_text=normalize_text(sname),
-                         regon=first("regon") or "", status=_int(first("status")))
-            if not sname and kind in _SUBJECT_NAME_TAGS:
-                # a warning, not a rejection: the owner is left out (its shares keep the
-                # reference as an unresolved link), never stored without a name
-                known = _SUBJECT_NAME_TAGS[kind]
-                unknown = sorted(set(values) - set(known) - _SUBJECT_OTHER_TAGS)
-                attrs["warning"] = True
-                problems.append(
-                    f"owner ({name}) with no name in the tags the reader knows "
-                    f"({', '.join(known)}); tags it does not know: "
-                    f"{', '.join(unknown) or 'none'}; not stored")
-            if pesel and self.encrypt is not None:
-                attrs["pesel_enc"] = self.encrypt(pesel).decode("ascii")
-        elif ftype == "share":
-            own = name == "EGB_UdzialWeWlasnosci"
-            attrs.update(kind="ownership" if own else "possession",
-                         right=_int(first("rodzajPrawa", "rodzajWladania")),
-                         numerator=_int(first("licznikUlamkaOkreslajacegoWartoscUdzialu")),
-                         denominator=_int(first("mianownikUlamkaOkreslajacegoWartoscUdzialu")))
-            if attrs["denominator"] == 0:
-                problems.append("share with denominator 0")
+        if mapping.check:
+            mapping.check(scan, attrs, problems, self.encrypt)
+        first = scan.first
         return Record(ftype=ftype, gml_id=gml_id, ns=ns, local_id=local_id,
                       version_id=version_id, object_start=first("startObiekt"),
                       version_start=first("startWersjaObiekt"),
@@ -585,7 +398,7 @@ class Reader:
                       line=self._line(feature), attrs=attrs, refs=refs, geom=geom,
                       error="; ".join(problems) or None)
 
-    def _identity_only(self, feature) -> Record:
+    def _identity_only(self, feature: Element) -> Record:
         ns = local_id = version_id = ""
         for child in feature:
             if local(child.tag) == "idIIP":
@@ -607,7 +420,7 @@ class Reader:
                       attrs={}, refs={})
 
     # ---- INSPIRE CP ------------------------------------------------------------------------
-    def _inspire_parcel(self, feature) -> Record:
+    def _inspire_parcel(self, feature: Element) -> Record:
         values, uoms, refs, geoms, ident, _ = self._scan(feature)
         upper = {k.upper(): v for k, v in values.items()}
 
@@ -631,8 +444,9 @@ class Reader:
         elif problem := parcel_id_problem(cid):
             problems.append("nationalCadastralReference " + problem)
         error = "; ".join(problems) or None
-        attrs = {"schema": self.stats.schema or "inspire", "cadastral_id": cid, "number": label,
-                 "legal_area_m2": _area_m2(values, uoms, "areaValue"), "kw": [], "land_uses": []}
+        attrs: dict[str, Any] = {
+            "schema": self.stats.schema or "inspire", "cadastral_id": cid, "number": label,
+            "legal_area_m2": area_m2(values, uoms, "areaValue"), "kw": [], "land_uses": []}
         return Record(ftype="parcel", gml_id=gml_id, ns=ns[:64], local_id=local_id,
                       version_id=version_id, object_start=None,
                       version_start=first("beginLifespanVersion"),
@@ -640,7 +454,7 @@ class Reader:
                       line=self._line(feature), attrs=attrs, refs=refs, geom=geom, error=error)
 
     # ---- flattened county WFS (KIEG) -------------------------------------------------------
-    def _kieg_building(self, feature) -> Record:
+    def _kieg_building(self, feature: Element) -> Record:
         values, _uoms, refs, geoms, _ident, _ = self._scan(feature)
         upper = {k.upper(): v for k, v in values.items()}
 
@@ -664,10 +478,10 @@ class Reader:
         elif problem := building_id_problem(bid):
             problems.append("ID_BUDYNKU " + problem)
         error = "; ".join(problems) or None
-        attrs = {"schema": "kieg", "building_id": bid, "kind": kind,
+        attrs: dict[str, Any] = {"schema": "kieg", "building_id": bid, "kind": kind,
                  "kind_source": (first("RODZAJ") or "")[:8],
-                 "storeys_above": _int(first("KONDYGNACJE_NADZIEMNE")),
-                 "storeys_below": _int(first("KONDYGNACJE_PODZIEMNE")), "kw": []}
+                 "storeys_above": integer(first("KONDYGNACJE_NADZIEMNE")),
+                 "storeys_below": integer(first("KONDYGNACJE_PODZIEMNE")), "kw": []}
         return Record(ftype="building", gml_id=self._gml_id(feature), ns="KIEG", local_id=bid,
                       version_id="", object_start=None, version_start=None, version_end=None,
                       object_end=None, line=self._line(feature), attrs=attrs, refs=refs,

@@ -10,15 +10,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from importers.errors import ImportProblem
+
 _PROLOG_LIMIT = 4 * 1024 * 1024
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
-class UnsafeXMLError(ValueError):
+class UnsafeXMLError(ImportProblem, ValueError):
     """The file declares a DTD or entities: refused without being parsed."""
 
 
-class NotXMLError(ValueError):
+class NotXMLError(ImportProblem, ValueError):
     """The file is not XML at all, or is malformed; the message names line and column."""
 
 
@@ -49,7 +51,7 @@ def check_prolog(path: Path) -> None:
             break  # the root element: no DTD can follow
 
 
-def parser_options() -> dict:
+def parser_options() -> dict[str, bool]:
     return {
         "resolve_entities": False,
         "no_network": True,

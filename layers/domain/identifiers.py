@@ -102,3 +102,49 @@ KW_RE = re.compile(r"^[A-Z]{2}[1-9][A-Z]/\d{8}/\d$")
 def normalize_kw(text: str) -> str:
     """Upper-case, strip spaces: ``kr1k/00012345/6`` → ``KR1K/00012345/6``."""
     return re.sub(r"\s+", "", text).upper()
+
+
+# --- Land and mortgage register (księga wieczysta) numbers -------------------------------------
+# ``KKKK/NNNNNNNN/C``: the court's code, the register's number, a control digit. The control
+# digit is the sum of the twelve characters' values (digits as themselves, X 10, then A…Z
+# without Q, V and X from 11) weighted 1, 3, 7, 1, 3, 7, … modulo 10 (rozporządzenie MS
+# w sprawie zakładania i prowadzenia ksiąg wieczystych w systemie teleinformatycznym).
+KW_VALUES = {c: v for v, c in enumerate("0123456789X")} | {
+    c: 11 + i for i, c in enumerate("ABCDEFGHIJKLMNOPRSTUWYZ")}
+
+
+def kw_check_digit(court: str, number: str) -> int:
+    """The control digit of the register ``court``/``number`` (``KS1J``, ``00012345``)."""
+    body = (court + number).upper()
+    if len(body) != 12 or any(ch not in KW_VALUES for ch in body):
+        raise IdentifierError(f"{court}/{number}: not a court code and an 8-digit number")
+    return sum(KW_VALUES[ch] * (1, 3, 7)[i % 3] for i, ch in enumerate(body)) % 10
+
+
+def kw_problem(text: str) -> str | None:
+    """None when ``text`` is a well-formed KW number with the right control digit, otherwise
+    the problem's code: ``format`` or ``check_digit``."""
+    kw = normalize_kw(text)
+    if not KW_RE.match(kw):
+        return "format"
+    court, number, digit = kw.split("/")
+    return None if kw_check_digit(court, number) == int(digit) else "check_digit"
+
+
+# --- Tax and statistical identifiers (python-stdnum) --------------------------------------------
+
+def tax_id_kind(text: str) -> str | None:
+    """Which identifier ``text`` is, by its check digits: ``nip``, ``regon`` (9 or 14 digits),
+    ``pesel``, or None when it is none of them (wrong length or a failing check digit)."""
+    from stdnum.pl import nip, pesel, regon
+
+    compact = re.sub(r"[\s-]", "", text)
+    if not compact.isascii() or not compact.isdigit():
+        return None
+    if len(compact) == 10 and nip.is_valid(compact):
+        return "nip"
+    if len(compact) in (9, 14) and regon.is_valid(compact):
+        return "regon"
+    if len(compact) == 11 and pesel.is_valid(compact):
+        return "pesel"
+    return None

@@ -65,10 +65,6 @@ def natural_zoom(resolution_m: float, lat: float = 52.0) -> int:
     return max(0, min(MAX_ZOOM, round(z)))
 
 
-def empty_png() -> bytes:
-    return _EMPTY_PNG
-
-
 def _encode(rgba: np.ndarray, fmt: str) -> bytes:
     """RGBA (4, h, w) uint8 → PNG (keeps transparency) or JPEG (transparent → white)."""
     out = io.BytesIO()
@@ -85,7 +81,8 @@ def _encode(rgba: np.ndarray, fmt: str) -> bytes:
     return out.getvalue()
 
 
-_EMPTY_PNG = (lambda: _encode(np.zeros((4, TILE, TILE), np.uint8), "png"))()
+# the answer for a tile with nothing on it: a transparent PNG
+EMPTY_PNG = (lambda: _encode(np.zeros((4, TILE, TILE), np.uint8), "png"))()
 
 
 def _overview_level(ds: rasterio.io.DatasetReader, wanted_m: float) -> int | None:
@@ -193,7 +190,7 @@ def render_tile(path: Path | str, kind: str, style: str, z: int, x: int, y: int,
     if kind == "orthophoto":
         warped = _warp_tile(path, z, x, y, resampling=Resampling.bilinear)
         if warped is None:
-            return _EMPTY_PNG
+            return EMPTY_PNG
         data, mask, _ = warped
         rgb = np.repeat(data[:1], 3, axis=0) if data.shape[0] == 1 else data[:3]
         rgba = np.concatenate([rgb.astype(np.uint8), mask[None].astype(np.uint8)])
@@ -201,7 +198,7 @@ def render_tile(path: Path | str, kind: str, style: str, z: int, x: int, y: int,
     buffer = 1 if style == "hillshade" else 0
     warped = _warp_tile(path, z, x, y, buffer=buffer, resampling=Resampling.bilinear)
     if warped is None:
-        return _EMPTY_PNG
+        return EMPTY_PNG
     data, mask, _ = warped
     heights = data[0].astype(np.float32)
     valid = mask > 0

@@ -8,10 +8,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from layers.models import Municipality
+from registers.common.constraints import ConstraintMessagesMixin
 from registers.housing.models import ProtectedFlat
 
 
-class FlatForm(forms.ModelForm):
+class FlatForm(ConstraintMessagesMixin, forms.ModelForm):
     municipality = forms.ModelChoiceField(queryset=Municipality.objects.none(),
                                           label=_("municipality"))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from layers.domain.srid import PL2000_SRIDS, STORAGE_SRID, WGS84_SRID
 from layers.models import LandscapeArea, Municipality
+from registers.common.constraints import ConstraintMessagesMixin
 from registers.landscape import rules
 from registers.landscape.models import (
     AdvertisingDevice,
@@ -18,7 +19,7 @@ from registers.landscape.models import (
 )
 
 
-class AreaRuleForm(forms.ModelForm):
+class AreaRuleForm(ConstraintMessagesMixin, forms.ModelForm):
     class Meta:
         model = AreaRule
         fields = ["subject", "kind", "value", "citation"]
@@ -37,7 +38,7 @@ AreaRuleFormSet = inlineformset_factory(LandscapeArea, AreaRule, form=AreaRuleFo
                                         can_delete=True)
 
 
-class DeviceForm(forms.ModelForm):
+class DeviceForm(ConstraintMessagesMixin, forms.ModelForm):
     """A board or device on a property; its place is given as coordinates."""
 
     # Optimistic locking: the board's version when the form was served.
@@ -80,7 +81,7 @@ class DeviceForm(forms.ModelForm):
         return data
 
 
-class FeeRateForm(forms.ModelForm):
+class FeeRateForm(ConstraintMessagesMixin, forms.ModelForm):
     # Optimistic locking: the version of the year's rates the form was built from (empty: the
     # form was blank, the officer meant a year without rates).
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -5,11 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from gis_app.accounts.access import has_capability
 from gis_app.accounts.roles import Capability
+from layers import formats
 from layers.models import LandscapeArea, Parcel
+from registers.landscape import rules
 from registers.landscape.models import AdvertisingDevice, AreaRule
+
+
+def rule_value_text(kind: str, value: str) -> str:
+    """A rule's value as people read it: yes/no in words, numbers in the locale's format,
+    mountings by their names (issue #18: "= no" in the Polish legend)."""
+    text = (value or "").strip()
+    if kind in rules.BOOL_KINDS:
+        return _("yes") if text.lower() in rules._TRUE else _("no")
+    if kind in rules.NUMBER_KINDS:
+        return formats.number(text.replace(",", "."))
+    if kind == rules.RuleKind.MOUNTINGS_ALLOWED:
+        from registers.landscape.services import MOUNTING_LABELS
+
+        return ", ".join(str(MOUNTING_LABELS.get(v.strip(), v.strip()))
+                         for v in text.split(",") if v.strip())
+    return text
 
 
 def card_section(user: Any, parcel: Parcel) -> dict | None:
@@ -29,7 +48,8 @@ def card_section(user: Any, parcel: Parcel) -> dict | None:
     section: dict[str, Any] = {"areas": [{
         "id": a.id, "code": a.code, "name": a.name, "kind": a.get_kind_display(),
         "rules": [{"subject": r.get_subject_display(), "rule": r.get_kind_display(),
-                   "value": r.value, "citation": r.citation} for r in a.rules.all()],
+                   "value": rule_value_text(r.kind, r.value), "citation": r.citation}
+                  for r in a.rules.all()],
     } for a in areas], "devices": None}
     if has_capability(user, Capability.VIEW_LANDSCAPE, parcel.municipality_id):
         section["devices"] = [

@@ -5,7 +5,6 @@ Thin over rules.py: load the areas at a point, turn the form into an ObjectSpec,
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -25,9 +24,10 @@ from gis_app.accounts.access import municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
+from layers import formats
 from layers.domain.srid import PL2000_SRIDS, STORAGE_SRID, WGS84_SRID
 from layers.models import LandscapeArea, Municipality, Parcel
-from layers.points import ACCEPTED_SRIDS, PointError, stored_point
+from layers.points import ACCEPTED_SRIDS, PointError, point_from_params
 from registers.common.editing import (
     StaleEditError as StaleEditError,  # callers catch it from the register's services
 )
@@ -81,6 +81,37 @@ def _mountings(text: str) -> str:
                      for v in text.split(",") if v.strip())
 
 
+OBJECT_LABELS = {
+    "type": gettext_lazy("Object type"), "area_m2": gettext_lazy("Area [m²]"),
+    "height_m": gettext_lazy("Height [m]"), "lit": gettext_lazy("Lit"),
+    "moving_images": gettext_lazy("Moving images"), "mounting": gettext_lazy("Mounting"),
+    "material": gettext_lazy("Material"), "colour": gettext_lazy("Colour"),
+    "see_through_pct": gettext_lazy("See-through share (per cent)"),
+    "count_on_property": gettext_lazy("Number on the property"),
+}
+
+
+def object_rows(obj: dict[str, Any]) -> list[tuple[str, str]]:
+    """An inspected object as (label, value) rows for people: labels, yes/no, choices by
+    their names, numbers in the locale's format (issue #18: "lit=True type=board …")."""
+    rows = []
+    for key, value in obj.items():
+        if value is None or value == "":
+            continue
+        if key == "type":
+            text = type_label(value)
+        elif key == "mounting":
+            text = _mountings(str(value))
+        elif isinstance(value, bool):
+            text = _("yes") if value else _("no")
+        elif key in ("area_m2", "height_m", "see_through_pct"):
+            text = formats.number(value, 2)
+        else:
+            text = str(value)
+        rows.append((str(OBJECT_LABELS.get(key, key)), text))
+    return rows
+
+
 def type_label(value: str) -> str:
     return str(TYPE_LABELS.get(value, value))
 
@@ -121,31 +152,18 @@ def line_of_sight(point: Point, height_m: Decimal | None,
             "viewpoints": len(result["viewpoints"])}
 
 
-def make_point(x: Any, y: Any, srid: Any, *, north_first: bool = False) -> Point:
-    """The point a form or query gives as text, in storage SRID.
+def make_point(x: Any, y: Any, srid: Any) -> Point:
+    """The point a form gives as text, in storage SRID, in the app's one convention: X is the
+    northing (the latitude in EPSG:4326) and Y the easting (the longitude)."""
+    return point_from_query({"x": x, "y": y, "srid": srid})
 
-    ``north_first`` reads the Polish convention of the app's forms and map: X is the northing
-    (the latitude in EPSG:4326) and Y the easting (the longitude). Without it, x is the easting
-    (longitude) as in GIS software and the JSON API."""
+
+def point_from_query(data: Any) -> Point:
+    """The point of a query or form: ``x``/``y`` (X the northing) or ``e``/``n`` (easting,
+    northing) in ``srid`` (EPSG:4326 by default); ``InputError`` names the parameter."""
     try:
-        srid = int(srid or WGS84_SRID)
-    except ValueError:
-        raise InputError("srid", _("srid must be one of %(s)s")
-                         % {"s": ", ".join(map(str, ALLOWED_SRIDS))}) from None
-    try:
-        # as the map writes them too: "211 551,00" (spaces grouping, decimal comma)
-        fx, fy = (float(re.sub(r"[\s\u00a0\u2009]", "", str(v)).replace(",", "."))
-                  for v in (x, y))
-    except ValueError:
-        raise InputError("x", _("coordinates x and y must be numbers")) from None
-    if north_first:
-        fx, fy = fy, fx
-    try:
-        return stored_point(fx, fy, srid)
+        return point_from_params(data, default_srid=WGS84_SRID)
     except PointError as exc:
-        if north_first and exc.field == "x" and srid == WGS84_SRID:
-            raise InputError("x", _("X is the latitude and Y the longitude in EPSG:4326")
-                             ) from None
         raise InputError(exc.field, exc.message) from None
 
 

@@ -24,8 +24,9 @@ from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
+from gis_app.listing import list_page
 from gis_app.params import BadParameter, bounded_int
-from layers.exports import ExportFormatError, write_table
+from layers.exports import ExportFormatError, csv_dialect, write_table
 from layers.models import LandscapeArea
 from registers.common.editing import attempt, check_version, posted_version, submit
 from registers.landscape import rules, services
@@ -106,8 +107,7 @@ def check_page(request: HttpRequest) -> HttpResponse:
         return render(request, "landscape/check.html", context)
     data = request.POST
     try:  # the form speaks the map's convention: X is the northing, Y the easting
-        point = services.make_point(data.get("x"), data.get("y"), data.get("srid"),
-                                    north_first=True)
+        point = services.point_from_query(data)  # X the northing, or e/n
         spec = services.parse_spec(data)
         if data.get("action") == "save":
             inspection = services.inspection_create(
@@ -132,7 +132,7 @@ def _url(name: str) -> str:
 def api_check(request: HttpRequest) -> JsonResponse:
     data = request.POST if request.method == "POST" else request.GET
     try:
-        point = services.make_point(data.get("x"), data.get("y"), data.get("srid"))
+        point = services.point_from_query(data)  # X the northing, or e/n
         spec = services.parse_spec(data)
         result = services.check(request.user, point, spec)
     except services.InputError as exc:
@@ -170,7 +170,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
             "x_2180": round(i.geom.y, 2), "y_2180": round(i.geom.x, 2),  # X north
         } for i in qs]
         try:
-            body, mime = write_table(rows, export_columns(), fmt)
+            body, mime = write_table(rows, export_columns(), fmt, csv_dialect(request.GET))
         except ExportFormatError as exc:
             return JsonResponse({"error": str(exc), "parameter": "format"}, status=400)
         # one event per municipality in the export's scope, so each town's administrator sees it
@@ -180,11 +180,12 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(body, content_type=mime)
         response["Content-Disposition"] = f'attachment; filename="inspections.{fmt}"'
         return response
-    inspections = list(qs[:500])
+    listing = list_page(request, qs, [])
+    inspections = list(listing.rows)
     for i in inspections:
         i.type_label = services.type_label(i.object.get("type", ""))
     return render(request, "landscape/inspection_list.html", {
-        "inspections": inspections, "areas_geojson": _areas_geojson(
+        "inspections": inspections, "listing": listing, "areas_geojson": _areas_geojson(
             municipality_ids(request.user, Capability.VIEW_LANDSCAPE)),
         "saved": request.GET.get("saved", ""),
         "can_inspect": bool(municipality_ids(request.user, Capability.INSPECT))})
@@ -208,7 +209,8 @@ def inspections_geojson(request: HttpRequest) -> JsonResponse:
 @access(Capability.VIEW_LANDSCAPE, description="one inspection with its findings and photos")
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = get_object_or_404(services.inspections_for(request.user), pk=pk)
-    return render(request, "landscape/inspection_detail.html", {"i": inspection})
+    return render(request, "landscape/inspection_detail.html", {
+        "i": inspection, "object_rows": services.object_rows(inspection.object)})
 
 
 @access(Capability.VIEW_LANDSCAPE, description="an inspection photo (served after a role check)")
@@ -254,8 +256,7 @@ def device_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         return render(request, "landscape/device_form.html", {"form": form, "device": device})
 
     def save(data: dict[str, Any]) -> AdvertisingDevice:
-        point = services.make_point(data["x"], data["y"], data["srid"],
-                                    north_first=True)
+        point = services.make_point(data["x"], data["y"], data["srid"])
         check_version(device.version if device else None, data["version"])  # sent at all?
         return services.device_save(request.user, form.save(commit=False), point,
                                     expected_version=data["version"])

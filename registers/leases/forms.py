@@ -8,6 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from layers.models import Municipality
+from layers.validators import clean_tax_id
+from registers.common.constraints import ConstraintMessagesMixin
 from registers.leases.models import InvestmentOffer, Lease, PropertyOverride
 
 
@@ -30,7 +32,7 @@ class PlotsField(forms.CharField):
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class LeaseForm(forms.ModelForm):
+class LeaseForm(ConstraintMessagesMixin, forms.ModelForm):
     municipality = forms.ModelChoiceField(queryset=Municipality.objects.none(),
                                           label=_("municipality"))
     cadastral_ids = PlotsField(
@@ -50,7 +52,7 @@ class LeaseForm(forms.ModelForm):
             "lessee_address", "whole_plot", "shared", "purpose", "purpose_detail",
             "rent_amount", "rent_period", "vat_rate", "indexation", "start_date", "end_date",
             "contract_date", "procedure", "council_resolution", "follow_up", "notice_reference",
-            "notice_posted_on", "notice_removed_on", "notes",
+            "notice_posted_on", "notice_removed_on", "notes", "ownership_reason",
         ]
         widgets = {name: DATE for name in ("start_date", "end_date", "contract_date",
                                            "notice_posted_on", "notice_removed_on")}
@@ -61,6 +63,7 @@ class LeaseForm(forms.ModelForm):
         self.fields["status"].choices = [c for c in Lease.Status.choices
                                          if c[0] != Lease.Status.REFUSED]
         self.fields["notes"].widget.attrs["rows"] = 2
+        self.fields["ownership_reason"].widget.attrs["rows"] = 2
         if self.instance.pk:
             self.fields["municipality"].disabled = True
             self.initial["municipality"] = self.instance.municipality_id
@@ -77,6 +80,9 @@ class LeaseForm(forms.ModelForm):
         """The bound fields of the contract part of the page (the area part is laid out apart)."""
         return [self[name] for name in self.fields if name not in self.AREA_FIELDS]
 
+    def clean_lessee_tax_id(self) -> str:
+        return clean_tax_id(self.cleaned_data.get("lessee_tax_id", ""))
+
     def lease_data(self) -> dict[str, Any]:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
         data["cadastral_ids"] = self.cleaned_data["cadastral_ids"]
@@ -88,7 +94,7 @@ class DocumentForm(forms.Form):
     file = forms.FileField(label=_("file"))
 
 
-class PropertyOverrideForm(forms.ModelForm):
+class PropertyOverrideForm(ConstraintMessagesMixin, forms.ModelForm):
     # The version the form was built from (empty: the plot had no record yet).
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -102,7 +108,7 @@ class PropertyOverrideForm(forms.ModelForm):
             self.initial["version"] = self.instance.version
 
 
-class OfferForm(forms.ModelForm):
+class OfferForm(ConstraintMessagesMixin, forms.ModelForm):
     municipality = forms.ModelChoiceField(queryset=Municipality.objects.none(),
                                           label=_("municipality"))
     cadastral_ids = PlotsField(label=_("plots"))

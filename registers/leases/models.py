@@ -179,6 +179,10 @@ class Lease(Versioned):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.PROPOSED)
     refusal_reason = models.TextField(_("reason for refusal"), blank=True)
+    ownership_reason = models.TextField(
+        _("reason for leasing land the municipality does not own"), blank=True,
+        help_text=_("required when a plot is not municipal property in the cadastre and the "
+                    "property register: on what basis the municipality leases it"))
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

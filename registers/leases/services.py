@@ -345,7 +345,7 @@ LEASE_FIELDS = [
     "cadastral_ids", "whole_plot", "shared", "purpose", "purpose_detail", "rent_amount",
     "rent_period", "vat_rate", "indexation", "start_date", "end_date", "contract_date",
     "procedure", "council_resolution", "follow_up", "notice_reference", "notice_posted_on",
-    "notice_removed_on", "status", "notes",
+    "notice_removed_on", "status", "notes", "ownership_reason",
 ]
 
 

@@ -21,8 +21,9 @@ from gis_app.accounts.access import access, has_capability, municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
+from gis_app.listing import list_page
 from gis_app.params import DAYS_MAX, id_param, int_param, year_param
-from layers.exports import EXPORT_FORMATS, write_table
+from layers.exports import EXPORT_FORMATS, csv_dialect, write_table
 from layers.models import Municipality, Parcel
 from registers.common.editing import submit
 from registers.leases import selectors, services
@@ -52,7 +53,8 @@ def _export(request: HttpRequest, rows: list[dict[str, Any]], columns: list[tupl
     if fmt not in EXPORT_FORMATS:
         return HttpResponse(_("Unknown export format %(fmt)s; use csv or xlsx.") % {"fmt": fmt},
                             status=400, content_type="text/plain; charset=utf-8")
-    data, mime = write_table(rows, [(k, str(label)) for k, label in columns], fmt)
+    data, mime = write_table(rows, [(k, str(label)) for k, label in columns], fmt,
+                             csv_dialect(request.GET))
     # one event per municipality in the export's scope, so each town's administrator sees it
     for mid in sorted(municipality_ids(request.user, Capability.VIEW_LEASES)):
         audit(request.user, AuditAction.EXPORT, object_type, "", municipality_id=mid,
@@ -80,6 +82,11 @@ LEASE_COLUMNS = [
 ]
 
 
+LEASE_SORTS = [(k, label) for k, label in LEASE_COLUMNS
+               if k in ("number", "lessee_name", "area_m2", "kind", "status", "end_date",
+                        "rent_amount")]
+
+
 @access(Capability.VIEW_LEASES, description="lease agreements: list with filters, "
                                              "expiring within N days, CSV/XLSX export")
 def lease_list(request: HttpRequest) -> HttpResponse:
@@ -101,12 +108,16 @@ def lease_list(request: HttpRequest) -> HttpResponse:
         "vat_rate": lease.vat_rate, "start_date": lease.start_date, "end_date": lease.end_date,
         "days_left": None if lease.end_date is None else (lease.end_date - today).days,
         "shared": lease.shared,
-    } for lease in leases[:5000]]
-    exported = _export(request, rows, LEASE_COLUMNS, "leases", "lease")
+    } for lease in leases]
+    listing = list_page(request, rows, LEASE_SORTS, default_sort="number",
+                        numeric=("area_m2", "rent_amount", "days_left"))
+    exported = _export(request, listing.page.paginator.object_list, LEASE_COLUMNS, "leases",
+                       "lease")
     if exported:
         return exported
     return render(request, "leases/lease_list.html", {
-        "rows": rows, "statuses": Lease.Status.choices, "kinds": Lease.Kind.choices,
+        "listing": listing, "rows": listing.rows, "statuses": Lease.Status.choices,
+        "kinds": Lease.Kind.choices,
         "filters": g, "expiring": expiring,
         "municipalities": _municipalities(request.user, Capability.VIEW_LEASES),
         "can_edit": has_capability(request.user, Capability.EDIT_LEASES),
@@ -180,6 +191,25 @@ def _area_input(form: LeaseForm) -> Any:
     return None
 
 
+def _ownership_problem(form: LeaseForm, municipality_id: int, area: Any) -> str | None:
+    """A lease of land the municipality does not own (not municipal in the cadastre and the
+    property register) needs its reason: without one, the warning naming the plots (shown on
+    the reason's field; the lease is not saved). None when the lease may go on."""
+    plots = list(form.cleaned_data.get("cadastral_ids") or [])
+    if not plots and area is not None:
+        plots = services.plots_under(municipality_id, area)
+    if not plots or (form.cleaned_data.get("ownership_reason") or "").strip():
+        return None
+    owned = set(selectors.municipal_parcels([municipality_id])
+                .filter(cadastral_id__in=plots).values_list("cadastral_id", flat=True))
+    foreign = [p for p in plots if p not in owned]
+    if not foreign:
+        return None
+    return _("The municipality does not own %(plots)s (cadastre and property register). Give "
+             "the reason for leasing this land to save the lease.") % {
+                 "plots": ", ".join(foreign)}
+
+
 def _form_page(request: HttpRequest, form: LeaseForm, lease: Lease | None,
                parcel: Parcel | None, status: int = 200) -> HttpResponse:
     ids = sorted(municipality_ids(request.user, Capability.EDIT_LEASES))
@@ -200,18 +230,25 @@ RENT_COLUMNS = [
 ]
 
 
+RENT_SORTS = [(k, label) for k, label in RENT_COLUMNS if k in ("number", "lessee_name", "net",
+                                                                "gross")]
+
+
 @access(Capability.VIEW_LEASES, description="rent roll of a year: every active lease's rent "
                                              "after yearly indexation, CSV/XLSX export")
 def rent_roll(request: HttpRequest) -> HttpResponse:
     year = year_param(request, default=date.today().year)
     rows = selectors.rent_roll(request.user, year,
                                municipality_id=_id(request))
-    exported = _export(request, rows, RENT_COLUMNS, f"rent-roll-{year}", "lease")
+    listing = list_page(request, rows, RENT_SORTS, numeric=("net", "gross"))
+    exported = _export(request, listing.page.paginator.object_list, RENT_COLUMNS,
+                       f"rent-roll-{year}", "lease")
     if exported:
         return exported
     total = sum((r["gross"] for r in rows if r.get("gross") is not None), Decimal(0))
-    return render(request, "leases/rent_roll.html", {"rows": rows, "year": year,
-                                                     "total": total, "filters": request.GET})
+    return render(request, "leases/rent_roll.html", {"listing": listing, "rows": listing.rows,
+                                                     "year": year, "total": total,
+                                                     "filters": request.GET})
 
 
 @access(Capability.EDIT_LEASES, description="new lease: draw the leased area on the map, "
@@ -231,8 +268,13 @@ def lease_new(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             data = form.lease_data() | {"municipality_id": form.cleaned_data["municipality"].id}
-            lease = services.lease_create(request.user, data, _area_input(form))
-            return redirect("leases:lease_detail", pk=lease.pk)
+            area = _area_input(form)
+            problem = _ownership_problem(form, data["municipality_id"], area)
+            if problem:
+                form.add_error("ownership_reason", problem)
+            else:
+                lease = services.lease_create(request.user, data, area)
+                return redirect("leases:lease_detail", pk=lease.pk)
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
@@ -252,8 +294,17 @@ def lease_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _form_page(request, LeaseForm(instance=lease, municipalities=towns), lease, None)
     form = LeaseForm(request.POST, request.FILES, instance=Lease.objects.get(pk=pk),
                      municipalities=towns)
-    outcome = submit(form, lambda data: services.lease_update(
-        request.user, pk, data["version"] or 0, form.lease_data(), _area_input(form)))
+    def save(data: dict[str, Any]) -> Lease:
+        area = _area_input(form)
+        plots_changed = set(data["cadastral_ids"] or []) != set(lease.cadastral_ids)
+        problem = (_ownership_problem(form, lease.municipality_id, area)
+                   if plots_changed or area is not None else None)
+        if problem:
+            raise ValidationError({"ownership_reason": [problem]})
+        return services.lease_update(request.user, pk, data["version"] or 0,
+                                     form.lease_data(), area)
+
+    outcome = submit(form, save)
     if outcome.saved:
         return redirect("leases:lease_detail", pk=pk)
     return _form_page(request, form, lease, None, status=outcome.status)
@@ -334,6 +385,11 @@ PROPERTY_COLUMNS = [
 ]
 
 
+PROPERTY_SORTS = [(k, label) for k, label in PROPERTY_COLUMNS
+                  if k in ("cadastral_id", "legal_area_m2", "group", "source", "manager",
+                           "management_form_label", "leased")]
+
+
 @access(Capability.VIEW_LEASES, description="municipal property: plots of groups 4/5 "
                                              "corrected by hand; filters, CSV/XLSX export")
 def property_list(request: HttpRequest) -> HttpResponse:
@@ -342,12 +398,14 @@ def property_list(request: HttpRequest) -> HttpResponse:
                                    q=g.get("q", ""),
                                    management_form=g.get("management_form", ""),
                                    leased=g.get("leased", ""))
-    exported = _export(request, rows, PROPERTY_COLUMNS, "municipal-property",
-                       "property_override")
+    listing = list_page(request, rows, PROPERTY_SORTS, default_sort="cadastral_id",
+                        numeric=("legal_area_m2",))
+    exported = _export(request, listing.page.paginator.object_list, PROPERTY_COLUMNS,
+                       "municipal-property", "property_override")
     if exported:
         return exported
     return render(request, "leases/property_list.html", {
-        "rows": rows, "filters": g,
+        "listing": listing, "rows": listing.rows, "filters": g,
         "forms": PropertyOverride.ManagementForm.choices,
         "municipalities": _municipalities(request.user, Capability.VIEW_LEASES),
         "can_edit": has_capability(request.user, Capability.EDIT_LEASES),
@@ -434,6 +492,10 @@ OFFER_COLUMNS = [
 ]
 
 
+OFFER_SORTS = [(k, label) for k, label in OFFER_COLUMNS
+               if k in ("title", "municipality", "mode", "area_m2", "price")]
+
+
 @access(public=True, description="the investment offer: published municipal plots for sale, "
                                  "lease or PPP (officers also see drafts of their towns)")
 def offer_list(request: HttpRequest) -> HttpResponse:
@@ -450,12 +512,16 @@ def offer_list(request: HttpRequest) -> HttpResponse:
              "cadastral_ids": o.cadastral_ids, "area_m2": round(o.area_m2),
              "price": o.price, "conditions": o.conditions, "contact": o.contact,
              "published": o.published} for o in offers]
-    exported = _export(request, [r for r in rows if r["published"]], OFFER_COLUMNS,
+    listing = list_page(request, rows, OFFER_SORTS, default_sort="title",
+                        numeric=("area_m2", "price"))
+    exported = _export(request, [r for r in listing.page.paginator.object_list
+                                 if r["published"]], OFFER_COLUMNS,
                        "investment-offer", "investment_offer")
     if exported:
         return exported
     return render(request, "leases/offer_list.html", {
-        "rows": rows, "modes": InvestmentOffer.Mode.choices, "filters": g,
+        "listing": listing, "rows": listing.rows, "modes": InvestmentOffer.Mode.choices,
+        "filters": g,
         "municipalities": Municipality.objects.all(), "edit_ids": own_ids,
     })
 

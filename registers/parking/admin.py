@@ -2,7 +2,14 @@
 
 from django.contrib import admin
 
-from registers.parking.models import MinimumWage, Permit, Subscription, Tariff
+from registers.parking.models import (
+    Exemption,
+    ExemptVehicle,
+    MinimumWage,
+    Permit,
+    Subscription,
+    Tariff,
+)
 
 
 class SubscriptionInline(admin.TabularInline):
@@ -34,3 +41,18 @@ class PermitAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("plate",)
     list_select_related = ("zone",)
+
+
+class ExemptVehicleInline(admin.TabularInline):
+    model = ExemptVehicle
+    extra = 0
+
+
+@admin.register(Exemption)
+class ExemptionAdmin(admin.ModelAdmin):
+    """Exemptions as data: the road act's (no town) and each resolution's; the vehicles listed
+    under a registered one (e.g. the road authority's cars)."""
+
+    list_display = ("kind", "evidence", "municipality", "zone", "legal_basis", "valid_to")
+    list_filter = ("kind", "evidence")
+    inlines = [ExemptVehicleInline]

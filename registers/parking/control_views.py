@@ -33,7 +33,7 @@ def control(request: HttpRequest) -> HttpResponse:
              "not_charged": _("parking is not charged now"), "valid": _("may stand here"),
              "invalid": _("NO valid session or permit"), "amount": _("Surcharge:"),
              "reduced": _("reduced if paid in time:"), "issued": _("Notice issued:"),
-             "due": _("due by"), "permit": _("permit:")}
+             "due": _("due by"), "permit": _("permit:"), "exemption": _("exempt:")}
     return render(request, "parking/control.html", {"texts": texts, "urls": {
         "check": reverse("parking:control_check"),
         "notice": reverse("parking:control_notice")}})
@@ -44,7 +44,8 @@ def control(request: HttpRequest) -> HttpResponse:
 def api_check(request: HttpRequest) -> JsonResponse:
     p = request.POST
     try:
-        result = enforcement.check(request.user, p.get("plate"), p.get("lon"), p.get("lat"))
+        result = enforcement.check(request.user, p.get("plate"), p.get("lon"), p.get("lat"),
+                                   exemption=p.get("exemption"))
     except enforcement.EnforcementError as exc:
         return _refusal(exc)
     return JsonResponse(result.as_json())
@@ -137,12 +138,13 @@ def notice_photo(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @require_safe
-@access(Capability.VIEW_PARKING, description="revenue per zone and day: operator sessions and "
-                                             "paid surcharges (table, CSV or XLSX)")
+@access(Capability.VIEW_PARKING, description="revenue per zone and day by channel (app, meter, "
+                                             "permits, surcharges), sessions and average stay "
+                                             "(table, CSV or XLSX)")
 def revenue(request: HttpRequest) -> HttpResponse:
     from datetime import timedelta
 
-    from layers.exports import EXPORT_FORMATS, write_table
+    from layers.exports import EXPORT_FORMATS, csv_dialect, write_table
     from registers.parking.selectors import revenue_rows
 
     today = timezone.localdate()
@@ -156,9 +158,12 @@ def revenue(request: HttpRequest) -> HttpResponse:
     if fmt in EXPORT_FORMATS:
         columns = [("municipality", _("municipality")), ("zone", _("zone")),
                    ("day", _("day")), ("sessions", _("sessions")),
+                   ("avg_minutes", _("average stay [min]")),
+                   ("app", _("mobile payment [zł]")), ("meter", _("parking meters [zł]")),
                    ("session_revenue", _("operator sessions [zł]")),
+                   ("permits", _("permits [zł]")),
                    ("surcharges", _("surcharges paid [zł]")), ("total", _("total [zł]"))]
-        data, mime = write_table(rows, columns, fmt)
+        data, mime = write_table(rows, columns, fmt, csv_dialect(request.GET))
         response = HttpResponse(data, content_type=mime)
         response["Content-Disposition"] = (
             f'attachment; filename="parking-revenue-{start}-{end}.{fmt}"')

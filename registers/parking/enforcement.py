@@ -8,15 +8,16 @@ plate, zone, end time); see benchmarks/parking_sessions.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,10 +25,13 @@ from gis_app.accounts.access import municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
-from layers.models import ParkingZone
+from layers.domain.srid import STORAGE_SRID
+from layers.models import Municipality, ParkingZone
 from layers.points import stored_point
 from registers.parking import rules, services
 from registers.parking.models import (
+    Exemption,
+    ExemptVehicle,
     MinimumWage,
     NoticePhoto,
     ParkingSession,
@@ -35,6 +39,7 @@ from registers.parking.models import (
     SurchargeNotice,
     Tariff,
 )
+from registers.parking.retention import plate_ref
 
 MAX_PHOTOS = 6
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -87,7 +92,90 @@ def valid_session(plate: str, zone: ParkingZone, now: datetime) -> ParkingSessio
 def valid_permit(plate: str, zone: ParkingZone, day: date) -> Permit | None:
     """A permit (subscription) of this plate for this zone valid on ``day`` (indexed)."""
     return (Permit.objects.filter(plate=plate, zone=zone, valid_to__gte=day,
-                                  valid_from__lte=day).order_by("-valid_to").first())
+                                  valid_from__lte=day, cancelled_at__isnull=True)
+            .order_by("-valid_to").first())
+
+
+def exemptions_here(zone: ParkingZone, day: date) -> QuerySet[Exemption]:
+    """The exemptions in force in this zone on ``day``: the road act's (every town) and the
+    town's resolution's (the whole town or this zone)."""
+    return (Exemption.objects.filter(Q(municipality__isnull=True)
+                                     | Q(municipality_id=zone.municipality_id))
+            .filter(Q(zone__isnull=True) | Q(zone=zone), valid_from__lte=day)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day)))
+
+
+#: the on-site exemptions of a zone and day, kept a minute per process (they change a few
+#: times a year; a change saved in this process clears them at once, see ``_forget``)
+_ON_SITE: dict[tuple[int, date], tuple[float, list[Exemption]]] = {}
+ON_SITE_SECONDS = 60.0
+
+
+def on_site_exemptions(zone: ParkingZone, day: date) -> list[Exemption]:
+    import time
+
+    key = (zone.pk, day)
+    hit = _ON_SITE.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    found = list(exemptions_here(zone, day).filter(evidence=Exemption.Evidence.ON_SITE)
+                 .order_by("kind", "pk"))
+    if len(_ON_SITE) > 1000:
+        _ON_SITE.clear()
+    _ON_SITE[key] = (now + ON_SITE_SECONDS, found)
+    return found
+
+
+def _forget(**_kw: Any) -> None:
+    _ON_SITE.clear()
+
+
+post_save.connect(_forget, sender=Exemption, dispatch_uid="parking_on_site_exemptions")
+post_delete.connect(_forget, sender=Exemption, dispatch_uid="parking_on_site_exemptions_d")
+
+
+# One round trip answers "may this plate stand here now?": a session covering now, else a
+# permit valid today, else the plate listed under a registered exemption in force here; each
+# branch an index scan (parking_session_check_idx, parking_permit_check_idx,
+# parking_exemptvehicle_idx). The row found is loaded only when there is one.
+COVER_SQL = """
+(SELECT 1, id FROM parking_parkingsession
+  WHERE plate = %(plate)s AND zone_id = %(zone)s AND end_time >= %(now)s
+    AND start_time <= %(now)s
+  ORDER BY end_time DESC LIMIT 1)
+UNION ALL
+(SELECT 2, id FROM parking_permit
+  WHERE plate = %(plate)s AND zone_id = %(zone)s AND valid_to >= %(day)s
+    AND valid_from <= %(day)s AND cancelled_at IS NULL
+  ORDER BY valid_to DESC LIMIT 1)
+UNION ALL
+(SELECT 3, v.id FROM parking_exemptvehicle v
+  JOIN parking_exemption e ON e.id = v.exemption_id
+  WHERE v.plate = %(plate)s AND v.valid_from <= %(day)s
+    AND (v.valid_to IS NULL OR v.valid_to >= %(day)s) AND e.evidence = 'registered'
+    AND (e.municipality_id IS NULL OR e.municipality_id = %(town)s)
+    AND (e.zone_id IS NULL OR e.zone_id = %(zone)s) AND e.valid_from <= %(day)s
+    AND (e.valid_to IS NULL OR e.valid_to >= %(day)s)
+  LIMIT 1)
+ORDER BY 1 LIMIT 1
+"""
+
+
+def _cover(plate: str, zone: ParkingZone, now: datetime, day: date
+           ) -> tuple[ParkingSession | None, Permit | None, Exemption | None]:
+    with connection.cursor() as cur:
+        cur.execute(COVER_SQL, {"plate": plate, "zone": zone.pk, "now": now, "day": day,
+                                "town": zone.municipality_id})
+        row = cur.fetchone()
+    if row is None:
+        return None, None, None
+    branch, pk = row
+    if branch == 1:
+        return ParkingSession.objects.select_related("operator").get(pk=pk), None, None
+    if branch == 2:
+        return None, Permit.objects.get(pk=pk), None
+    return None, None, ExemptVehicle.objects.select_related("exemption").get(pk=pk).exemption
 
 
 @dataclass
@@ -99,14 +187,19 @@ class Check:
     session: ParkingSession | None
     at: datetime
     permit: Permit | None = None
+    exemption: Exemption | None = None
+    #: the exemptions a controller may see on site here (offered when the car has no cover)
+    on_site: list[Exemption] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
-        return not self.charged_now or self.session is not None or self.permit is not None
+        return (not self.charged_now or self.session is not None or self.permit is not None
+                or self.exemption is not None)
 
     def as_json(self) -> dict:
         s = self.session
         t = self.tariff
+        e = self.exemption
         return {
             "plate": self.plate, "valid": self.valid, "charged_now": self.charged_now,
             "checked_at": timezone.localtime(self.at).isoformat(timespec="seconds"),
@@ -119,6 +212,10 @@ class Check:
             "permit": None if self.permit is None else {
                 "kind": self.permit.get_kind_display(),
                 "valid_to": self.permit.valid_to.isoformat()},
+            "exemption": None if e is None else {
+                "id": e.pk, "kind": e.get_kind_display(), "legal_basis": e.legal_basis},
+            "exemptions_on_site": [{"id": x.pk, "kind": x.get_kind_display(),
+                                    "legal_basis": x.legal_basis} for x in self.on_site],
             "surcharge": None if t is None or t.surcharge is None else str(t.surcharge),
             "surcharge_reduced": None if t is None or t.surcharge_reduced is None
             else str(t.surcharge_reduced),
@@ -132,27 +229,88 @@ def _tariff_at(zone: ParkingZone, day: date) -> Tariff | None:
             .order_by("-valid_from").first())
 
 
-def check(user: Any, plate: Any, lon: Any, lat: Any, now: datetime | None = None) -> Check:
-    """Whether the car may stand here now: a paid hour needs a session covering now."""
+_TARIFF_FIELDS = [f.attname for f in Tariff._meta.concrete_fields]
+# from_db takes a partial row in the model's field order
+_ZONE_FIELDS = [f.attname for f in ParkingZone._meta.concrete_fields
+                if f.attname in {"id", "code", "name", "kind", "municipality_id"}]
+_TOWN_FIELDS = [f.attname for f in Municipality._meta.concrete_fields
+                if f.attname in {"id", "name", "teryt"}]
+ZONE_TARIFF_SQL = f"""
+SELECT {", ".join(f"t.{c}" for c in _TARIFF_FIELDS)},
+       {", ".join(f"z.{c}" for c in _ZONE_FIELDS)}, {", ".join(f"m.{c}" for c in _TOWN_FIELDS)}
+FROM layers_parkingzone z
+JOIN layers_municipality m ON m.id = z.municipality_id
+JOIN parking_tariff t ON t.zone_id = z.id
+WHERE z.retired_at IS NULL AND z.municipality_id = ANY(%(towns)s)
+  AND ST_Intersects(z.geom, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), {STORAGE_SRID}))
+  AND t.valid_from <= %(day)s AND (t.valid_to IS NULL OR t.valid_to >= %(day)s)
+ORDER BY z.code, t.valid_from DESC
+LIMIT 1
+"""
+
+
+def _zone_and_tariff(user: Any, at: Point, day: date) -> tuple[ParkingZone, Tariff | None]:
+    """The zone at ``at`` in the controller's towns with its tariff in force and its town, in
+    one round trip of hand-written SQL (the ORM's compiling of the same query cost more than
+    running it); a zone without a tariff in force in a second query."""
+    towns = sorted(municipality_ids(user, Capability.ENFORCE_PARKING))
+    with connection.cursor() as cur:
+        cur.execute(ZONE_TARIFF_SQL, {"towns": towns, "x": at.x, "y": at.y, "day": day})
+        row = cur.fetchone()
+    if row is None:
+        return zone_here(user, at), None
+    nt, nz = len(_TARIFF_FIELDS), len(_ZONE_FIELDS)
+    db = connection.alias
+    tariff = Tariff.from_db(db, _TARIFF_FIELDS, row[:nt])
+    zone = ParkingZone.from_db(db, _ZONE_FIELDS, row[nt:nt + nz])  # the rest deferred
+    zone.municipality = Municipality.from_db(db, _TOWN_FIELDS, row[nt + nz:])
+    tariff.zone = zone
+    return zone, tariff
+
+
+def _on_site_exemption(raw: Any, zone: ParkingZone, day: date) -> Exemption:
+    try:
+        pk = int(raw)
+    except (TypeError, ValueError):
+        pk = None
+    e = exemptions_here(zone, day).filter(pk=pk, evidence=Exemption.Evidence.ON_SITE).first() \
+        if pk is not None else None
+    if e is None:
+        raise EnforcementError("exemption", _(
+            "exemption %(v)s is not one seen on site in force in this zone") % {"v": raw})
+    return e
+
+
+def check(user: Any, plate: Any, lon: Any, lat: Any, now: datetime | None = None,
+          exemption: Any = None) -> Check:
+    """Whether the car may stand here now: a paid hour needs a session covering now, a permit,
+    or an exemption (a listed vehicle, or ``exemption``: the id of one the controller saw on
+    site, e.g. a parking card on a designated bay)."""
     reg = parse_plate(plate)
     at = parse_point(lon, lat)
-    zone = zone_here(user, at)
     now = now or timezone.now()
     local = timezone.localtime(now)
-    tariff = _tariff_at(zone, local.date())
+    day = local.date()
+    zone, tariff = _zone_and_tariff(user, at, day)
     charged = False
     if tariff is not None:
         schedule = rules.Schedule(weekdays=rules.parse_weekdays(tariff.paid_weekdays),
                                   start=tariff.paid_from, end=tariff.paid_to)
-        window = schedule.window(local.date())
+        window = schedule.window(day)
         naive = timezone.make_naive(now)
         charged = window is not None and window[0] <= naive < window[1]
-    session = valid_session(reg, zone, now) if charged else None
-    permit = valid_permit(reg, zone, local.date()) if charged and session is None else None
-    result = Check(reg, zone, tariff, charged, session, now, permit)
+    session = permit = exempt = None
+    if exemption not in (None, ""):
+        exempt = _on_site_exemption(exemption, zone, day)
+    elif charged:
+        session, permit, exempt = _cover(reg, zone, now, day)
+    result = Check(reg, zone, tariff, charged, session, now, permit, exempt)
+    if not result.valid:
+        result.on_site = on_site_exemptions(zone, day)
+    why = " (permit)" if permit else f" (exemption {exempt.pk}: {exempt.kind})" if exempt else ""
     audit(user, AuditAction.READ_OWNERS, "parking.check", session.pk if session else "",
           municipality_id=zone.municipality_id,
-          detail=f"plate {reg} in zone {zone.code}{' (permit)' if permit else ''}: "
+          detail=f"{plate_ref(reg)} in zone {zone.code}{why}: "
                  f"{'valid' if result.valid else 'no valid session'}")
     return result
 
@@ -222,8 +380,8 @@ def issue_notice(user: Any, plate: Any, lon: Any, lat: Any,
                                    size=upload.size)
     audit(user, AuditAction.CREATE, "parking.surchargenotice", notice.pk,
           municipality_id=notice.municipality_id,
-          after={"number": notice.number, "plate": notice.plate, "zone": result.zone.code,
-                 "amount": str(amount), "photos": len(photos)})
+          after={"number": notice.number, "plate": plate_ref(notice.plate),
+                 "zone": result.zone.code, "amount": str(amount), "photos": len(photos)})
     return notice
 
 
@@ -232,7 +390,7 @@ def issue_notice(user: Any, plate: Any, lon: Any, lat: Any,
 def notices_for(user: Any) -> QuerySet[SurchargeNotice]:
     return SurchargeNotice.objects.filter(
         municipality_id__in=municipality_ids(user, Capability.MANAGE_SURCHARGES)).select_related(
-        "zone", "municipality", "controller")
+        "zone", "municipality", "controller", "tariff")
 
 
 def amount_due(n: SurchargeNotice, on: date) -> Decimal:
@@ -250,12 +408,8 @@ def state(n: SurchargeNotice, today: date) -> str:
         return "issued"
     if n.reminder_sent_on is None:
         return "reminder_due"
-    return "ripe" if today > n.reminder_sent_on + timedelta(days=REMINDER_DAYS) else "reminded"
-
-
-#: days a reminder gives before the notice is handed to enforcement (a practice, not law:
-#: UNCONFIRMED; towns set it in the resolution or the enforcement procedure)
-REMINDER_DAYS = 7
+    days = n.tariff.surcharge_reminder_days  # the resolution's parameter (UNCONFIRMED: 7)
+    return "ripe" if today > n.reminder_sent_on + timedelta(days=days) else "reminded"
 
 
 def _locked(user: Any, pk: int, version: int | None) -> SurchargeNotice:

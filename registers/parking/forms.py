@@ -7,11 +7,12 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from layers.models import ParkingZone
+from registers.common.constraints import ConstraintMessagesMixin
 from registers.parking import rules
 from registers.parking.models import Subscription, Tariff
 
 
-class TariffForm(forms.ModelForm):
+class TariffForm(ConstraintMessagesMixin, forms.ModelForm):
     # Optimistic locking: the tariff's version when the form was served.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -20,7 +21,8 @@ class TariffForm(forms.ModelForm):
         fields = ["zone", "resolution_number", "resolution_date", "valid_from", "valid_to",
                   "first_hour", "second_hour", "third_hour", "later_hours", "step_minutes",
                   "minimum_charge", "paid_weekdays", "paid_from", "paid_to", "surcharge",
-                  "surcharge_reduced", "parking_card_zero_rate"]
+                  "surcharge_reduced", "surcharge_reduced_days", "surcharge_due_days",
+                  "surcharge_reminder_days", "parking_card_zero_rate"]
         widgets = {f: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
                    for f in ("resolution_date", "valid_from", "valid_to")}
 

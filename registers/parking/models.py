@@ -31,6 +31,25 @@ class MinimumWage(models.Model):
         return f"{self.year}: {self.amount} zł"
 
 
+def weekdays_text(codes: str) -> str:
+    """``0,1,2,3,4`` → ``Pon – Pt`` (the page's language; runs of days joined by a dash),
+    never the codes (issue #18: "Dni płatne 0,1,2,3,4")."""
+    from django.utils.dates import WEEKDAYS_ABBR
+
+    try:
+        days = sorted(rules.parse_weekdays(codes))
+    except ValueError:
+        return codes
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ", ".join(str(WEEKDAYS_ABBR[r[0]]) if len(r) == 1 else
+                     f"{WEEKDAYS_ABBR[r[0]]} – {WEEKDAYS_ABBR[r[-1]]}" for r in runs)
+
+
 def _money(label: str, **kw) -> models.DecimalField:
     return models.DecimalField(label, max_digits=8, decimal_places=2,
                                validators=[MinValueValidator(Decimal("0"))], **kw)
@@ -72,6 +91,11 @@ class Tariff(Versioned):
         _("days to pay the surcharge"), default=14,
         help_text=_("after these days from the notice a reminder is due and the notice is "
                     "ripe for enforcement"))
+    surcharge_reminder_days = models.PositiveSmallIntegerField(
+        _("days a reminder gives"), default=7,
+        help_text=_("after a reminder, these days pass before the notice is ripe for "
+                    "enforcement (the resolution's or the enforcement procedure's; 7 is a "
+                    "practice, not law: UNCONFIRMED)"))
     parking_card_zero_rate = models.BooleanField(
         _("zero rate for parking-card holders on reserved bays"), default=False)
 
@@ -92,6 +116,10 @@ class Tariff(Versioned):
     @property
     def city_centre(self) -> bool:
         return self.zone.kind == ParkingZone.Kind.CITY_CENTRE
+
+    @property
+    def paid_weekdays_text(self) -> str:
+        return weekdays_text(self.paid_weekdays)
 
     def as_rules(self, subscription_kinds: frozenset[str] | None = None) -> rules.Tariff:
         """The tariff as the pure law sees it: the one place the model becomes a rules.Tariff.
@@ -146,7 +174,13 @@ class Operator(Versioned):
     It authenticates with a bearer token ``<prefix>.<secret>``: only the prefix (to find the row)
     and the SHA-256 of the whole token are stored; the token is shown once when it is made."""
 
+    class Channel(models.TextChoices):
+        APP = "app", _("mobile payment")
+        METER = "meter", _("parking meter")
+
     name = models.CharField(_("name"), max_length=128, unique=True)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices,
+                               default=Channel.APP)
     municipalities = models.ManyToManyField(Municipality, related_name="parking_operators",
                                             verbose_name=_("municipalities served"))
     token_prefix = models.CharField(_("token prefix"), max_length=16, unique=True)
@@ -295,11 +329,18 @@ class Permit(Versioned):
                                      verbose_name=_("municipality"))
     zone = models.ForeignKey(ParkingZone, on_delete=models.PROTECT, related_name="permits",
                              verbose_name=_("zone"))
+    audit_type = "parking.permit"
+
     kind = models.CharField(_("kind"), max_length=16, choices=Subscription.Kind.choices)
     plate = models.CharField(_("registration number"), max_length=10)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"))
+    period_days = models.PositiveSmallIntegerField(_("period [days]"), default=30)
     price = _money(_("price [zł]"))
+    renewed_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="renewals", verbose_name=_("renews"))
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("reason for cancellation"), blank=True)
 
     class Meta:
         verbose_name = _("parking permit")
@@ -324,3 +365,70 @@ class Permit(Versioned):
         if self.zone_id and self.municipality_id \
                 and self.zone.municipality_id != self.municipality_id:
             raise ValidationError({"zone": _("the zone lies in another municipality")})
+
+
+class Exemption(Versioned):
+    """Who need not pay, as data: the road act's exemptions (art. 13 ust. 3 u.d.p.: the
+    services' vehicles, electric vehicles, school buses; ``municipality`` empty: every town)
+    and the resolution's (a zero rate under art. 13b ust. 4 pkt 2, e.g. parking-card holders on
+    the designated bays; ``municipality`` and optionally ``zone`` set).
+
+    ``evidence`` says how the controller learns it: seen on site (the card behind the windscreen
+    on a designated bay, a marked police car, green plates), or the vehicle listed in
+    ``ExemptVehicle`` (e.g. the road authority's cars)."""
+
+    audit_type = "parking.exemption"
+
+    class Kind(models.TextChoices):
+        SERVICE = "service", _("services' vehicle on duty (art. 13 ust. 3)")
+        ELECTRIC = "electric", _("electric vehicle (art. 13 ust. 3)")
+        PARKING_CARD = "parking_card", _("parking-card holder on a designated bay")
+        OTHER = "other", _("other zero rate of the resolution")
+
+    class Evidence(models.TextChoices):
+        ON_SITE = "on_site", _("seen on site by the controller")
+        REGISTERED = "registered", _("vehicle listed in the register")
+
+    municipality = models.ForeignKey(Municipality, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="parking_exemptions",
+                                     verbose_name=_("municipality (empty: the road act, "
+                                                    "every town)"))
+    zone = models.ForeignKey(ParkingZone, null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="exemptions",
+                             verbose_name=_("zone (empty: every zone)"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    evidence = models.CharField(_("evidence"), max_length=16, choices=Evidence.choices)
+    legal_basis = models.CharField(_("legal basis"), max_length=200)
+    valid_from = models.DateField(_("valid from"), default="2000-01-01")
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("parking exemption")
+        verbose_name_plural = _("parking exemptions")
+        ordering = ["kind", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.legal_basis})"
+
+
+class ExemptVehicle(models.Model):
+    """A vehicle listed under a registered exemption (its plate is personal data too)."""
+
+    exemption = models.ForeignKey(Exemption, on_delete=models.CASCADE, related_name="vehicles",
+                                  verbose_name=_("exemption"))
+    plate = models.CharField(_("registration number"), max_length=10)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("exempt vehicle")
+        verbose_name_plural = _("exempt vehicles")
+        indexes = [models.Index(fields=["plate", "valid_from"],
+                                name="parking_exemptvehicle_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.plate} ({self.exemption})"
+
+    def versioned_whole(self) -> Exemption:
+        """The record whose version a change of its vehicle list moves on."""
+        return self.exemption

@@ -49,11 +49,14 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def operator_create(name: str, municipalities: list[Municipality]) -> tuple[Operator, str]:
-    """A new operator serving ``municipalities`` and its token (shown once, stored hashed)."""
+def operator_create(name: str, municipalities: list[Municipality],
+                    channel: str = Operator.Channel.APP) -> tuple[Operator, str]:
+    """A new operator serving ``municipalities`` and its token (shown once, stored hashed);
+    ``channel``: mobile payment or parking meters (the revenue report's split)."""
     prefix = secrets.token_hex(6)
     token = f"{prefix}.{secrets.token_urlsafe(32)}"
-    op = Operator.objects.create(name=name, token_prefix=prefix, token_hash=_digest(token))
+    op = Operator.objects.create(name=name, channel=channel, token_prefix=prefix,
+                                 token_hash=_digest(token))
     op.municipalities.set(municipalities)
     return op, token
 

@@ -6,7 +6,15 @@ town's decision: UNCONFIRMED in legal-facts, so parameters, not constants):
 * ``GEOGMINA_PARKING_SESSION_PLATE_DAYS`` (default 90): after a session's end its plate is
   blanked (the session stays, for revenue and occupancy);
 * ``GEOGMINA_PARKING_NOTICE_PLATE_DAYS`` (default 365): after a notice is closed (paid or
-  cancelled) its plate is blanked. An open notice keeps its plate: it is still being collected.
+  cancelled) its plate is blanked. An open notice keeps its plate: it is still being collected;
+* ``GEOGMINA_PARKING_PERMIT_PLATE_DAYS`` (default 365): after a permit ended (or was
+  cancelled), and after a listed exempt vehicle's entry ended, its plate is blanked.
+
+The audit log is append-only (a trigger refuses UPDATE and DELETE), so a purge could not blank
+a plate written there: audit events never carry the plate itself but ``plate_ref(plate)``, a
+keyed hash (``gis_app.audit.log.pseudonym``: HMAC-SHA256 under SECRET_KEY, 16 hex digits).
+It answers "was this car checked?" for someone who already has the plate and the key, and
+reveals no plate to a reader of the log; a plate purged here leaves nothing readable behind.
 """
 
 from __future__ import annotations
@@ -16,21 +24,32 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from gis_app.audit.log import audit
+from gis_app.audit.log import audit, pseudonym
 from gis_app.audit.models import AuditAction
-from registers.parking.models import ParkingSession, SurchargeNotice
+from registers.parking.models import ExemptVehicle, ParkingSession, Permit, SurchargeNotice
+
+
+def plate_ref(plate: str) -> str:
+    """The pseudonym of a (normalised) plate in the audit log: never the plate itself."""
+    return pseudonym("plate", plate)
 
 
 @dataclass(frozen=True)
 class Purged:
     sessions: int
     notices: int
+    permits: int = 0
 
 
 def session_days() -> int:
     return int(getattr(settings, "GEOGMINA_PARKING_SESSION_PLATE_DAYS", 90))
+
+
+def permit_days() -> int:
+    return int(getattr(settings, "GEOGMINA_PARKING_PERMIT_PLATE_DAYS", 365))
 
 
 def notice_days() -> int:
@@ -48,7 +67,15 @@ def purge_plates(now: datetime | None = None) -> Purged:
                .exclude(status=SurchargeNotice.Status.ISSUED)
                .filter(closed_at__lt=now - timedelta(days=notice_days()))
                .update(plate=""))
+    permit_cut = now - timedelta(days=permit_days())
+    permits = (Permit.objects.exclude(plate="")
+               .filter(Q(valid_to__lt=permit_cut.date()) | Q(cancelled_at__lt=permit_cut))
+               .update(plate=""))
+    permits += (ExemptVehicle.objects.exclude(plate="")
+                .filter(valid_to__lt=permit_cut.date()).update(plate=""))
     audit(None, AuditAction.DELETE, "parking.plates", "",
           detail=f"retention purge: {sessions} session plates (> {session_days()} days after "
-                 f"the end), {notices} notice plates (> {notice_days()} days after closing)")
-    return Purged(sessions, notices)
+                 f"the end), {notices} notice plates (> {notice_days()} days after closing), "
+                 f"{permits} permit and exempt-vehicle plates (> {permit_days()} days after "
+                 f"the end)")
+    return Purged(sessions, notices, permits)

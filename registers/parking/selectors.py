@@ -47,7 +47,8 @@ def tariff_dict(t: Tariff) -> dict[str, Any]:
         "valid_to": t.valid_to, "rates": [t.first_hour, t.second_hour, t.third_hour,
                                           t.later_hours],
         "step_minutes": t.step_minutes, "minimum_charge": t.minimum_charge,
-        "paid_weekdays": t.paid_weekdays, "paid_from": t.paid_from, "paid_to": t.paid_to,
+        "paid_weekdays": t.paid_weekdays, "paid_weekdays_text": t.paid_weekdays_text,
+        "paid_from": t.paid_from, "paid_to": t.paid_to,
         "surcharge": t.surcharge, "surcharge_reduced": t.surcharge_reduced,
         "parking_card_zero_rate": t.parking_card_zero_rate,
         "subscriptions": [{"kind": s.get_kind_display(), "period_days": s.period_days,
@@ -77,16 +78,26 @@ def card_section(user: Any, parcel: Parcel) -> dict | None:
 
 
 def revenue_rows(municipality_ids: set[int], start: Any, end: Any) -> list[dict[str, Any]]:
-    """Per zone and local day (start..end inclusive): sessions, their amounts, surcharges paid."""
+    """Per zone and local day (start..end inclusive), revenue by channel: operator sessions
+    paid by mobile app and by parking meter (by the operator's channel; on the session's start
+    day), permits (on their first day, cancelled ones included: they were paid) and surcharges
+    paid (on the day paid); the number of sessions and their average duration in minutes."""
     if not municipality_ids:
         return []
     sql = """
     WITH s AS (
-        SELECT zone_id, (start_time AT TIME ZONE %(tz)s)::date AS day, count(*) AS n,
-               sum(amount) AS amount
-        FROM parking_parkingsession
-        WHERE municipality_id = ANY(%(towns)s)
-          AND (start_time AT TIME ZONE %(tz)s)::date BETWEEN %(start)s AND %(end)s
+        SELECT s.zone_id, (s.start_time AT TIME ZONE %(tz)s)::date AS day, count(*) AS n,
+               sum(s.amount) FILTER (WHERE o.channel = 'app') AS app,
+               sum(s.amount) FILTER (WHERE o.channel = 'meter') AS meter,
+               avg(extract(epoch FROM s.end_time - s.start_time) / 60) AS minutes
+        FROM parking_parkingsession s JOIN parking_operator o ON o.id = s.operator_id
+        WHERE s.municipality_id = ANY(%(towns)s)
+          AND (s.start_time AT TIME ZONE %(tz)s)::date BETWEEN %(start)s AND %(end)s
+        GROUP BY 1, 2),
+    p AS (
+        SELECT zone_id, valid_from AS day, sum(price) AS amount
+        FROM parking_permit
+        WHERE municipality_id = ANY(%(towns)s) AND valid_from BETWEEN %(start)s AND %(end)s
         GROUP BY 1, 2),
     f AS (
         SELECT zone_id, paid_on AS day, sum(paid_amount) AS amount
@@ -94,12 +105,15 @@ def revenue_rows(municipality_ids: set[int], start: Any, end: Any) -> list[dict[
         WHERE municipality_id = ANY(%(towns)s) AND status = 'paid'
           AND paid_on BETWEEN %(start)s AND %(end)s
         GROUP BY 1, 2)
-    SELECT m.name, z.code, d.day, coalesce(s.n, 0), coalesce(s.amount, 0),
-           coalesce(f.amount, 0)
-    FROM (SELECT zone_id, day FROM s UNION SELECT zone_id, day FROM f) d
+    SELECT m.name, z.code, d.day, coalesce(s.n, 0), coalesce(s.app, 0) + coalesce(s.meter, 0),
+           coalesce(f.amount, 0), coalesce(s.app, 0), coalesce(s.meter, 0),
+           coalesce(p.amount, 0), round(s.minutes)
+    FROM (SELECT zone_id, day FROM s UNION SELECT zone_id, day FROM f
+          UNION SELECT zone_id, day FROM p) d
     JOIN layers_parkingzone z ON z.id = d.zone_id
     JOIN layers_municipality m ON m.id = z.municipality_id
     LEFT JOIN s ON s.zone_id = d.zone_id AND s.day = d.day
+    LEFT JOIN p ON p.zone_id = d.zone_id AND p.day = d.day
     LEFT JOIN f ON f.zone_id = d.zone_id AND f.day = d.day
     ORDER BY m.name, z.code, d.day
     """
@@ -107,5 +121,7 @@ def revenue_rows(municipality_ids: set[int], start: Any, end: Any) -> list[dict[
         cur.execute(sql, {"tz": str(timezone.get_current_timezone()),
                           "towns": sorted(municipality_ids), "start": start, "end": end})
         return [{"municipality": r[0], "zone": r[1], "day": r[2], "sessions": r[3],
-                 "session_revenue": r[4], "surcharges": r[5], "total": r[4] + r[5]}
+                 "avg_minutes": r[9], "app": r[6], "meter": r[7],
+                 "session_revenue": r[4], "permits": r[8], "surcharges": r[5],
+                 "total": r[4] + r[8] + r[5]}
                 for r in cur.fetchall()]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
+from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -84,7 +84,8 @@ def tariff_violations(t: Tariff, subscription_kinds: set[str] | None = None) -> 
 TARIFF_AUDITED = [
     "zone_id", "resolution_number", "valid_from", "valid_to", "first_hour", "second_hour",
     "third_hour", "later_hours", "step_minutes", "minimum_charge", "paid_weekdays", "paid_from",
-    "paid_to", "surcharge", "surcharge_reduced", "parking_card_zero_rate", "version"]
+    "paid_to", "surcharge", "surcharge_reduced", "surcharge_reduced_days", "surcharge_due_days",
+    "surcharge_reminder_days", "parking_card_zero_rate", "version"]
 
 
 @transaction.atomic
@@ -132,9 +133,15 @@ def tariff_at(zone: ParkingZone, day: date) -> Tariff | None:
 
 
 def zones_at_point(x: float, y: float, srid: int = STORAGE_SRID) -> QuerySet[ParkingZone]:
-    """Zones at the point; ``PointError`` (with the parameter at fault) for a bad point."""
+    """Zones at (easting/longitude, northing/latitude) as the operators' API names them (lon,
+    lat); ``PointError`` (with the parameter at fault) for a bad point."""
+    return zones_at(stored_point(x, y, srid))
+
+
+def zones_at(point: Point) -> QuerySet[ParkingZone]:
+    """Zones at a point (storage SRID; ``layers.points`` builds it from a query)."""
     return ParkingZone.objects.filter(retired_at__isnull=True,
-                                      geom__intersects=stored_point(x, y, srid)).order_by("code")
+                                      geom__intersects=point).order_by("code")
 
 
 @dataclass
@@ -180,7 +187,3 @@ def fee_for(zone: ParkingZone, start: datetime, end: datetime,
                            % {"code": zone.code, "day": start.date().isoformat()}])
     return FeeResult(zone, tariff, rules.calculate_fee(tariff.as_rules(), start, end, vehicle,
                                                        subscription))
-
-
-def money_str(value: Decimal) -> str:
-    return f"{value:.2f}".replace(".", ",")

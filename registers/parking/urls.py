@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registers.parking import api, control_views, views
+from registers.parking import api, control_views, permit_views, views
 
 app_name = "parking"
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
     path("notices/", control_views.notice_list, name="notices"),
     path("notices/<int:pk>/<slug:action>", control_views.notice_action, name="notice_action"),
     path("notices/photo/<int:pk>", control_views.notice_photo, name="notice_photo"),
+    path("permits/", permit_views.permit_list, name="permits"),
+    path("permits/<int:pk>/<slug:action>", permit_views.permit_action, name="permit_action"),
     path("api/operator/v1/openapi.json", api.openapi, name="op_openapi"),
     path("api/operator/v1/sessions", api.session_start, name="op_start"),
     path("api/operator/v1/sessions/<str:session_id>", api.session_detail, name="op_session"),

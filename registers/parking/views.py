@@ -14,7 +14,9 @@ from django.views.decorators.http import require_safe
 
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
+from layers.domain.srid import WGS84_SRID
 from layers.models import ParkingZone
+from layers.points import PointError, point_from_params
 from registers.common.editing import attempt, check_version, posted_version
 from registers.parking import rules, selectors, services
 from registers.parking.forms import SubscriptionFormSet, TariffForm
@@ -60,18 +62,11 @@ def parse_fee_query(q: QueryDict) -> FeeQuery:
             zone = ParkingZone.objects.get(pk=int(q["zone"]), retired_at__isnull=True)
         except (ValueError, ParkingZone.DoesNotExist):
             raise ParamError("zone", _("no parking zone %(v)s") % {"v": q["zone"]}) from None
-    elif q.get("x") or q.get("y"):
-        try:
-            x, y = float(q.get("x", "")), float(q.get("y", ""))
-        except ValueError:
-            raise ParamError("x", _("parameters x and y must be numbers")) from None
-        try:
-            srid = int(q.get("srid", "4326"))
-            zones = list(services.zones_at_point(x, y, srid))
-        except services.PointError as exc:
+    elif any(q.get(k) for k in ("x", "y", "e", "n")):
+        try:  # X the northing (latitude), Y the easting (longitude); or e/n named explicitly
+            zones = list(services.zones_at(point_from_params(q, default_srid=WGS84_SRID)))
+        except PointError as exc:
             raise ParamError(exc.field, exc.message) from None
-        except ValueError:
-            raise ParamError("srid", _("srid must be one of 2180, 2176–2179, 4326")) from None
         if not zones:
             raise ParamError("x", _("no paid-parking zone at this point"))
         zone = zones[0]
@@ -114,19 +109,11 @@ def api_fee(request: HttpRequest) -> JsonResponse:
 @require_safe
 @access(public=True, description="paid-parking zones at a point with the tariff valid today")
 def api_zones(request: HttpRequest) -> JsonResponse:
-    q = request.GET
-    try:
-        x, y = float(q.get("x", "")), float(q.get("y", ""))
-    except ValueError:
-        return JsonResponse({"error": _("parameters x and y must be numbers"),
-                             "parameter": "x"}, status=400)
-    try:
-        zones = list(services.zones_at_point(x, y, int(q.get("srid") or 4326)))
-    except services.PointError as exc:
+    try:  # X the northing (latitude), Y the easting (longitude); or e/n named explicitly
+        zones = list(services.zones_at(point_from_params(request.GET,
+                                                         default_srid=WGS84_SRID)))
+    except PointError as exc:
         return JsonResponse({"error": exc.message, "parameter": exc.field}, status=400)
-    except ValueError:
-        return JsonResponse({"error": _("srid must be one of 2180, 2176–2179, 4326"),
-                             "parameter": "srid"}, status=400)
     today = timezone.localdate()
     out = []
     for z in zones:

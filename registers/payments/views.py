@@ -19,7 +19,7 @@ from gis_app.accounts.access import access, has_capability, municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
-from layers.exports import EXPORT_FORMATS, write_table
+from layers.exports import EXPORT_FORMATS, csv_dialect, write_table
 from layers.models import Municipality
 from registers.common.editing import attempt, submit
 from registers.payments import pdf, selectors, services
@@ -142,7 +142,7 @@ def debtors(request: HttpRequest, municipality_id: int) -> HttpResponse:
     if fmt:
         if fmt not in ("csv", "xlsx") or fmt not in EXPORT_FORMATS:
             return HttpResponseBadRequest(_("Unknown format; use csv or xlsx."))
-        data, mime = write_table(rows, selectors.DEBTOR_COLUMNS, fmt)
+        data, mime = write_table(rows, selectors.DEBTOR_COLUMNS, fmt, csv_dialect(request.GET))
         audit(request.user, AuditAction.EXPORT, "payments.debtors", "", municipality_id=town.pk,
               detail=f"{len(rows)} debtors {fmt}")
         response = HttpResponse(data, content_type=mime)

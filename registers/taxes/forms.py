@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from layers.validators import clean_tax_id
+from registers.common.constraints import ConstraintMessagesMixin
 from registers.taxes import rules
 from registers.taxes.models import (
     Decision,
@@ -77,13 +79,16 @@ class ResolutionForm(forms.Form):
         return [RateInput(c, r) for c, r in self.rates().items()] + self.cleaned_data["variants"]
 
 
-class TaxpayerForm(forms.ModelForm):
+class TaxpayerForm(ConstraintMessagesMixin, forms.ModelForm):
     class Meta:
         model = Taxpayer
         fields = ["kind", "name", "tax_id", "address", "business", "external_ref"]
 
+    def clean_tax_id(self) -> str:
+        return clean_tax_id(self.cleaned_data.get("tax_id", ""))
 
-class TaxObjectForm(forms.ModelForm):
+
+class TaxObjectForm(ConstraintMessagesMixin, forms.ModelForm):
     class Meta:
         model = TaxObject
         fields = ["taxpayer", "kind", "category", "variant", "cadastral_id", "building_id",
@@ -148,7 +153,7 @@ class BatchForm(forms.Form):
     issued_on = forms.DateField(label=_("date of issue"), widget=_date_widget)
 
 
-class RuralLandObjectForm(forms.ModelForm):
+class RuralLandObjectForm(ConstraintMessagesMixin, forms.ModelForm):
     """Farmland or forest of a taxpayer (IR-1 / IL-1 data)."""
 
     class Meta:

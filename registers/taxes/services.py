@@ -26,8 +26,9 @@ from django.utils.translation import gettext  # not _: this module uses _ for un
 
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
+from layers import formats
 from layers.domain.text import normalize_text
-from layers.exports import write_table
+from layers.exports import DEFAULT_CSV_DIALECT, write_table
 from layers.models import Building, Municipality, Parcel
 from registers.common.editing import (
     StaleEditError as StaleEditError,  # callers catch it from the register's services
@@ -129,21 +130,32 @@ def resolution_save(user: Any, municipality: Municipality, year: int, number: st
     rates = list(rates)
     caps = caps_for(year)
     if not caps:
-        raise ValidationError(f"no statutory maximum rates for {year}: an administrator must "
-                              "add that year's caps first")
-    errors = []
-    for r in rates:
-        if r.category not in caps:
-            errors.append(f"{r.category}: no cap for {year}")
+        raise ValidationError(gettext(
+            "There are no statutory maximum rates for %(year)s yet: an administrator must add "
+            "that year's caps first.") % {"year": year})
+    # each problem once, on the form's field of the rate (variants: their own field)
+    errors: dict[str, list[str]] = {}
+
+    def refuse(r: RateInput, message: str) -> None:
+        field = f"rate_{r.category}" if not r.variant else "variants"
+        prefix = f"{r.category}/{r.variant}: " if r.variant else ""
+        if prefix + message not in errors.setdefault(field, []):
+            errors[field].append(prefix + message)
+
     by_rate = {f"{r.category}/{r.variant}": r.rate for r in rates}
-    caps_by_key = {f"{r.category}/{r.variant}": caps.get(r.category) for r in rates}
-    for key, rate in by_rate.items():
-        cap = caps_by_key[key]
-        if cap is not None and rate > cap:
-            category = key.split("/")[0]
-            errors.append(str(rules.RateAboveCap(category, rate, cap, year)))
-        if rate < 0:
-            errors.append(f"{key}: a rate cannot be negative")
+    for r in rates:
+        cap = caps.get(r.category)
+        unit = rules.category_unit(r.category)
+        if cap is None:
+            refuse(r, gettext("there is no statutory maximum for this category in %(year)s")
+                   % {"year": year})
+        elif r.rate > cap:
+            refuse(r, gettext("the rate %(rate)s %(unit)s is above the maximum for %(year)s, "
+                              "%(cap)s %(unit)s") % {
+                "rate": formats.rate(r.rate), "cap": formats.rate(cap), "unit": unit,
+                "year": year})
+        if r.rate < 0:
+            refuse(r, gettext("a rate cannot be negative"))
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -346,22 +358,25 @@ def roll_rows(municipality_id: int, year: int, limit: int | None = None,
               offset: int = 0) -> Iterator[dict[str, Any]]:
     """Per-taxpayer decisions (one SQL statement), ordered by name."""
     threshold = parameters_for(year).minimum_threshold
+    kinds = dict(Taxpayer.Kind.choices)  # the export shows the label, never the code
     sql = ROLL_ROWS_SQL + (" LIMIT %(limit)s OFFSET %(offset)s" if limit else "")
     with connection.cursor() as cur:
         cur.execute(sql, {"m": municipality_id, "y": year, "thr": threshold,
                           "limit": limit, "offset": offset})
         for tid, name, kind, tax_id, n, subtotal, tax, below in cur.fetchall():
             yield {"taxpayer_id": tid, "name": name, "kind": kind, "tax_id": tax_id,
+                   "kind_label": kinds.get(kind, kind),
                    "objects": n, "subtotal": subtotal, "tax": tax, "below_threshold": below}
 
 
-ROLL_COLUMNS = [("taxpayer_id", "id"), ("name", "podatnik"), ("kind", "rodzaj"),
+ROLL_COLUMNS = [("taxpayer_id", "id"), ("name", "podatnik"), ("kind_label", "rodzaj"),
                 ("tax_id", "NIP/REGON"), ("objects", "przedmioty"),
                 ("subtotal", "suma [zł]"), ("tax", "podatek [zł]"),
                 ("below_threshold", "poniżej progu")]
 
 
-def roll_export(user: Any, municipality_id: int, year: int, fmt: str) -> tuple[bytes, str]:
+def roll_export(user: Any, municipality_id: int, year: int, fmt: str,
+                dialect: str = DEFAULT_CSV_DIALECT) -> tuple[bytes, str]:
     """The roll as CSV/XLSX: one row per taxpayer, then the category totals."""
     result = roll(municipality_id, year)
     rows: list[dict[str, Any]] = list(roll_rows(municipality_id, year))
@@ -371,7 +386,7 @@ def roll_export(user: Any, municipality_id: int, year: int, fmt: str) -> tuple[b
                      "subtotal": c["amount"]})
     rows.append({"name": "RAZEM", "objects": result.objects, "subtotal": result.subtotal,
                  "tax": result.assessed_total})
-    data, mime = write_table(rows, ROLL_COLUMNS, fmt)
+    data, mime = write_table(rows, ROLL_COLUMNS, fmt, dialect)
     audit(user, AuditAction.EXPORT, "taxes.roll", f"{municipality_id}/{year}",
           municipality_id=municipality_id, detail=f"tax roll {year} as {fmt}")
     return data, mime
@@ -581,10 +596,12 @@ def _decimal(value: str, column: str, errors: list[str], line: int) -> Decimal |
     try:
         d = Decimal(value)
     except InvalidOperation:
-        errors.append(f"line {line}: {column}: not a number ({value!r})")
+        errors.append(gettext("line %(line)s: %(column)s: not a number (%(value)s)")
+                      % {"line": line, "column": column, "value": value})
         return None
     if d < 0 or not d.is_finite():
-        errors.append(f"line {line}: {column}: must be a non-negative number ({value!r})")
+        errors.append(gettext("line %(line)s: %(column)s: must be a non-negative number "
+                              "(%(value)s)") % {"line": line, "column": column, "value": value})
         return None
     return d
 
@@ -596,7 +613,8 @@ def _date(value: str, column: str, errors: list[str], line: int) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        errors.append(f"line {line}: {column}: not a date YYYY-MM-DD ({value!r})")
+        errors.append(gettext("line %(line)s: %(column)s: not a date YYYY-MM-DD (%(value)s)")
+                      % {"line": line, "column": column, "value": value})
         return None
 
 
@@ -616,10 +634,12 @@ def declarations_import(user: Any, municipality: Municipality, text: str) -> Imp
     header = set(reader.fieldnames or [])
     missing = REQUIRED_COLUMNS - header
     if missing:
-        return ImportResult(errors=[f"line 1: missing columns: {', '.join(sorted(missing))}"])
+        return ImportResult(errors=[gettext("line 1: missing columns: %(columns)s")
+                                    % {"columns": ", ".join(sorted(missing))}])
     unknown = header - set(IMPORT_COLUMNS)
     if unknown:
-        return ImportResult(errors=[f"line 1: unknown columns: {', '.join(sorted(unknown))}"])
+        return ImportResult(errors=[gettext("line 1: unknown columns: %(columns)s")
+                                    % {"columns": ", ".join(sorted(unknown))}])
     parsed: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
     for line, row in enumerate(reader, start=2):
         tp = {"ref": (row.get("taxpayer_ref") or "").strip(),
@@ -628,11 +648,14 @@ def declarations_import(user: Any, municipality: Municipality, text: str) -> Imp
               "tax_id": (row.get("tax_id") or "").strip(),
               "business": _bool(row.get("business", ""))}
         if not tp["ref"]:
-            errors.append(f"line {line}: taxpayer_ref: required")
+            errors.append(gettext("line %(line)s: %(column)s: required")
+                          % {"line": line, "column": "taxpayer_ref"})
         if not tp["name"]:
-            errors.append(f"line {line}: taxpayer_name: required")
+            errors.append(gettext("line %(line)s: %(column)s: required")
+                          % {"line": line, "column": "taxpayer_name"})
         if tp["kind"] not in Taxpayer.Kind.values:
-            errors.append(f"line {line}: taxpayer_kind: {tp['kind']!r} is not person/company")
+            errors.append(gettext("line %(line)s: taxpayer_kind: %(kind)s is not person or "
+                                  "company") % {"line": line, "kind": tp["kind"]})
         kind = (row.get("object_kind") or "").strip()
         category = (row.get("category") or "").strip().upper()
         obj: dict[str, Any] = {
@@ -649,10 +672,11 @@ def declarations_import(user: Any, municipality: Municipality, text: str) -> Imp
             obj[col] = _decimal(row.get(col, ""), col, errors, line)
         obj["arose_on"] = _date(row.get("arose_on", ""), "arose_on", errors, line)
         obj["ceased_on"] = _date(row.get("ceased_on", ""), "ceased_on", errors, line)
-        errors.extend(f"line {line}: {msg}" for msg in object_problems(obj))
+        errors.extend(gettext("line %(line)s: %(problem)s") % {"line": line, "problem": msg}
+                      for msg in object_problems(obj))
         parsed.append((line, tp, obj))
     if not parsed and not errors:
-        errors.append("the file holds no declaration lines")
+        errors.append(gettext("the file holds no declaration lines"))
     if errors:
         return ImportResult(errors=errors)
     result = ImportResult(errors=[])
@@ -688,12 +712,61 @@ def declarations_import(user: Any, municipality: Municipality, text: str) -> Imp
 
 
 def object_problems(obj: dict[str, Any]) -> list[str]:
-    """What is wrong with a tax object's data, each naming the field (empty: fine)."""
-    problems = []
+    """What is wrong with a tax object's data, each ``field: message`` (the field's name, so
+    the form puts the message on it and the import names the column; empty: fine)."""
+    problems: list[str] = []
     kind, category = obj.get("kind"), obj.get("category")
-    if kind not in TaxObject.Kind.values:
-        problems.append(f"object_kind: {kind!r} is not land/building/structure")
+
+    def add(field: str, message: str) -> None:
+        problems.append(f"{field}: {message}")
+
+    kinds = dict(TaxObject.Kind.choices)
+    if kind not in kinds:
+        if kind:  # an empty kind is the form's own "required"
+            add("object_kind", gettext("%(kind)s is not one of: %(kinds)s")
+                % {"kind": kind, "kinds": ", ".join(str(v) for v in kinds.values())})
         return problems
+    if category not in rules.CATEGORY_LABELS:
+        add("category", gettext("%(category)s is not one of %(categories)s")
+            % {"category": category or "–", "categories": ", ".join(rules.CATEGORY_LABELS)})
+        return problems
+    expected = rules.Category(category).object_kind
+    if expected != kind:
+        add("category", gettext("%(category)s applies to %(expected)s, not to %(kind)s") % {
+            "category": category, "expected": kinds.get(expected, expected),
+            "kind": kinds[kind]})
+    if kind == "land":
+        if obj.get("area_m2") is None:
+            add("area_m2", gettext("required for land"))
+        if not obj.get("cadastral_id"):
+            add("cadastral_id", gettext("required for land"))
+    elif kind == "building":
+        if obj.get("usable_full_m2") is None:
+            add("usable_full_m2", gettext("required for a building (0 if none)"))
+        if not (obj.get("building_id") or obj.get("cadastral_id")):
+            add("building_id", gettext("give the building id or the parcel id"))
+    elif obj.get("value") is None:
+        add("value", gettext("required for a structure"))
+    if obj.get("exempt") and not obj.get("exemption_basis"):
+        add("exemption_basis", gettext("an exemption needs its legal basis"))
+    arose, ceased = obj.get("arose_on"), obj.get("ceased_on")
+    if arose and ceased and ceased < arose:
+        add("ceased_on", gettext("the obligation cannot cease before it arose"))
+    event = obj.get("arose_event") or ""
+    if event and event not in rules.ObligationEvent.__members__.values():
+        add("arose_event", gettext("%(event)s is not one of %(events)s") % {
+            "event": event, "events": ", ".join(e.value for e in rules.ObligationEvent)})
+    elif event in rules.BUILDING_EVENTS and kind == "land":
+        add("arose_event", gettext("this event applies to a building or structure, not land"))
+    if event and not arose:
+        add("arose_on", gettext("the date of the event is required with the event"))
+    ceased_event = obj.get("ceased_event") or ""
+    if ceased_event and ceased_event not in rules.CessationEvent.__members__.values():
+        add("ceased_event", gettext("%(event)s is not one of %(events)s") % {
+            "event": ceased_event, "events": ", ".join(e.value for e in rules.CessationEvent)})
+    if ceased_event and not ceased:
+        add("ceased_on", gettext("the date of the event is required with the event"))
+    return problems
     if category not in rules.CATEGORY_LABELS:
         problems.append(f"category: {category!r} is not one of "
                         f"{', '.join(rules.CATEGORY_LABELS)}")

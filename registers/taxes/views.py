@@ -25,7 +25,7 @@ from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
 from gis_app.params import page_param, year_param
 from layers.domain.text import normalize_text
-from layers.exports import EXPORT_FORMATS
+from layers.exports import EXPORT_FORMATS, csv_dialect
 from layers.models import Municipality
 from registers.common.editing import attempt
 from registers.taxes import decisions, rules, services
@@ -99,8 +99,12 @@ def resolution_new(request: HttpRequest, municipality_id: int) -> HttpResponse:
                 form.cleaned_data["adopted_on"],
                 form.rate_inputs(), resolution=existing)
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            if hasattr(exc, "error_dict"):  # each problem on its rate's field, once
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                for message in exc.messages:
+                    form.add_error(None, message)
         else:
             messages.success(request, _("Resolution saved."))
             return redirect("taxes:resolutions", municipality_id=town.pk)
@@ -258,7 +262,8 @@ def roll(request: HttpRequest, municipality_id: int) -> HttpResponse:
             if fmt not in EXPORT_FORMATS:
                 return HttpResponseBadRequest(
                     f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
-            data, mime = services.roll_export(request.user, town.pk, year, fmt)
+            data, mime = services.roll_export(request.user, town.pk, year, fmt,
+                                               csv_dialect(request.GET))
             audit(request.user, AuditAction.READ_TAX, "taxes.roll", f"{town.pk}/{year}",
                   municipality_id=town.pk, detail="export")
             response = HttpResponse(data, content_type=mime)

@@ -17,6 +17,7 @@ from tests.browser.conftest import screenshot
 pytestmark = [pytest.mark.browser,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
+DRAWN_KEPT = "() => window.leaseMap && window.leaseMap.drawn.getLayers().length === 1"
 X, Y = 677_000.0, 211_000.0  # a 40 m plot of the fixture town (Jasło, PL-1992)
 TO_WGS84 = Transformer.from_crs(2180, 4326, always_xy=True)
 
@@ -60,13 +61,31 @@ def test_officer_draws_saves_and_sees_it_on_the_card(live_server, new_page, page
     page.fill("#id_lessee_name", "Kwiaciarnia Róża")
     page.fill("#id_rent_amount", "150")
     page.fill("#id_start_date", "2025-05-01")
+    # an end before the start is refused on its field, and the drawn area stays on the map
+    # (issue #18: it vanished from the map after a refused save, though it was submitted)
+    page.fill("#id_end_date", "2024-04-30")
+    page.click("#save-lease")
+    page.wait_for_selector("#id_end_date + ul.errorlist, .errorlist")
+    page.wait_for_function(DRAWN_KEPT)
+    assert "The end date cannot be before the start date." in page.inner_text("#lease-form")
+    assert "leases_lease_end_after_start" not in page.content()
+    assert page.input_value("#id_area_geojson")
+    refused = [e for e in page_log.console_errors if "status of 400" in e]
+    page_log.console_errors[:] = [e for e in page_log.console_errors if e not in refused]
     page.fill("#id_end_date", "2027-04-30")
+    # the fixture's plot is not municipal: the save warns and asks for the reason
+    page.click("#save-lease")
+    page.wait_for_function(DRAWN_KEPT)
+    assert "does not own" in page.inner_text("#lease-form")
+    page_log.console_errors[:] = [e for e in page_log.console_errors if "status of 400" not in e]
+    page.fill("#id_ownership_reason", "Umowa użyczenia z Nadleśnictwem, § 3")
     screenshot(page, "leases-drawn")
     page.click("#save-lease")
     page.wait_for_url(re.compile(r"/leases/\d+/$"))
 
     lease = Lease.objects.get(number="GN.6845.12.2025")
     assert lease.cadastral_ids == [plot.cadastral_id]
+    assert lease.ownership_reason == "Umowa użyczenia z Nadleśnictwem, § 3"
     assert lease.area_m2 == pytest.approx(400, rel=0.05)  # 20 × 20 m, clicked to the pixel
     assert "Kwiaciarnia Róża" in page.inner_text(".leases-card")
     screenshot(page, "leases-detail")

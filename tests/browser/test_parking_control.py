@@ -73,10 +73,16 @@ def test_controller_checks_a_plate_and_issues_a_notice(live_server, browser, pag
         assert "moBILET" in page.inner_text("#ctl-result")
         assert page.locator("#ctl-notice").is_hidden()
 
+        # photograph-and-type: the camera's photo is shown while the plate is typed
+        page.set_input_files("#ctl-snap", files=[
+            {"name": "plate.jpg", "mimeType": "image/jpeg", "buffer": _photo()}])
+        page.wait_for_selector("#ctl-snap-preview:not([hidden])")
         page.fill("#ctl-plate", "KR 1ABC")
         page.click("#ctl-check-btn")
         page.wait_for_selector("#ctl-result.bad")
         assert "BRAK ważnej opłaty" in page.inner_text("#ctl-result")
+        # the road act's exemptions a controller may see on site are offered
+        assert page.locator("#ctl-exempt button").count() >= 2
         assert "100.00 zł" in page.inner_text("#ctl-amount")
         page.set_input_files("#ctl-photos", files=[
             {"name": "car.jpg", "mimeType": "image/jpeg", "buffer": _photo()}])
@@ -87,7 +93,7 @@ def test_controller_checks_a_plate_and_issues_a_notice(live_server, browser, pag
         notice = SurchargeNotice.objects.get()
         assert notice.number in page.inner_text("#ctl-issued")
         assert notice.plate == "KR1ABC" and notice.controller.username == "kontroler"
-        assert notice.photos.get().content_type == "image/jpeg"
+        assert [p.content_type for p in notice.photos.all()] == ["image/jpeg"] * 2
         assert notice.geom.distance(z.geom.centroid) < 2
         screenshot(page, "parking-notice-issued-phone")
         assert page_log.console_errors == []

@@ -108,6 +108,13 @@ def test_register_maps_have_base_map_and_zoom_to_plot(demo_town, demo_server, ne
     page.wait_for_selector(f'.plot-search[data-found="{town.parcel.id}"]')
     assert plot_in_view(page, map_expr, town.parcel)
     assert page.evaluate(f"{map_expr}.getZoom()") >= 17
+    if path == "/parking/calculator/":  # a click picks the point with X the northing (#17)
+        box = page.locator("#fee-map").bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        lat, lng = page.evaluate("() => [window.feeMap.getCenter().lat, "
+                                 "window.feeMap.getCenter().lng]")
+        assert abs(float(page.input_value("#id_x")) - lat) < 1e-4  # X: the latitude
+        assert abs(float(page.input_value("#id_y")) - lng) < 1e-4
     page.wait_for_load_state("networkidle")
     assert base_tiles_requested(page)
     assert page_log.console_errors == [] and page_log.external_requests == []

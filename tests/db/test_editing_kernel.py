@@ -96,6 +96,7 @@ EDIT_VIEWS = {
     "leases:usufruct_update": "leases:usufruct_list", "housing:flat_edit": None,
     "parking:tariff_edit": None, "landscape:area_rules": None, "landscape:device_edit": None,
     "landscape:fee_rates": None, "taxes:case_status": "taxes:cases",
+    "ppp:project_edit": None, "ppp:worksheet": None,
 }
 # what the officer types into a form that is served empty
 FILLED_IN = {"leases:usufruct_update": {"new_land_value": "150000.00"}}
@@ -105,7 +106,8 @@ NOT_IN_PLACE = {"leases:document_upload", "taxes:reconcile", "taxes:resolution_n
                 "leases:lease_new", "leases:offer_new", "housing:flat_new",
                 "parking:tariff_new", "landscape:device_new",
                 "taxes:rural_new", "taxes:batch", "taxes:decision_new", "taxes:decision_amend",
-                "payments:import", "payments:reminders_issue", "payments:accounts"}
+                "payments:import", "payments:reminders_issue", "payments:accounts",
+                "ppp:project_new", "ppp:milestone_add", "ppp:obligation_add"}
 # in-place edits whose 409 on a stale version is proven by their register's own tests (their
 # records are not in the permission matrix's world yet)
 STALE_TESTED_ELSEWHERE = {
@@ -131,6 +133,7 @@ def _record(world: Any, name: str) -> tuple[Any, dict[str, Any]]:  # noqa: F811
     from registers.landscape.models import AdvertisingDevice, AdvertisingFeeRate, AreaRuleSet
     from registers.leases.models import InvestmentOffer, Lease, PropertyOverride, Usufruct
     from registers.parking.models import Tariff
+    from registers.ppp.models import PppProject
     from registers.taxes.models import ReconciliationCase
 
     kw = world.by_name.get(name.split(":")[1], {})
@@ -148,7 +151,8 @@ def _record(world: Any, name: str) -> tuple[Any, dict[str, Any]]:  # noqa: F811
         return ReconciliationCase, {"pk": world.kwargs["case_id"]}
     model = {"leases:lease_edit": Lease, "leases:offer_edit": InvestmentOffer,
              "leases:usufruct_update": Usufruct, "housing:flat_edit": ProtectedFlat,
-             "parking:tariff_edit": Tariff, "landscape:device_edit": AdvertisingDevice}[name]
+             "parking:tariff_edit": Tariff, "landscape:device_edit": AdvertisingDevice,
+             "ppp:project_edit": PppProject, "ppp:worksheet": PppProject}[name]
     return model, {"pk": kw["pk"]}
 
 

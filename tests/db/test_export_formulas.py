@@ -76,7 +76,10 @@ def _cells(response) -> list[str]:
     mime = response["Content-Type"]
     if mime.startswith(CSV_MIME):
         text = response.content.decode("utf-8-sig")
-        return [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row]
+        # register lists: the Polish spreadsheets' ';'; the OGC geo exports: ','
+        delimiter = ";" if ";" in text.splitlines()[0] else ","
+        return [cell for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+                for cell in row]
     book = load_workbook(io.BytesIO(response.content))
     cells = []
     for sheet in book.worksheets:

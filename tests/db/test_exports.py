@@ -119,9 +119,32 @@ def test_owner_export_is_audited_as_read_owners(client, data, make_user, tmp_pat
 
 
 def test_write_table_still_works():
-    data, mime = write_table([{"a": 1, "b": ["x", "y"]}], [("a", "A"), ("b", "B")], "csv")
+    data, mime = write_table([{"a": 1, "b": ["x", "y"]}], [("a", "A"), ("b", "B")], "csv",
+                             "intl")
     assert data.decode("utf-8-sig").splitlines() == ["A,B", '1,"x, y"']
     assert mime.startswith("text/csv")
+
+
+def test_csv_is_for_polish_spreadsheets_by_default_and_international_on_request():
+    """Issue #18: ';' between cells, decimal comma, tak/nie, UTF-8 with a BOM; ``intl`` keeps
+    the comma-separated dialect with a decimal point."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from layers.exports import ExportFormatError
+
+    rows = [{"n": Decimal("420000.50"), "f": 1.5, "b": True, "c": False, "d": dt.date(2026, 3, 1),
+             "t": "Zażółć; gęślą"}]
+    columns = [(k, k.upper()) for k in "nfbcdt"]
+    data, _mime = write_table(rows, columns, "csv")
+    assert data.startswith("\ufeff".encode())
+    assert data.decode("utf-8-sig").splitlines() == [
+        "N;F;B;C;D;T", '420000,50;1,5;tak;nie;2026-03-01;"Zażółć; gęślą"']
+    data, _mime = write_table(rows, columns, "csv", "intl")
+    assert data.decode("utf-8-sig").splitlines()[1] == (
+        "420000.50,1.5,true,false,2026-03-01,Zażółć; gęślą")
+    with pytest.raises(ExportFormatError, match="dialect"):
+        write_table(rows, columns, "csv", "semicolons")
 
 
 def _sqlite_header(path: Path) -> tuple[bytes, int]:

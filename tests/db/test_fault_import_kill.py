@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import connection
 
 from importers.demo.generator import DemoTown
+from importers.merge import STAGED
 from importers.models import ImportRun
 from importers.services import LOCK_CLASS
 
@@ -196,7 +197,7 @@ def test_sigkill_while_parser_processes_run_leaves_nothing_behind(tmp_path):
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and not workers:
             assert proc.poll() is None, "the import finished before it could be killed"
-            if any(q.startswith("COPY stg") for *_, q in _importer_backends()):
+            if any(q.startswith(f"COPY {STAGED}") for *_, q in _importer_backends()):
                 workers = _children(proc.pid)
             time.sleep(0.05)
         assert len(workers) >= 2, "no parser processes seen during the COPY"

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from importers import parallel, services
 from importers.demo.generator import DemoTown
 from importers.gml.reader import Reader
+from importers.merge import STAGED
 from importers.models import ImportRun
 from importers.services import import_cadastre
 from importers.staging import copy_records
@@ -39,9 +40,9 @@ def _plain(attrs: dict) -> dict:
 
 
 def _staged(cur) -> list[tuple]:
-    cur.execute(f"SELECT seq, {COLUMNS} FROM stg ORDER BY seq")
+    cur.execute(f"SELECT seq, {COLUMNS} FROM {STAGED} ORDER BY seq")
     rows = [(*r[:11], _plain(r[11]), *r[12:]) for r in cur.fetchall()]
-    cur.execute("DROP TABLE stg")
+    cur.execute(f"DROP TABLE {STAGED}")
     return rows
 
 

@@ -134,16 +134,44 @@ def test_photo_type_and_count_limits(client, make_user, zones, settings, tmp_pat
 ])
 def test_check_api_names_bad_parameters(client, make_user, zones, data, field):
     client.force_login(make_user("insp", zones[0].municipality, (Role.LANDSCAPE_INSPECTOR,)))
-    params = {"x": X + 100, "y": Y + 100, "srid": 2180, "type": "board", "area_m2": "12"}
+    params = {"x": Y + 100, "y": X + 100, "srid": 2180, "type": "board", "area_m2": "12"}
     params.update(data)
     r = client.get("/landscape/api/check", params)
     assert r.status_code == 400 and r.json()["parameter"] == field
 
 
+def test_check_api_one_axis_convention(client, make_user, zones):
+    """X is the northing in the JSON API as on the map and in the check form (issue #17);
+    e/n name easting and northing explicitly; mixing them or half a pair is a clear 400 (in
+    Polish, the UI's language in the tests)."""
+    client.force_login(make_user("insp", zones[0].municipality, (Role.LANDSCAPE_INSPECTOR,)))
+    base = {"srid": 2180, "type": "board", "area_m2": "12"}
+    polish = client.get("/landscape/api/check", {**base, "x": Y + 100, "y": X + 100})
+    explicit = client.get("/landscape/api/check", {**base, "e": X + 100, "n": Y + 100})
+    assert polish.status_code == explicit.status_code == 200
+    assert [a["code"] for a in polish.json()["areas"]] == ["A"]
+    assert polish.json() == explicit.json()
+    # the national number format as the map writes it is read too
+    spaced = client.get("/landscape/api/check", {**base, "x": f"{Y + 100:_}".replace("_", " ")
+                                                 + ",00", "y": f"{X + 100},0"})
+    assert spaced.json()["areas"] == polish.json()["areas"]
+    # the old easting-first call lands far from the town: refused, not silently answered
+    swapped = client.get("/landscape/api/check", {**base, "x": X + 100, "y": Y + 100})
+    assert swapped.status_code == 400 and swapped.json()["parameter"] == "x"
+    for bad, field, words in (({"x": Y + 100, "y": X + 100, "e": X + 100}, "x", "nie obie"),
+                              ({"e": X + 100}, "n", "brak parametru n"),
+                              ({"y": X + 100}, "x", "brak parametru x"),
+                              ({}, "x", "podaj punkt"),
+                              ({"e": "east", "n": Y}, "e", "musi być liczbą")):
+        r = client.get("/landscape/api/check", {**base, **bad})
+        assert r.status_code == 400 and r.json()["parameter"] == field, bad
+        assert words in r.json()["error"], r.json()
+
+
 def test_check_api_in_wgs84_and_zone_b(client, make_user, zones):
     client.force_login(make_user("insp", zones[0].municipality, (Role.LANDSCAPE_INSPECTOR,)))
     pt = zones[1].geom.point_on_surface.transform(4326, clone=True)
-    r = client.get("/landscape/api/check", {"x": pt.x, "y": pt.y, "srid": 4326, "type": "board",
+    r = client.get("/landscape/api/check", {"x": pt.y, "y": pt.x, "srid": 4326, "type": "board",
                                             "area_m2": "12", "height_m": "5", "lit": "no",
                                             "moving_images": "no"})
     body = r.json()
@@ -155,7 +183,7 @@ def test_cross_municipality_denial(client, make_user, zones, other):
     area(other, "A", X + 10_000, Y)
     client.force_login(make_user("insp", other, (Role.LANDSCAPE_INSPECTOR,)))
     assert post_check(client).status_code == 403
-    r = client.get("/landscape/api/check", {"x": X + 100, "y": Y + 100, "srid": 2180,
+    r = client.get("/landscape/api/check", {"x": Y + 100, "y": X + 100, "srid": 2180,
                                             "type": "board"})
     assert r.status_code == 403
     Inspection.objects.create(
@@ -363,7 +391,7 @@ def test_inspection_detail_photo_and_audit_scoped(client, make_user, zones, othe
     inspector = make_user("insp", town, (Role.LANDSCAPE_INSPECTOR,))
     client.force_login(inspector)
     client.post("/landscape/check/", {"x": Y + 100, "y": X + 100, "srid": 2180, "type": "fence",
-                                      "material": "prefabricated concrete panels",
+                                      "material": "prefabrykowane płyty betonowe",
                                       "height_m": "2", "action": "save",
                                       "photos": [SimpleUploadedFile("a.png", PNG)]})
     i = Inspection.objects.get()
@@ -374,6 +402,9 @@ def test_inspection_detail_photo_and_audit_scoped(client, make_user, zones, othe
                                      object_id=str(i.id), action="create").exists()
     page = client.get(f"/landscape/inspections/{i.id}/").content.decode()
     assert "§ 9 ust. 2" in page and "niezgodne" in page
+    # the object as labelled rows in Polish, never "type=fence height_m=2" (issue #18)
+    assert "<th scope=\"row\">Wysokość [m]</th><td>2,00</td>" in page and "ogrodzenie" in page
+    assert "height_m=" not in page and "type=fence" not in page
     stranger = make_user("stranger", other, (Role.PLANNER,))
     client.force_login(stranger)
     assert client.get(f"/landscape/inspections/{i.id}/").status_code == 404
@@ -418,14 +449,14 @@ def test_line_of_sight_from_protected_viewpoint(client, make_user, zones, settin
     client.force_login(make_user("insp", zones[0].municipality, (Role.LANDSCAPE_INSPECTOR,)))
     params = {"srid": 2180, "type": "board", "area_m2": "1", "height_m": "3", "lit": "no",
               "moving_images": "no", "mounting": "building"}
-    seen = client.get("/landscape/api/check", {**params, "x": X + 250, "y": Y + 250}).json()
+    seen = client.get("/landscape/api/check", {**params, "x": Y + 250, "y": X + 250}).json()
     assert seen["line_of_sight"] == {"visible": True, "seen_from": ["Punkt widokowy A"],
                                      "viewpoints": 1}
     assert seen["outcome"] == "review"
     assert any(f["rule"] == "line_of_sight" for f in seen["findings"])
-    hidden = client.get("/landscape/api/check", {**params, "x": X + 100, "y": Y + 300}).json()
+    hidden = client.get("/landscape/api/check", {**params, "x": Y + 300, "y": X + 100}).json()
     assert hidden["line_of_sight"]["visible"] is False and hidden["outcome"] == "pass"
-    unknown = client.get("/landscape/api/check", {**params, "x": X + 100, "y": Y + 300,
+    unknown = client.get("/landscape/api/check", {**params, "x": Y + 300, "y": X + 100,
                                                   "height_m": ""}).json()
     assert unknown["line_of_sight"] is None
 

@@ -4,9 +4,8 @@ import pytest
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 from django.db import IntegrityError, connection, transaction
 
-from layers.models import LandscapeArea, Parcel, ParkingZone
-from layers.selectors import parcels_at_point, parcels_intersecting
-from tests.conftest import square
+from layers.models import Parcel
+from layers.selectors import parcel_at_point
 
 pytestmark = pytest.mark.django_db
 
@@ -52,34 +51,17 @@ def test_geometric_area_is_derived_and_legal_area_kept(make_parcel):
     assert float(p.legal_area_m2) == 412.0
 
 
-def test_parcels_at_point_in_several_srids(make_parcel):
+def test_parcel_at_point_in_several_srids(make_parcel):
     a = make_parcel("1", 677_000, 211_000, size=50)
     make_parcel("2", 677_050, 211_000, size=50)
-    assert list(parcels_at_point(677_010, 211_010)) == [a]
-    # The same point in WGS 84 and in PL-2000 zone 7 (x = easting here).
+    # The stored point in WGS 84 (what the map sends) and back through PL-2000 zone 7.
     pt = GEOSGeometry("SRID=2180;POINT(677010 211010)")
     wgs = pt.transform(4326, clone=True)
-    z7 = pt.transform(2178, clone=True)
-    assert list(parcels_at_point(wgs.x, wgs.y, srid=4326)) == [a]
-    assert list(parcels_at_point(z7.x, z7.y, srid=2178)) == [a]
-    assert list(parcels_at_point(600_000, 200_000)) == []
-
-
-def test_parcels_intersecting_a_zone(make_parcel, make_municipality):
-    town = make_municipality()
-    inside = make_parcel("1", 677_000, 211_000, size=50)
-    make_parcel("2", 677_200, 211_000, size=50)
-    make_parcel("3", 677_050, 211_000, size=50)  # shares only an edge with the zone
-    zone = ParkingZone.objects.create(
-        municipality=town, code="A", name="Strefa A", geom=square(676_990, 210_990, 60),
-        source_namespace="test", local_id="zone-a")
-    assert list(parcels_intersecting(zone.geom)) == [inside]
-    area = LandscapeArea.objects.create(
-        municipality=town, kind=LandscapeArea.Kind.RESOLUTION_ZONE, code="A", name="A",
-        geom=square(677_040, 210_990, 200), source_namespace="test", local_id="la")
-    # Given in WGS 84, the zone is transformed before the query.
-    wgs = area.geom.transform(4326, clone=True)
-    assert {p.number for p in parcels_intersecting(wgs)} == {"1", "2", "3"}
+    assert parcel_at_point(None, wgs.x, wgs.y)["id"] == a.id
+    z7 = pt.transform(2178, clone=True).transform(4326, clone=True)
+    assert parcel_at_point(None, z7.x, z7.y)["id"] == a.id
+    far = GEOSGeometry("SRID=2180;POINT(600000 200000)").transform(4326, clone=True)
+    assert parcel_at_point(None, far.x, far.y) is None
 
 
 def test_gist_indexes_are_named_and_used(make_parcel):

@@ -380,7 +380,9 @@ def test_rent_roll_indexes_yearly_and_names_a_missing_index(users, town, plot):
     page = client_for(users["planner"]).get("/leases/rents/?year=2026").content.decode()
     assert "the price index for 2025 is not recorded yet" in page
     csv = client_for(users["planner"]).get("/leases/rents/?year=2025&export=csv")
-    assert "1274.28" in csv.content.decode("utf-8-sig")
+    assert "1274,28" in csv.content.decode("utf-8-sig")  # the Polish spreadsheets' dialect
+    intl = client_for(users["planner"]).get("/leases/rents/?year=2025&export=csv&dialect=intl")
+    assert "1274.28" in intl.content.decode("utf-8-sig")
     assert selectors.rent_roll(users["stranger"], 2025) == []
     assert client_for().get("/leases/rents/").status_code == 302
     assert client_for(users["planner"]).get("/leases/rents/?year=99999").status_code == 400

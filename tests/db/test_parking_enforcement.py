@@ -92,11 +92,14 @@ def test_outside_paid_hours_every_car_may_stand(client, world, monkeypatch):
     assert d["valid"] and not d["charged_now"]
 
 
-def test_each_check_is_audited_with_the_plate(client, world):
+def test_each_check_is_audited_with_the_plates_pseudonym_not_the_plate(client, world):
+    from registers.parking.retention import plate_ref
+
     client.force_login(world["controller"])
     check(client, world, "RZ 99")
     e = AuditEvent.objects.filter(object_type="parking.check").get()
-    assert e.action == "read_owners" and "RZ99" in e.detail
+    assert e.action == "read_owners" and plate_ref("RZ99") in e.detail
+    assert "RZ99" not in e.detail and plate_ref("RZ98") != plate_ref("RZ99")
     assert e.municipality_id == world["radom"].id and e.user == world["controller"]
 
 
@@ -291,3 +294,32 @@ def test_revenue_per_zone_and_day_in_the_town_with_xlsx(client, world):
     assert "2026-03-03" not in client.get("/parking/revenue/", q).content.decode()
     assert client.get("/parking/revenue/", {"from": "2026-03-05", "to": "2026-03-01"}
                       ).status_code == 400
+
+
+def test_the_days_a_reminder_gives_are_the_resolutions_parameter(client, world, monkeypatch):
+    n = _notice(client, world)
+    n.tariff.surcharge_reminder_days = 3
+    n.tariff.save(update_fields=["surcharge_reminder_days"])
+    sent = date(2026, 3, 20)
+    n.reminder_sent_on = sent
+    n.save(update_fields=["reminder_sent_on"])
+    n = enforcement.notices_for(world["admin"]).get(pk=n.pk)
+    assert enforcement.state(n, sent + timedelta(days=3)) == "reminded"
+    assert enforcement.state(n, sent + timedelta(days=4)) == "ripe"
+
+
+def test_each_town_gets_its_own_resolution_in_the_demo(world):
+    radom_t = world["za"].tariffs.get()
+    jaslo_t = world["zb"].tariffs.get()
+    assert radom_t.resolution_number == "LXXXIV/803/2022"
+    assert jaslo_t.resolution_number != radom_t.resolution_number
+    assert "Jas" in jaslo_t.resolution_number
+    # Jasło: 50 zł within 7 days, 100 zł after, enforcement after 14 days (Straż Miejska)
+    assert (jaslo_t.surcharge_reduced, jaslo_t.surcharge, jaslo_t.surcharge_due_days) == (
+        D("50.00"), D("100.00"), 14)
+
+
+def test_a_town_without_its_resolution_gets_no_demo_tariff(make_municipality):
+    town = make_municipality("260101_1", "Nowhere")
+    zone(town, code="N", x=600_000, y=300_000)
+    assert demo.load_demo(town) == []

@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from django.contrib.gis.geos import Point
 
 from gis_app.accounts.roles import Role
 from layers.models import ParkingZone
@@ -67,7 +68,7 @@ def test_fee_api_by_zone_and_by_point(client, town):
     body = r.json()
     assert body["total"] == "5.40" and body["paid_minutes"] == 90
     assert [d["amount"] for d in body["days"]] == ["1.80", "3.60"]
-    r = client.get("/parking/api/fee", {"x": X + 10, "y": Y + 10, "srid": 2180,
+    r = client.get("/parking/api/fee", {"x": Y + 10, "y": X + 10, "srid": 2180,
                                         "start": "2026-03-03T09:00", "end": "2026-03-03T10:00",
                                         "vehicle": "electric"})
     assert r.status_code == 200 and r.json()["total"] == "0.00"
@@ -120,7 +121,8 @@ TARIFF_POST = {
     "valid_from": "2026-02-01", "valid_to": "", "first_hour": "3.00", "second_hour": "3.60",
     "third_hour": "4.20", "later_hours": "3.00", "step_minutes": "1", "minimum_charge": "0.50",
     "paid_weekdays": "0-4", "paid_from": "08:00", "paid_to": "17:00", "surcharge": "100",
-    "surcharge_reduced": "50",
+    "surcharge_reduced": "50", "surcharge_reduced_days": "7", "surcharge_due_days": "14",
+    "surcharge_reminder_days": "7",
     "subscriptions-TOTAL_FORMS": "1", "subscriptions-INITIAL_FORMS": "0",
     "subscriptions-MIN_NUM_FORMS": "0", "subscriptions-MAX_NUM_FORMS": "1000",
     "subscriptions-0-kind": "resident", "subscriptions-0-period_days": "30",
@@ -197,7 +199,7 @@ def test_calculator_page_by_point_on_the_map(client, town):
     from django.contrib.gis.geos import Point
 
     p = Point(X + 100, Y + 100, srid=2180).transform(4326, clone=True)
-    r = client.get("/parking/calculator/", {"zone": "", "x": p.x, "y": p.y, "srid": 4326,
+    r = client.get("/parking/calculator/", {"zone": "", "x": p.y, "y": p.x, "srid": 4326,
                                             "start": "2026-03-06T17:00",
                                             "end": "2026-03-09T08:15"})
     assert r.status_code == 200 and 'id="fee-total">4.50<' in r.content.decode()
@@ -220,15 +222,27 @@ def test_zones_api_and_audit(client, make_user, town):
     (t,) = demo.load_demo(town)
     assert AuditEvent.objects.filter(object_type="parking.tariff", object_id=str(t.id),
                                      action="create").exists()
-    r = client.get("/parking/api/zones", {"x": X + 1, "y": Y + 1, "srid": 2180})
+    r = client.get("/parking/api/zones", {"x": Y + 1, "y": X + 1, "srid": 2180})
     body = r.json()
     assert r.status_code == 200 and [zz["code"] for zz in body["zones"]] == [z.code]
     assert body["zones"][0]["kind"] == "city_centre"
     assert body["zones"][0]["tariff"]["rates"] == ["3.60", "4.20", "4.80", "3.60"]
-    assert client.get("/parking/api/zones", {"x": X - 100, "y": Y, "srid": 2180}).json() == {
+    assert client.get("/parking/api/zones", {"x": Y, "y": X - 100, "srid": 2180}).json() == {
         "zones": []}
     assert client.get("/parking/api/zones", {"x": "a", "y": "1"}).json()["parameter"] == "x"
     assert client.get("/parking/api/zones", {"x": 1, "y": 1, "srid": 1}).status_code == 400
+    # one axis convention (issue #17): X the northing, or e/n named explicitly; the same zone
+    explicit = client.get("/parking/api/zones", {"e": X + 1, "n": Y + 1, "srid": 2180}).json()
+    assert explicit == body
+    p = Point(X + 1, Y + 1, srid=2180).transform(4326, clone=True)  # default srid: WGS 84
+    assert client.get("/parking/api/zones", {"x": p.y, "y": p.x}).json() == body
+    assert client.get("/parking/api/zones", {"e": p.x, "n": p.y}).json() == body
+    # swapped by mistake: latitude 18°, longitude 51° is not in Poland, an empty answer
+    assert client.get("/parking/api/zones", {"x": p.x, "y": p.y}).json() == {"zones": []}
+    for bad, field in (({"x": Y, "y": X, "n": Y}, "x"), ({"e": X}, "n"), ({}, "x"),
+                       ({"x": 95, "y": 20}, "x")):
+        r = client.get("/parking/api/zones", {"srid": 2180 if "e" in bad else 4326, **bad})
+        assert r.status_code == 400 and r.json()["parameter"] == field, (bad, r.json())
 
 
 def test_duplicate_subscription_is_refused(town):

@@ -82,5 +82,68 @@ def test_the_daily_command_purges(world, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: NOW)
     out = StringIO()
     call_command("purge_parking_plates", stdout=out)
-    assert "purged 1 session plates" in out.getvalue()
+    assert "purged 1 session plates" in out.getvalue(), out.getvalue()
     assert ParkingSession.objects.get().plate == ""
+
+
+def test_no_audit_event_keeps_a_plate_past_the_purge(world, client, monkeypatch, make_user):
+    """The log is append-only, so no event may hold the plate itself: a check, a notice, a
+    permit changed in the admin write its pseudonym; after the purge the plate is gone."""
+    from registers.parking.models import Permit
+    from registers.parking.retention import plate_ref
+
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 3, 3, 10, 0, tzinfo=UTC))
+    c = world["zone"].geom.centroid.transform(4326, clone=True)
+    client.force_login(world["controller"])
+    r = client.post("/parking/control/api/check", {"plate": "XQ 77701", "lon": c.x,
+                                                    "lat": c.y})
+    assert r.status_code == 200 and not r.json()["valid"]
+    r = client.post("/parking/control/api/notices", {"plate": "XQ77701", "lon": c.x,
+                                                      "lat": c.y})
+    assert r.status_code == 201, r.content
+    permit = Permit.objects.create(municipality=world["town"], zone=world["zone"],
+                                   kind="resident", plate="XQ77702", valid_from=NOW.date(),
+                                   valid_to=NOW.date(), price=D("22.50"))
+    root = make_user("root-p19", world["town"], ("administrator",))
+    root.is_staff = root.is_superuser = True
+    root.save()
+    client.force_login(root)
+    r = client.post(f"/admin/parking/permit/{permit.pk}/change/", {
+        "municipality": world["town"].pk, "zone": world["zone"].pk, "kind": "resident",
+        "plate": "XQ77703", "valid_from": "2026-06-01", "valid_to": "2026-06-30",
+        "price": "22.50", "version": permit.version})
+    assert r.status_code in (200, 302), r.content[:500]
+    events = list(AuditEvent.objects.values("detail", "object_id", "before", "after"))
+    assert events
+    text = repr(events)
+    for plate in ("XQ77701", "XQ77702", "XQ77703"):
+        assert plate not in text, plate
+    assert plate_ref("XQ77701") in text
+
+
+def test_permit_and_exempt_vehicle_plates_are_purged_after_their_end(world, settings):
+    from registers.parking.models import Exemption, ExemptVehicle, Permit
+
+    settings.GEOGMINA_PARKING_PERMIT_PLATE_DAYS = 365
+    day = NOW.date()
+
+    def permit(plate, ended_days_ago, cancelled_days_ago=None):
+        end = day - timedelta(days=ended_days_ago)
+        return Permit.objects.create(
+            municipality=world["town"], zone=world["zone"], kind="resident", plate=plate,
+            valid_from=end - timedelta(days=29), valid_to=end, price=D("22.50"),
+            cancelled_at=None if cancelled_days_ago is None
+            else NOW - timedelta(days=cancelled_days_ago))
+
+    old, fresh = permit("PERM1", 366), permit("PERM2", 300)
+    cancelled = permit("PERM3", -100, cancelled_days_ago=400)  # would run on, cancelled long ago
+    ex = Exemption.objects.create(municipality=world["town"], kind="other",
+                                  evidence="registered", legal_basis="test")
+    gone = ExemptVehicle.objects.create(exemption=ex, plate="EXEM1", valid_from=day,
+                                        valid_to=day - timedelta(days=400))
+    listed = ExemptVehicle.objects.create(exemption=ex, plate="EXEM2", valid_from=day)
+    assert purge_plates(NOW).permits == 3
+    for obj, plate in ((old, ""), (fresh, "PERM2"), (cancelled, ""), (gone, ""),
+                       (listed, "EXEM2")):
+        obj.refresh_from_db()
+        assert obj.plate == plate, obj

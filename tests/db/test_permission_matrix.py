@@ -52,6 +52,7 @@ MARKERS = {
     "Operator Markerowy": Capability.VIEW_HOUSING,
     "Uzytkownik Markerowy": Capability.VIEW_LEASES,
     "Notatka Markerowa": Capability.VIEW_LANDSCAPE,
+    "Partner Markerowy": Capability.VIEW_LEASES,
 }
 
 
@@ -88,6 +89,7 @@ def build_world() -> World:
     from registers.leases.models import InvestmentOffer, Lease, PropertyOverride, Usufruct
     from registers.leases.services import document_add
     from registers.parking.models import Tariff
+    from registers.ppp.models import PppProject
     from registers.taxes.models import ReconciliationCase, TaxObject, Taxpayer
 
     reseed()
@@ -149,10 +151,15 @@ def build_world() -> World:
     offer = InvestmentOffer.objects.filter(municipality=town_a).first()
     area = LandscapeArea.objects.filter(municipality=town_a).first()
     fee_rate = AdvertisingFeeRate.objects.filter(municipality=town_a).first()
+    project = PppProject.objects.filter(municipality=town_a).order_by("id").first()
+    if project is not None:  # the partner's name: the property register's readers only
+        PppProject.objects.filter(pk=project.pk).update(partner_name="Partner Markerowy",
+                                                        open_for_partners=True)
     missing = [name for name, obj in [
         ("lease", lease), ("flat", flat), ("usufruct", usufruct), ("device", device),
         ("override", override), ("override parcel", override_parcel), ("case", case),
-        ("tariff", tariff), ("offer", offer), ("area", area), ("fee rate", fee_rate)]
+        ("tariff", tariff), ("offer", offer), ("area", area), ("fee rate", fee_rate),
+        ("ppp project", project)]
         if obj is None]
     assert not missing, f"the demo hooks no longer make: {missing}"
 
@@ -161,6 +168,11 @@ def build_world() -> World:
     decision = Decision.objects.create(
         municipality=town_a, taxpayer=taxpayer, year=2026, tax_kind="property",
         number="FN.3120.2026.999999", amount=100, status="draft", reason="Uzasadnienie")
+    from importers.web.models import WebImport
+
+    web_import = WebImport.objects.create(  # a finished one: cancelling it changes nothing
+        kind="cadastre", municipality=town_a, file="/nonexistent/egib.gml",
+        original_name="egib.gml", status="done")
     world.kwargs = {"parcel_id": parcel.pk, "municipality_id": town_a.pk,
                     "taxpayer_id": taxpayer.pk, "case_id": case.pk, "doc_id": document.pk,
                     "decision_id": decision.pk, "session_id": "S-1",
@@ -173,8 +185,14 @@ def build_world() -> World:
         "flat_edit": {"pk": flat.pk}, "tariff_edit": {"pk": tariff.pk},
         "area_rules": {"pk": area.pk}, "inspection": {"pk": inspection.pk},
         "notice_action": {"pk": 1, "action": "pay"}, "notice_photo": {"pk": 1},
+        "permit_action": {"pk": 1, "action": "renew"},
         "photo": {"pk": photo.pk}, "device_edit": {"pk": device.pk},
         "tilejson": {"layer": "parcels"}, "not-found": {"rest": "nope"},
+        "import_job": {"pk": web_import.pk}, "import_state": {"pk": web_import.pk},
+        "import_cancel": {"pk": web_import.pk},
+        **{name: {"pk": project.pk} for name in (
+            "project_detail", "project_edit", "worksheet", "assessment_pdf", "milestone_add",
+            "obligation_add")},
     }
     centre = parcel.geom.centroid.transform(4326, clone=True)
     world.query = {
@@ -184,6 +202,7 @@ def build_world() -> World:
         "terrain-visibility": f"x={parcel.geom.centroid.x}&y={parcel.geom.centroid.y}&height=20",
         "parcel-export": f"ids={parcel.pk}",
         "liability": "year=2026",
+        "desk": f"ask=plot&plot={parcel.cadastral_id}&usable_m2=100",
         # the rates' Edit link: the form of town A's rates (town B's planner: not found)
         "fee_rates": f"municipality={town_a.pk}&year={fee_rate.year}",
     }

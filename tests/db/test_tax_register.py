@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from registers.taxes import rules, services
 from registers.taxes.demo import load_demo
@@ -58,8 +59,9 @@ def test_resolution_above_the_cap_is_refused_naming_category_rate_and_cap(town):
     with pytest.raises(ValidationError) as err:
         services.resolution_save(None, town, 2026, "1/2025", date(2025, 11, 20),
                                  [RateInput("B1", D("1.30")), RateInput("G3", D("0.50"))])
-    text = " ".join(err.value.messages)
-    assert "B1" in text and "1.30" in text and "1.25" in text
+    # on the rate's own field, once, in Polish with the locale's numbers (issue #18)
+    assert err.value.message_dict == {"rate_B1": [
+        "stawka 1,30 zł/m² przekracza stawkę maksymalną na 2026 r., 1,25 zł/m²"]}
     assert not town.tax_resolutions.exists()  # nothing half-written
 
 
@@ -168,7 +170,8 @@ def test_roll_export_csv_and_xlsx(town, jaslo_rates, make_user):
     _obj(town, tp, area_m2=D("1000"))
     data, mime = services.roll_export(None, town.pk, 2025, "csv")
     text = data.decode("utf-8-sig")
-    assert "Zażółć Gęślą" in text and "600.00" in text and mime.startswith("text/csv")
+    assert "Zażółć Gęślą" in text and "600,00" in text and mime.startswith("text/csv")
+    assert ";osoba fizyczna;" in text and ";person;" not in text  # the kind's label, not its code
     data, mime = services.roll_export(None, town.pk, 2025, "xlsx")
     assert data[:2] == b"PK"
 
@@ -214,10 +217,11 @@ def test_csv_import_is_all_or_nothing_with_errors_per_line(town):
     bad = CSV_OK + "T3;X;person;0;land;B1;180501_1.0001.3;;100;;;;;;\n" \
                    "T4;Y;person;0;land;G3;180501_1.0001.4;;abc;;;;;;\n" \
                    "T5;Z;alien;0;land;G3;180501_1.0001.5;;10;;;;1;;2025-13-01\n"
-    result = services.declarations_import(None, town, bad)
+    with translation.override("en"):
+        result = services.declarations_import(None, town, bad)
     assert not result.ok
     text = "\n".join(result.errors)
-    assert "line 5: category: B1 applies to building, not land" in text
+    assert "line 5: category: B1 applies to building or part, not to land" in text
     assert "line 6: area_m2: not a number" in text
     assert "line 7: taxpayer_kind" in text
     assert "line 7: exemption_basis" in text and "line 7: arose_on" in text
@@ -225,9 +229,12 @@ def test_csv_import_is_all_or_nothing_with_errors_per_line(town):
 
 
 def test_csv_import_refuses_unknown_and_missing_columns(town):
+    assert "brak kolumn" in services.declarations_import(None, town, "a,b\n1,2\n").errors[0]
+    translation.activate("en")
     assert "missing columns" in services.declarations_import(None, town, "a,b\n1,2\n").errors[0]
     assert "unknown columns" in services.declarations_import(
         None, town, "taxpayer_ref,taxpayer_name,object_kind,category,colour\n").errors[0]
+    translation.deactivate()
 
 
 # --- reconciliation and the demo ------------------------------------------------------------

@@ -13,8 +13,8 @@ from PIL import Image
 from rasterio.transform import from_origin
 
 from layers.rasters.render import (
+    EMPTY_PNG,
     TileRequestError,
-    empty_png,
     ground_pixel_m,
     hillshade,
     natural_zoom,
@@ -60,7 +60,7 @@ def test_hillshade_faces():
 
 
 def test_empty_tile_is_a_transparent_png():
-    img = np.asarray(Image.open(io.BytesIO(empty_png())).convert("RGBA"))
+    img = np.asarray(Image.open(io.BytesIO(EMPTY_PNG)).convert("RGBA"))
     assert img.shape == (256, 256, 4) and img[..., 3].max() == 0
 
 
@@ -69,7 +69,7 @@ def test_render_tile_misses_a_raster_elsewhere(tmp_path):
     with rasterio.open(path, "w", driver="GTiff", width=10, height=10, count=3, dtype="uint8",
                        crs="EPSG:2180", transform=from_origin(600000, 250000, 1, 1)) as ds:
         ds.write(np.full((3, 10, 10), 200, np.uint8))
-    assert render_tile(path, "orthophoto", "default", 5, 0, 0, "png") == empty_png()
+    assert render_tile(path, "orthophoto", "default", 5, 0, 0, "png") == EMPTY_PNG
     with pytest.raises(TileRequestError):
         render_tile(path, "orthophoto", "hillshade", 5, 0, 0, "png")
 

@@ -39,8 +39,16 @@
       interactive: false
     }).addTo(map);
     var drawn = new L.FeatureGroup().addTo(map);
-    if (data.current) {
-      L.geoJSON(data.current).eachLayer(function (layer) {
+    // An area drawn before a refused save comes back in the form's hidden input: it is the
+    // officer's latest drawing (the stored one is data.current), so it is shown and kept.
+    var posted = null;
+    var areaField = opts.areaInput ? document.getElementById(opts.areaInput) : null;
+    if (areaField && areaField.value) {
+      try { posted = JSON.parse(areaField.value); } catch (err) { posted = null; }
+    }
+    var shown = posted || data.current;
+    if (shown) {
+      L.geoJSON(shown).eachLayer(function (layer) {
         if (layer.getLatLngs) {
           // one editable polygon per ring set
           var latlngs = layer.getLatLngs();
@@ -74,6 +82,8 @@
       document.getElementById(opts.areaInput).value = fc.features.length ? JSON.stringify(fc) : "";
     }
     if (opts.editable) {
+      var texts = document.getElementById("draw-texts");
+      if (texts && L.drawLocal) merge(L.drawLocal, JSON.parse(texts.textContent));
       var control = new L.Control.Draw({
         draw: { polygon: { allowIntersection: false, showArea: true,
                            shapeOptions: { color: "#c2185b" } },
@@ -90,6 +100,14 @@
     }
     window.leaseMap = { map: map, drawn: drawn, plots: plots, others: others };
     return window.leaseMap;
+  }
+
+  // the page's translations into Leaflet.draw's texts, key by key
+  function merge(target, source) {
+    Object.keys(source).forEach(function (key) {
+      if (source[key] && typeof source[key] === "object" && target[key]) merge(target[key], source[key]);
+      else target[key] = source[key];
+    });
   }
 
   window.initLeaseMap = init;

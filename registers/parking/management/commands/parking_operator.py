@@ -18,10 +18,15 @@ class Command(BaseCommand):
         parser.add_argument("name")
         parser.add_argument("--municipality", action="append", default=[],
                             help="TERYT of a municipality served (repeat for more)")
+        parser.add_argument("--channel", choices=[c.value for c in Operator.Channel],
+                            default=Operator.Channel.APP.value,
+                            help="app (mobile payment) or meter (parking meters): the revenue "
+                                 "report's channel")
         parser.add_argument("--rotate", action="store_true",
                             help="replace the token of an existing operator")
 
-    def handle(self, *args, name: str, municipality: list[str], rotate: bool, **opts) -> None:
+    def handle(self, *args, name: str, municipality: list[str], rotate: bool, channel: str,
+               **opts) -> None:
         if rotate:
             op = Operator.objects.filter(name=name).first()
             if op is None:
@@ -36,5 +41,5 @@ class Command(BaseCommand):
             raise CommandError(f"unknown municipality TERYT: {', '.join(sorted(missing))}")
         if Operator.objects.filter(name=name).exists():
             raise CommandError(f"an operator named {name!r} exists; use --rotate")
-        _op, token = operators.operator_create(name, towns)
+        _op, token = operators.operator_create(name, towns, channel=channel)
         self.stdout.write(token)

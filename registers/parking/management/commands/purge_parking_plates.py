@@ -14,5 +14,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts) -> None:
         result = purge_plates()
-        self.stdout.write(f"purged {result.sessions} session plates and {result.notices} "
-                          "notice plates")
+        self.stdout.write(f"purged {result.sessions} session plates, {result.notices} "
+                          f"notice plates and {result.permits} permit and exempt-vehicle "
+                          "plates")

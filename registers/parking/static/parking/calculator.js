@@ -15,10 +15,11 @@
     if (layer.getLayers().length) { map.fitBounds(layer.getBounds()); } else { map.setView([51.4, 21.15], 13); }
     var marker = null, x = document.getElementById("id_x"), y = document.getElementById("id_y");
     var zoneSelect = document.getElementById("id_zone");
-    if (x.value && y.value) { marker = L.marker([parseFloat(y.value), parseFloat(x.value)]).addTo(map); }
+    // the app's one convention: X is the northing (the latitude here), Y the easting (longitude)
+    if (x.value && y.value) { marker = L.marker([parseFloat(x.value), parseFloat(y.value)]).addTo(map); }
     function pick(latlng) {
       if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng).addTo(map); }
-      x.value = latlng.lng.toFixed(7); y.value = latlng.lat.toFixed(7); zoneSelect.value = "";
+      x.value = latlng.lat.toFixed(7); y.value = latlng.lng.toFixed(7); zoneSelect.value = "";
     }
     map.on("click", function (e) { pick(e.latlng); });
     layer.on("click", function (e) { pick(e.latlng); });

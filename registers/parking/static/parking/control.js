@@ -34,11 +34,53 @@
     return { ok: r.ok, data: data };
   }
 
-  $("ctl-check").addEventListener("submit", async function (ev) {
+  // photograph-and-type: the camera's photo is shown next to the plate field while the
+  // controller types the number, and goes with the notice as its first photo
+  let snapUrl = null;
+  $("ctl-snap").addEventListener("change", function () {
+    const f = $("ctl-snap").files[0];
+    const img = $("ctl-snap-preview");
+    if (snapUrl) { URL.revokeObjectURL(snapUrl); snapUrl = null; }
+    if (!f) { img.hidden = true; $("ctl-snap-note").hidden = true; return; }
+    snapUrl = URL.createObjectURL(f);
+    img.src = snapUrl;
+    img.hidden = false;
+    $("ctl-snap-note").hidden = false;
+    $("ctl-plate").focus();
+  });
+
+  function checkBody(exemption) {
+    const body = new FormData($("ctl-check"));
+    body.delete("photos");
+    if (exemption) { body.append("exemption", exemption); }
+    return body;
+  }
+
+  function offerExemptions(list) {
+    const box = $("ctl-exempt");
+    box.querySelectorAll("button").forEach(function (b) { b.remove(); });
+    box.hidden = list.length === 0;
+    list.forEach(function (e) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "exempt";
+      b.textContent = e.kind;
+      b.title = e.legal_basis;
+      b.addEventListener("click", function () { runCheck(String(e.id)); });
+      box.appendChild(b);
+    });
+  }
+
+  $("ctl-check").addEventListener("submit", function (ev) {
     ev.preventDefault();
+    runCheck(null);
+  });
+
+  async function runCheck(exemption) {
     $("ctl-notice").hidden = true;
     $("ctl-issued").hidden = true;
-    const res = await post(urls.check, new FormData($("ctl-check")));
+    $("ctl-exempt").hidden = true;
+    const res = await post(urls.check, checkBody(exemption));
     const out = $("ctl-result");
     if (!res.ok) { show(out, "bad", res.data.error); return; }
     const d = res.data;
@@ -46,21 +88,24 @@
       const why = d.session ? t.session + " " + d.session.operator + ", " + t.until + " " +
         d.session.end.slice(11, 16)
         : d.permit ? t.permit + " " + d.permit.kind + ", " + t.until + " " + d.permit.valid_to
-          : t.not_charged;
+          : d.exemption ? t.exemption + " " + d.exemption.kind + " (" + d.exemption.legal_basis + ")"
+            : t.not_charged;
       show(out, "ok", d.plate + " — " + t.valid + " (" + d.zone.code + "). " + why);
       return;
     }
     show(out, "bad", d.plate + " — " + t.invalid + " (" + d.zone.code + ").");
+    offerExemptions(d.exemptions_on_site || []);
     if (d.surcharge) {
       $("ctl-amount").textContent = t.amount + " " + d.surcharge + " zł" +
         (d.surcharge_reduced ? " (" + t.reduced + " " + d.surcharge_reduced + " zł)" : "");
       $("ctl-notice").hidden = false;
     }
-  });
+  }
 
   $("ctl-notice").addEventListener("submit", async function (ev) {
     ev.preventDefault();
-    const body = new FormData($("ctl-check"));
+    const body = checkBody(null);
+    if ($("ctl-snap").files[0]) { body.append("photos", $("ctl-snap").files[0]); }
     for (const f of $("ctl-photos").files) { body.append("photos", f); }
     $("ctl-issue").disabled = true;
     const res = await post(urls.notice, body);
