@@ -16,6 +16,7 @@ MENU: list[tuple[Any, str, Capability | None]] = [
     (_("Map"), "map_ui:map", None),
     (_("Search"), "map_ui:search", None),
     (_("Property tax"), "taxes:index", Capability.VIEW_TAX),
+    (_("Tax payments"), "payments:index", Capability.VIEW_TAX),
     (_("Leases"), "leases:lease_list", Capability.VIEW_LEASES),
     (_("Municipal property"), "leases:property_list", Capability.VIEW_LEASES),
     (_("Investment offer"), "leases:offer_list", None),

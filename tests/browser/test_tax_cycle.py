@@ -90,7 +90,9 @@ def test_tax_officer_from_resolution_to_paid_plot(live_server, new_page, page_lo
     assert f"XII/100/{year - 1}" in page.inner_text("main")
 
     # 2. the bank of the individual accounts, and the taxpayers' accounts
-    page.goto(f"{base}/payments/{town.pk}/bank/")
+    page.click('nav.main-menu a[href="/payments/"]')  # "Wpłaty podatków"
+    page.click(f'a[href="/payments/{town.pk}/"]')
+    page.click(f'a[href="/payments/{town.pk}/bank/"]')
     page.fill("#id_settlement_number", "10201026")
     page.fill("#id_account_prefix", "1805")
     page.fill("#id_bank_name", "Bank Spółdzielczy w Jaśle")
@@ -101,7 +103,8 @@ def test_tax_officer_from_resolution_to_paid_plot(live_server, new_page, page_lo
     nrb = IndividualAccount.objects.get(taxpayer=taxpayer).nrb
 
     # 3. the taxpayer's assessment for the year, and the decision issued on 2 February
-    page.goto(f"{base}/taxes/{town.pk}/taxpayers/")
+    page.click('nav.main-menu a[href="/taxes/"]')
+    page.click(f'a[href="/taxes/{town.pk}/taxpayers/"]')
     page.click(f'a[href^="/taxes/taxpayer/{taxpayer.pk}/"]')
     page.click(f'a[href="?year={year}"]')
     total = D("600")  # 1000 m² × 0.60 zł, whole złoty
@@ -145,7 +148,8 @@ def test_tax_officer_from_resolution_to_paid_plot(live_server, new_page, page_lo
     statement = samples.mt940(COLLECTION, f"WYC-{year}-03", [samples.Credit(
         instalments[0].due_date, total, nrb, title=f"Podatek {decision.number}",
         payer_name="Nowak Anna")])
-    page.goto(f"{base}/payments/{town.pk}/")
+    page.click('nav.main-menu a[href="/payments/"]')
+    page.click(f'a[href="/payments/{town.pk}/"]')
     page.set_input_files("#statement-form input[type=file]", files=[
         {"name": "wyciag.sta", "mimeType": "text/plain", "buffer": statement}])
     page.click("#statement-form button[type=submit]")

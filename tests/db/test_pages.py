@@ -62,9 +62,10 @@ def test_the_online_base_map_is_never_the_default():
 
 @pytest.mark.parametrize(("role", "shown", "hidden"), [
     (None, {"/", "/search/", "/leases/offers/", "/parking/"},
-     {"/taxes/", "/leases/", "/audit/", "/landscape/check/"}),
-    ("planner", {"/leases/", "/housing/", "/landscape/"}, {"/taxes/", "/audit/"}),
-    ("tax_officer", {"/taxes/", "/leases/"}, {"/housing/", "/audit/", "/landscape/check/"}),
+     {"/taxes/", "/payments/", "/leases/", "/audit/", "/landscape/check/"}),
+    ("planner", {"/leases/", "/housing/", "/landscape/"}, {"/taxes/", "/payments/", "/audit/"}),
+    ("tax_officer", {"/taxes/", "/payments/", "/leases/"},
+     {"/housing/", "/audit/", "/landscape/check/"}),
     ("landscape_inspector", {"/landscape/check/", "/landscape/"}, {"/taxes/", "/leases/"}),
     ("administrator", {"/audit/", "/leases/"}, {"/taxes/", "/landscape/check/"}),
 ])
