@@ -19,6 +19,9 @@ class Role(models.TextChoices):
     LANDSCAPE_INSPECTOR = "landscape_inspector", _("Landscape inspector")
     ADMINISTRATOR = "administrator", _("Administrator")
     PARKING_CONTROLLER = "parking_controller", _("Parking controller")
+    # the social-welfare centre's housing officer: the only role that sees residents (health,
+    # social assistance: data of special categories, art. 9 RODO)
+    SOCIAL_WELFARE_OFFICER = "social_welfare", _("Social-welfare housing officer")
 
 
 # The public (no login) is not a role that can be granted; it is the absence of a login.
@@ -43,6 +46,8 @@ class Capability(StrEnum):
     INSPECT = "inspect"  # the inspector's check and inspections register
     ENFORCE_PARKING = "enforce_parking"  # check a car in a paid zone, issue surcharge notices
     MANAGE_SURCHARGES = "manage_surcharges"  # the notices register: payments, reminders
+    VIEW_RESIDENTS = "view_residents"  # residents of protected flats, stays, waiting list
+    EDIT_RESIDENTS = "edit_residents"  # and the centre's demand for places
     IMPORT_DATA = "import_data"
     EXPORT_DATA = "export_data"
     VIEW_AUDIT = "view_audit"
@@ -56,6 +61,7 @@ _ALL_STAFF = {
     Role.LANDSCAPE_INSPECTOR,
     Role.ADMINISTRATOR,
     Role.PARKING_CONTROLLER,  # staff on the street: the internal map and zones like the rest
+    Role.SOCIAL_WELFARE_OFFICER,
 }
 
 CAPABILITIES: dict[Capability, frozenset[str]] = {
@@ -67,7 +73,8 @@ CAPABILITIES: dict[Capability, frozenset[str]] = {
         {Role.PLANNER, Role.PROPERTY_OFFICER, Role.TAX_OFFICER, Role.ADMINISTRATOR}
     ),
     Capability.EDIT_LEASES: frozenset({Role.PROPERTY_OFFICER}),
-    Capability.VIEW_HOUSING: frozenset({Role.PLANNER, Role.PROPERTY_OFFICER, Role.ADMINISTRATOR}),
+    Capability.VIEW_HOUSING: frozenset({Role.PLANNER, Role.PROPERTY_OFFICER, Role.ADMINISTRATOR,
+                                        Role.SOCIAL_WELFARE_OFFICER}),
     Capability.EDIT_HOUSING: frozenset({Role.PROPERTY_OFFICER}),
     Capability.VIEW_PARKING: frozenset(_ALL_STAFF),
     Capability.EDIT_PARKING: frozenset({Role.PLANNER, Role.ADMINISTRATOR}),
@@ -76,6 +83,11 @@ CAPABILITIES: dict[Capability, frozenset[str]] = {
     Capability.INSPECT: frozenset({Role.LANDSCAPE_INSPECTOR}),
     Capability.ENFORCE_PARKING: frozenset({Role.PARKING_CONTROLLER}),
     Capability.MANAGE_SURCHARGES: frozenset({Role.PARKING_CONTROLLER, Role.ADMINISTRATOR}),
+    # Residents' data: the social-welfare housing officer only, not the administrator (who
+    # manages accounts, not cases), not tax or property staff, not the installation's superuser
+    # through any page (the Django admin does not register residents).
+    Capability.VIEW_RESIDENTS: frozenset({Role.SOCIAL_WELFARE_OFFICER}),
+    Capability.EDIT_RESIDENTS: frozenset({Role.SOCIAL_WELFARE_OFFICER}),
     Capability.IMPORT_DATA: frozenset({Role.ADMINISTRATOR}),
     Capability.EXPORT_DATA: frozenset(
         {Role.PLANNER, Role.PROPERTY_OFFICER, Role.TAX_OFFICER, Role.ADMINISTRATOR}
