@@ -46,6 +46,7 @@ class Capability(StrEnum):
     INSPECT = "inspect"  # the inspector's check and inspections register
     ENFORCE_PARKING = "enforce_parking"  # check a car in a paid zone, issue surcharge notices
     MANAGE_SURCHARGES = "manage_surcharges"  # the notices register: payments, reminders
+    MANAGE_AD_FEE = "manage_ad_fee"  # advertising-fee declarations and decisions (payers)
     VIEW_RESIDENTS = "view_residents"  # residents of protected flats, stays, waiting list
     EDIT_RESIDENTS = "edit_residents"  # and the centre's demand for places
     IMPORT_DATA = "import_data"
@@ -86,6 +87,7 @@ CAPABILITIES: dict[Capability, frozenset[str]] = {
     # Residents' data: the social-welfare housing officer only, not the administrator (who
     # manages accounts, not cases), not tax or property staff, not the installation's superuser
     # through any page (the Django admin does not register residents).
+    Capability.MANAGE_AD_FEE: frozenset({Role.LANDSCAPE_INSPECTOR, Role.TAX_OFFICER}),
     Capability.VIEW_RESIDENTS: frozenset({Role.SOCIAL_WELFARE_OFFICER}),
     Capability.EDIT_RESIDENTS: frozenset({Role.SOCIAL_WELFARE_OFFICER}),
     Capability.IMPORT_DATA: frozenset({Role.ADMINISTRATOR}),

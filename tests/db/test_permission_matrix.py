@@ -53,6 +53,7 @@ MARKERS = {
     "Uzytkownik Markerowy": Capability.VIEW_LEASES,
     "Notatka Markerowa": Capability.VIEW_LANDSCAPE,
     "Mieszkaniec Markerowy": Capability.VIEW_RESIDENTS,
+    "Platnik Markerowy": Capability.MANAGE_AD_FEE,
 }
 
 
@@ -150,6 +151,15 @@ def build_world() -> World:
     photo = InspectionPhoto.objects.create(inspection=inspection,
                                            file=SimpleUploadedFile("p.png", PNG),
                                            content_type="image/png", size=len(PNG))
+    from registers.landscape.models import DevicePhoto, FeeDeclaration
+
+    device_photo = DevicePhoto.objects.create(device=device, file=SimpleUploadedFile("d.png", PNG),
+                                              content_type="image/png", size=len(PNG),
+                                              taken_on="2026-05-04")
+    FeeDeclaration.objects.create(municipality=town_a, year=2026,
+                                  parcel_cadastral_id=device.parcel_cadastral_id,
+                                  payer="Platnik Markerowy", filed_on="2026-01-15",
+                                  declared_amount=1)
     override = PropertyOverride.objects.filter(municipality=town_a).first()
     override_parcel = Parcel.objects.filter(municipality=town_a, retired_at__isnull=True,
                                             cadastral_id=override.cadastral_id).first()
@@ -186,6 +196,8 @@ def build_world() -> World:
         "stay_new": {"resident_pk": resident.pk}, "waiting_new": {"resident_pk": resident.pk},
         "stay_edit": {"pk": stay.pk}, "waiting_edit": {"pk": waiting_entry.pk},
         "demand_edit": {"pk": demand.pk}, "candidate_edit": {"pk": candidate.pk},
+        "device": {"pk": device.pk}, "device_step": {"pk": device.pk},
+        "device_photo_upload": {"pk": device.pk}, "device_photo": {"pk": device_photo.pk},
         "area_rules": {"pk": area.pk}, "inspection": {"pk": inspection.pk},
         "notice_action": {"pk": 1, "action": "pay"}, "notice_photo": {"pk": 1},
         "photo": {"pk": photo.pk}, "device_edit": {"pk": device.pk},
@@ -408,6 +420,7 @@ def test_markers_do_reach_the_entitled(world):
         "Najemca Markerowy": ("A:planner", f"/leases/{world.by_name['lease_detail']['pk']}/"),
         "Operator Markerowy": ("A:planner", "/housing/"),
         "Mieszkaniec Markerowy": ("A:social_welfare", "/housing/residents/"),
+        "Platnik Markerowy": ("A:tax_officer", "/landscape/fee-declarations/?year=2026"),
         "Uzytkownik Markerowy": ("A:administrator", "/leases/usufruct/"),
         "Notatka Markerowa": ("A:planner",
                               f"/landscape/inspections/{world.by_name['inspection']['pk']}/"),
