@@ -11,10 +11,12 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import translation
 
+from gis_app.accounts.access import grant
 from gis_app.accounts.roles import Role
 from gis_app.audit.models import AuditEvent
 from registers.housing import selectors, services
@@ -39,8 +41,16 @@ def english():
         yield
 
 
+def make_user(username, municipality=None, roles=(), **kw):
+    """A user without password hashing (the tests log in with force_login)."""
+    user = get_user_model().objects.create(username=username, **kw)
+    if municipality is not None:
+        grant(user, municipality, roles)
+    return user
+
+
 @pytest.fixture
-def world(make_municipality, make_parcel, make_user):
+def world(make_municipality, make_parcel):
     town = make_municipality("180501_1", "Jasło")
     other = make_municipality("186101_1", "Krosno")
     plot = make_parcel("7", 677_000, 211_000, municipality=town)
