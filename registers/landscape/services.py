@@ -673,15 +673,19 @@ def parcel_fee(municipality_id: int, cadastral_id: str, year: int) -> dict[str, 
 
 
 def fee_rows(user: Any, year: int) -> list[dict[str, Any]]:
-    """Every property with registered boards in the user's towns: the fee due from the
-    register, the latest declaration and any decision."""
+    """Every property with registered boards (or a declaration) in the user's towns: the fee
+    due from the register, the latest declaration and any decision."""
     ids = municipality_ids(user, Capability.MANAGE_AD_FEE)
     keys = sorted(set(AdvertisingDevice.objects.filter(municipality_id__in=ids).exclude(
-        parcel_cadastral_id="").values_list("municipality_id", "parcel_cadastral_id")))
+        parcel_cadastral_id="").values_list("municipality_id", "parcel_cadastral_id"))
+        | set(FeeDeclaration.objects.filter(municipality_id__in=ids, year=year).values_list(
+            "municipality_id", "parcel_cadastral_id")))
     rows = []
     for mid, cid in keys:
         fee = parcel_fee(mid, cid, year)
-        if not fee["basis"]:
+        declared = FeeDeclaration.objects.filter(municipality_id=mid, parcel_cadastral_id=cid,
+                                                 year=year).exists()
+        if not fee["basis"] and not declared:
             continue
         declaration = FeeDeclaration.objects.filter(municipality_id=mid, parcel_cadastral_id=cid,
                                                     year=year).first()

@@ -157,7 +157,7 @@ def build_world() -> World:
                                               content_type="image/png", size=len(PNG),
                                               taken_on="2026-05-04")
     FeeDeclaration.objects.create(municipality=town_a, year=2026,
-                                  parcel_cadastral_id=device.parcel_cadastral_id,
+                                  parcel_cadastral_id=device.parcel_cadastral_id or "x",
                                   payer="Platnik Markerowy", filed_on="2026-01-15",
                                   declared_amount=1)
     override = PropertyOverride.objects.filter(municipality=town_a).first()
