@@ -16,6 +16,7 @@ from registers.common.editing import (
 )
 from registers.common.editing import (
     audit_change,
+    changes,
     locked_update,
     require_capability,
     snapshot,
@@ -190,5 +191,15 @@ def record_save(user: Any, model: type, data: dict[str, Any], *, pk: int | None 
         if check is not None:
             check(obj)
         obj.save()
-        audit_change(user, obj, before, snapshot(obj, fields), municipality_id=town)
+        before, after = changes(before, snapshot(obj, fields))
+        if model in SENSITIVE:
+            # the audit viewer is the administrator's: it learns which fields moved, not
+            # their values (residents' data stay with the social-welfare officer)
+            before = None if before is None else dict.fromkeys(before, MASK)
+            after = dict.fromkeys(after, MASK)
+        audit_change(user, obj, before, after, municipality_id=town, only_changes=False)
     return obj
+
+
+SENSITIVE = (Resident, Stay, WaitingListEntry)
+MASK = "•••"

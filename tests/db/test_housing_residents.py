@@ -239,3 +239,17 @@ def test_plan_counts_candidates_costs_and_pdf(world):
     assert planner.get("/housing/plan/?year=abc").status_code == 400
     # the tax officer holds no housing capability at all
     assert client_for(w["users"]["tax_officer"]).get("/housing/plan/").status_code == 403
+
+
+def test_the_audit_trail_keeps_no_resident_values(world):
+    """The audit viewer belongs to the administrator, who may not read residents: a change of
+    a resident is logged with the fields that moved, their values masked."""
+    w = world
+    services.record_save(w["welfare"], Resident, {"monthly_income": D("2000.00")},
+                         pk=w["resident"].pk, expected_version=w["resident"].version)
+    event = AuditEvent.objects.filter(object_type="housing.resident", action="update").get()
+    assert event.before == {"monthly_income": "•••"} and event.after == {"monthly_income": "•••"}
+    created = AuditEvent.objects.filter(object_type__in=["housing.resident", "housing.stay"],
+                                        action="create")
+    assert created.count() == 2
+    assert not [e for e in created if "Anna" in str(e.after) or "MOPS" in str(e.after)]
