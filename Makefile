@@ -10,6 +10,9 @@ export DJANGO_SETTINGS_MODULE := gis_app.settings
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PARCELS ?= 3000
+# make test runs the suite on two pytest-xdist workers (one per core; a file stays on one worker,
+# so its module fixtures load once): TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: help deps venv npm messages db-start db-stop migrate demo run test lint format bench backup \
 	cluster cluster-stop test-cluster
@@ -68,7 +71,7 @@ format: venv
 	@$(VENV)/bin/ruff check --fix .
 
 test: lint npm messages db-start
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 backup: db-start
 	@$(PY) manage.py backup

@@ -118,6 +118,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--transactions", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--formats", default="camt053,mt940",
+                        help="which whole imports to measure (comma-separated)")
     args = parser.parse_args()
     _prepare_database()
     import django
@@ -149,13 +151,32 @@ def main() -> int:
 
     last: dict = {}
 
+    def backend_cpu() -> float:
+        """CPU seconds of this connection's PostgreSQL process (same host): with the host
+        loaded, CPU time tells what the work costs better than the wall clock."""
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            pid = cur.fetchone()[0]
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def full(data, name):
         def run():
             with transaction.atomic():
+                cpu, db_cpu = time.process_time(), backend_cpu()
                 result = services.import_statement(None, town, data, name)
+                t0 = time.perf_counter()
                 with connection.cursor() as cur:  # the foreign-key checks a commit would run
                     cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                last[name] = {
+                steps = {k: round(v, 2) for k, v in result.timings.items()}
+                steps["deferred_checks"] = round(time.perf_counter() - t0, 2)
+                steps["python_cpu"] = round(time.process_time() - cpu, 2)
+                steps["postgres_cpu"] = round(backend_cpu() - db_cpu, 2)
+                last[name] = {"steps": steps,
                     "new": result.new, "matched_account": result.matched_account,
                     "matched_title": result.matched_title, "queued": result.queued,
                     "allocated": result.allocated,
@@ -168,9 +189,12 @@ def main() -> int:
 
     timings = {"copy_baseline": copy_baseline,
                "parse_camt053": lambda: statements.parse(camt),
-               "parse_mt940": lambda: statements.parse(mt),
-               "import_camt053": full(camt, "camt053"),
-               "import_mt940": full(mt, "mt940")}
+               "parse_mt940": lambda: statements.parse(mt)}
+    formats = args.formats.split(",")
+    if "camt053" in formats:
+        timings["import_camt053"] = full(camt, "camt053")
+    if "mt940" in formats:
+        timings["import_mt940"] = full(mt, "mt940")
     best = {k: float("inf") for k in timings}
     for _ in range(args.repeat):
         for name, fn in timings.items():
@@ -185,10 +209,12 @@ def main() -> int:
         "camt_bytes": len(camt), "mt940_bytes": len(mt), "result": last,
     }
     print(json.dumps(report, indent=2))
+    if "import_camt053" not in best:
+        return 0
     ok = best["import_camt053"] < GOAL_SECONDS
     print(f"goal: camt.053 import of {len(credits)} transactions < {GOAL_SECONDS:.0f} s: "
           f"{'PASS' if ok else 'FAIL'} ({best['import_camt053']:.2f} s); MT940 "
-          f"{best['import_mt940']:.2f} s")
+          f"{best.get('import_mt940', float('nan')):.2f} s")
     return 0 if ok else 1
 
 

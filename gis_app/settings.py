@@ -173,6 +173,7 @@ INSTALLED_APPS = [
     "registers.parking",
     "registers.landscape",
     "registers.payments",
+    "registers.ppp",
     "map_ui",
     "axes",
 ]
@@ -310,6 +311,10 @@ STATICFILES_DIRS = [
     ("vendor/proj4", NODE_MODULES / "proj4" / "dist"),
     ("vendor/leaflet-draw", NODE_MODULES / "leaflet-draw" / "dist"),
     ("vendor/geographiclib-geodesic", NODE_MODULES / "geographiclib-geodesic"),
+    # the pages' design system (Pico CSS, the build scoped to class="pico": the map keeps its own)
+    ("vendor/pico", NODE_MODULES / "@picocss" / "pico" / "css"),
+    # the accessibility checker the browser tests run on every page (tests/browser/test_walks.py)
+    ("vendor/axe-core", NODE_MODULES / "axe-core"),
 ]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.media_root

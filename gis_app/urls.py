@@ -26,9 +26,15 @@ urlpatterns = [
     path("housing/", include("registers.housing.urls")),
     path("parking/", include("registers.parking.urls")),
     path("landscape/", include("registers.landscape.urls")),
+    path("ppp/", include("registers.ppp.urls")),
     path("audit/", audit_views.event_list, name="audit-events"),
     path("", include("map_ui.urls")),
 ]
 
 # Uploaded files (lease documents, inspection photos) are never served as plain media: each
 # register serves its files through a view that checks the user's role.
+
+# Styled error pages in the site's layout (JSON for machine clients): gis_app.error_views
+handler403 = "gis_app.error_views.permission_denied"
+handler404 = "gis_app.error_views.page_not_found"
+handler500 = "gis_app.error_views.server_error"

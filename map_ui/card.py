@@ -20,6 +20,7 @@ from registers.housing import selectors as housing
 from registers.landscape import selectors as landscape
 from registers.leases import selectors as leases
 from registers.parking import selectors as parking
+from registers.ppp import selectors as ppp
 from registers.taxes import selectors as taxes
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ SECTION_PROVIDERS: list[SectionProvider] = [
     _provider("housing", housing),
     _provider("parking", parking),
     _provider("landscape", landscape),
+    _provider("ppp", ppp),
 ]
 
 

@@ -19,6 +19,8 @@ MENU: list[tuple[Any, str, Capability | None]] = [
     (_("Leases"), "leases:lease_list", Capability.VIEW_LEASES),
     (_("Municipal property"), "leases:property_list", Capability.VIEW_LEASES),
     (_("Investment offer"), "leases:offer_list", None),
+    (_("Front desk for businesses"), "map_ui:desk", None),
+    (_("PPP projects"), "ppp:project_list", Capability.VIEW_LEASES),
     (_("Protected housing"), "housing:flat_list", Capability.VIEW_HOUSING),
     (_("Paid parking"), "parking:tariffs", None),
     (_("Landscape"), "landscape:areas", Capability.VIEW_LANDSCAPE),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from map_ui import openapi, printing, views
+from map_ui import desk, openapi, printing, views
 
 app_name = "map_ui"
 urlpatterns = [
@@ -15,4 +15,7 @@ urlpatterns = [
     path("parcels/<int:parcel_id>/card", views.card_fragment, name="card"),
     path("parcels/<int:parcel_id>/print", views.card_print, name="card_print"),
     path("health/", views.health, name="health"),
+    path("desk/", desk.desk, name="desk"),
+    path("desk/resolutions/<int:municipality_id>/", desk.desk_resolutions,
+         name="desk_resolutions"),
 ]

@@ -32,7 +32,7 @@ from django.db import models
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
 
-REGISTER_APPS = frozenset({"taxes", "leases", "housing", "parking", "landscape"})
+REGISTER_APPS = frozenset({"taxes", "leases", "housing", "parking", "landscape", "ppp"})
 MUNICIPALITY_MODEL = "layers.municipality"
 # Owner data (RODO): reading these through the admin is a READ_OWNERS like the app's own reads.
 OWNER_MODELS = frozenset({"layers.subject", "layers.share"})

@@ -17,6 +17,7 @@ from gis_app.accounts.access import access, has_capability, municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
+from gis_app.listing import list_page
 from layers.exports import EXPORT_FORMATS, write_table
 from layers.models import Municipality
 from registers.common.editing import submit
@@ -52,6 +53,10 @@ COLUMNS = [
 ]
 
 
+SORTS = ("address", "cadastral_id", "kind_label", "operator", "places", "occupied_places",
+         "usable_area_m2", "m2_per_person")
+
+
 @access(Capability.VIEW_HOUSING, description="protected flats (training / assisted): list "
                                               "with the standard check, CSV/XLSX export")
 def flat_list(request: HttpRequest) -> HttpResponse:
@@ -61,6 +66,10 @@ def flat_list(request: HttpRequest) -> HttpResponse:
                                q=g.get("q", ""))
     for r in rows:
         r["issues_text"] = "; ".join(issue_text(i) for i in r["issues"])
+    listing = list_page(request, rows, [(k, label) for k, label in COLUMNS if k in SORTS],
+                        default_sort="address", numeric=("places", "occupied_places",
+                                                         "usable_area_m2", "m2_per_person"))
+    rows = list(listing.page.paginator.object_list)  # every filtered row, in the list's order
     fmt = g.get("export", "")
     if fmt:
         if fmt not in EXPORT_FORMATS:
@@ -75,7 +84,7 @@ def flat_list(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="protected-flats.{fmt}"'
         return response
     return render(request, "housing/flat_list.html", {
-        "rows": rows, "filters": g, "standard": selectors.standard_on(),
+        "listing": listing, "rows": listing.rows, "filters": g, "standard": selectors.standard_on(),
         "kinds": ProtectedFlat._meta.get_field("kind").choices,
         "operators": ProtectedFlat.Operator.choices,
         "can_edit": has_capability(request.user, Capability.EDIT_HOUSING),

@@ -24,6 +24,7 @@ from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
+from gis_app.listing import list_page
 from gis_app.params import BadParameter, bounded_int
 from layers.exports import ExportFormatError, write_table
 from layers.models import LandscapeArea
@@ -189,11 +190,12 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(body, content_type=mime)
         response["Content-Disposition"] = f'attachment; filename="inspections.{fmt}"'
         return response
-    inspections = list(qs[:500])
+    listing = list_page(request, qs, [])
+    inspections = list(listing.rows)
     for i in inspections:
         i.type_label = services.type_label(i.object.get("type", ""))
     return render(request, "landscape/inspection_list.html", {
-        "inspections": inspections, "areas_geojson": _areas_geojson(
+        "inspections": inspections, "listing": listing, "areas_geojson": _areas_geojson(
             municipality_ids(request.user, Capability.VIEW_LANDSCAPE)),
         "saved": request.GET.get("saved", ""),
         "can_inspect": bool(municipality_ids(request.user, Capability.INSPECT))})

@@ -21,6 +21,7 @@ from gis_app.accounts.access import access, has_capability, municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
+from gis_app.listing import list_page
 from gis_app.params import DAYS_MAX, id_param, int_param, year_param
 from layers.exports import EXPORT_FORMATS, write_table
 from layers.models import Municipality, Parcel
@@ -80,6 +81,11 @@ LEASE_COLUMNS = [
 ]
 
 
+LEASE_SORTS = [(k, label) for k, label in LEASE_COLUMNS
+               if k in ("number", "lessee_name", "area_m2", "kind", "status", "end_date",
+                        "rent_amount")]
+
+
 @access(Capability.VIEW_LEASES, description="lease agreements: list with filters, "
                                              "expiring within N days, CSV/XLSX export")
 def lease_list(request: HttpRequest) -> HttpResponse:
@@ -101,12 +107,16 @@ def lease_list(request: HttpRequest) -> HttpResponse:
         "vat_rate": lease.vat_rate, "start_date": lease.start_date, "end_date": lease.end_date,
         "days_left": None if lease.end_date is None else (lease.end_date - today).days,
         "shared": lease.shared,
-    } for lease in leases[:5000]]
-    exported = _export(request, rows, LEASE_COLUMNS, "leases", "lease")
+    } for lease in leases]
+    listing = list_page(request, rows, LEASE_SORTS, default_sort="number",
+                        numeric=("area_m2", "rent_amount", "days_left"))
+    exported = _export(request, listing.page.paginator.object_list, LEASE_COLUMNS, "leases",
+                       "lease")
     if exported:
         return exported
     return render(request, "leases/lease_list.html", {
-        "rows": rows, "statuses": Lease.Status.choices, "kinds": Lease.Kind.choices,
+        "listing": listing, "rows": listing.rows, "statuses": Lease.Status.choices,
+        "kinds": Lease.Kind.choices,
         "filters": g, "expiring": expiring,
         "municipalities": _municipalities(request.user, Capability.VIEW_LEASES),
         "can_edit": has_capability(request.user, Capability.EDIT_LEASES),
@@ -200,18 +210,25 @@ RENT_COLUMNS = [
 ]
 
 
+RENT_SORTS = [(k, label) for k, label in RENT_COLUMNS if k in ("number", "lessee_name", "net",
+                                                                "gross")]
+
+
 @access(Capability.VIEW_LEASES, description="rent roll of a year: every active lease's rent "
                                              "after yearly indexation, CSV/XLSX export")
 def rent_roll(request: HttpRequest) -> HttpResponse:
     year = year_param(request, default=date.today().year)
     rows = selectors.rent_roll(request.user, year,
                                municipality_id=_id(request))
-    exported = _export(request, rows, RENT_COLUMNS, f"rent-roll-{year}", "lease")
+    listing = list_page(request, rows, RENT_SORTS, numeric=("net", "gross"))
+    exported = _export(request, listing.page.paginator.object_list, RENT_COLUMNS,
+                       f"rent-roll-{year}", "lease")
     if exported:
         return exported
     total = sum((r["gross"] for r in rows if r.get("gross") is not None), Decimal(0))
-    return render(request, "leases/rent_roll.html", {"rows": rows, "year": year,
-                                                     "total": total, "filters": request.GET})
+    return render(request, "leases/rent_roll.html", {"listing": listing, "rows": listing.rows,
+                                                     "year": year, "total": total,
+                                                     "filters": request.GET})
 
 
 @access(Capability.EDIT_LEASES, description="new lease: draw the leased area on the map, "
@@ -334,6 +351,11 @@ PROPERTY_COLUMNS = [
 ]
 
 
+PROPERTY_SORTS = [(k, label) for k, label in PROPERTY_COLUMNS
+                  if k in ("cadastral_id", "legal_area_m2", "group", "source", "manager",
+                           "management_form_label", "leased")]
+
+
 @access(Capability.VIEW_LEASES, description="municipal property: plots of groups 4/5 "
                                              "corrected by hand; filters, CSV/XLSX export")
 def property_list(request: HttpRequest) -> HttpResponse:
@@ -342,12 +364,14 @@ def property_list(request: HttpRequest) -> HttpResponse:
                                    q=g.get("q", ""),
                                    management_form=g.get("management_form", ""),
                                    leased=g.get("leased", ""))
-    exported = _export(request, rows, PROPERTY_COLUMNS, "municipal-property",
-                       "property_override")
+    listing = list_page(request, rows, PROPERTY_SORTS, default_sort="cadastral_id",
+                        numeric=("legal_area_m2",))
+    exported = _export(request, listing.page.paginator.object_list, PROPERTY_COLUMNS,
+                       "municipal-property", "property_override")
     if exported:
         return exported
     return render(request, "leases/property_list.html", {
-        "rows": rows, "filters": g,
+        "listing": listing, "rows": listing.rows, "filters": g,
         "forms": PropertyOverride.ManagementForm.choices,
         "municipalities": _municipalities(request.user, Capability.VIEW_LEASES),
         "can_edit": has_capability(request.user, Capability.EDIT_LEASES),
@@ -434,6 +458,10 @@ OFFER_COLUMNS = [
 ]
 
 
+OFFER_SORTS = [(k, label) for k, label in OFFER_COLUMNS
+               if k in ("title", "municipality", "mode", "area_m2", "price")]
+
+
 @access(public=True, description="the investment offer: published municipal plots for sale, "
                                  "lease or PPP (officers also see drafts of their towns)")
 def offer_list(request: HttpRequest) -> HttpResponse:
@@ -450,12 +478,16 @@ def offer_list(request: HttpRequest) -> HttpResponse:
              "cadastral_ids": o.cadastral_ids, "area_m2": round(o.area_m2),
              "price": o.price, "conditions": o.conditions, "contact": o.contact,
              "published": o.published} for o in offers]
-    exported = _export(request, [r for r in rows if r["published"]], OFFER_COLUMNS,
+    listing = list_page(request, rows, OFFER_SORTS, default_sort="title",
+                        numeric=("area_m2", "price"))
+    exported = _export(request, [r for r in listing.page.paginator.object_list
+                                 if r["published"]], OFFER_COLUMNS,
                        "investment-offer", "investment_offer")
     if exported:
         return exported
     return render(request, "leases/offer_list.html", {
-        "rows": rows, "modes": InvestmentOffer.Mode.choices, "filters": g,
+        "listing": listing, "rows": listing.rows, "modes": InvestmentOffer.Mode.choices,
+        "filters": g,
         "municipalities": Municipality.objects.all(), "edit_ids": own_ids,
     })
 

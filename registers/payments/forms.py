@@ -30,6 +30,8 @@ class BankForm(forms.Form):
     collection_account = forms.CharField(label=_("collection account (NRB)"), max_length=32,
                                          required=False)
     bank_name = forms.CharField(label=_("bank"), max_length=200, required=False)
+    # the version of the bank the form was built from (empty: there was none yet)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean_collection_account(self) -> str:
         return "".join(self.cleaned_data["collection_account"].split()).upper() \
@@ -42,4 +44,5 @@ class ReminderForm(forms.Form):
 
 class DeliveredForm(forms.Form):
     reminder = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)
     delivered_on = forms.DateField(label=_("delivered on"))

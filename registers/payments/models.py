@@ -17,6 +17,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from registers.common.editing import Versioned
+
 _money = {"max_digits": 14, "decimal_places": 2}
 _digits = RegexValidator(r"^\d+$", _("digits only"))
 
@@ -58,8 +60,10 @@ class PaymentParameters(models.Model):
         return str(self.year)
 
 
-class BankSettings(models.Model):
+class BankSettings(Versioned):
     """The municipality's bank for individual accounts (mikrorachunki)."""
+
+    audit_type = "payments.banksettings"
 
     municipality = models.OneToOneField("layers.Municipality", on_delete=models.PROTECT,
                                         related_name="payment_bank")
@@ -72,7 +76,6 @@ class BankSettings(models.Model):
     collection_account = models.CharField(_("collection account (NRB)"), max_length=26,
                                           blank=True, validators=[_digits])
     bank_name = models.CharField(_("bank"), max_length=200, blank=True)
-    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("bank for individual accounts")
@@ -200,8 +203,10 @@ class Statement(models.Model):
         return f"{self.account} {self.reference}"
 
 
-class Payment(models.Model):
+class Payment(Versioned):
     """A credit on the municipality's accounts, matched to a taxpayer or queued to clarify."""
+
+    audit_type = "payments.payment"
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("to clarify")
@@ -244,7 +249,6 @@ class Payment(models.Model):
                               default=Status.QUEUED)
     allocated_seq = models.BigIntegerField(_("order"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
-    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("payment")
@@ -275,15 +279,18 @@ class LedgerEntry(models.Model):
         PAID_INTEREST = "paid_interest", _("paid: interest")
         PAID_PRINCIPAL = "paid_principal", _("paid: tax")
         OVERPAYMENT = "overpayment", _("overpayment")
+        OVERPAYMENT_CREDITED = "overpay_credit", _("overpayment credited")
 
+    # The references are checked per statement by triggers (sql/ledger_refs.sql), not by
+    # per-row foreign keys: the allocation writes hundreds of thousands of entries at once.
     municipality = models.ForeignKey("layers.Municipality", on_delete=models.PROTECT,
-                                     related_name="+", db_index=False)
+                                     related_name="+", db_index=False, db_constraint=False)
     taxpayer = models.ForeignKey("taxes.Taxpayer", on_delete=models.PROTECT,
-                                 related_name="ledger", db_index=False)
+                                 related_name="ledger", db_index=False, db_constraint=False)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="steps",
-                                db_index=False)
+                                db_index=False, db_constraint=False)
     charge = models.ForeignKey(Charge, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="steps")
+                               related_name="steps", db_constraint=False)
     on_date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     amount = models.DecimalField(_("amount [zł]"), **_money)
@@ -293,14 +300,21 @@ class LedgerEntry(models.Model):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         ordering = ["taxpayer_id", "seq", "id"]
-        indexes = [models.Index(fields=["taxpayer", "seq"], name="payments_ledger_tp_idx")]
+        indexes = [models.Index(fields=["taxpayer", "seq"], name="payments_ledger_tp_idx"),
+                   # the overpayments kept (art. 76): few rows, read at every import
+                   models.Index(fields=["municipality", "taxpayer"],
+                                condition=Q(kind__in=["overpayment", "overpay_credit"]),
+                                name="payments_ledger_overpay_idx")]
 
     def __str__(self) -> str:
         return f"{self.on_date} {self.kind} {self.amount}"
 
 
-class Reminder(models.Model):
-    """An upomnienie for an overdue instalment (art. 15 § 1 u.p.e.a.) and its cost."""
+class Reminder(Versioned):
+    """An upomnienie for an overdue instalment (art. 15 § 1 u.p.e.a.) and its cost; the
+    officer records its delivery (the only change in place, on the version it was shown at)."""
+
+    audit_type = "payments.reminder"
 
     municipality = models.ForeignKey("layers.Municipality", on_delete=models.PROTECT,
                                      related_name="+")

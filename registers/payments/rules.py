@@ -15,6 +15,23 @@ The law (Ordynacja podatkowa, "o.p."):
 - art. 62 § 1: with several liabilities a payment goes to the one with the earliest due date,
   unless the taxpayer named one (then that one first).
 - art. 76: what is left is an overpayment, kept on the taxpayer's account and shown.
+- art. 76 § 1: the overpayment is credited ex officio against the taxpayer's arrears with their
+  late-payment interest or against current liabilities (otherwise refunded, or kept for future
+  liabilities on the taxpayer's request; refunds are not in this register, so it stays kept);
+  art. 76a § 1: against arrears and interest in the ratio they stand in on the day of crediting
+  (as art. 55 § 2).
+
+The crediting rule this module applies (:func:`credit_overpayment`; art. 76 § 1, and the day of
+crediting as art. 76a § 2 gives it — from the statute's wording as remembered, UNCONFIRMED):
+a crediting run "up to day D" takes the overpayment the taxpayer has kept since day S (the
+latest booking day of a payment that left one; nothing is credited when S is after D: the money
+was not there yet) and credits it against every open charge due on or before D, in the
+allocation order (reminder costs, then the earliest due first, art. 62 § 1), each on the day it
+takes effect:
+the later of S and the charge's due date — on the due date a liability is current, so it is
+credited before any interest runs; a charge already overdue on S (arrears) is credited on S with
+the interest to S, split proportionally (art. 76a § 1). Charges due after D are not touched
+(a future liability is credited only when it falls due: the daily run, or the next import).
 
 How interest accrues here (the rule this module applies, the SQL in ``sql/allocate.sql``
 applies the same): each charge remembers the day up to which its interest was settled
@@ -49,6 +66,7 @@ PAID_COST = "paid_cost"  # credit: reminder cost covered (art. 55 § 2, first)
 PAID_INTEREST = "paid_interest"  # credit: interest covered
 PAID_PRINCIPAL = "paid_principal"  # credit: tax covered
 OVERPAYMENT = "overpayment"  # credit kept on the account (art. 76)
+OVERPAYMENT_CREDITED = "overpay_credit"  # kept overpayment used for a charge (negative; art. 76)
 
 
 def to_grosz(value: Decimal) -> Decimal:
@@ -168,65 +186,117 @@ def allocation_order(charges: Iterable[Charge], named: int | None = None) -> lis
                                  c.id))
 
 
+def _cover(charge: Charge, left: Decimal, on: date, payment_id: int, params: Params
+           ) -> tuple[Decimal, list[Step]]:
+    """Cover ``charge`` with up to ``left`` on the day ``on`` (changed in place): what was taken
+    and the ledger steps (interest settled to ``on``, then art. 55 § 2 / art. 76a § 1)."""
+    steps: list[Step] = []
+    if charge.kind == REMINDER_COST:
+        take = min(left, charge.principal_open)
+        charge.principal_open -= take
+        return take, [Step(payment_id, charge.id, PAID_COST, take, on)]
+    accrued = ZERO
+    if charge.principal_open > 0 and on > charge.accrued_to:
+        accrued = interest(charge.principal_open, charge.accrued_to, on, params.rates,
+                           params.threshold)
+    owed_interest = charge.interest_open + accrued
+    need = owed_interest + charge.principal_open
+    take = min(left, need)
+    if take == need:
+        paid_interest, paid_principal = owed_interest, charge.principal_open
+    else:  # art. 55 § 2: proportionally, as they stand on the day of payment
+        paid_interest = to_grosz(take * owed_interest / need)
+        paid_principal = take - paid_interest
+    if accrued:
+        steps.append(Step(payment_id, charge.id, INTEREST_ACCRUED, accrued, on))
+    if paid_interest:
+        steps.append(Step(payment_id, charge.id, PAID_INTEREST, paid_interest, on))
+    if paid_principal:
+        steps.append(Step(payment_id, charge.id, PAID_PRINCIPAL, paid_principal, on))
+    charge.interest_open = owed_interest - paid_interest
+    charge.principal_open -= paid_principal
+    charge.accrued_to = max(charge.accrued_to, on)
+    return take, steps
+
+
 def allocate_payment(charges: Sequence[Charge], payment: Payment, params: Params) -> list[Step]:
     """Allocate one payment over the open charges (changed in place); the ledger steps."""
     steps: list[Step] = []
     left = Decimal(payment.amount)
-    on = payment.booked_on
     for charge in allocation_order(charges, payment.named_charge_id):
         if left <= 0:
             break
-        if charge.kind == REMINDER_COST:
-            take = min(left, charge.principal_open)
-            charge.principal_open -= take
-            left -= take
-            steps.append(Step(payment.id, charge.id, PAID_COST, take, on))
-            continue
-        accrued = ZERO
-        if charge.principal_open > 0 and on > charge.accrued_to:
-            accrued = interest(charge.principal_open, charge.accrued_to, on, params.rates,
-                               params.threshold)
-        owed_interest = charge.interest_open + accrued
-        need = owed_interest + charge.principal_open
-        take = min(left, need)
-        if take == need:
-            paid_interest, paid_principal = owed_interest, charge.principal_open
-        else:  # art. 55 § 2: proportionally, as they stand on the day of payment
-            paid_interest = to_grosz(take * owed_interest / need)
-            paid_principal = take - paid_interest
-        if accrued:
-            steps.append(Step(payment.id, charge.id, INTEREST_ACCRUED, accrued, on))
-        if paid_interest:
-            steps.append(Step(payment.id, charge.id, PAID_INTEREST, paid_interest, on))
-        if paid_principal:
-            steps.append(Step(payment.id, charge.id, PAID_PRINCIPAL, paid_principal, on))
-        charge.interest_open = owed_interest - paid_interest
-        charge.principal_open -= paid_principal
-        charge.accrued_to = max(charge.accrued_to, on)
+        take, covered = _cover(charge, left, payment.booked_on, payment.id, params)
+        steps += covered
         left -= take
     if left > 0:
-        steps.append(Step(payment.id, None, OVERPAYMENT, left, on))
+        steps.append(Step(payment.id, None, OVERPAYMENT, left, payment.booked_on))
+    return steps
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A crediting run of the kept overpayment (art. 76 § 1) against the charges due by
+    ``upto``; ``payment_id`` is the payment whose overpayment it uses (the ledger's link)."""
+
+    payment_id: int
+    upto: date
+
+
+def credit_overpayment(charges: Sequence[Charge], available: Decimal, since: date,
+                       credit: Credit, params: Params) -> list[Step]:
+    """Credit ``available`` (kept since ``since``) against the open charges due by
+    ``credit.upto`` (changed in place), each on the later of ``since`` and its due date. Each
+    charge reached gets its covering steps and an ``OVERPAYMENT_CREDITED`` step of minus what it
+    took (the overpayment kept goes down by it)."""
+    steps: list[Step] = []
+    left = Decimal(available)
+    if left <= 0 or since > credit.upto:
+        return steps
+    for charge in allocation_order(c for c in charges if c.due_date <= credit.upto):
+        if left <= 0:
+            break
+        on = max(since, charge.due_date)
+        take, covered = _cover(charge, left, on, credit.payment_id, params)
+        if take <= 0:
+            continue
+        steps += covered
+        steps.append(Step(credit.payment_id, charge.id, OVERPAYMENT_CREDITED, -take, on))
+        left -= take
     return steps
 
 
 @dataclass
 class Event:
-    """A replay event: a charge posted or a payment allocated, in the order ``seq``."""
+    """A replay event: a charge posted, a payment allocated or a crediting run of the kept
+    overpayment, in the order ``seq``."""
 
     seq: int
     charge: Charge | None = None
     payment: Payment | None = None
+    credit: Credit | None = None
 
 
 def replay(events: Iterable[Event], params: Params) -> list[Step]:
-    """The ledger from scratch: charges and payments in the order they were recorded."""
+    """The ledger from scratch: charges, payments and credits in the order they were recorded."""
     charges: list[Charge] = []
     steps: list[Step] = []
+    kept, since = ZERO, None
     for event in sorted(events, key=lambda e: e.seq):
         if event.charge is not None:
             charges.append(replace(event.charge))
+        new: list[Step] = []
         if event.payment is not None:
-            steps += allocate_payment(charges, event.payment, params)
+            new = allocate_payment(charges, event.payment, params)
+        if event.credit is not None and since is not None:
+            new = credit_overpayment(charges, kept, since, event.credit, params)
+        for step in new:
+            if step.kind == OVERPAYMENT:
+                kept += step.amount
+                since = step.on_date if since is None else max(since, step.on_date)
+            elif step.kind == OVERPAYMENT_CREDITED:
+                kept += step.amount
+        steps += new
     return steps
 
 

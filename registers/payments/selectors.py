@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
@@ -48,8 +49,8 @@ def charges_as_of(taxpayer_id: int, on_date: date) -> tuple[list[rules.Charge], 
     steps = defaultdict(list)
     overpayment = ZERO
     for e in LedgerEntry.objects.filter(taxpayer_id=taxpayer_id, on_date__lte=on_date):
-        if e.charge_id is None:
-            overpayment += e.amount
+        if e.kind in (rules.OVERPAYMENT, rules.OVERPAYMENT_CREDITED):
+            overpayment += e.amount  # kept (art. 76), less what was credited (negative)
         else:
             steps[e.charge_id].append(e)
     out = []
@@ -97,17 +98,36 @@ def account_statement(user: Any, taxpayer: Any, on_date: date) -> AccountStateme
             events.append((e.on_date, 1, StatementRow(
                 e.on_date, f"{e.get_kind_display()} ({e.charge.number}/{e.charge.year})",
                 debit=e.amount)))
+    def part(e: LedgerEntry) -> str:
+        on = f" {e.charge.number}/{e.charge.year}" if e.charge and e.charge.number else ""
+        return f"{e.get_kind_display()}{on}: {e.amount}"
+
+    credits: dict[int, list[LedgerEntry]] = defaultdict(list)
     for p in payments.values():
-        parts = [f"{e.get_kind_display()}"
-                 f"{f' {e.charge.number}/{e.charge.year}' if e.charge and e.charge.number else ''}"
-                 f": {e.amount}" for e in by_payment.get(p.pk, [])
-                 if e.kind != rules.INTEREST_ACCRUED]
+        own = [e for e in by_payment.get(p.pk, []) if e.seq // 10000 == p.allocated_seq]
+        for e in by_payment.get(p.pk, []):
+            if e.seq // 10000 != p.allocated_seq:  # a later crediting of its overpayment
+                credits[e.seq // 10000].append(e)
         events.append((p.booked_on, 2, StatementRow(
-            p.booked_on, f"{p.title[:80]}", credit=p.amount, detail="; ".join(parts))))
+            p.booked_on, f"{p.title[:80]}", credit=p.amount,
+            detail="; ".join(part(e) for e in own if e.kind != rules.INTEREST_ACCRUED))))
+    # art. 76 § 1: the kept overpayment credited against a charge; no money moves, so the
+    # balance stays (the payment was counted when it came), the row says where it went
+    for run in credits.values():
+        for e in run:
+            if e.kind == rules.OVERPAYMENT_CREDITED:
+                covered = [x for x in run if x.charge_id == e.charge_id
+                           and x.kind not in (rules.OVERPAYMENT_CREDITED,
+                                              rules.INTEREST_ACCRUED)]
+                events.append((e.on_date, 3, StatementRow(
+                    e.on_date, _("overpayment credited against %(what)s (art. 76 § 1 o.p.)")
+                    % {"what": f"{e.charge.get_kind_display()} {e.charge.number}/"
+                               f"{e.charge.year}"},
+                    detail="; ".join(part(x) for x in covered))))
     events.sort(key=lambda t: (t[0], t[1]))
     balance = ZERO
     rows = []
-    for _, _, row in events:
+    for _day, _order, row in events:
         balance += row.debit - row.credit
         row.balance = balance
         rows.append(row)

@@ -6,6 +6,7 @@ reminders. Set-based where the numbers are large (statement import, matching, al
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,6 +23,12 @@ from schwifty.exceptions import SchwiftyException
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
 from layers.models import Municipality
+from registers.common.editing import (
+    StaleEditError,
+    audit_change,
+    locked_update,
+    snapshot,
+)
 from registers.payments import rules
 from registers.payments.models import (
     BankSettings,
@@ -101,9 +108,16 @@ def account_number(bank: BankSettings, taxpayer_id: int) -> str:
     return iban.compact[2:]
 
 
+BANK_FIELDS = ("settlement_number", "account_prefix", "collection_account", "bank_name")
+#: "whatever is stored": the system's own saves (demo data, setup), which no form was built for
+ANY_VERSION: Any = object()
+
+
 def bank_settings_save(user: Any, municipality: Municipality, settlement_number: str,
                        account_prefix: str, collection_account: str = "",
-                       bank_name: str = "") -> BankSettings:
+                       bank_name: str = "", version: Any = ANY_VERSION) -> BankSettings:
+    """Create or change the municipality's bank. ``version`` is the one the officer's form was
+    built from (None: there was no bank yet); a bank saved meanwhile raises StaleEditError."""
     check_settlement_number(settlement_number)
     if not account_prefix.isdigit() or not 1 <= len(account_prefix) <= 6:
         raise ValidationError("individual account prefix: 1 to 6 digits")
@@ -112,22 +126,24 @@ def bank_settings_save(user: Any, municipality: Municipality, settlement_number:
             IBAN("PL" + collection_account).validate()
         except SchwiftyException as exc:
             raise ValidationError(f"collection account: {exc}") from exc
+    values = {"settlement_number": settlement_number, "account_prefix": account_prefix,
+              "collection_account": collection_account, "bank_name": bank_name}
     with transaction.atomic():
-        bank, created = BankSettings.objects.select_for_update().get_or_create(
-            municipality=municipality, defaults={
-                "settlement_number": settlement_number, "account_prefix": account_prefix,
-                "collection_account": collection_account, "bank_name": bank_name})
+        rows = BankSettings.objects.filter(municipality=municipality)
+        if version is ANY_VERSION:
+            version = rows.values_list("version", flat=True).first()
+        bank = locked_update(rows, version)
         before = None
-        if not created:
-            before = {"settlement_number": bank.settlement_number,
-                      "account_prefix": bank.account_prefix}
-            bank.settlement_number, bank.account_prefix = settlement_number, account_prefix
-            bank.collection_account, bank.bank_name = collection_account, bank_name
-            bank.version += 1
-            bank.save()
-        audit(user, AuditAction.CREATE if created else AuditAction.UPDATE,
-              "payments.banksettings", bank.pk, municipality_id=municipality.pk, before=before,
-              after={"settlement_number": settlement_number, "account_prefix": account_prefix})
+        if bank is None:
+            bank = BankSettings(municipality=municipality, **values)
+        else:
+            before = snapshot(bank, BANK_FIELDS)
+            for name, value in values.items():
+                setattr(bank, name, value)
+            bank.bump()
+        bank.save()
+        audit_change(user, bank, before, snapshot(bank, BANK_FIELDS),
+                     municipality_id=municipality.pk)
     return bank
 
 
@@ -184,6 +200,8 @@ def post_schedule(municipality_id: int, taxpayer_id: int, year: int, tax_kind: s
               municipality_id=municipality_id,
               detail=f"charges of decision {decision_number} ({tax_kind} {year}): "
                      f"{len(rows)} posted, {len(replaceable_ids)} replaced, {len(kept)} kept")
+        # a kept overpayment goes to the new instalments already due (art. 76 § 1)
+        credit_overpayments(municipality_id, today, [taxpayer_id])
     return rows
 
 
@@ -211,6 +229,98 @@ def post_liability_charges(municipality_id: int, year: int, prefix: str = "PN",
 # Statements in: parse whole, store set-based, match, allocate
 
 
+# ---------------------------------------------------------------------------------------------
+# Overpayments (nadpłata): credited against arrears and current liabilities, art. 76 § 1
+
+# Taxpayers of a municipality keeping an overpayment and owing a charge due by their day
+# ``upto``: a fixed day, or (``by_payments``) the earliest booking day of their payments matched
+# but not yet allocated, so the overpayment is credited as of the instalments' due dates before
+# those payments are allocated.
+CREDIT_CANDIDATES_SQL = """
+WITH kept AS (
+    SELECT e.taxpayer_id, sum(e.amount) AS available,
+           max(e.on_date) FILTER (WHERE e.kind = 'overpayment') AS since,
+           (array_agg(e.payment_id ORDER BY e.seq DESC)
+                FILTER (WHERE e.kind = 'overpayment'))[1] AS payment_id
+    FROM payments_ledgerentry AS e
+    WHERE e.municipality_id = %(m)s AND e.kind IN ('overpayment', 'overpay_credit')
+      AND (%(only)s::bigint[] IS NULL OR e.taxpayer_id = ANY (%(only)s::bigint[]))
+    GROUP BY e.taxpayer_id
+    HAVING sum(e.amount) > 0
+),
+day AS (
+    SELECT k.*, CASE WHEN %(by_payments)s
+                     THEN (SELECT min(p.booked_on) FROM payments_payment AS p
+                           WHERE p.taxpayer_id = k.taxpayer_id AND p.status = 'matched')
+                     ELSE %(upto)s::date END AS upto
+    FROM kept AS k
+)
+SELECT d.taxpayer_id, d.available, d.since, d.payment_id, d.upto
+FROM day AS d
+WHERE d.upto IS NOT NULL AND d.since <= d.upto
+  AND EXISTS (SELECT 1 FROM payments_charge AS c
+              WHERE c.taxpayer_id = d.taxpayer_id AND c.due_date <= d.upto
+                AND (c.principal_open > 0 OR c.interest_open > 0))
+ORDER BY d.taxpayer_id
+"""
+
+
+def credit_overpayments(municipality_id: int, upto: date | None = None,
+                        taxpayer_ids: Sequence[int] | None = None,
+                        by_payments: bool = False) -> int:
+    """Credit every kept overpayment of the municipality (or of ``taxpayer_ids``) against the
+    taxpayer's open charges due by ``upto`` (default today), by the pure rule
+    ``rules.credit_overpayment`` (art. 76 § 1, art. 76a o.p.; the rule is stated there).
+    Touches only the taxpayers who keep an overpayment and owe something due — few, so one small
+    step each. Returns the number of charges credited. Call inside the register's lock."""
+    upto = upto or timezone.localdate()
+    with connection.cursor() as cur:
+        cur.execute(CREDIT_CANDIDATES_SQL, {
+            "m": municipality_id, "upto": upto, "by_payments": by_payments,
+            "only": list(taxpayer_ids) if taxpayer_ids is not None else None})
+        candidates = cur.fetchall()
+    if not candidates:
+        return 0
+    _check_rates_cover(municipality_id)
+    params = rule_params(upto)
+    credited = 0
+    entries: list[LedgerEntry] = []
+    for taxpayer_id, available, since, payment_id, day in candidates:
+        rows = {c.pk: c for c in Charge.objects.select_for_update().filter(
+            taxpayer_id=taxpayer_id, due_date__lte=day).exclude(principal_open=0,
+                                                               interest_open=0)}
+        state = [rules.Charge(id=c.pk, due_date=c.due_date, amount=c.amount, kind=c.kind,
+                              number=c.number, principal_open=c.principal_open,
+                              interest_open=c.interest_open, accrued_to=c.accrued_to)
+                 for c in rows.values()]
+        steps = rules.credit_overpayment(state, available, since,
+                                         rules.Credit(payment_id, day), params)
+        if not steps:
+            continue
+        (seq,) = _next_seq()
+        entries += [LedgerEntry(municipality_id=municipality_id, taxpayer_id=taxpayer_id,
+                                payment_id=st.payment_id, charge_id=st.charge_id,
+                                on_date=st.on_date, kind=st.kind, amount=st.amount,
+                                seq=seq * 10000 + i) for i, st in enumerate(steps)]
+        touched = {st.charge_id for st in steps}
+        changed = []
+        for c in state:
+            if c.id in touched:
+                row = rows[c.id]
+                row.principal_open, row.interest_open = c.principal_open, c.interest_open
+                row.accrued_to = c.accrued_to
+                changed.append(row)
+        Charge.objects.bulk_update(changed, ["principal_open", "interest_open", "accrued_to"])
+        credited += len(changed)
+        used = -sum(st.amount for st in steps if st.kind == rules.OVERPAYMENT_CREDITED)
+        audit(None, AuditAction.UPDATE, "taxes.taxpayer", taxpayer_id,
+              municipality_id=municipality_id,
+              detail=f"overpayment credited (art. 76 § 1 o.p.) against {len(changed)} charges "
+                     f"due by {day}: {used} zł")
+    LedgerEntry.objects.bulk_create(entries)
+    return credited
+
+
 @dataclass
 class ImportResult:
     statement: Statement | None
@@ -223,6 +333,13 @@ class ImportResult:
     allocated: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    #: seconds per step (parse, store, match, credit, allocate, …), for the benchmark
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def lap(self, name: str, since: float) -> float:
+        now = time.perf_counter()
+        self.timings[name] = self.timings.get(name, 0.0) + now - since
+        return now
 
 
 COPY_COLUMNS = ("line", "fingerprint", "booked_on", "amount", "payer_name", "payer_account",
@@ -341,16 +458,20 @@ def allocate(municipality_id: int) -> int:
         _check_rates_cover(municipality_id)
         with connection.cursor() as cur:
             cur.execute("SELECT payments_allocate(%s)", [municipality_id])
-            return cur.fetchone()[0]
+            allocated = cur.fetchone()[0]
+        credit_overpayments(municipality_id)
+        return allocated
 
 
 def import_statement(user: Any, municipality: Municipality, data: bytes,
                      filename: str = "") -> ImportResult:
     """Parse whole (refused whole on the first problem), store, match, allocate."""
+    t = started = time.perf_counter()
     try:
         parsed = parse(data)
     except StatementError as exc:
         raise ValidationError(f"{filename or 'statement'}: {exc}") from exc
+    parse_seconds = time.perf_counter() - started
     with transaction.atomic():
         _lock(municipality.pk)
         existing = Statement.objects.filter(municipality=municipality,
@@ -365,26 +486,41 @@ def import_statement(user: Any, municipality: Municipality, data: bytes,
             transactions=len(parsed.transactions),
             imported_by=user if getattr(user, "is_authenticated", False) else None)
         result = ImportResult(statement=statement, transactions=len(parsed.transactions),
-                              skipped=parsed.skipped)
+                              skipped=parsed.skipped, timings={"parse": parse_seconds})
+        t = time.perf_counter()
         params = {"m": municipality.pk, "s": statement.pk}
         with connection.cursor() as cur:
             cur.execute(STAGE_SQL)
+            payload = _copy_payload(parsed)
+            t = result.lap("copy_payload", t)
             cur.copy_expert(f"COPY payments_stage ({', '.join(COPY_COLUMNS)}) FROM STDIN",
-                            _copy_payload(parsed))
+                            payload)
+            t = result.lap("copy", t)
             cur.execute(INSERT_SQL, params)
             result.new = cur.rowcount
             cur.execute("DROP TABLE payments_stage")
+            t = result.lap("insert", t)
             cur.execute(MATCH_ACCOUNT_SQL, params)
             result.matched_account = cur.rowcount
+            t = result.lap("match_account", t)
             cur.execute(MATCH_TITLE_SQL, params)
             result.matched_title = cur.rowcount
+            t = result.lap("match_title", t)
             # the allocation's plan must see the newly matched rows (not "none are matched")
             cur.execute("ANALYZE payments_payment")
+            t = result.lap("analyze", t)
         result.queued = result.new - result.matched_account - result.matched_title
         _check_rates_cover(municipality.pk)
+        # overpayments kept from before are credited first, as of the instalments' due dates
+        # up to each taxpayer's first new payment; then the payments; then what is due today
+        credit_overpayments(municipality.pk, by_payments=True)
+        t = result.lap("credit_overpayments", t)
         with connection.cursor() as cur:
             cur.execute("SELECT payments_allocate(%s)", [municipality.pk])
             result.allocated = cur.fetchone()[0]
+        t = result.lap("allocate", t)
+        credit_overpayments(municipality.pk)
+        t = result.lap("credit_overpayments", t)
         Statement.objects.filter(pk=statement.pk).update(
             matched=result.matched_account + result.matched_title, queued=result.queued)
         audit(user, AuditAction.IMPORT, "payments.statement", statement.pk,
@@ -394,10 +530,6 @@ def import_statement(user: Any, municipality: Municipality, data: bytes,
                      "new": result.new, "matched": result.matched_account + result.matched_title,
                      "queued": result.queued, "allocated": result.allocated})
     return result
-
-
-class StaleEditError(ValidationError):
-    pass
 
 
 def resolve_payment(user: Any, payment: Payment, taxpayer_id: int | None, note: str = "",
@@ -449,6 +581,15 @@ def replay_taxpayer(taxpayer_id: int) -> list[rules.Step]:
     events += [rules.Event(seq=p.allocated_seq, payment=rules.Payment(
         id=p.pk, booked_on=p.booked_on, amount=p.amount, named_charge_id=p.named_charge_id))
         for p in payments]
+    # crediting runs of the kept overpayment: one per event number (seq // 10000); its day is
+    # the last day it credited on (the same as the run's ``upto`` for the rule, see rules)
+    runs: dict[int, tuple[int, date]] = {}
+    for e in LedgerEntry.objects.filter(taxpayer_id=taxpayer_id,
+                                        kind=rules.OVERPAYMENT_CREDITED):
+        run = runs.get(e.seq // 10000)
+        runs[e.seq // 10000] = (e.payment_id, max(e.on_date, run[1]) if run else e.on_date)
+    events += [rules.Event(seq=seq, credit=rules.Credit(payment_id, day))
+               for seq, (payment_id, day) in runs.items()]
     last = max((p.booked_on for p in payments), default=timezone.localdate())
     return rules.replay(events, rule_params(last))
 
@@ -471,6 +612,7 @@ def issue_reminders(user: Any, municipality_id: int, on_date: date | None = None
     params = rule_params(on_date)
     with transaction.atomic():
         _lock(municipality_id)
+        credit_overpayments(municipality_id, on_date)
         overdue = list(Charge.objects.filter(
             municipality_id=municipality_id, kind=Charge.Kind.INSTALMENT, due_date__lt=on_date,
             principal_open__gt=0, reminders__isnull=True).order_by("taxpayer_id", "due_date"))
@@ -521,15 +663,20 @@ def enforcement_cases(municipality_id: int, on_date: date | None = None) -> list
     return out
 
 
-def reminder_delivered(user: Any, reminder: Reminder, delivered_on: date) -> Reminder:
-    if delivered_on < reminder.issued_on:
-        raise ValidationError("a reminder cannot be delivered before it was issued")
+def reminder_delivered(user: Any, reminder: Reminder, delivered_on: date,
+                       version: int | None = None) -> Reminder:
+    """Record the reminder's delivery; ``version`` is the one the officer's page showed (None:
+    not checked, for the system's own calls)."""
     with transaction.atomic():
-        Reminder.objects.filter(pk=reminder.pk).update(delivered_on=delivered_on)
-        audit(user, AuditAction.UPDATE, "payments.reminder", reminder.pk,
-              municipality_id=reminder.municipality_id,
-              before={"delivered_on": str(reminder.delivered_on or "")},
-              after={"delivered_on": str(delivered_on)})
-    reminder.refresh_from_db()
-    return reminder
-
+        locked = locked_update(Reminder.objects.filter(pk=reminder.pk),
+                               reminder.version if version is None else version,
+                               gone="the reminder no longer exists")
+        if delivered_on < locked.issued_on:
+            raise ValidationError("a reminder cannot be delivered before it was issued")
+        before = snapshot(locked, ["delivered_on"])
+        locked.delivered_on = delivered_on
+        locked.bump()
+        locked.save(update_fields=["delivered_on", "version"])
+        audit_change(user, locked, before, snapshot(locked, ["delivered_on"]),
+                     municipality_id=locked.municipality_id)
+    return locked

@@ -15,6 +15,7 @@ the title (tokens; an account number written in groups) and the instalment the p
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -86,6 +87,18 @@ def _title_info(title: str) -> tuple[list[str], int | None, int | None]:
     named = NAMED_RE.search(title)
     number, year = (int(named.group(1)), int(named.group(2))) if named else (None, None)
     return list(dict.fromkeys(keys)), number, year
+
+
+@functools.lru_cache(maxsize=65536)
+def _nrb_cached(text: str) -> str:
+    return _nrb(text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _title_info_cached(title: str) -> tuple[list[str], int | None, int | None]:
+    """``_title_info`` once per distinct title (a statement repeats a few titles many times);
+    callers must not change the list returned."""
+    return _title_info(title)
 
 
 def _fingerprint(data: bytes) -> str:
@@ -265,51 +278,84 @@ def parse_camt053(data: bytes) -> ParsedStatement:
     created = x.text(stmt, "CreDtTm")[:10]
     out: list[Transaction] = []
     skipped = 0
-    for entry in x.children(stmt, "Ntry"):
+    # The paths below, made once per document (lxml's C search; no per-entry string work).
+    p = x._path
+    amt_p, ind_p, rvsl_p = p(("Amt",)), p(("CdtDbtInd",)), p(("RvslInd",))
+    bk_dt_p, bk_dttm_p = p(("BookgDt", "Dt")), p(("BookgDt", "DtTm"))
+    ref_e_p = p(("AcctSvcrRef",))
+    tx_p = p(("NtryDtls", "TxDtls"))
+    txamt_p = p(("AmtDtls", "TxAmt", "Amt"))
+    ref_tx_p, e2e_p = p(("Refs", "AcctSvcrRef")), p(("Refs", "EndToEndId"))
+    parties_p = p(("RltdPties",))
+    nm_p, pty_nm_p = p(("Dbtr", "Nm")), p(("Dbtr", "Pty", "Nm"))
+    dbtr_p, cdtr_p = p(("DbtrAcct",)), p(("CdtrAcct",))
+    iban_p, othr_p = p(("Id", "IBAN")), p(("Id", "Othr", "Id"))
+    ustrd_p = p(("RmtInf", "Ustrd"))
+
+    def acct(el: etree._Element | None) -> str:
+        if el is None:
+            return ""
+        return _nrb_cached(el.findtext(iban_p) or "") or _nrb_cached(el.findtext(othr_p) or "")
+
+    def txt(el: etree._Element | None, path: str) -> str:
+        if el is None:
+            return ""
+        found = el.findtext(path)
+        return found.strip() if found else ""
+
+    dates: dict[str, date] = {}
+    for entry in stmt.iterchildren(x.ns + "Ntry"):
         line = entry.sourceline or 0
-        amt = x.child(entry, "Amt")
+        amt = entry.find(amt_p)
         if amt is None:
             raise StatementError(line, "an entry without <Amt>")
         if amt.get("Ccy") != "PLN":
             raise StatementError(amt.sourceline, f"currency {amt.get('Ccy')}: only PLN "
                                                  "statements are taken")
-        indicator = x.text(entry, "CdtDbtInd")
+        indicator = txt(entry, ind_p)
         if indicator not in ("CRDT", "DBIT"):
             raise StatementError(line, f"credit/debit indicator {indicator!r}")
-        booked_on = _camt_date(x, x.child(entry, "BookgDt"), line, "booking date")
-        if indicator != "CRDT" or x.text(entry, "RvslInd").lower() == "true":
+        raw_day = txt(entry, bk_dt_p) or txt(entry, bk_dttm_p)[:10]
+        booked_on = dates.get(raw_day)
+        if booked_on is None:
+            try:
+                booked_on = dates[raw_day] = date.fromisoformat(raw_day)
+            except ValueError:
+                raise StatementError(line, f"booking date: not a date ({raw_day!r})") from None
+        if indicator != "CRDT" or txt(entry, rvsl_p).lower() == "true":
             skipped += 1
             continue
-        details = [tx for d in x.children(entry, "NtryDtls") for tx in x.children(d, "TxDtls")]
-        for tx in details or [None]:
-            source = tx if tx is not None and x.child(tx, "Amt") is not None else entry
-            if tx is not None and x.child(tx, "AmtDtls", "TxAmt", "Amt") is not None:
-                amount_el = x.child(tx, "AmtDtls", "TxAmt", "Amt")
-            else:
-                amount_el = x.child(source, "Amt")
+        for tx in entry.findall(tx_p) or [None]:
+            amount_el = tx.find(txamt_p) if tx is not None else None
+            if amount_el is None:
+                tx_amt = tx.find(amt_p) if tx is not None else None
+                amount_el = tx_amt if tx_amt is not None else amt
             try:
                 value = Decimal((amount_el.text or "").strip())
-            except (InvalidOperation, AttributeError):
-                raise StatementError(amount_el.sourceline if amount_el is not None else line,
-                                     "amount is not a number") from None
+            except InvalidOperation:
+                raise StatementError(amount_el.sourceline, "amount is not a number") from None
             if value <= 0 or value.as_tuple().exponent < -2:
                 raise StatementError(amount_el.sourceline, f"amount {value}: a positive "
                                                            "amount in grosze expected")
-            parties = x.child(tx, "RltdPties")
-            title = " ".join(t.text.strip() for t in x.children(x.child(tx, "RmtInf"), "Ustrd")
+            if tx is None:
+                out.append(Transaction(
+                    line=line, booked_on=booked_on, amount=value, bank_ref=txt(entry, ref_e_p),
+                    accounts=[account]))
+                continue
+            parties = tx.find(parties_p)
+            title = " ".join(t.text.strip() for t in tx.iterfind(ustrd_p)
                              if t.text)[:MAX_TITLE]
-            accounts = [a for a in (x.account(x.child(parties, "CdtrAcct")), account) if a]
-            keys, named_number, named_year = _title_info(title)
+            creditor = acct(parties.find(cdtr_p)) if parties is not None else ""
+            keys, named_number, named_year = _title_info_cached(title)
             out.append(Transaction(
-                line=(tx.sourceline if tx is not None else line) or line,
-                booked_on=booked_on, amount=value,
-                bank_ref=x.text(tx, "Refs", "AcctSvcrRef") or x.text(entry, "AcctSvcrRef")
-                or x.text(tx, "Refs", "EndToEndId"),
-                payer_name=(x.text(parties, "Dbtr", "Nm") or x.text(parties, "Dbtr", "Pty", "Nm"))
-                [:300],
-                payer_account=x.account(x.child(parties, "DbtrAcct")), title=title,
-                accounts=list(dict.fromkeys(accounts)), title_keys=keys,
-                named_number=named_number, named_year=named_year))
+                line=tx.sourceline or line, booked_on=booked_on, amount=value,
+                bank_ref=txt(tx, ref_tx_p) or txt(entry, ref_e_p) or txt(tx, e2e_p),
+                payer_name=(txt(parties, nm_p) or txt(parties, pty_nm_p))[:300],
+                payer_account=acct(parties.find(dbtr_p)) if parties is not None else "",
+                title=title,
+                accounts=[creditor, account] if creditor and creditor != account
+                else [account],
+                title_keys=keys, named_number=named_number, named_year=named_year))
     statement_date = None
     if created:
         try:

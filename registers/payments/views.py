@@ -21,6 +21,7 @@ from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
 from layers.exports import EXPORT_FORMATS, write_table
 from layers.models import Municipality
+from registers.common.editing import attempt, submit
 from registers.payments import pdf, selectors, services
 from registers.payments.forms import (
     BankForm,
@@ -184,12 +185,14 @@ def reminder_delivered(request: HttpRequest, municipality_id: int) -> HttpRespon
     town = _municipality(request, municipality_id, Capability.EDIT_TAX)
     form = DeliveredForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest(_("Reminder and delivery date are required."))
+        return HttpResponseBadRequest(_("Reminder, version and delivery date are required."))
     reminder = get_object_or_404(Reminder, pk=form.cleaned_data["reminder"], municipality=town)
-    try:
-        services.reminder_delivered(request.user, reminder, form.cleaned_data["delivered_on"])
-    except ValidationError as exc:
-        return HttpResponseBadRequest("; ".join(exc.messages))
+    outcome = attempt(lambda: services.reminder_delivered(
+        request.user, reminder, form.cleaned_data["delivered_on"],
+        form.cleaned_data["version"]))
+    if not outcome.saved:
+        return HttpResponse("; ".join(outcome.messages), status=outcome.status,
+                            content_type="text/plain; charset=utf-8")
     return redirect("payments:reminders", municipality_id=town.pk)
 
 
@@ -230,18 +233,17 @@ def bank(request: HttpRequest, municipality_id: int) -> HttpResponse:
     initial = {} if current is None else {
         "settlement_number": current.settlement_number,
         "account_prefix": current.account_prefix,
-        "collection_account": current.collection_account, "bank_name": current.bank_name}
+        "collection_account": current.collection_account, "bank_name": current.bank_name,
+        "version": current.version}
     form = BankForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.bank_settings_save(request.user, town, **form.cleaned_data)
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
-        else:
+    status = 200
+    if request.method == "POST":
+        outcome = submit(form, lambda data: services.bank_settings_save(request.user, town,
+                                                                        **data))
+        if outcome.saved:
             messages.success(request, _("Bank saved."))
             return redirect("payments:town", municipality_id=town.pk)
-    status = 400 if request.method == "POST" else 200
+        status = outcome.status
     return render(request, "payments/bank.html", _ctx(request, town, form=form), status=status)
 
 

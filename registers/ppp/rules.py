@@ -19,8 +19,10 @@ The comparison, in the municipality's money (present values, year 0 = the first 
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -185,3 +187,88 @@ def classify(bearers: Mapping[Risk | str, Bearer | str]) -> Classification:
 def risk_matrix(items: Sequence[RiskItem]) -> Classification:
     """The classification implied by a risk matrix."""
     return classify({i.risk: i.bearer for i in items})
+
+
+# --- the project's stages and its dated obligations -------------------------------------------
+
+class Stage(StrEnum):
+    """The pipeline of a project, in order."""
+
+    IDEA = "idea"
+    ASSESSMENT = "assessment"  # the preliminary assessment (art. 6 ust. 1 of the PPP act)
+    SELECTION = "selection"  # the partner's selection
+    CONTRACT = "contract"
+    OPERATION = "operation"
+    CLOSED = "closed"
+
+
+STAGE_ORDER = tuple(Stage)
+
+
+def stage_issues(stage: Stage | str, *, route: str, has_partner: bool,
+                 has_assessment: bool) -> list[str]:
+    """What a stage needs before a project may be in it (English; the page translates):
+    partner selection needs a route (the PPP act with the public procurement act or with the
+    concession act) and a worksheet; the contract and later stages need the partner."""
+    at = STAGE_ORDER.index(Stage(stage))
+    problems = []
+    if at >= STAGE_ORDER.index(Stage.SELECTION):
+        if not route:
+            problems.append("choose the selection route before the partner's selection")
+        if not has_assessment:
+            problems.append("fill in the preliminary assessment before the partner's selection")
+    if at >= STAGE_ORDER.index(Stage.CONTRACT) and not has_partner:
+        problems.append("name the partner before the contract stage")
+    return problems
+
+
+class Frequency(StrEnum):
+    ONCE = "once"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    YEARLY = "yearly"
+
+
+STEP_MONTHS = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3, Frequency.YEARLY: 12}
+
+
+def add_months(d: date, months: int) -> date:
+    """The same day ``months`` later, the month's last day when it has no such day."""
+    month = d.month - 1 + months
+    year, month = d.year + month // 12, month % 12 + 1
+    return date(year, month, min(d.day, monthrange(year, month)[1]))
+
+
+def occurrences(first: date, frequency: Frequency | str, *, until: date,
+                last: date | None = None) -> list[date]:
+    """The due dates of a (recurring) obligation from ``first`` up to ``until`` (and not after
+    ``last``, its end): each step counted from ``first``, so 31 January monthly is 28/29
+    February, then 31 March again."""
+    end = until if last is None else min(until, last)
+    if Frequency(frequency) == Frequency.ONCE:
+        return [first] if first <= end else []
+    step = STEP_MONTHS[Frequency(frequency)]
+    out, n = [], 0
+    while (d := add_months(first, step * n)) <= end:
+        out.append(d)
+        n += 1
+    return out
+
+
+def next_due(first: date, frequency: Frequency | str, today: date, *,
+             last: date | None = None) -> date | None:
+    """The first due date on or after ``today`` (None when the obligation has ended)."""
+    if Frequency(frequency) == Frequency.ONCE:
+        return first if first >= today and (last is None or first <= last) else None
+    step = STEP_MONTHS[Frequency(frequency)]
+    n = 0
+    if first < today:  # jump close to today, then walk
+        n = max(0, ((today.year - first.year) * 12 + today.month - first.month) // step - 1)
+    while (d := add_months(first, step * n)) < today:
+        n += 1
+    return d if last is None or d <= last else None
+
+
+def due_within(day: date | None, today: date, days: int) -> bool:
+    """A reminder is due: the date is from today up to ``days`` days ahead."""
+    return day is not None and 0 <= (day - today).days <= days

@@ -181,6 +181,6 @@ def test_every_register_section_has_its_template():
     from map_ui.card import SECTION_PROVIDERS
 
     assert {p.app for p in SECTION_PROVIDERS} == {"taxes", "leases", "housing", "parking",
-                                                  "landscape"}
+                                                  "landscape", "ppp"}
     for provider in SECTION_PROVIDERS:
         get_template(provider.template)  # a missing one fails here, not silently on the card

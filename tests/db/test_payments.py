@@ -4,6 +4,7 @@ replay through the pure rules), reminders and enforcement. Amounts in grosze."""
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import date
 from decimal import Decimal as D
@@ -226,3 +227,121 @@ def test_reminders_cost_and_enforcement_list(town):
     assert kinds[0] == ("paid_cost", D("11.60"))
     assert Reminder.objects.count() == 1
     assert kinds[0][0] == rules.PAID_COST
+
+
+def test_overpayment_kept_then_credited_against_the_next_years_instalments(town, make_user):
+    """Art. 76 § 1 o.p.: 1,500.00 zł paid on 10 March 2025 for a 1,000.00 instalment keeps
+    500.00 overpayment. The 2026 decision (300.00 on 16 March, 300.00 on 15 May, 300.00 on
+    15 November 2099 — a future liability) takes it when posted: 300.00 on 16 March, 200.00 on
+    15 May (each on its due date: no interest), 100.00 of May stays open, 2099 untouched. The
+    kartoteka shows it kept and then used, on any date; the ledger replays."""
+    from django.utils import translation
+
+    from gis_app.accounts.roles import Role
+
+    tp = _taxpayer(town)
+    _send(town, tp, [(1, date(2025, 3, 17), D("1000.00"))])
+    _import(town, [samples.Credit(date(2025, 3, 10), D("1500.00"), tp.individual_account.nrb)],
+            fmt="camt")
+    assert _steps(tp) == [("paid_principal", D("1000.00")), ("overpayment", D("500.00"))]
+    _send(town, tp, [(1, date(2026, 3, 16), D("300.00")), (2, date(2026, 5, 15), D("300.00")),
+                     (3, date(2099, 11, 15), D("300.00"))], number="PN.3120.1.2026", year=2026)
+    credited = [(e.charge.number, e.kind, e.amount, e.on_date) for e in LedgerEntry.objects
+                .filter(taxpayer=tp, charge__year=2026).order_by("seq")]
+    assert credited == [
+        (1, "paid_principal", D("300.00"), date(2026, 3, 16)),
+        (1, "overpay_credit", D("-300.00"), date(2026, 3, 16)),
+        (2, "paid_principal", D("200.00"), date(2026, 5, 15)),
+        (2, "overpay_credit", D("-200.00"), date(2026, 5, 15))]
+    opened = dict(Charge.objects.filter(taxpayer=tp, year=2026)
+                  .values_list("number", "principal_open"))
+    assert opened == {1: D("0.00"), 2: D("100.00"), 3: D("300.00")}
+    assert services.replay_taxpayer(tp.pk) == services.stored_steps(tp.pk)
+    # a second run changes nothing (nothing kept any more)
+    assert services.credit_overpayments(town.pk) == 0
+
+    from registers.payments import selectors
+
+    state, kept = selectors.charges_as_of(tp.pk, date(2026, 4, 1))
+    assert kept == D("200.00")  # 500.00 less the 300.00 credited on 16 March
+    assert [c.principal_open for c in state if c.due_date == date(2026, 3, 16)] == [D("0.00")]
+    assert [c.principal_open for c in state if c.due_date == date(2026, 5, 15)] == [D("300.00")]
+    officer = make_user("op_officer", town, (Role.TAX_OFFICER,))
+    with translation.override("en"):  # the kartoteka's rows, as its page and PDF print them
+        rows = selectors.account_statement(officer, tp, date(2026, 4, 1)).rows
+    credited_rows = [(r.on_date, r.text, r.debit, r.credit, r.detail) for r in rows
+                     if r.text.startswith("overpayment credited")]
+    assert credited_rows == [(date(2026, 3, 16), "overpayment credited against instalment 1/2026"
+                              " (art. 76 § 1 o.p.)", 0, 0, "paid: tax 1/2026: 300.00")]
+    st = selectors.account_statement(officer, tp, date(2026, 6, 1))
+    # 100.00 of May overdue; its interest to 1 June (17 days × 11.5 % = 0.54 → 1 zł) is under
+    # the threshold; nothing kept; 300.00 of 2099 not yet due
+    assert (st.position.arrears, st.position.interest, st.position.overpayment,
+            st.position.not_yet_due, st.position.balance) == (
+        D("100.00"), D("0"), D("0.00"), D("300.00"), D("100.00"))
+
+
+def test_kept_overpayment_credited_before_a_later_payment(town):
+    """A statement with a payment after an instalment fell due: the overpayment kept from
+    before is credited on the due date first (art. 76 § 1), the payment covers the rest."""
+    tp = _taxpayer(town)
+    _send(town, tp, [(1, date(2025, 3, 17), D("100.00"))])
+    _import(town, [samples.Credit(date(2025, 3, 1), D("150.00"), tp.individual_account.nrb)])
+    # an instalment posted with a due date still ahead when the statement's payment comes
+    Charge.objects.create(municipality=town, taxpayer=tp, year=2025, number=2,
+                          due_date=date(2025, 5, 15), amount=D("80.00"),
+                          principal_open=D("80.00"), accrued_to=date(2025, 5, 15),
+                          decision_number="PN.3120.1.2025", posted_seq=services._next_seq()[0])
+    _import(town, [samples.Credit(date(2025, 5, 20), D("40.00"), tp.individual_account.nrb)],
+            ref="ST2")
+    rows = [(e.kind, e.amount, e.on_date) for e in LedgerEntry.objects.filter(taxpayer=tp)
+            .order_by("seq")][2:]
+    assert rows == [("paid_principal", D("50.00"), date(2025, 5, 15)),
+                    ("overpay_credit", D("-50.00"), date(2025, 5, 15)),
+                    ("paid_principal", D("30.00"), date(2025, 5, 20)),
+                    ("overpayment", D("10.00"), date(2025, 5, 20))]
+    assert services.replay_taxpayer(tp.pk) == services.stored_steps(tp.pk)
+
+
+def test_ledger_references_are_checked_per_statement(town):
+    """The ledger's references (sql/ledger_refs.sql, instead of per-row foreign keys): an entry
+    naming another taxpayer's charge or a missing payment is refused, and so is deleting a
+    payment or charge the ledger refers to."""
+    from django.db import IntegrityError, transaction
+
+    a, b = _taxpayer(town, "A"), _taxpayer(town, "B")
+    _send(town, a, [(1, date(2025, 3, 17), D("100.00"))])
+    _send(town, b, [(1, date(2025, 3, 17), D("100.00"))], number="PN.3120.2.2025")
+    _import(town, [samples.Credit(date(2025, 3, 10), D("100.00"), a.individual_account.nrb)])
+    paid = Payment.objects.get(taxpayer=a)
+    entry = dict(municipality_id=town.pk, taxpayer_id=a.pk, payment_id=paid.pk,
+                 on_date=date(2025, 3, 10), kind="paid_principal", amount=D("1.00"), seq=1)
+    for wrong in ({"charge_id": Charge.objects.get(taxpayer=b).pk},
+                  {"payment_id": paid.pk + 1000}, {"taxpayer_id": b.pk}):
+        with pytest.raises(IntegrityError, match="ledger entry"), transaction.atomic():
+            LedgerEntry.objects.create(**(entry | wrong))
+    with pytest.raises(IntegrityError, match="referred to"), transaction.atomic():
+        Payment.objects.filter(pk=paid.pk)._raw_delete("default")
+    with pytest.raises(IntegrityError, match="referred to"), transaction.atomic():
+        Charge.objects.filter(taxpayer=a)._raw_delete("default")
+    assert LedgerEntry.objects.filter(payment=paid).count() == 1
+
+
+def test_daily_command_credits_an_instalment_fallen_due(town):
+    """``manage.py credit_overpayments --date``: 60.00 kept since 1 March 2025 goes to a 40.00
+    instalment due 15 May 2025 on that day (not before: a run for 14 May leaves it)."""
+    from django.core.management import call_command
+
+    tp = _taxpayer(town)
+    _send(town, tp, [(1, date(2025, 3, 17), D("100.00"))])
+    _import(town, [samples.Credit(date(2025, 3, 1), D("160.00"), tp.individual_account.nrb)])
+    due = Charge.objects.create(
+        municipality=town, taxpayer=tp, year=2025, number=2, due_date=date(2025, 5, 15),
+        amount=D("40.00"), principal_open=D("40.00"), accrued_to=date(2025, 5, 15),
+        decision_number="PN.3120.1.2025", posted_seq=services._next_seq()[0])
+    call_command("credit_overpayments", "--date", "2025-05-14", stdout=io.StringIO())
+    assert Charge.objects.get(pk=due.pk).principal_open == D("40.00")
+    call_command("credit_overpayments", "--date", "2025-05-15", stdout=io.StringIO())
+    assert Charge.objects.get(pk=due.pk).principal_open == D("0.00")
+    assert _steps(tp)[-2:] == [("paid_principal", D("40.00")), ("overpay_credit", D("-40.00"))]
+    assert services.replay_taxpayer(tp.pk) == services.stored_steps(tp.pk)

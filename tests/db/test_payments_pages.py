@@ -10,13 +10,14 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import F
 from django.test import Client
 from pypdf import PdfReader
 
 from gis_app.accounts.roles import Role
 from gis_app.audit.models import AuditEvent
 from registers.payments import samples, services
-from registers.payments.models import Payment
+from registers.payments.models import BankSettings, Payment, Reminder
 from registers.taxes.models import Taxpayer
 from registers.taxes.signals import decision_issued
 
@@ -129,3 +130,37 @@ def test_reminders_issue_and_print(setup):
     assert "UP/2025/1" in text and "11,60" in text and tp.individual_account.formatted in text
     assert _client(users[Role.ADMINISTRATOR]).post(
         f"/payments/{town.pk}/reminders/issue/", {"on_date": "2025-04-16"}).status_code == 403
+
+
+def test_bank_and_reminder_delivery_answer_409_on_a_stale_version(setup):
+    """The payments register's two in-place edits on the editing kernel: a form served before
+    a colleague's save is refused with 409 and writes nothing; the current version saves."""
+    town, tp, users = setup
+    officer = Client(headers={"accept-language": "en"})
+    officer.force_login(users[Role.TAX_OFFICER])
+    page = officer.get(f"/payments/{town.pk}/bank/")
+    bank = BankSettings.objects.get(municipality=town)
+    assert f'name="version" value="{bank.version}"' in page.content.decode()
+    form = {"settlement_number": "10201026", "account_prefix": "1806", "version": bank.version}
+    BankSettings.objects.filter(pk=bank.pk).update(version=F("version") + 1)  # a colleague
+    stale = officer.post(f"/payments/{town.pk}/bank/", form)
+    assert stale.status_code == 409 and "Someone else" in stale.content.decode()
+    assert BankSettings.objects.get(pk=bank.pk).account_prefix == "1805"
+    ok = officer.post(f"/payments/{town.pk}/bank/", form | {"version": bank.version + 1})
+    assert ok.status_code == 302
+    assert BankSettings.objects.get(pk=bank.pk).account_prefix == "1806"
+
+    services.issue_reminders(None, town.pk, date(2025, 4, 16))
+    reminder = Reminder.objects.get(taxpayer=tp)
+    listing = officer.get(f"/payments/{town.pk}/reminders/").content.decode()
+    assert f'name="version" value="{reminder.version}"' in listing
+    Reminder.objects.filter(pk=reminder.pk).update(version=F("version") + 1)
+    sent = {"reminder": reminder.pk, "version": reminder.version, "delivered_on": "2025-04-20"}
+    stale = officer.post(f"/payments/{town.pk}/reminders/delivered/", sent)
+    assert stale.status_code == 409
+    assert Reminder.objects.get(pk=reminder.pk).delivered_on is None
+    ok = officer.post(f"/payments/{town.pk}/reminders/delivered/",
+                      sent | {"version": reminder.version + 1})
+    assert ok.status_code == 302
+    stored = Reminder.objects.get(pk=reminder.pk)
+    assert stored.delivered_on == date(2025, 4, 20) and stored.version == reminder.version + 2

@@ -54,6 +54,7 @@ MARKERS = {
     "Notatka Markerowa": Capability.VIEW_LANDSCAPE,
     "Mieszkaniec Markerowy": Capability.VIEW_RESIDENTS,
     "Platnik Markerowy": Capability.MANAGE_AD_FEE,
+    "Partner Markerowy": Capability.VIEW_LEASES,
 }
 
 
@@ -90,6 +91,7 @@ def build_world() -> World:
     from registers.leases.models import InvestmentOffer, Lease, PropertyOverride, Usufruct
     from registers.leases.services import document_add
     from registers.parking.models import Tariff
+    from registers.ppp.models import PppProject
     from registers.taxes.models import ReconciliationCase, TaxObject, Taxpayer
 
     reseed()
@@ -168,12 +170,17 @@ def build_world() -> World:
     offer = InvestmentOffer.objects.filter(municipality=town_a).first()
     area = LandscapeArea.objects.filter(municipality=town_a).first()
     fee_rate = AdvertisingFeeRate.objects.filter(municipality=town_a).first()
+    project = PppProject.objects.filter(municipality=town_a).order_by("id").first()
+    if project is not None:  # the partner's name: the property register's readers only
+        PppProject.objects.filter(pk=project.pk).update(partner_name="Partner Markerowy",
+                                                        open_for_partners=True)
     missing = [name for name, obj in [
         ("lease", lease), ("flat", flat), ("usufruct", usufruct), ("device", device),
         ("override", override), ("override parcel", override_parcel), ("case", case),
         ("tariff", tariff), ("offer", offer), ("area", area), ("fee rate", fee_rate),
         ("resident", resident), ("stay", stay), ("waiting entry", waiting_entry),
-        ("demand", demand), ("candidate", candidate)]
+        ("demand", demand), ("candidate", candidate),
+        ("ppp project", project)]
         if obj is None]
     assert not missing, f"the demo hooks no longer make: {missing}"
 
@@ -202,6 +209,9 @@ def build_world() -> World:
         "notice_action": {"pk": 1, "action": "pay"}, "notice_photo": {"pk": 1},
         "photo": {"pk": photo.pk}, "device_edit": {"pk": device.pk},
         "tilejson": {"layer": "parcels"}, "not-found": {"rest": "nope"},
+        **{name: {"pk": project.pk} for name in (
+            "project_detail", "project_edit", "worksheet", "assessment_pdf", "milestone_add",
+            "obligation_add")},
     }
     centre = parcel.geom.centroid.transform(4326, clone=True)
     world.query = {
@@ -211,6 +221,7 @@ def build_world() -> World:
         "terrain-visibility": f"x={parcel.geom.centroid.x}&y={parcel.geom.centroid.y}&height=20",
         "parcel-export": f"ids={parcel.pk}",
         "liability": "year=2026",
+        "desk": f"ask=plot&plot={parcel.cadastral_id}&usable_m2=100",
         # the rates' Edit link: the form of town A's rates (town B's planner: not found)
         "fee_rates": f"municipality={town_a.pk}&year={fee_rate.year}",
     }

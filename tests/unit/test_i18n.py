@@ -15,7 +15,7 @@ def test_every_app_with_strings_has_a_polish_catalogue():
     assert {"gis_app", "layers", "importers", "map_ui", "registers"} <= apps
     registers = {p.relative_to(REPO).parts[1] for p in CATALOGUES if p.parts[-6] != "layers"
                  and p.relative_to(REPO).parts[0] == "registers"}
-    assert registers == {"taxes", "leases", "housing", "parking", "landscape", "payments"}
+    assert registers == {"taxes", "leases", "housing", "parking", "landscape", "payments", "ppp"}
 
 
 @pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(REPO)))

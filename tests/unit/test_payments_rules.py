@@ -124,3 +124,56 @@ def test_position_on_a_date():
     assert (pos.arrears, pos.interest, pos.not_yet_due) == (D("1000.00"), D("12"),
                                                             D("1000.00"))
     assert pos.balance == D("1012.00")
+
+
+# --- overpayment credited (art. 76 § 1, art. 76a § 1 o.p.) -----------------------------------
+
+
+def test_overpayment_credited_against_instalments_as_they_fall_due():
+    # 500.00 kept since 10 Jan 2026; instalments of 300.00 due 16 Mar, 15 May, 15 Sep 2026.
+    # A run up to 20 May: the first on its due date (300.00), the second 200.00 on 15 May (no
+    # interest: credited the day it falls due); September is a future liability, untouched.
+    charges = [Charge(1, date(2026, 3, 16), D("300.00"), number=1),
+               Charge(2, date(2026, 5, 15), D("300.00"), number=2),
+               Charge(3, date(2026, 9, 15), D("300.00"), number=3)]
+    steps = rules.credit_overpayment(charges, D("500.00"), date(2026, 1, 10),
+                                     rules.Credit(7, date(2026, 5, 20)), P)
+    assert steps == [
+        Step(7, 1, rules.PAID_PRINCIPAL, D("300.00"), date(2026, 3, 16)),
+        Step(7, 1, rules.OVERPAYMENT_CREDITED, D("-300.00"), date(2026, 3, 16)),
+        Step(7, 2, rules.PAID_PRINCIPAL, D("200.00"), date(2026, 5, 15)),
+        Step(7, 2, rules.OVERPAYMENT_CREDITED, D("-200.00"), date(2026, 5, 15)),
+    ]
+    assert [c.principal_open for c in charges] == [D("0.00"), D("100.00"), D("300.00")]
+
+
+def test_overpayment_credited_against_arrears_and_interest_proportionally():
+    # 1,000.00 due 17 Mar 2025 unpaid; 400.00 kept since 30 Jun 2025 (the later day: credited
+    # then). Interest 18 Mar–7 May: 51 days × 14.5 = 739.5; 8 May–30 Jun: 54 × 13.5 = 729.0;
+    # 1,000.00 × 1,468.5 / 36,500 = 40.23 → 40 zł. Art. 76a § 1: 400 × 40 / 1,040 = 15.38 to
+    # interest, 384.62 to the tax; left 615.38 tax and 24.62 interest.
+    charge = Charge(1, date(2025, 3, 17), D("1000.00"), number=1)
+    steps = rules.credit_overpayment([charge], D("400.00"), date(2025, 6, 30),
+                                     rules.Credit(9, date(2025, 7, 1)), P)
+    on = date(2025, 6, 30)
+    assert steps == [Step(9, 1, rules.INTEREST_ACCRUED, D("40"), on),
+                     Step(9, 1, rules.PAID_INTEREST, D("15.38"), on),
+                     Step(9, 1, rules.PAID_PRINCIPAL, D("384.62"), on),
+                     Step(9, 1, rules.OVERPAYMENT_CREDITED, D("-400.00"), on)]
+    assert (charge.principal_open, charge.interest_open) == (D("615.38"), D("24.62"))
+
+
+def test_overpayment_not_there_yet_is_not_credited_and_replay_keeps_it():
+    charge = Charge(1, date(2026, 3, 16), D("300.00"))
+    assert rules.credit_overpayment([charge], D("50.00"), date(2026, 4, 1),
+                                    rules.Credit(1, date(2026, 3, 31)), P) == []
+    # replay: 1,200.00 paid on 1 Mar 2025 for a 1,000.00 instalment leaves 200.00; a 2026
+    # instalment of 300.00 posted later takes it on 16 Mar 2026, 100.00 stays open
+    events = [rules.Event(1, charge=Charge(10, date(2025, 3, 17), D("1000.00"))),
+              rules.Event(2, payment=Payment(5, date(2025, 3, 1), D("1200.00"))),
+              rules.Event(3, charge=Charge(11, date(2026, 3, 16), D("300.00"))),
+              rules.Event(4, credit=rules.Credit(5, date(2026, 3, 16)))]
+    steps = rules.replay(events, P)
+    assert [(s.charge_id, s.kind, s.amount) for s in steps] == [
+        (10, rules.PAID_PRINCIPAL, D("1000.00")), (None, rules.OVERPAYMENT, D("200.00")),
+        (11, rules.PAID_PRINCIPAL, D("200.00")), (11, rules.OVERPAYMENT_CREDITED, D("-200.00"))]

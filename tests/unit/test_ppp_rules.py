@@ -71,3 +71,50 @@ def test_risk_matrix_must_name_every_risk():
     matrix = [CONSTRUCTION_TO_PARTNER, RiskItem(Risk.AVAILABILITY, Bearer.PARTNER),
               RiskItem(Risk.DEMAND, Bearer.PUBLIC)]
     assert rules.risk_matrix(matrix).off_balance
+
+
+# --- the pipeline's stages and the dated obligations of operation -----------------------------
+
+def test_stage_needs_route_and_worksheet_then_partner():
+    assert rules.stage_issues("assessment", route="", has_partner=False,
+                              has_assessment=False) == []
+    assert rules.stage_issues("selection", route="", has_partner=False, has_assessment=False) == [
+        "choose the selection route before the partner's selection",
+        "fill in the preliminary assessment before the partner's selection"]
+    assert rules.stage_issues("selection", route="concession", has_partner=False,
+                              has_assessment=True) == []
+    assert rules.stage_issues("operation", route="procurement", has_partner=False,
+                              has_assessment=True) == ["name the partner before the contract stage"]
+    with pytest.raises(ValueError):
+        rules.stage_issues("tender", route="", has_partner=False, has_assessment=False)
+
+
+def test_occurrences_count_each_step_from_the_first_date():
+    from datetime import date
+
+    # 31 January monthly: the month's last day when it has no 31st, then the 31st again
+    assert rules.occurrences(date(2026, 1, 31), "monthly", until=date(2026, 4, 30)) == [
+        date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)]
+    assert rules.occurrences(date(2024, 2, 29), "yearly", until=date(2028, 3, 1)) == [
+        date(2024, 2, 29), date(2025, 2, 28), date(2026, 2, 28), date(2027, 2, 28),
+        date(2028, 2, 29)]
+    assert rules.occurrences(date(2026, 1, 15), "quarterly", until=date(2027, 1, 1),
+                             last=date(2026, 8, 1)) == [date(2026, 1, 15), date(2026, 4, 15),
+                                                        date(2026, 7, 15)]
+    assert rules.occurrences(date(2026, 5, 1), "once", until=date(2026, 4, 30)) == []
+
+
+def test_next_due_and_the_reminder_window():
+    from datetime import date
+
+    first = date(2020, 1, 31)
+    assert rules.next_due(first, "monthly", date(2026, 3, 1)) == date(2026, 3, 31)
+    assert rules.next_due(first, "monthly", date(2026, 2, 28)) == date(2026, 2, 28)
+    assert rules.next_due(first, "yearly", date(2026, 2, 1)) == date(2027, 1, 31)
+    assert rules.next_due(first, "yearly", date(2026, 2, 1), last=date(2026, 12, 31)) is None
+    assert rules.next_due(date(2026, 6, 1), "once", date(2026, 7, 1)) is None
+    today = date(2026, 3, 10)
+    assert rules.due_within(date(2026, 4, 9), today, 30)
+    assert not rules.due_within(date(2026, 4, 10), today, 30)
+    assert not rules.due_within(date(2026, 3, 9), today, 30)
+    assert not rules.due_within(None, today, 30)

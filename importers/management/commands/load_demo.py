@@ -28,7 +28,8 @@ from layers.models import Municipality, Parcel
 # Leases before taxes: the tax demo declares some lessees and plants the rest as untaxed.
 DEMO_HOOKS = ["importers.raster.demo", "registers.leases.demo", "registers.taxes.demo",
               "registers.payments.demo",
-              "registers.housing.demo", "registers.parking.demo", "registers.landscape.demo"]
+              "registers.housing.demo", "registers.parking.demo", "registers.landscape.demo",
+              "registers.ppp.demo"]
 DEMO_USERS = {
     "planista": [Role.PLANNER],
     "urzednik": [Role.PROPERTY_OFFICER],

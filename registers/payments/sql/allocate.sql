@@ -43,6 +43,15 @@ BEGIN
                        AS valid_to
             FROM payments_interestrate
         ),
+        -- the threshold of art. 54 § 1 pkt 5 of each year a payment is booked in (the
+        -- parameters of the latest year up to it), once per year instead of once per payment
+        thresholds AS MATERIALIZED (
+            SELECT y.year, (SELECT pp.interest_threshold FROM payments_paymentparameters AS pp
+                            WHERE pp.year <= y.year ORDER BY pp.year DESC LIMIT 1) AS thr
+            FROM (SELECT DISTINCT extract(year FROM p.booked_on)::integer AS year
+                  FROM payments_payment AS p
+                  WHERE p.municipality_id = mun AND p.status = 'matched') AS y
+        ),
         pay AS (
             SELECT DISTINCT ON (p.taxpayer_id)
                    p.id, p.taxpayer_id, p.municipality_id, p.booked_on, p.amount,
@@ -59,12 +68,13 @@ BEGIN
                       AND c.number = pay.named_number AND c.year = pay.named_year
                       AND (c.principal_open > 0 OR c.interest_open > 0)
                     ORDER BY c.id LIMIT 1) AS named_id,
-                   coalesce((SELECT pp.interest_threshold FROM payments_paymentparameters AS pp
-                             WHERE pp.year <= extract(year FROM pay.booked_on)
-                             ORDER BY pp.year DESC LIMIT 1), 0) AS thr
+                   coalesce(th.thr, 0) AS thr
             FROM pay
+            LEFT JOIN thresholds AS th ON th.year = extract(year FROM pay.booked_on)::integer
         ),
-        acc AS (
+        -- MATERIALIZED: the interest is computed once per charge and payment, not once per
+        -- reference below (the planner inlined it nine times)
+        acc AS MATERIALIZED (
             SELECT c.id, c.kind, c.due_date, c.number, c.principal_open AS z,
                    c.interest_open AS io, c.accrued_to,
                    p.id AS payment_id, p.booked_on, p.amount AS w, p.aseq, p.named_id,
