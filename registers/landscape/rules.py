@@ -540,3 +540,55 @@ def penalty_over_period(rates_by_year: Mapping[int, FeeRates], area_m2: Decimal,
         lines.append(PenaltyLine(year, lo, hi, days, rates, per_day, per_day * days))
     return PricedPenalty(start, until, sum(ln.days for ln in lines),
                          sum((ln.amount for ln in lines), Decimal("0.00")), tuple(lines))
+
+
+# --- the register's status and the inspector's steps -----------------------------------------
+
+class BoardStatus(StrEnum):
+    COMPLIANT = "compliant"
+    TO_ADJUST = "to_adjust"  # placed before the resolution: to adjust by the period's end
+    NON_COMPLIANT = "non_compliant"
+    TO_REVIEW = "to_review"  # the rules leave a point to check on site
+
+
+def board_status(verdict: Verdict | str, adjust_by: date | None) -> BoardStatus:
+    """The register's status of a board: a failing board still within its adjustment period
+    is "to adjust by" that date, not non-compliant; after it, non-compliant."""
+    verdict = Verdict(verdict)
+    if verdict == Verdict.PASS:
+        return BoardStatus.COMPLIANT
+    if verdict == Verdict.REVIEW:
+        return BoardStatus.TO_REVIEW
+    return BoardStatus.TO_ADJUST if adjust_by is not None else BoardStatus.NON_COMPLIANT
+
+
+class StepKind(StrEnum):
+    NOTICE = "notice"  # zawiadomienie o wszczęciu postępowania (art. 37d: the penalty runs
+    #                    from the start of proceedings)
+    CALL_TO_ADJUST = "call_to_adjust"  # wezwanie do dostosowania / usunięcia
+    PENALTY_DECISION = "penalty_decision"  # decyzja o karze pieniężnej (art. 37d)
+
+
+def step_issues(kind: StepKind | str, *, issued_on: date, started: date | None,
+                adjust_by: date | None = None, period_from: date | None = None,
+                period_to: date | None = None) -> list[str]:
+    """What an inspector's step lacks (message templates): a call or a decision needs the
+    proceedings started by a notice; a call names a date to adjust by after it is issued; a
+    decision covers a period from the start of proceedings that ends by the decision's date."""
+    kind = StepKind(kind)
+    problems = []
+    if kind != StepKind.NOTICE and started is None:
+        problems.append(gettext_noop("no proceedings were started: give the notice first"))
+    if started is not None and issued_on < started:
+        problems.append(gettext_noop("the step is dated before the proceedings started"))
+    if kind == StepKind.CALL_TO_ADJUST and (adjust_by is None or adjust_by <= issued_on):
+        problems.append(gettext_noop("a call to adjust names a date after it is issued"))
+    if kind == StepKind.PENALTY_DECISION:
+        if period_from is None or period_to is None or period_to < period_from:
+            problems.append(gettext_noop("the penalty period must run forwards"))
+        elif started is not None and period_from < started:
+            problems.append(gettext_noop("the penalty period begins before the proceedings "
+                                         "started"))
+        elif period_to > issued_on:
+            problems.append(gettext_noop("the penalty period ends after the decision's date"))
+    return problems
