@@ -59,12 +59,11 @@ def flat_issues(*, kind: FlatKind | str, places: int, occupied: int,
         issues.append(Issue("too_many_persons", "{persons} persons exceed the standard of at "
                             "most {max} per flat", {"persons": persons,
                                                     "max": standard.max_persons}))
-    if usable_area_m2 is not None and persons > 0:
-        per_person = m2_per_person(usable_area_m2, persons)
-        if per_person < standard.min_m2_per_person:
-            issues.append(Issue("too_small", "{per_person} m² per person is below the standard "
-                                "of {min} m²", {"per_person": per_person,
-                                                "min": standard.min_m2_per_person}))
+    per_person = m2_per_person(usable_area_m2, persons) if usable_area_m2 is not None else None
+    if per_person is not None and per_person < standard.min_m2_per_person:
+        issues.append(Issue("too_small", "{per_person} m² per person is below the standard "
+                            "of {min} m²", {"per_person": per_person,
+                                            "min": standard.min_m2_per_person}))
     if FlatKind(kind) == FlatKind.TRAINING and not stay_months:
         issues.append(Issue("stay_period_missing", "a training flat is for a fixed period: "
                             "give the period of stay", {}))
