@@ -20,6 +20,9 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("Administrator")
     PARKING_CONTROLLER = "parking_controller", _("Parking controller")
     PARKING_MANAGER = "parking_manager", _("Paid-parking zone manager")
+    # the social-welfare centre's housing officer: the only role that sees residents (health,
+    # social assistance: data of special categories, art. 9 RODO)
+    SOCIAL_WELFARE_OFFICER = "social_welfare", _("Social-welfare housing officer")
 
 
 # The public (no login) is not a role that can be granted; it is the absence of a login.
@@ -45,6 +48,9 @@ class Capability(StrEnum):
     ENFORCE_PARKING = "enforce_parking"  # check a car in a paid zone, issue surcharge notices
     MANAGE_SURCHARGES = "manage_surcharges"  # the notices register: payments, reminders
     MANAGE_PERMITS = "manage_permits"  # residents' and business permits (abonament)
+    MANAGE_AD_FEE = "manage_ad_fee"  # advertising-fee declarations and decisions (payers)
+    VIEW_RESIDENTS = "view_residents"  # residents of protected flats, stays, waiting list
+    EDIT_RESIDENTS = "edit_residents"  # and the centre's demand for places
     IMPORT_DATA = "import_data"
     EXPORT_DATA = "export_data"
     VIEW_AUDIT = "view_audit"
@@ -59,6 +65,7 @@ _ALL_STAFF = {
     Role.ADMINISTRATOR,
     Role.PARKING_CONTROLLER,  # staff on the street: the internal map and zones like the rest
     Role.PARKING_MANAGER,  # the zone manager (zarząd SPP): permits, notices, revenue
+    Role.SOCIAL_WELFARE_OFFICER,
 }
 
 CAPABILITIES: dict[Capability, frozenset[str]] = {
@@ -70,7 +77,8 @@ CAPABILITIES: dict[Capability, frozenset[str]] = {
         {Role.PLANNER, Role.PROPERTY_OFFICER, Role.TAX_OFFICER, Role.ADMINISTRATOR}
     ),
     Capability.EDIT_LEASES: frozenset({Role.PROPERTY_OFFICER}),
-    Capability.VIEW_HOUSING: frozenset({Role.PLANNER, Role.PROPERTY_OFFICER, Role.ADMINISTRATOR}),
+    Capability.VIEW_HOUSING: frozenset({Role.PLANNER, Role.PROPERTY_OFFICER, Role.ADMINISTRATOR,
+                                        Role.SOCIAL_WELFARE_OFFICER}),
     Capability.EDIT_HOUSING: frozenset({Role.PROPERTY_OFFICER}),
     Capability.VIEW_PARKING: frozenset(_ALL_STAFF),
     Capability.EDIT_PARKING: frozenset({Role.PLANNER, Role.ADMINISTRATOR}),
@@ -81,6 +89,12 @@ CAPABILITIES: dict[Capability, frozenset[str]] = {
     Capability.MANAGE_SURCHARGES: frozenset({Role.PARKING_CONTROLLER, Role.PARKING_MANAGER,
                                              Role.ADMINISTRATOR}),
     Capability.MANAGE_PERMITS: frozenset({Role.PARKING_MANAGER, Role.ADMINISTRATOR}),
+    # Residents' data: the social-welfare housing officer only, not the administrator (who
+    # manages accounts, not cases), not tax or property staff, not the installation's superuser
+    # through any page (the Django admin does not register residents).
+    Capability.MANAGE_AD_FEE: frozenset({Role.LANDSCAPE_INSPECTOR, Role.TAX_OFFICER}),
+    Capability.VIEW_RESIDENTS: frozenset({Role.SOCIAL_WELFARE_OFFICER}),
+    Capability.EDIT_RESIDENTS: frozenset({Role.SOCIAL_WELFARE_OFFICER}),
     Capability.IMPORT_DATA: frozenset({Role.ADMINISTRATOR}),
     Capability.EXPORT_DATA: frozenset(
         {Role.PLANNER, Role.PROPERTY_OFFICER, Role.TAX_OFFICER, Role.ADMINISTRATOR}

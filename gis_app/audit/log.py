@@ -10,7 +10,8 @@ from gis_app.audit.models import AuditAction, AuditEvent
 # Set when the current request read owner or tax data (a READ_OWNERS/READ_TAX event was written):
 # gis_app.middleware.NoStoreMiddleware then forbids caches to keep the answer.
 protected_read: ContextVar[bool] = ContextVar("geogmina_protected_read", default=False)
-PROTECTED_READS = frozenset({AuditAction.READ_OWNERS.value, AuditAction.READ_TAX.value})
+PROTECTED_READS = frozenset({AuditAction.READ_OWNERS.value, AuditAction.READ_TAX.value,
+                             AuditAction.READ_RESIDENTS.value})
 
 def pseudonym(kind: str, value: str) -> str:
     """A keyed hash standing for personal data the append-only log must not keep (a car's

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 class AuditAction(models.TextChoices):
     READ_TAX = "read_tax", _("read tax data")
     READ_OWNERS = "read_owners", _("read owner data")
+    READ_RESIDENTS = "read_residents", _("read residents' data")
     CREATE = "create", _("created")
     UPDATE = "update", _("changed")
     DELETE = "delete", _("deleted")

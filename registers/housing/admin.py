@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from registers.housing.models import HousingStandard, ProtectedFlat
+from registers.housing.models import HousingResolution, HousingStandard, ProtectedFlat
 
 
 @admin.register(HousingStandard)
@@ -15,3 +15,13 @@ class ProtectedFlatAdmin(admin.ModelAdmin):
     list_display = ("address", "municipality", "kind", "places", "occupied_places",
                     "usable_area_m2")
     list_filter = ("kind", "operator_kind", "municipality")
+
+
+@admin.register(HousingResolution)
+class HousingResolutionAdmin(admin.ModelAdmin):
+    """The council's fee table and waiting-list points (residents are never in the admin:
+    only the social-welfare officer's pages show them)."""
+
+    list_display = ("number", "municipality", "valid_from", "criterion_single",
+                    "criterion_family", "monthly_cost")
+    list_filter = ("municipality",)

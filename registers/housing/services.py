@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,11 +16,22 @@ from registers.common.editing import (
 )
 from registers.common.editing import (
     audit_change,
+    changes,
     locked_update,
     require_capability,
     snapshot,
 )
-from registers.housing.models import ProtectedFlat
+from registers.housing import rules
+from registers.housing.messages import issue_text
+from registers.housing.models import (
+    Candidate,
+    Category,
+    Demand,
+    ProtectedFlat,
+    Resident,
+    Stay,
+    WaitingListEntry,
+)
 
 FLAT_FIELDS = [
     "address", "cadastral_id", "building_id", "premises_id", "kind", "operator_kind",
@@ -71,3 +83,123 @@ def flat_save(user: Any, municipality_id: int, data: dict[str, Any], *, flat_id:
                      municipality_id=municipality_id)
     return flat
 
+
+
+# --- residents, stays, the waiting list, the plan -----------------------------------------------
+#
+# One save for every record of the residents' part and the plan: the capability in the record's
+# town, the row locked at the version the form was built from, the register's checks, the
+# before/after snapshot in the audit log. Residents' snapshots are audited like every change;
+# the audit viewer is the administrator's, who sees that a record changed (fields by label).
+
+RESIDENT_FIELDS = ["full_name", "birth_year", "category", "needs_accessible", "household_size",
+                   "monthly_income", "notes"]
+STAY_FIELDS = ["flat", "referral_number", "referral_date", "welfare_centre", "support",
+               "planned_from", "planned_until", "actual_from", "actual_until"]
+WAITING_FIELDS = ["kind", "applied_on", "criteria", "status"]
+DEMAND_FIELDS = ["year", "category", "kind", "persons", "accessible_persons", "entered_by"]
+CANDIDATE_FIELDS = ["address", "cadastral_id", "premises_id", "kind", "planned_places",
+                    "usable_area_m2", "accessible", "must_be_accessible", "needs_refurbishment",
+                    "notes"]
+
+
+def _check_stay(stay: Stay) -> None:
+    if stay.flat.municipality_id != stay.resident.municipality_id:
+        raise ValidationError({"flat": _("The flat is in another municipality than the "
+                                         "resident's.")})
+    refused = {"planned_backwards", "actual_backwards", "training_needs_end"}
+    problems = [i for i in rules.stay_issues(
+        kind=stay.flat.kind, planned_from=stay.planned_from, planned_until=stay.planned_until,
+        actual_from=stay.actual_from, actual_until=stay.actual_until, on=date.today())
+        if i.code in refused]
+    if problems:
+        raise ValidationError([issue_text(i) for i in problems])
+    overlapping = Stay.objects.filter(resident_id=stay.resident_id,
+                                      actual_from__isnull=False).exclude(pk=stay.pk)
+    if stay.actual_from is not None:
+        for other in overlapping:
+            if other.actual_from <= (stay.actual_until or date.max) and \
+                    stay.actual_from <= (other.actual_until or date.max):
+                raise ValidationError({"actual_from": _(
+                    "The resident already lives in a flat then (referral %(number)s).")
+                    % {"number": other.referral_number}})
+
+
+def _check_waiting(entry: WaitingListEntry) -> None:
+    known = set(Category.values)
+    unknown = sorted(set(entry.criteria) - known)
+    if unknown:
+        raise ValidationError({"criteria": _("Unknown criteria: %(c)s") % {
+            "c": ", ".join(unknown)}})
+
+
+def _check_demand(demand: Demand) -> None:
+    if demand.accessible_persons > demand.persons:
+        raise ValidationError({"accessible_persons": _(
+            "More persons needing accessibility than persons.")})
+
+
+def _check_candidate(candidate: Candidate) -> None:
+    from registers.leases.selectors import municipal_parcels
+
+    if not municipal_parcels([candidate.municipality_id]).filter(
+            cadastral_id=candidate.cadastral_id).exists():
+        raise ValidationError({"cadastral_id": _(
+            "Plot %(id)s is not municipal property of this municipality (the property "
+            "register).") % {"id": candidate.cadastral_id}})
+
+
+SPECS: dict[type, tuple[list[str], Capability, Any]] = {
+    Resident: (RESIDENT_FIELDS, Capability.EDIT_RESIDENTS, None),
+    Stay: (STAY_FIELDS, Capability.EDIT_RESIDENTS, _check_stay),
+    WaitingListEntry: (WAITING_FIELDS, Capability.EDIT_RESIDENTS, _check_waiting),
+    Demand: (DEMAND_FIELDS, Capability.EDIT_RESIDENTS, _check_demand),
+    Candidate: (CANDIDATE_FIELDS, Capability.EDIT_HOUSING, _check_candidate),
+}
+
+
+def municipality_of(obj: Any) -> int:
+    if isinstance(obj, Stay | WaitingListEntry):
+        return obj.resident.municipality_id
+    return obj.municipality_id
+
+
+def record_save(user: Any, model: type, data: dict[str, Any], *, pk: int | None = None,
+                expected_version: int | None = None, **create: Any) -> Any:
+    """Create (``pk`` None, ``create`` giving the municipality or the resident) or update one
+    record of the residents' part or the plan; an update needs the version it was read at."""
+    fields, capability, check = SPECS[model]
+    with transaction.atomic():
+        if pk is None:
+            obj = model(**create)
+            before = None
+        else:
+            obj = locked_update(model.objects.filter(pk=pk), expected_version,
+                                gone=_("The record no longer exists."))
+            before = snapshot(obj, fields)
+            obj.bump()
+        town = municipality_of(obj)
+        require_capability(user, capability, town,
+                           _("You may not change these records of this municipality."))
+        for name, value in data.items():
+            if name not in fields:
+                raise ValueError(f"not a {model.__name__} field: {name}")
+            setattr(obj, name, value)
+        if isinstance(obj, Stay):
+            require_capability(user, capability, obj.flat.municipality_id,
+                               _("You may not change these records of this municipality."))
+        if check is not None:
+            check(obj)
+        obj.save()
+        before, after = changes(before, snapshot(obj, fields))
+        if model in SENSITIVE:
+            # the audit viewer is the administrator's: it learns which fields moved, not
+            # their values (residents' data stay with the social-welfare officer)
+            before = None if before is None else dict.fromkeys(before, MASK)
+            after = dict.fromkeys(after, MASK)
+        audit_change(user, obj, before, after, municipality_id=town, only_changes=False)
+    return obj
+
+
+SENSITIVE = (Resident, Stay, WaitingListEntry)
+MASK = "•••"

@@ -124,3 +124,66 @@ class FeeRateForm(ConstraintMessagesMixin, forms.ModelForm):
                 rules.FeeRates(cap.fixed, cap.variable)):
             self.add_error(None, f"{problem} ({cap.source or year})")
         return data
+
+
+class StepForm(forms.Form):
+    """The inspector's next step about a board (the page posts the board's version)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label=_("step"), choices=[
+        (rules.StepKind.NOTICE, _("notice of proceedings")),
+        (rules.StepKind.CALL_TO_ADJUST, _("call to adjust")),
+        (rules.StepKind.PENALTY_DECISION, _("penalty decision"))])
+    number = forms.CharField(label=_("case number"), max_length=64)
+    issued_on = forms.DateField(label=_("issued on"), widget=forms.DateInput(
+        attrs={"type": "date"}, format="%Y-%m-%d"))
+    adjust_by = forms.DateField(label=_("adjust by (call)"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"},
+                                                       format="%Y-%m-%d"))
+    period_from = forms.DateField(label=_("penalty from (decision)"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"},
+                                                         format="%Y-%m-%d"))
+    period_to = forms.DateField(label=_("penalty to (decision)"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"},
+                                                       format="%Y-%m-%d"))
+    note = forms.CharField(label=_("note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DevicePhotoForm(forms.Form):
+    photo = forms.FileField(label=_("photo"))
+    taken_on = forms.DateField(label=_("taken on"), widget=forms.DateInput(
+        attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
+class DeclarationForm(forms.Form):
+    municipality = forms.ModelChoiceField(queryset=Municipality.objects.none(),
+                                          label=_("municipality"))
+    year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
+    parcel_cadastral_id = forms.CharField(label=_("parcel"), max_length=64)
+    payer = forms.CharField(label=_("payer"), max_length=200)
+    filed_on = forms.DateField(label=_("filed on"), widget=forms.DateInput(
+        attrs={"type": "date"}, format="%Y-%m-%d"))
+    declared_amount = forms.DecimalField(label=_("declared fee [zł]"), min_value=0,
+                                         max_digits=12, decimal_places=2)
+
+    def __init__(self, *args, municipality_ids: set[int], **kw) -> None:
+        super().__init__(*args, **kw)
+        self.fields["municipality"].queryset = Municipality.objects.filter(
+            id__in=municipality_ids)
+
+
+class DecisionForm(forms.Form):
+    municipality = forms.ModelChoiceField(queryset=Municipality.objects.none(),
+                                          label=_("municipality"))
+    year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
+    parcel_cadastral_id = forms.CharField(label=_("parcel"), max_length=64)
+    payer = forms.CharField(label=_("payer"), max_length=200)
+    number = forms.CharField(label=_("decision number"), max_length=64)
+    issued_on = forms.DateField(label=_("issued on"), widget=forms.DateInput(
+        attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, *args, municipality_ids: set[int], **kw) -> None:
+        super().__init__(*args, **kw)
+        self.fields["municipality"].queryset = Municipality.objects.filter(
+            id__in=municipality_ids)

@@ -280,3 +280,118 @@ class AdvertisingDevice(Versioned):
                                 height_m=self.height_m, lit=self.lit,
                                 moving_images=self.moving_images,
                                 mounting=rules.Mounting(self.mounting))
+
+
+def device_photo_path(instance: DevicePhoto, filename: str) -> str:
+    ext = PurePosixPath(filename).suffix.lower()
+    return f"landscape/devices/{uuid.uuid4().hex}{ext}"
+
+
+class DevicePhoto(models.Model):
+    """A photo of a registered board (the register's record of how it looks)."""
+
+    device = models.ForeignKey(AdvertisingDevice, on_delete=models.CASCADE,
+                               related_name="photos")
+    file = models.FileField(upload_to=device_photo_path, max_length=200)
+    original_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    taken_on = models.DateField(_("taken on"))
+
+    class Meta:
+        verbose_name = _("board photo")
+        verbose_name_plural = _("board photos")
+        ordering = ["-taken_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class EnforcementStep(models.Model):
+    """One step of the inspector's proceedings about a board (art. 37d u.p.z.p.): the notice
+    that starts them, a call to adjust, the penalty decision with its period priced at that
+    period's own rates (``lines``: one per calendar year). Steps are added, never changed."""
+
+    class Kind(models.TextChoices):
+        NOTICE = rules.StepKind.NOTICE, _("notice of proceedings")
+        CALL_TO_ADJUST = rules.StepKind.CALL_TO_ADJUST, _("call to adjust")
+        PENALTY_DECISION = rules.StepKind.PENALTY_DECISION, _("penalty decision")
+
+    device = models.ForeignKey(AdvertisingDevice, on_delete=models.PROTECT,
+                               related_name="steps")
+    kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)
+    number = models.CharField(_("case number"), max_length=64)
+    issued_on = models.DateField(_("issued on"))
+    adjust_by = models.DateField(_("adjust by"), null=True, blank=True)
+    period_from = models.DateField(_("penalty from"), null=True, blank=True)
+    period_to = models.DateField(_("penalty to"), null=True, blank=True)
+    amount = models.DecimalField(_("penalty [zł]"), max_digits=12, decimal_places=2,
+                                 null=True, blank=True)
+    lines = models.JSONField(_("priced per year"), default=list, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inspector's step")
+        verbose_name_plural = _("inspector's steps")
+        ordering = ["issued_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+
+class FeeDeclaration(models.Model):
+    """The payer's advertising-fee declaration for a property and year (art. 19 pkt 5 UPOL:
+    the council may require one); added, never changed (a correction is a new declaration)."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    parcel_cadastral_id = models.CharField(_("parcel"), max_length=64)
+    payer = models.CharField(_("payer"), max_length=200)
+    filed_on = models.DateField(_("filed on"))
+    declared_amount = models.DecimalField(_("declared fee [zł]"), max_digits=12,
+                                          decimal_places=2,
+                                          validators=[MinValueValidator(Decimal("0"))])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("advertising fee declaration")
+        verbose_name_plural = _("advertising fee declarations")
+        ordering = ["-filed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.parcel_cadastral_id}: {self.declared_amount}"
+
+
+class FeeDecision(models.Model):
+    """The decision assessing the fee where no declaration was filed or it was incorrect."""
+
+    class Reason(models.TextChoices):
+        NONE = "none", _("no declaration filed")
+        INCORRECT = "incorrect", _("declaration incorrect")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    parcel_cadastral_id = models.CharField(_("parcel"), max_length=64)
+    payer = models.CharField(_("payer"), max_length=200)
+    number = models.CharField(_("decision number"), max_length=64)
+    issued_on = models.DateField(_("issued on"))
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
+    declaration = models.ForeignKey(FeeDeclaration, on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="decisions")
+    amount = models.DecimalField(_("assessed fee [zł]"), max_digits=12, decimal_places=2)
+    basis = models.JSONField(_("boards and rates"), default=list)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", null=True)
+
+    class Meta:
+        verbose_name = _("advertising fee decision")
+        verbose_name_plural = _("advertising fee decisions")
+        ordering = ["-issued_on", "-id"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "number"],
+                                               name="landscape_feedecision_number_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.amount}"

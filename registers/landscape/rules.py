@@ -101,47 +101,69 @@ class RuleValueError(ValueError):
         super().__init__(template % params)
 
 
-def parse_value(kind: str, text: str) -> bool | Decimal | tuple[str, ...] | str:
-    """A rule's stored text as its typed value; RuleValueError names what is wrong."""
-    try:
-        kind = RuleKind(kind)
-    except ValueError:
-        raise RuleValueError(gettext_noop("unknown rule %(kind)s"), kind=kind) from None
+def parse_flag(kind: RuleKind, text: str) -> bool:
+    """The value of a yes/no rule (allowed, lighting, moving images)."""
+    low = (text or "").strip().lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise RuleValueError(gettext_noop("%(kind)s: expected yes or no, got %(text)s"),
+                         kind=kind, text=(text or "").strip())
+
+
+def parse_number(kind: RuleKind, text: str) -> Decimal:
+    """The value of a limit (area, height, count, see-through share): a number ≥ 0."""
     text = (text or "").strip()
-    if kind in BOOL_KINDS:
-        low = text.lower()
-        if low in _TRUE:
-            return True
-        if low in _FALSE:
-            return False
-        raise RuleValueError(gettext_noop("%(kind)s: expected yes or no, got %(text)s"),
+    try:
+        value = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise RuleValueError(gettext_noop("%(kind)s: expected a number, got %(text)s"),
+                             kind=kind, text=text) from None
+    if not value.is_finite() or value < 0:
+        raise RuleValueError(gettext_noop("%(kind)s: expected a number ≥ 0, got %(text)s"),
                              kind=kind, text=text)
-    if kind in NUMBER_KINDS:
-        try:
-            value = Decimal(text.replace(",", "."))
-        except InvalidOperation:
-            raise RuleValueError(gettext_noop("%(kind)s: expected a number, got %(text)s"),
-                                 kind=kind, text=text) from None
-        if not value.is_finite() or value < 0:
-            raise RuleValueError(gettext_noop("%(kind)s: expected a number ≥ 0, got %(text)s"),
-                                 kind=kind, text=text)
-        return value
-    if kind in LIST_KINDS:
-        items = tuple(i.strip().lower() for i in text.split(",") if i.strip())
-        if not items:
-            raise RuleValueError(gettext_noop("%(kind)s: expected a comma-separated list"),
-                                 kind=kind)
-        if kind == RuleKind.MOUNTINGS_ALLOWED:
-            bad = [i for i in items if i not in set(Mounting)]
-            if bad:
-                raise RuleValueError(
-                    gettext_noop("%(kind)s: unknown mounting %(bad)s; use %(allowed)s"),
-                    kind=kind, bad=", ".join(bad), allowed=", ".join(Mounting))
-        return items
+    return value
+
+
+def parse_list(kind: RuleKind, text: str) -> tuple[str, ...]:
+    """The value of a list rule (mountings, materials, colours), lower-cased."""
+    items = tuple(i.strip().lower() for i in (text or "").split(",") if i.strip())
+    if not items:
+        raise RuleValueError(gettext_noop("%(kind)s: expected a comma-separated list"),
+                             kind=kind)
+    if kind == RuleKind.MOUNTINGS_ALLOWED:
+        bad = [i for i in items if i not in set(Mounting)]
+        if bad:
+            raise RuleValueError(
+                gettext_noop("%(kind)s: unknown mounting %(bad)s; use %(allowed)s"),
+                kind=kind, bad=", ".join(bad), allowed=", ".join(Mounting))
+    return items
+
+
+def parse_text(kind: RuleKind, text: str) -> str:
+    """The value of the placement rule: its text, for the inspector to read."""
+    text = (text or "").strip()
     if not text:
         raise RuleValueError(gettext_noop("%(kind)s: the placement rule needs its text"),
                              kind=kind)
     return text
+
+
+def parse_value(kind: str, text: str) -> bool | Decimal | tuple[str, ...] | str:
+    """A rule's stored text checked against its kind (forms validate with it); the checks
+    below read each kind through its own typed parser."""
+    try:
+        rule_kind = RuleKind(kind)
+    except ValueError:
+        raise RuleValueError(gettext_noop("unknown rule %(kind)s"), kind=kind) from None
+    if rule_kind in BOOL_KINDS:
+        return parse_flag(rule_kind, text)
+    if rule_kind in NUMBER_KINDS:
+        return parse_number(rule_kind, text)
+    if rule_kind in LIST_KINDS:
+        return parse_list(rule_kind, text)
+    return parse_text(rule_kind, text)
 
 
 @dataclass(frozen=True)
@@ -192,7 +214,7 @@ class Finding:
     kind: str
     verdict: Verdict
     template: str
-    params: dict
+    params: dict[str, object]
     citation: str
 
     @property
@@ -211,11 +233,10 @@ PROTECTION_NOTES = {
 }
 
 
-def _check(rule: Rule, obj: ObjectSpec) -> tuple[Verdict, str, dict]:
-    value = parse_value(rule.kind, rule.value)
-    k = rule.kind
+def _check(rule: Rule, obj: ObjectSpec) -> tuple[Verdict, str, dict[str, object]]:
+    k = RuleKind(rule.kind)
     if k == RuleKind.ALLOWED:
-        if value:
+        if parse_flag(k, rule.value):
             return Verdict.PASS, gettext_noop("allowed in this area"), {}
         return Verdict.FAIL, gettext_noop("banned in this area"), {}
     if k in (RuleKind.MAX_AREA_M2, RuleKind.MAX_HEIGHT_M, RuleKind.MAX_COUNT):
@@ -226,7 +247,9 @@ def _check(rule: Rule, obj: ObjectSpec) -> tuple[Verdict, str, dict]:
                  RuleKind.MAX_COUNT: gettext_noop("number on the property")}[k]
         unit = {RuleKind.MAX_AREA_M2: "m²", RuleKind.MAX_HEIGHT_M: "m",
                 RuleKind.MAX_COUNT: ""}[k]
-        params = {"label": label, "limit": value, "unit": unit, "actual": actual}
+        value = parse_number(k, rule.value)
+        params: dict[str, object] = {"label": label, "limit": value, "unit": unit,
+                                     "actual": actual}
         if actual is None:
             return Verdict.REVIEW, gettext_noop("%(label)s not given; at most %(limit)s "
                                                 "%(unit)s allowed"), params
@@ -239,7 +262,7 @@ def _check(rule: Rule, obj: ObjectSpec) -> tuple[Verdict, str, dict]:
         actual = obj.lit if k == RuleKind.LIT_ALLOWED else obj.moving_images
         label = gettext_noop("lighting") if k == RuleKind.LIT_ALLOWED else \
             gettext_noop("moving images")
-        if value:
+        if parse_flag(k, rule.value):
             return Verdict.PASS, gettext_noop("%(label)s allowed"), {"label": label}
         if actual is None:
             return Verdict.REVIEW, gettext_noop("%(label)s not stated; banned in this area"), \
@@ -248,28 +271,31 @@ def _check(rule: Rule, obj: ObjectSpec) -> tuple[Verdict, str, dict]:
             return Verdict.FAIL, gettext_noop("%(label)s banned in this area"), {"label": label}
         return Verdict.PASS, gettext_noop("no %(label)s, as required"), {"label": label}
     if k == RuleKind.MOUNTINGS_ALLOWED:
-        params = {"allowed": ", ".join(value), "actual": obj.mounting or ""}
+        mountings = parse_list(k, rule.value)
+        params = {"allowed": ", ".join(mountings), "actual": obj.mounting or ""}
         if obj.mounting is None:
             return Verdict.REVIEW, gettext_noop("mounting not given; allowed: %(allowed)s"), params
-        if str(obj.mounting) in value:
+        if str(obj.mounting) in mountings:
             return Verdict.PASS, gettext_noop("mounting %(actual)s allowed"), params
         return Verdict.FAIL, gettext_noop("mounting %(actual)s not allowed; allowed: "
                                           "%(allowed)s"), params
     if k in (RuleKind.BANNED_MATERIALS, RuleKind.ALLOWED_MATERIALS, RuleKind.ALLOWED_COLOURS):
-        actual = (obj.colour if k == RuleKind.ALLOWED_COLOURS else obj.material).strip().lower()
-        params = {"list": ", ".join(value), "actual": actual}
-        if not actual:
+        listed = parse_list(k, rule.value)
+        stated = (obj.colour if k == RuleKind.ALLOWED_COLOURS else obj.material).strip().lower()
+        params = {"list": ", ".join(listed), "actual": stated}
+        if not stated:
             return Verdict.REVIEW, gettext_noop("not stated; the rule lists: %(list)s"), params
         if k == RuleKind.BANNED_MATERIALS:
-            if actual in value:
+            if stated in listed:
                 return Verdict.FAIL, gettext_noop("material %(actual)s is banned"), params
             return Verdict.PASS, gettext_noop("material %(actual)s is not banned "
                                               "(%(list)s)"), params
-        if actual in value:
+        if stated in listed:
             return Verdict.PASS, gettext_noop("%(actual)s is allowed"), params
         return Verdict.FAIL, gettext_noop("%(actual)s is not among the allowed: %(list)s"), \
             params
     if k == RuleKind.MIN_SEE_THROUGH:
+        value = parse_number(k, rule.value)
         params = {"limit": value, "actual": obj.see_through_pct}
         if obj.see_through_pct is None:
             return Verdict.REVIEW, gettext_noop("see-through share not given; at least "
@@ -279,7 +305,8 @@ def _check(rule: Rule, obj: ObjectSpec) -> tuple[Verdict, str, dict]:
                                               "minimum %(limit)s %%"), params
         return Verdict.PASS, gettext_noop("see-through share %(actual)s %% meets "
                                           "%(limit)s %%"), params
-    return Verdict.REVIEW, gettext_noop("check the placement: %(text)s"), {"text": value}
+    return Verdict.REVIEW, gettext_noop("check the placement: %(text)s"), \
+        {"text": parse_text(k, rule.value)}
 
 
 def evaluate(areas: Sequence[Area], obj: ObjectSpec) -> list[Finding]:
@@ -540,3 +567,55 @@ def penalty_over_period(rates_by_year: Mapping[int, FeeRates], area_m2: Decimal,
         lines.append(PenaltyLine(year, lo, hi, days, rates, per_day, per_day * days))
     return PricedPenalty(start, until, sum(ln.days for ln in lines),
                          sum((ln.amount for ln in lines), Decimal("0.00")), tuple(lines))
+
+
+# --- the register's status and the inspector's steps -----------------------------------------
+
+class BoardStatus(StrEnum):
+    COMPLIANT = "compliant"
+    TO_ADJUST = "to_adjust"  # placed before the resolution: to adjust by the period's end
+    NON_COMPLIANT = "non_compliant"
+    TO_REVIEW = "to_review"  # the rules leave a point to check on site
+
+
+def board_status(verdict: Verdict | str, adjust_by: date | None) -> BoardStatus:
+    """The register's status of a board: a failing board still within its adjustment period
+    is "to adjust by" that date, not non-compliant; after it, non-compliant."""
+    verdict = Verdict(verdict)
+    if verdict == Verdict.PASS:
+        return BoardStatus.COMPLIANT
+    if verdict == Verdict.REVIEW:
+        return BoardStatus.TO_REVIEW
+    return BoardStatus.TO_ADJUST if adjust_by is not None else BoardStatus.NON_COMPLIANT
+
+
+class StepKind(StrEnum):
+    NOTICE = "notice"  # zawiadomienie o wszczęciu postępowania (art. 37d: the penalty runs
+    #                    from the start of proceedings)
+    CALL_TO_ADJUST = "call_to_adjust"  # wezwanie do dostosowania / usunięcia
+    PENALTY_DECISION = "penalty_decision"  # decyzja o karze pieniężnej (art. 37d)
+
+
+def step_issues(kind: StepKind | str, *, issued_on: date, started: date | None,
+                adjust_by: date | None = None, period_from: date | None = None,
+                period_to: date | None = None) -> list[str]:
+    """What an inspector's step lacks (message templates): a call or a decision needs the
+    proceedings started by a notice; a call names a date to adjust by after it is issued; a
+    decision covers a period from the start of proceedings that ends by the decision's date."""
+    kind = StepKind(kind)
+    problems = []
+    if kind != StepKind.NOTICE and started is None:
+        problems.append(gettext_noop("no proceedings were started: give the notice first"))
+    if started is not None and issued_on < started:
+        problems.append(gettext_noop("the step is dated before the proceedings started"))
+    if kind == StepKind.CALL_TO_ADJUST and (adjust_by is None or adjust_by <= issued_on):
+        problems.append(gettext_noop("a call to adjust names a date after it is issued"))
+    if kind == StepKind.PENALTY_DECISION:
+        if period_from is None or period_to is None or period_to < period_from:
+            problems.append(gettext_noop("the penalty period must run forwards"))
+        elif started is not None and period_from < started:
+            problems.append(gettext_noop("the penalty period begins before the proceedings "
+                                         "started"))
+        elif period_to > issued_on:
+            problems.append(gettext_noop("the penalty period ends after the decision's date"))
+    return problems

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from django.contrib.gis.geos import Point
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, QuerySet
@@ -44,6 +44,10 @@ from registers.landscape.models import (
     AdvertisingFeeRate,
     AreaRule,
     AreaRuleSet,
+    DevicePhoto,
+    EnforcementStep,
+    FeeDecision,
+    FeeDeclaration,
     Inspection,
     InspectionPhoto,
     LandscapeResolution,
@@ -66,6 +70,14 @@ TYPE_LABELS = {
     rules.ObjectType.SIGN: gettext_lazy("sign"),
     rules.ObjectType.FENCE: gettext_lazy("fence"),
     rules.ObjectType.SMALL_ARCHITECTURE: gettext_lazy("small architecture"),
+}
+
+
+STATUS_LABELS = {
+    rules.BoardStatus.COMPLIANT: gettext_lazy("compliant"),
+    rules.BoardStatus.TO_ADJUST: gettext_lazy("to adjust"),
+    rules.BoardStatus.NON_COMPLIANT: gettext_lazy("non-compliant"),
+    rules.BoardStatus.TO_REVIEW: gettext_lazy("to review on site"),
 }
 
 
@@ -428,6 +440,8 @@ def device_assessment(device: AdvertisingDevice, year: int, today: date | None =
         "resolution": resolution,
         "adjust_by": life.adjustment_ends if adjusting and life else None,
     }
+    out["status"] = str(rules.board_status(out["outcome"], out["adjust_by"]))
+    out["status_label"] = str(STATUS_LABELS[out["status"]])
     found = fee_rates(device.municipality_id, year)
     if found is not None and out["in_resolution_area"]:  # art. 17a ust. 2: only there
         rates, out["rates_source"] = found
@@ -557,3 +571,190 @@ def fee_rate_save(user: Any, rate: AdvertisingFeeRate, *,
     audit_change(user, rate, before, snapshot(rate, FEE_RATE_AUDITED),
                  municipality_id=rate.municipality_id, only_changes=False)
     return rate
+
+
+# --- the register's photos and the inspector's steps -----------------------------------------
+
+@transaction.atomic
+def device_photo_add(user: Any, device: AdvertisingDevice, upload: UploadedFile,
+                     taken_on: date) -> DevicePhoto:
+    require_capability(user, Capability.INSPECT, device.municipality_id,
+                       _("you may not inspect in this municipality"))
+    ctype, ext = validate_photo(upload)
+    if device.photos.count() >= MAX_DEVICE_PHOTOS:
+        raise InputError("photo", _("at most %(n)s photos per board") % {"n": MAX_DEVICE_PHOTOS})
+    original = "".join(c for c in PurePosixPath(str(upload.name).replace("\\", "/")).name
+                       if c.isprintable())[:200]
+    upload.name = f"photo{ext}"
+    photo = DevicePhoto.objects.create(device=device, file=upload, content_type=ctype,
+                                       size=upload.size, original_name=original,
+                                       taken_on=taken_on)
+    audit(user, AuditAction.CREATE, "landscape.device_photo", photo.pk,
+          municipality_id=device.municipality_id, after={"device": device.pk})
+    return photo
+
+
+MAX_DEVICE_PHOTOS = 20
+STEP_AUDITED = ["kind", "number", "issued_on", "adjust_by", "period_from", "period_to",
+                "amount"]
+
+
+def step_add(user: Any, device_id: int, data: dict[str, Any], *,
+             expected_version: int | None) -> EnforcementStep:
+    """Add the inspector's next step about a board, the board locked at the version the page
+    showed (a board changed since: 409, the penalty would be priced on other facts).
+
+    The notice starts the proceedings (the board's ``proceedings_started``); a call to adjust
+    names a date; a penalty decision is priced over ITS period, each day at its own year's
+    rates (council's, else the statutory caps), never for days the resolution's adjustment
+    period still covered."""
+    with transaction.atomic():
+        device = locked_update(AdvertisingDevice.objects.filter(pk=device_id), expected_version,
+                               gone=_("The board no longer exists."))
+        require_capability(user, Capability.INSPECT, device.municipality_id,
+                           _("you may not inspect in this municipality"))
+        kind = rules.StepKind(data["kind"])
+        step = EnforcementStep(device=device, kind=kind, number=data["number"],
+                               issued_on=data["issued_on"], note=data.get("note", ""),
+                               created_by=user if getattr(user, "is_authenticated", False)
+                               else None)
+        started = device.proceedings_started
+        if kind == rules.StepKind.NOTICE and started is None:
+            started = step.issued_on
+        if kind == rules.StepKind.CALL_TO_ADJUST:
+            step.adjust_by = data.get("adjust_by")
+        if kind == rules.StepKind.PENALTY_DECISION:
+            step.period_from = data.get("period_from") or started
+            step.period_to = data.get("period_to") or device.compliance_date or step.issued_on
+        problems = rules.step_issues(kind, issued_on=step.issued_on, started=started,
+                                     adjust_by=step.adjust_by, period_from=step.period_from,
+                                     period_to=step.period_to)
+        if problems:
+            raise ValidationError([_(p) for p in problems])
+        if kind != rules.StepKind.NOTICE:
+            assessment = device_assessment(device, step.issued_on.year, today=step.issued_on)
+            if assessment["outcome"] != rules.Verdict.FAIL:
+                raise ValidationError(_("The board meets the rules: no call or penalty."))
+        if kind == rules.StepKind.PENALTY_DECISION:
+            step.amount, step.lines = _price_period(device, step.period_from, step.period_to)
+        if kind == rules.StepKind.NOTICE and device.proceedings_started is None:
+            before = snapshot(device, DEVICE_AUDITED)
+            device.proceedings_started = step.issued_on
+            device.bump()
+            device.save(update_fields=["proceedings_started", "version"])
+            audit_change(user, device, before, snapshot(device, DEVICE_AUDITED),
+                         municipality_id=device.municipality_id)
+        step.save()
+        audit_change(user, step, None, snapshot(step, STEP_AUDITED),
+                     municipality_id=device.municipality_id,
+                     object_type="landscape.enforcement_step")
+    return step
+
+
+def _price_period(device: AdvertisingDevice, start: date, end: date
+                  ) -> tuple[Decimal, list[dict[str, Any]]]:
+    resolution = resolution_in_force(device.municipality_id, end)
+    life = resolution.lifecycle() if resolution else None
+    try:
+        priced = rules.penalty_over_period(
+            penalty_rates(device.municipality_id, start, end), device.area_m2, start, end, end,
+            placed_from=device.placed_from, life=life)
+    except rules.MissingRatesError as exc:
+        raise ValidationError(_("No advertising fee rates for %(year)s: the penalty cannot "
+                                "be priced.") % {"year": exc.year}) from exc
+    if not priced.days:
+        raise ValidationError(_("Nothing to penalise: the board was within its adjustment "
+                                "period for the whole period."))
+    lines = [{"year": ln.year, "start": str(ln.start), "end": str(ln.end), "days": ln.days,
+              "fixed": str(ln.rates.fixed), "variable": str(ln.rates.variable),
+              "per_day": str(ln.per_day), "amount": str(ln.amount)} for ln in priced.lines]
+    return priced.total, lines
+
+
+# --- advertising-fee declarations and decisions (art. 17a, 19 UPOL) ---------------------------
+
+def parcel_fee(municipality_id: int, cadastral_id: str, year: int) -> dict[str, Any]:
+    """The year's fee of a property from its registered boards (each board's days, rates of
+    that year from the council's resolution or the caps, property tax credited)."""
+    basis, total = [], Decimal("0.00")
+    for device in AdvertisingDevice.objects.filter(municipality_id=municipality_id,
+                                                   parcel_cadastral_id=cadastral_id):
+        a = device_assessment(device, year, today=date(year, 12, 31))
+        if a["fee"] is None:
+            continue
+        basis.append({"device": device.pk, "label": str(device), "daily": str(a["fee"].daily),
+                      "days": a["fee"].days, "gross": str(a["fee"].gross),
+                      "tax_credit": str(a["fee"].tax_credit), "due": str(a["fee"].due),
+                      "rates": str(a["rates_source"])})
+        total += a["fee"].due
+    return {"basis": basis, "total": total}
+
+
+def fee_rows(user: Any, year: int) -> list[dict[str, Any]]:
+    """Every property with registered boards (or a declaration) in the user's towns: the fee
+    due from the register, the latest declaration and any decision."""
+    ids = municipality_ids(user, Capability.MANAGE_AD_FEE)
+    keys = sorted(set(AdvertisingDevice.objects.filter(municipality_id__in=ids).exclude(
+        parcel_cadastral_id="").values_list("municipality_id", "parcel_cadastral_id"))
+        | set(FeeDeclaration.objects.filter(municipality_id__in=ids, year=year).values_list(
+            "municipality_id", "parcel_cadastral_id")))
+    rows = []
+    for mid, cid in keys:
+        fee = parcel_fee(mid, cid, year)
+        declared = FeeDeclaration.objects.filter(municipality_id=mid, parcel_cadastral_id=cid,
+                                                 year=year).exists()
+        if not fee["basis"] and not declared:
+            continue
+        declaration = FeeDeclaration.objects.filter(municipality_id=mid, parcel_cadastral_id=cid,
+                                                    year=year).first()
+        decision = FeeDecision.objects.filter(municipality_id=mid, parcel_cadastral_id=cid,
+                                              year=year).first()
+        rows.append({"municipality_id": mid, "cadastral_id": cid, "due": fee["total"],
+                     "basis": fee["basis"], "declaration": declaration, "decision": decision,
+                     "correct": declaration is not None
+                     and declaration.declared_amount == fee["total"]})
+    return rows
+
+
+@transaction.atomic
+def declaration_add(user: Any, municipality_id: int, data: dict[str, Any]) -> FeeDeclaration:
+    require_capability(user, Capability.MANAGE_AD_FEE, municipality_id,
+                       _("you may not handle the advertising fee in this municipality"))
+    declaration = FeeDeclaration.objects.create(municipality_id=municipality_id, **data)
+    audit(user, AuditAction.CREATE, "landscape.fee_declaration", declaration.pk,
+          municipality_id=municipality_id,
+          after={k: str(v) for k, v in data.items() if k != "payer"})
+    return declaration
+
+
+@transaction.atomic
+def decision_issue(user: Any, municipality_id: int, data: dict[str, Any]) -> FeeDecision:
+    """Assess the fee by decision where no declaration was filed or it declared another amount
+    than the register gives; a correct declaration needs none (refused)."""
+    require_capability(user, Capability.MANAGE_AD_FEE, municipality_id,
+                       _("you may not handle the advertising fee in this municipality"))
+    cid, year = data["parcel_cadastral_id"], data["year"]
+    fee = parcel_fee(municipality_id, cid, year)
+    if not fee["basis"]:
+        raise ValidationError(_("No fee is due on %(id)s in %(year)s: no registered board in a "
+                                "resolution area.") % {"id": cid, "year": year})
+    declaration = (FeeDeclaration.objects.select_for_update()
+                   .filter(municipality_id=municipality_id, parcel_cadastral_id=cid, year=year)
+                   .first())
+    if declaration is not None and declaration.declared_amount == fee["total"]:
+        raise ValidationError(_("The declaration of %(amount)s zł is correct: no decision is "
+                                "needed.") % {"amount": declaration.declared_amount})
+    if FeeDecision.objects.filter(municipality_id=municipality_id, number=data["number"]
+                                  ).exists():
+        raise ValidationError({"number": _("A decision with this number exists already.")})
+    decision = FeeDecision.objects.create(
+        municipality_id=municipality_id, year=year, parcel_cadastral_id=cid,
+        payer=data["payer"], number=data["number"], issued_on=data["issued_on"],
+        reason=FeeDecision.Reason.INCORRECT if declaration else FeeDecision.Reason.NONE,
+        declaration=declaration, amount=fee["total"], basis=fee["basis"],
+        created_by=user if getattr(user, "is_authenticated", False) else None)
+    audit(user, AuditAction.CREATE, "landscape.fee_decision", decision.pk,
+          municipality_id=municipality_id,
+          after={"number": decision.number, "amount": str(decision.amount),
+                 "reason": decision.reason})
+    return decision

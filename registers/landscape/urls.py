@@ -16,4 +16,9 @@ urlpatterns = [
     path("devices/new/", views.device_edit, name="device_new"),
     path("devices/<int:pk>/edit/", views.device_edit, name="device_edit"),
     path("fee-rates/", views.fee_rates, name="fee_rates"),
+    path("devices/<int:pk>/", views.device_detail, name="device"),
+    path("devices/<int:pk>/steps/", views.device_step, name="device_step"),
+    path("devices/<int:pk>/photos/", views.device_photo_upload, name="device_photo_upload"),
+    path("device-photos/<int:pk>", views.device_photo, name="device_photo"),
+    path("fee-declarations/", views.fee_declarations, name="fee_declarations"),
 ]

@@ -30,12 +30,21 @@ from layers.exports import ExportFormatError, csv_dialect, write_table
 from layers.models import LandscapeArea
 from registers.common.editing import attempt, check_version, posted_version, submit
 from registers.landscape import rules, services
-from registers.landscape.forms import AreaRuleFormSet, DeviceForm, FeeRateForm
+from registers.landscape.forms import (
+    AreaRuleFormSet,
+    DecisionForm,
+    DeclarationForm,
+    DeviceForm,
+    DevicePhotoForm,
+    FeeRateForm,
+    StepForm,
+)
 from registers.landscape.models import (
     AdvertisingDevice,
     AdvertisingFeeCap,
     AdvertisingFeeRate,
     AreaRuleSet,
+    DevicePhoto,
     InspectionPhoto,
 )
 
@@ -239,7 +248,8 @@ def device_list(request: HttpRequest) -> HttpResponse:
     rows = [services.device_assessment(d, year) for d in devices]
     return render(request, "landscape/device_list.html", {
         "rows": rows, "year": year,
-        "can_edit": municipality_ids(request.user, Capability.EDIT_LANDSCAPE)})
+        "can_edit": municipality_ids(request.user, Capability.EDIT_LANDSCAPE),
+        "can_fee": municipality_ids(request.user, Capability.MANAGE_AD_FEE)})
 
 
 @access(Capability.EDIT_LANDSCAPE, description="register or edit an advertising board")
@@ -304,3 +314,112 @@ def fee_rates(request: HttpRequest) -> HttpResponse:
     return render(request, "landscape/fee_rates.html", {
         "form": form, "rates": rates, "caps": AdvertisingFeeCap.objects.all(),
         "opened": opened}, status=status)
+
+
+# --- a board's page: status, photos, the inspector's steps (phone-sized) ----------------------
+
+def _device_context(request: HttpRequest, device: AdvertisingDevice, **extra: Any) -> dict:
+    today = timezone.localdate()
+    may_inspect = device.municipality_id in municipality_ids(request.user, Capability.INSPECT)
+    return {"a": services.device_assessment(device, today.year, today=today),
+            "device": device, "steps": device.steps.order_by("issued_on", "id"),
+            "photos": device.photos.all(), "may_inspect": may_inspect,
+            "step_form": extra.pop("step_form", None) or StepForm(initial={
+                "version": device.version, "issued_on": today}),
+            "photo_form": extra.pop("photo_form", None) or DevicePhotoForm(
+                initial={"taken_on": today}), **extra}
+
+
+def _device_for(request: HttpRequest, pk: int, capability: Capability) -> AdvertisingDevice:
+    device = AdvertisingDevice.objects.filter(
+        pk=pk, municipality_id__in=municipality_ids(request.user, capability)
+    ).select_related("municipality").first()
+    if device is None:
+        raise Http404
+    return device
+
+
+@access(Capability.VIEW_LANDSCAPE, description="one registered board: status (compliant, to "
+                                                "adjust by a date, non-compliant), photos, the "
+                                                "inspector's steps (phone-sized)")
+def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    device = _device_for(request, pk, Capability.VIEW_LANDSCAPE)
+    return render(request, "landscape/device_detail.html", _device_context(request, device))
+
+
+@access(Capability.INSPECT, description="the inspector's next step about a board: notice, "
+                                         "call to adjust, penalty decision priced over its "
+                                         "period (409 on a changed board)")
+@require_http_methods(["POST"])
+def device_step(request: HttpRequest, pk: int) -> HttpResponse:
+    device = _device_for(request, pk, Capability.INSPECT)
+    form = StepForm(request.POST)
+    outcome = submit(form, lambda data: services.step_add(
+        request.user, device.pk, data, expected_version=data["version"]))
+    if outcome.saved:
+        return redirect("landscape:device", pk=device.pk)
+    device.refresh_from_db()
+    return render(request, "landscape/device_detail.html",
+                  _device_context(request, device, step_form=form), status=outcome.status)
+
+
+@access(Capability.INSPECT, description="add a photo of a registered board")
+@require_http_methods(["POST"])
+def device_photo_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    device = _device_for(request, pk, Capability.INSPECT)
+    form = DevicePhotoForm(request.POST, request.FILES)
+    outcome = submit(form, lambda data: services.device_photo_add(
+        request.user, device, data["photo"], data["taken_on"]),
+        refusals=(services.InputError,))
+    if outcome.saved:
+        return redirect("landscape:device", pk=device.pk)
+    return render(request, "landscape/device_detail.html",
+                  _device_context(request, device, photo_form=form), status=outcome.status)
+
+
+@access(Capability.VIEW_LANDSCAPE, description="a board's photo (served after a role check)")
+def device_photo(request: HttpRequest, pk: int) -> FileResponse:
+    p = DevicePhoto.objects.filter(pk=pk, device__municipality_id__in=municipality_ids(
+        request.user, Capability.VIEW_LANDSCAPE)).first()
+    if p is None:
+        raise Http404
+    response = FileResponse(p.file.open("rb"), content_type=p.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- advertising-fee declarations and decisions ------------------------------------------------
+
+@access(Capability.MANAGE_AD_FEE, description="advertising-fee declarations and decisions: the "
+                                               "fee due from the register per property, the "
+                                               "payer's declaration, a decision where none or "
+                                               "an incorrect one was filed")
+def fee_declarations(request: HttpRequest) -> HttpResponse:
+    ids = municipality_ids(request.user, Capability.MANAGE_AD_FEE)
+    try:
+        year = bounded_int(request.GET.get("year") or request.POST.get("year"), "year",
+                           low=2000, high=2100, default=timezone.localdate().year)
+    except BadParameter:
+        return HttpResponse(_("year must be a number 2000–2100"), status=400)
+    declaration_form = DeclarationForm(municipality_ids=ids, initial={"year": year})
+    decision_form = DecisionForm(municipality_ids=ids, initial={"year": year})
+    status = 200
+    if request.method == "POST":
+        if request.POST.get("action") == "decision":
+            decision_form = DecisionForm(request.POST, municipality_ids=ids)
+            outcome = submit(decision_form, lambda d: services.decision_issue(
+                request.user, d["municipality"].id,
+                {k: d[k] for k in ("year", "parcel_cadastral_id", "payer", "number",
+                                   "issued_on")}))
+        else:
+            declaration_form = DeclarationForm(request.POST, municipality_ids=ids)
+            outcome = submit(declaration_form, lambda d: services.declaration_add(
+                request.user, d["municipality"].id,
+                {k: d[k] for k in ("year", "parcel_cadastral_id", "payer", "filed_on",
+                                   "declared_amount")}))
+        if outcome.saved:
+            return redirect(f"{request.path}?year={year}")
+        status = outcome.status
+    return render(request, "landscape/fee_declarations.html", {
+        "year": year, "rows": services.fee_rows(request.user, year),
+        "declaration_form": declaration_form, "decision_form": decision_form}, status=status)

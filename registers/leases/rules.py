@@ -218,11 +218,12 @@ def rent_schedule(*, amount: Decimal, period: RentPeriod | str, vat_rate_percent
     An open-term lease is scheduled up to ``until_year``. When an index is not yet published,
     the schedule stops at the last year that can be computed (the index table is data).
     """
-    if end is None and until_year is None:
-        raise ValueError("an open-term lease needs until_year for its schedule")
-    last_year = end.year if end is not None else until_year
-    if until_year is not None:
-        last_year = min(last_year, until_year)
+    if end is None:
+        if until_year is None:
+            raise ValueError("an open-term lease needs until_year for its schedule")
+        last_year = until_year
+    else:
+        last_year = end.year if until_year is None else min(end.year, until_year)
     per_year = PERIODS_PER_YEAR[RentPeriod(period)]
     rows = []
     for year in range(start.year, last_year + 1):

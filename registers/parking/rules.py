@@ -106,7 +106,7 @@ class Violation:
 
     article: str
     template: str
-    params: dict
+    params: dict[str, object]
     actual: Decimal
     limit: Decimal
 
@@ -170,15 +170,17 @@ def validate_tariff(tariff: Tariff, minimum_wage: Decimal) -> list[Violation]:
                          "(%(limit)s zł)"),
             {"value": tariff.later_hours, "limit": tariff.first_hour},
             tariff.later_hours, tariff.first_hour))
-    for label, value in ((gettext_noop("surcharge"), tariff.surcharge),
-                         (gettext_noop("reduced surcharge"), tariff.surcharge_reduced)):
-        if value is not None and value > limit.surcharge:
+    surcharges: tuple[tuple[str, Decimal | None], ...] = (
+        (gettext_noop("surcharge"), tariff.surcharge),
+        (gettext_noop("reduced surcharge"), tariff.surcharge_reduced))
+    for label, surcharge in surcharges:
+        if surcharge is not None and surcharge > limit.surcharge:
             found.append(Violation(
                 "art. 13f ust. 2 u.d.p.",
                 gettext_noop("the %(label)s %(value)s zł exceeds 10 %% of the minimum wage "
                              "%(wage)s zł = %(limit)s zł"),
-                {"label": label, "value": value, "wage": minimum_wage, "limit": limit.surcharge},
-                value, limit.surcharge))
+                {"label": label, "value": surcharge, "wage": minimum_wage,
+                 "limit": limit.surcharge}, surcharge, limit.surcharge))
     if (tariff.surcharge is not None and tariff.surcharge_reduced is not None
             and tariff.surcharge_reduced > tariff.surcharge):
         found.append(Violation(
@@ -237,7 +239,8 @@ def paid_intervals(start: datetime, end: datetime,
     return out
 
 
-def charge_minutes(tariff: Tariff, minutes: int) -> tuple[Decimal, int, list]:
+def charge_minutes(tariff: Tariff, minutes: int
+                   ) -> tuple[Decimal, int, list[tuple[int, int, Decimal, Decimal]]]:
     """The charge for ``minutes`` of paid time in one paid day.
 
     Minutes round up to the billing step; each minute is priced at the rate of the hour of the
@@ -249,7 +252,7 @@ def charge_minutes(tariff: Tariff, minutes: int) -> tuple[Decimal, int, list]:
     step = max(1, tariff.step_minutes)
     billed = -(-minutes // step) * step
     total = Decimal("0")
-    hours = []
+    hours: list[tuple[int, int, Decimal, Decimal]] = []
     left, index = billed, 0
     while left > 0:
         used = min(60, left)

@@ -10,6 +10,7 @@ liability's instalment plan (``services.post_liability_charges``); payments from
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registers.common.editing import Versioned
 
-_money = {"max_digits": 14, "decimal_places": 2}
+_money: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 _digits = RegexValidator(r"^\d+$", _("digits only"))
 
 

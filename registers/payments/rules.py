@@ -130,24 +130,27 @@ def interest(principal: Decimal, start: date, end: date, rates: Sequence[RatePer
 # Allocation (art. 55 § 2, art. 62 § 1, art. 76)
 
 
-@dataclass
+@dataclass(init=False)
 class Charge:
     """What the taxpayer owes: an instalment of a decision or the cost of a reminder."""
 
     id: int
     due_date: date
     amount: Decimal
-    kind: str = INSTALMENT
-    number: int = 0
-    principal_open: Decimal | None = None
-    interest_open: Decimal = ZERO
-    accrued_to: date | None = None
+    kind: str
+    number: int
+    principal_open: Decimal
+    interest_open: Decimal
+    accrued_to: date
 
-    def __post_init__(self) -> None:
-        if self.principal_open is None:
-            self.principal_open = Decimal(self.amount)
-        if self.accrued_to is None:
-            self.accrued_to = self.due_date
+    def __init__(self, id: int, due_date: date, amount: Decimal, kind: str = INSTALMENT,
+                 number: int = 0, principal_open: Decimal | None = None,
+                 interest_open: Decimal = ZERO, accrued_to: date | None = None) -> None:
+        """A new charge is open for its whole amount and accrues from its due date."""
+        self.id, self.due_date, self.amount = id, due_date, amount
+        self.kind, self.number, self.interest_open = kind, number, interest_open
+        self.principal_open = Decimal(amount) if principal_open is None else principal_open
+        self.accrued_to = due_date if accrued_to is None else accrued_to
 
     @property
     def open(self) -> bool:
@@ -314,7 +317,7 @@ class Position:
     costs: Decimal = ZERO  # unpaid reminder costs
     not_yet_due: Decimal = ZERO
     overpayment: Decimal = ZERO
-    lines: list[dict] = field(default_factory=list)
+    lines: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def balance(self) -> Decimal:

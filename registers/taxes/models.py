@@ -9,6 +9,7 @@ Amounts are never stored per object: the roll computes them set-based (``service
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -38,9 +39,11 @@ AROSE_HELP = _(
     "art. 6 ust. 1).")
 CEASED_HELP = _("The date of the sale, demolition or other event: the obligation ends with "
                 "that month (art. 6 ust. 3 UPOL).")
-_money = {"max_digits": 14, "decimal_places": 2}
-_rate = {"max_digits": 10, "decimal_places": 4, "validators": [MinValueValidator(Decimal("0"))]}
-_area = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+_money: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
+_rate: dict[str, Any] = {"max_digits": 10, "decimal_places": 4,
+                         "validators": [MinValueValidator(Decimal("0"))]}
+_area: dict[str, Any] = {"max_digits": 14, "decimal_places": 2,
+                         "validators": [MinValueValidator(Decimal("0"))]}
 
 
 class YearlyParameters(models.Model):

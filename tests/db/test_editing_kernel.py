@@ -96,6 +96,8 @@ EDIT_VIEWS = {
     "leases:usufruct_update": "leases:usufruct_list", "housing:flat_edit": None,
     "parking:tariff_edit": None, "landscape:area_rules": None, "landscape:device_edit": None,
     "landscape:fee_rates": None, "taxes:case_status": "taxes:cases",
+    "housing:resident_edit": None, "housing:stay_edit": None, "housing:waiting_edit": None,
+    "housing:demand_edit": None, "housing:candidate_edit": None,
     "ppp:project_edit": None, "ppp:worksheet": None,
 }
 # what the officer types into a form that is served empty
@@ -107,6 +109,8 @@ NOT_IN_PLACE = {"leases:document_upload", "taxes:reconcile", "taxes:resolution_n
                 "parking:tariff_new", "landscape:device_new",
                 "taxes:rural_new", "taxes:batch", "taxes:decision_new", "taxes:decision_amend",
                 "payments:import", "payments:reminders_issue", "payments:accounts",
+                "housing:resident_new", "housing:stay_new", "housing:waiting_new",
+                "housing:demand_new", "housing:candidate_new",
                 "ppp:project_new", "ppp:milestone_add", "ppp:obligation_add"}
 # in-place edits whose 409 on a stale version is proven by their register's own tests (their
 # records are not in the permission matrix's world yet)
@@ -129,7 +133,14 @@ def test_the_edit_views_listed_are_all_there_are():
 def _record(world: Any, name: str) -> tuple[Any, dict[str, Any]]:  # noqa: F811
     """(model, lookup) of the record the edit view ``name`` changes in the world."""
     from layers.models import Parcel
-    from registers.housing.models import ProtectedFlat
+    from registers.housing.models import (
+        Candidate,
+        Demand,
+        ProtectedFlat,
+        Resident,
+        Stay,
+        WaitingListEntry,
+    )
     from registers.landscape.models import AdvertisingDevice, AdvertisingFeeRate, AreaRuleSet
     from registers.leases.models import InvestmentOffer, Lease, PropertyOverride, Usufruct
     from registers.parking.models import Tariff
@@ -152,6 +163,9 @@ def _record(world: Any, name: str) -> tuple[Any, dict[str, Any]]:  # noqa: F811
     model = {"leases:lease_edit": Lease, "leases:offer_edit": InvestmentOffer,
              "leases:usufruct_update": Usufruct, "housing:flat_edit": ProtectedFlat,
              "parking:tariff_edit": Tariff, "landscape:device_edit": AdvertisingDevice,
+             "housing:resident_edit": Resident, "housing:stay_edit": Stay,
+             "housing:waiting_edit": WaitingListEntry, "housing:demand_edit": Demand,
+             "housing:candidate_edit": Candidate,
              "ppp:project_edit": PppProject, "ppp:worksheet": PppProject}[name]
     return model, {"pk": kw["pk"]}
 

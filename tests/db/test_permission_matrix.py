@@ -52,6 +52,8 @@ MARKERS = {
     "Operator Markerowy": Capability.VIEW_HOUSING,
     "Uzytkownik Markerowy": Capability.VIEW_LEASES,
     "Notatka Markerowa": Capability.VIEW_LANDSCAPE,
+    "Mieszkaniec Markerowy": Capability.VIEW_RESIDENTS,
+    "Platnik Markerowy": Capability.MANAGE_AD_FEE,
     "Partner Markerowy": Capability.VIEW_LEASES,
 }
 
@@ -130,6 +132,14 @@ def build_world() -> World:
     Lease.objects.filter(pk=lease.pk).update(lessee_name="Najemca Markerowy")
     flat = ProtectedFlat.objects.filter(municipality=town_a).first()
     ProtectedFlat.objects.filter(pk=flat.pk).update(operator_name="Operator Markerowy")
+    from registers.housing.models import Candidate, Demand, Resident, Stay, WaitingListEntry
+
+    resident = Resident.objects.filter(municipality=town_a, stays__isnull=False).first()
+    Resident.objects.filter(pk=resident.pk).update(full_name="Mieszkaniec Markerowy")
+    stay = Stay.objects.filter(resident=resident).first()
+    waiting_entry = WaitingListEntry.objects.filter(resident__municipality=town_a).first()
+    demand = Demand.objects.filter(municipality=town_a).first()
+    candidate = Candidate.objects.filter(municipality=town_a).first()
     usufruct = Usufruct.objects.filter(municipality=town_a).first()
     Usufruct.objects.filter(pk=usufruct.pk).update(holder_name="Uzytkownik Markerowy")
     officer = world.users["A:property_officer"]
@@ -143,6 +153,15 @@ def build_world() -> World:
     photo = InspectionPhoto.objects.create(inspection=inspection,
                                            file=SimpleUploadedFile("p.png", PNG),
                                            content_type="image/png", size=len(PNG))
+    from registers.landscape.models import DevicePhoto, FeeDeclaration
+
+    device_photo = DevicePhoto.objects.create(device=device, file=SimpleUploadedFile("d.png", PNG),
+                                              content_type="image/png", size=len(PNG),
+                                              taken_on="2026-05-04")
+    FeeDeclaration.objects.create(municipality=town_a, year=2026,
+                                  parcel_cadastral_id=device.parcel_cadastral_id or "x",
+                                  payer="Platnik Markerowy", filed_on="2026-01-15",
+                                  declared_amount=1)
     override = PropertyOverride.objects.filter(municipality=town_a).first()
     override_parcel = Parcel.objects.filter(municipality=town_a, retired_at__isnull=True,
                                             cadastral_id=override.cadastral_id).first()
@@ -159,6 +178,8 @@ def build_world() -> World:
         ("lease", lease), ("flat", flat), ("usufruct", usufruct), ("device", device),
         ("override", override), ("override parcel", override_parcel), ("case", case),
         ("tariff", tariff), ("offer", offer), ("area", area), ("fee rate", fee_rate),
+        ("resident", resident), ("stay", stay), ("waiting entry", waiting_entry),
+        ("demand", demand), ("candidate", candidate),
         ("ppp project", project)]
         if obj is None]
     assert not missing, f"the demo hooks no longer make: {missing}"
@@ -183,6 +204,12 @@ def build_world() -> World:
         "property_edit": {"parcel_id": override_parcel.pk},
         "usufruct_update": {"pk": usufruct.pk}, "offer_edit": {"pk": offer.pk},
         "flat_edit": {"pk": flat.pk}, "tariff_edit": {"pk": tariff.pk},
+        "resident": {"pk": resident.pk}, "resident_edit": {"pk": resident.pk},
+        "stay_new": {"resident_pk": resident.pk}, "waiting_new": {"resident_pk": resident.pk},
+        "stay_edit": {"pk": stay.pk}, "waiting_edit": {"pk": waiting_entry.pk},
+        "demand_edit": {"pk": demand.pk}, "candidate_edit": {"pk": candidate.pk},
+        "device": {"pk": device.pk}, "device_step": {"pk": device.pk},
+        "device_photo_upload": {"pk": device.pk}, "device_photo": {"pk": device_photo.pk},
         "area_rules": {"pk": area.pk}, "inspection": {"pk": inspection.pk},
         "notice_action": {"pk": 1, "action": "pay"}, "notice_photo": {"pk": 1},
         "permit_action": {"pk": 1, "action": "renew"},
@@ -411,6 +438,8 @@ def test_markers_do_reach_the_entitled(world):
         "Podatnik Markerowy": ("A:tax_officer", f"/taxes/taxpayer/{a['taxpayer_id']}/"),
         "Najemca Markerowy": ("A:planner", f"/leases/{world.by_name['lease_detail']['pk']}/"),
         "Operator Markerowy": ("A:planner", "/housing/"),
+        "Mieszkaniec Markerowy": ("A:social_welfare", "/housing/residents/"),
+        "Platnik Markerowy": ("A:tax_officer", "/landscape/fee-declarations/?year=2026"),
         "Uzytkownik Markerowy": ("A:administrator", "/leases/usufruct/"),
         "Notatka Markerowa": ("A:planner",
                               f"/landscape/inspections/{world.by_name['inspection']['pk']}/"),

@@ -189,3 +189,24 @@ def test_no_penalty_within_the_adjustment_period():
                                date(2027, 1, 4), date(2027, 1, 4),
                                placed_from=date(2024, 1, 1), life=life)
     assert (p.start, p.days, p.total) == (date(2027, 1, 2), 3, D("985.20"))
+
+
+def test_board_status_and_step_order():
+    assert lr.board_status("pass", None) == lr.BoardStatus.COMPLIANT
+    assert lr.board_status("fail", date(2027, 3, 1)) == lr.BoardStatus.TO_ADJUST
+    assert lr.board_status("fail", None) == lr.BoardStatus.NON_COMPLIANT
+    assert lr.board_status("review", None) == lr.BoardStatus.TO_REVIEW
+    d = date(2026, 3, 10)
+    assert lr.step_issues("notice", issued_on=d, started=None) == []
+    assert lr.step_issues("call_to_adjust", issued_on=d, started=None, adjust_by=date(2026, 4, 1)) \
+        == ["no proceedings were started: give the notice first"]
+    assert lr.step_issues("call_to_adjust", issued_on=d, started=d, adjust_by=d) \
+        == ["a call to adjust names a date after it is issued"]
+    assert lr.step_issues("penalty_decision", issued_on=d, started=date(2026, 3, 3),
+                          period_from=date(2026, 3, 1), period_to=d) \
+        == ["the penalty period begins before the proceedings started"]
+    assert lr.step_issues("penalty_decision", issued_on=d, started=date(2026, 3, 3),
+                          period_from=date(2026, 3, 3), period_to=date(2026, 3, 11)) \
+        == ["the penalty period ends after the decision's date"]
+    assert lr.step_issues("penalty_decision", issued_on=d, started=date(2026, 3, 3),
+                          period_from=date(2026, 3, 3), period_to=d) == []
