@@ -163,10 +163,10 @@ def test_tax_officer_from_resolution_to_paid_plot(live_server, new_page, page_lo
 
     # 7. the plot is paid: card and tile agree
     label, klass = _card_status(page, base, plot)
-    assert label == "opłacone w terminie" and "tax-status-paid" in klass
+    assert label == "bez zaległości" and "tax-status-paid" in klass
     tile = _tile_status(page, plot)
     assert tile["status"] == "paid" and tile["arrears"] == 0
-    _show_tax_layer(page, "paid", "opłacone w terminie")
+    _show_tax_layer(page, "paid", "bez zaległości")
     screenshot(page, "tax-cycle-map-paid")
     assert page_log.console_errors == []
     assert page_log.external_requests == []
