@@ -57,8 +57,7 @@ def _resolutions_url(municipality_id: int, anchor: str) -> str:
 
 def _point(q: Any) -> Any:
     try:  # the map's convention: X is the northing, Y the easting
-        return landscape.make_point(q.get("x"), q.get("y"), q.get("srid") or "2180",
-                                    north_first=True)
+        return landscape.make_point(q.get("x"), q.get("y"), q.get("srid") or "2180")
     except landscape.InputError as exc:
         raise DeskError(exc.field, exc.message) from None
 

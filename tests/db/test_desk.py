@@ -108,7 +108,7 @@ def test_parking_offer_projects_and_the_resolutions_page(town):
     outside = _get(ask="parking", x=str(Y + 5000), y=str(X + 5000), srid="2180")
     assert 'id="parking-none"' in outside.content.decode()
     bad = _get(ask="board", x="north", y="east", area_m2="2")
-    assert bad.status_code == 400 and "must be numbers" in bad.content.decode()
+    assert bad.status_code == 400 and "must be a number" in bad.content.decode()
     res = Client().get(reverse("map_ui:desk_resolutions", args=[town[0].id]))
     body = res.content.decode()
     assert res.status_code == 200 and "DEMO/146301_1/2024" in body
