@@ -77,6 +77,18 @@ CONSTRAINT_MESSAGES: dict[str, tuple[str | None, Any]] = {
     "housing_flat_places_positive": ("places", _("A flat has at least one place.")),
     "housing_flat_area_positive": (
         "usable_area_m2", _("The usable area must be greater than zero.")),
+    "housing_resolution_uniq": (
+        "valid_from", _("The municipality already has a fee resolution from this date.")),
+    "housing_resident_household_positive": (
+        "household_size", _("A household has at least one person.")),
+    "housing_resident_income_nonnegative": (
+        "monthly_income", _("The income cannot be negative.")),
+    "housing_demand_uniq": (
+        None, _("The demand for this year, category and kind of flat is already recorded.")),
+    "housing_candidate_places_positive": (
+        "planned_places", _("A candidate flat offers at least one place.")),
+    "housing_candidate_area_positive": (
+        "usable_area_m2", _("The usable area must be greater than zero.")),
     # parking
     "parking_tariff_period_order": ("valid_to", _DATES),
     "parking_subscription_uniq": ("period_days", _("The tariff already has this subscription.")),
@@ -89,6 +101,8 @@ CONSTRAINT_MESSAGES: dict[str, tuple[str | None, Any]] = {
         "number", _("The municipality already has a resolution with this number.")),
     "landscape_feerate_uniq": (
         "year", _("The municipality already has fee rates for this year.")),
+    "landscape_feedecision_number_uniq": (
+        "number", _("Another advertising-fee decision of the municipality has this number.")),
     # payments
     "payments_account_nrb_26_digits": ("nrb", _("An account number (NRB) has 26 digits.")),
     "payments_charge_open_in_range": (

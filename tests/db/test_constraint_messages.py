@@ -53,7 +53,9 @@ def _model_forms():
     for app in REGISTERS:
         module = importlib.import_module(f"registers.{app}.forms")
         for _name, cls in inspect.getmembers(module, inspect.isclass):
-            if issubclass(cls, forms.ModelForm) and cls.__module__ == module.__name__:
+            # a base form of its own (no Meta.model) is checked through its subclasses
+            if (issubclass(cls, forms.ModelForm) and cls.__module__ == module.__name__
+                    and cls._meta.model is not None):
                 yield cls
 
 
