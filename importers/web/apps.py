@@ -9,3 +9,13 @@ class WebImportsConfig(AppConfig):
     name = "importers.web"
     label = "importers_web"
     verbose_name = _("Imports from the browser")
+
+    def ready(self) -> None:
+        """The queue's rows are not edited in the admin: a job is cancelled through its page
+        (/imports/), which rolls the import back safely; a row changed by hand would bypass
+        that protocol."""
+        from django.contrib import admin
+        from django_tasks_db.models import DBTaskResult
+
+        if admin.site.is_registered(DBTaskResult):
+            admin.site.unregister(DBTaskResult)
