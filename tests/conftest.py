@@ -73,7 +73,9 @@ SEED_MIGRATIONS = [("registers.taxes.migrations.0002_seed_yearly_data", "seed"),
                    ("registers.housing.migrations.0002_tiles_and_standard", "seed_standard"),
                    ("registers.landscape.migrations.0002_parameters_and_tiles", "seed"),
                    ("registers.parking.migrations.0002_minimum_wage", "seed"),
-                   ("registers.payments.migrations.0002_sql_seed_and_tiles", "seed")]
+                   ("registers.payments.migrations.0002_sql_seed_and_tiles", "seed"),
+                   ("registers.parking.migrations.0006_exemptions_and_permit_lifecycle",
+                    "seed")]
 
 
 def reseed() -> None:

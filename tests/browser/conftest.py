@@ -15,6 +15,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.conftest import reseed
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API + Django ORM
 
 CHROMIUM = os.environ.get("GEOGMINA_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
@@ -203,6 +205,7 @@ def demo_town(django_db_setup, django_db_blocker):
 
         try:
             restore()  # start from the migrated state, whatever ran before
+            reseed()  # and its seeded legal numbers, even if a flush before removed them
             try:
                 call_command("load_demo", parcels=int(os.environ.get(
                     "GEOGMINA_BROWSER_PARCELS", "300")), verbosity=0)
