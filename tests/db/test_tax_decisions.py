@@ -478,8 +478,8 @@ def test_officer_records_forest_and_sees_it_assessed(town, make_user):
     assert ok.status_code == 302
     assert AuditEvent.objects.filter(action="create", object_type="taxes.rurallandobject").exists()
     page = c.get(f"/taxes/taxpayer/{tp.pk}/?year=2026").content.decode()
-    # 10 ha × 0.220 m³ × 281.37 zł = 619.01 → 619 zł, four instalments
-    assert "619.01" in page and "<strong>619 zł</strong>" in page
+    # 10 ha × 0.220 m³ × 281.37 zł = 619.01 → 619 zł (whole złoty), four instalments
+    assert "619.01" in page and "<strong>619.00\xa0zł</strong>" in page
 
 
 def test_roll_sql_and_rules_agree_on_every_event_kind(town):
