@@ -202,6 +202,15 @@ def demo_town(django_db_setup, django_db_blocker):
         def restore() -> None:
             call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
             connection.creation.deserialize_db_from_string(before)
+            # flush restarted every id sequence while the rows came back with their ids: move
+            # the sequences past them (as loaddata does), or the next insert collides
+            from django.apps import apps
+            from django.core.management.color import no_style
+
+            with connection.cursor() as cur:
+                for sql in connection.ops.sequence_reset_sql(
+                        no_style(), apps.get_models(include_auto_created=True)):
+                    cur.execute(sql)
 
         try:
             restore()  # start from the migrated state, whatever ran before
