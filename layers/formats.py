@@ -10,16 +10,24 @@ Polish: ``420 000,00 zł``, ``512,00 m²`` (grouped by a no-break space, decimal
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 
 #: Places shown for money (grosze) and for areas in square metres.
 MONEY_PLACES = 2
 AREA_PLACES = 2
 #: What a missing value reads as on a page.
 MISSING = "–"
+#: Numeric dates per language (Django's format characters): Polish offices write 03.12.2026;
+#: any other language gets ISO 8601, which no reader takes for a month-first date.
+DATE_FORMATS = {"pl": "d.m.Y"}
+DEFAULT_DATE_FORMAT = "Y-m-d"
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -68,3 +76,48 @@ def area(value: Any, places: int = AREA_PLACES) -> str:
     if _decimal(value) is None:
         return MISSING if value is None or value == "" else str(value)
     return f"{number(value, places)}\xa0m²"
+
+
+def _date_format() -> str:
+    language = (get_language() or "").split("-")[0]
+    return DATE_FORMATS.get(language, DEFAULT_DATE_FORMAT)
+
+
+def date(value: Any) -> str:
+    """``03.12.2026`` in Polish (``2026-12-03`` otherwise); a datetime by its local day;
+    ``MISSING`` for None."""
+    if value is None or value == "":
+        return MISSING
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    if not isinstance(value, dt.date):
+        return str(value)
+    return date_format(value, _date_format())
+
+
+def datetime(value: Any) -> str:
+    """``03.12.2026 18:40`` in Polish (local time); ``MISSING`` for None."""
+    if value is None or value == "":
+        return MISSING
+    if not isinstance(value, dt.datetime):
+        return date(value)
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return date_format(local, f"{_date_format()} H:i")
+
+
+def parse_decimal(text: Any) -> Decimal | None:
+    """A number as people type it: ``1 234,5``, ``1234.5`` or ``1\xa0234,50`` (spaces, no-break
+    spaces and a decimal comma allowed); None when empty. Raises ``ValueError`` naming the text
+    when it is not a finite number."""
+    raw = "" if text is None else str(text)
+    cleaned = raw.strip().replace("\xa0", "").replace("\u202f", "").replace(" ", "")
+    if not cleaned:
+        return None
+    cleaned = cleaned.replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"not a number: {raw.strip()!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not a number: {raw.strip()!r}")
+    return value

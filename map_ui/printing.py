@@ -25,11 +25,12 @@ import numpy as np
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_safe
 from pyproj import Transformer
 
 from gis_app.accounts.access import access, municipality_ids
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from layers.tiles.registry import TileLayer, tile_layer, visible_tile_layers
 from layers.tiles.views import render_tile
 
@@ -444,8 +445,11 @@ def render_pdf(req: PrintRequest, user: Any) -> bytes:
         if allowed and layer.audit_reads and not data.skipped:
             for mid in allowed:
                 audit(user, layer.audit_reads, "tile_layer", layer.name, municipality_id=mid,
-                      detail=f"map print 1:{req.scale} at {req.center[0]:.0f},"
-                             f"{req.center[1]:.0f} (zoom {data.zoom})")
+
+                      detail=Note(gettext_noop("map print 1:%(scale)s at %(x)s, %(y)s "
+                                                   "(zoom %(zoom)s)"),
+                                  scale=req.scale, x=round(req.center[0]), y=round(req.center[1]),
+                                  zoom=data.zoom))
         _draw_layer(c, data, style, to_page)
         label = str(LAYER_LABELS.get(layer.name) or _(str(layer.label)) or layer.name)
         classes = [e for e in palette_entries(style) if e[0] in data.values]

@@ -19,10 +19,11 @@ from django.contrib.gis.geos import Polygon
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image, ImageDraw
 from rasterio.windows import from_bounds
 
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from layers.domain.srid import STORAGE_SRID
 from layers.models import Building, Parcel, Share
@@ -238,12 +239,13 @@ def dossier_pdf(parcel: Parcel, data: dict[str, Any], user_name: str) -> bytes:
 
 def dossier_response(request: HttpRequest, parcel_id: int) -> HttpResponse:
     """The PDF for a parcel of a municipality where the user may view the map (else 404)."""
-    data = parcel_card_data(request.user, parcel_id, purpose="parcel dossier (PDF)")
+    data = parcel_card_data(request.user, parcel_id,
+                            purpose=Note(gettext_noop("parcel dossier (PDF)")))
     if data is None or data["level"] != "detail":
         raise Http404(_("No such parcel"))
     parcel = Parcel.objects.select_related("precinct", "municipality").get(pk=parcel_id)
     audit(request.user, AuditAction.EXPORT, "parcel", parcel.cadastral_id,
-          municipality_id=parcel.municipality_id, detail="parcel dossier (PDF)")
+          municipality_id=parcel.municipality_id, detail=Note(gettext_noop("parcel dossier (PDF)")))
     data = dossier_fields(data)
     pdf = dossier_pdf(parcel, data, request.user.get_username())
     response = HttpResponse(pdf, content_type="application/pdf")

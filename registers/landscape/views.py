@@ -18,11 +18,12 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from gis_app.listing import list_page
 from gis_app.params import BadParameter, bounded_int
@@ -185,7 +186,9 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
         # one event per municipality in the export's scope, so each town's administrator sees it
         for mid in sorted(municipality_ids(request.user, Capability.VIEW_LANDSCAPE)):
             audit(request.user, AuditAction.EXPORT, "landscape.inspection", "",
-                  municipality_id=mid, detail=f"{fmt}, {len(rows)} rows")
+                  municipality_id=mid,
+                  detail=Note(gettext_noop("%(format)s, rows: %(count)s"), format=fmt.upper(),
+                              count=len(rows)))
         response = HttpResponse(body, content_type=mime)
         response["Content-Disposition"] = f'attachment; filename="inspections.{fmt}"'
         return response

@@ -15,11 +15,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from gis_app.accounts.access import access, has_capability, municipality_ids
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from gis_app.listing import list_page
 from gis_app.params import DAYS_MAX, id_param, int_param, year_param
@@ -58,7 +59,8 @@ def _export(request: HttpRequest, rows: list[dict[str, Any]], columns: list[tupl
     # one event per municipality in the export's scope, so each town's administrator sees it
     for mid in sorted(municipality_ids(request.user, Capability.VIEW_LEASES)):
         audit(request.user, AuditAction.EXPORT, object_type, "", municipality_id=mid,
-              detail=f"{fmt}, {len(rows)} rows, {request.get_full_path()}")
+              detail=Note(gettext_noop("%(format)s, rows: %(count)s, %(path)s"),
+                          format=fmt.upper(), count=len(rows), path=request.get_full_path()))
     response = HttpResponse(data, content_type=mime)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response

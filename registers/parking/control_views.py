@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST, require_safe
 
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from registers.parking import enforcement
 from registers.parking.models import NoticePhoto
@@ -88,7 +89,8 @@ def notice_list(request: HttpRequest) -> HttpResponse:
         rows.append({"n": n, "state": st, "due": enforcement.amount_due(n, today)})
     audit(request.user, AuditAction.READ_OWNERS, "parking.surchargenotice",
           ",".join(str(r["n"].pk) for r in rows)[:128],
-          detail=f"notice list ({show}): {len(rows)} notices")
+          detail=Note(gettext_noop("notice list (%(filter)s): notices: %(count)s"),
+                      filter=show, count=len(rows)))
     return render(request, "parking/notice_list.html", {
         "rows": rows, "show": show, "filters": FILTERS, "today": today})
 

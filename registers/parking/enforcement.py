@@ -20,10 +20,11 @@ from django.db.models import Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gis_app.accounts.access import municipality_ids
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from layers.domain.srid import STORAGE_SRID
 from layers.models import Municipality, ParkingZone
@@ -307,11 +308,21 @@ def check(user: Any, plate: Any, lon: Any, lat: Any, now: datetime | None = None
     result = Check(reg, zone, tariff, charged, session, now, permit, exempt)
     if not result.valid:
         result.on_site = on_site_exemptions(zone, day)
-    why = " (permit)" if permit else f" (exemption {exempt.pk}: {exempt.kind})" if exempt else ""
+    outcome = Note(gettext_noop("valid")) if result.valid else \
+        Note(gettext_noop("no valid session"))
+    if permit:
+        detail = Note(gettext_noop("%(plate)s in zone %(zone)s (permit): %(outcome)s"),
+                      plate=plate_ref(reg), zone=zone.code, outcome=outcome)
+    elif exempt:
+        detail = Note(gettext_noop("%(plate)s in zone %(zone)s (exemption %(exemption)s: "
+                                   "%(kind)s): %(outcome)s"),
+                      plate=plate_ref(reg), zone=zone.code, exemption=exempt.pk,
+                      kind=Exemption.Kind(exempt.kind).label, outcome=outcome)
+    else:
+        detail = Note(gettext_noop("%(plate)s in zone %(zone)s: %(outcome)s"),
+                      plate=plate_ref(reg), zone=zone.code, outcome=outcome)
     audit(user, AuditAction.READ_OWNERS, "parking.check", session.pk if session else "",
-          municipality_id=zone.municipality_id,
-          detail=f"{plate_ref(reg)} in zone {zone.code}{why}: "
-                 f"{'valid' if result.valid else 'no valid session'}")
+          municipality_id=zone.municipality_id, detail=detail)
     return result
 
 

@@ -8,12 +8,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gis_app.accounts.access import access
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from registers.common.editing import attempt, posted_version, submit
 from registers.parking import permits
@@ -56,7 +56,9 @@ def permit_list(request: HttpRequest) -> HttpResponse:
         rows = rows.filter(valid_to__gte=today, cancelled_at__isnull=True)
     rows = list(rows[:500])
     audit(request.user, AuditAction.READ_OWNERS, "parking.permit",
-          ",".join(str(p.pk) for p in rows)[:128], detail=f"permit list ({show}): {len(rows)}")
+          ",".join(str(p.pk) for p in rows)[:128],
+          detail=Note(gettext_noop("permit list (%(filter)s): %(count)s"), filter=show,
+                      count=len(rows)))
     offers = {}
     for zone in permits.zones_for(request.user):
         from registers.parking.services import tariff_at

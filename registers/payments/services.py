@@ -17,10 +17,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from layers.models import Municipality
 from registers.common.editing import (
@@ -198,8 +199,11 @@ def post_schedule(municipality_id: int, taxpayer_id: int, year: int, tax_kind: s
             for (n, d, a), seq in zip(new, seqs, strict=True)])
         audit(None, AuditAction.UPDATE, "taxes.taxpayer", taxpayer_id,
               municipality_id=municipality_id,
-              detail=f"charges of decision {decision_number} ({tax_kind} {year}): "
-                     f"{len(rows)} posted, {len(replaceable_ids)} replaced, {len(kept)} kept")
+              detail=Note(gettext_noop("charges of decision %(decision)s (%(tax)s %(year)s): "
+                                       "posted: %(posted)s, replaced: %(replaced)s, kept: "
+                                       "%(kept)s"),
+                          decision=decision_number, tax=Charge.TaxKind(tax_kind).label, year=year,
+                          posted=len(rows), replaced=len(replaceable_ids), kept=len(kept)))
         # a kept overpayment goes to the new instalments already due (art. 76 § 1)
         credit_overpayments(municipality_id, today, [taxpayer_id])
     return rows
@@ -315,8 +319,9 @@ def credit_overpayments(municipality_id: int, upto: date | None = None,
         used = -sum(st.amount for st in steps if st.kind == rules.OVERPAYMENT_CREDITED)
         audit(None, AuditAction.UPDATE, "taxes.taxpayer", taxpayer_id,
               municipality_id=municipality_id,
-              detail=f"overpayment credited (art. 76 § 1 o.p.) against {len(changed)} charges "
-                     f"due by {day}: {used} zł")
+              detail=Note(gettext_noop("overpayment credited (art. 76 § 1 o.p.) against charges "
+                                       "due by %(day)s: %(charges)s, %(amount)s zł"),
+                          day=day, charges=len(changed), amount=used))
     LedgerEntry.objects.bulk_create(entries)
     return credited
 
@@ -640,7 +645,8 @@ def issue_reminders(user: Any, municipality_id: int, on_date: date | None = None
             for r, seq in zip(reminders, seqs, strict=True)])
         audit(user, AuditAction.CREATE, "payments.reminder", "",
               municipality_id=municipality_id,
-              detail=f"{len(reminders)} reminders issued on {on_date}")
+              detail=Note(gettext_noop("reminders issued on %(day)s: %(count)s"), day=on_date,
+                          count=len(reminders)))
     return reminders
 
 

@@ -13,11 +13,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from gis_app.accounts.access import access, has_capability, municipality_ids
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from layers.exports import EXPORT_FORMATS, csv_dialect, write_table
 from layers.models import Municipality
@@ -106,7 +107,7 @@ def queue(request: HttpRequest, municipality_id: int) -> HttpResponse:
     qs = Payment.objects.filter(municipality=town, status="queued").order_by("booked_on", "id")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     audit(request.user, AuditAction.READ_TAX, "payments.payment", "", municipality_id=town.pk,
-          detail="clarification queue")
+          detail=Note(gettext_noop("clarification queue")))
     return render(request, "payments/queue.html", _ctx(request, town, page=page))
 
 
@@ -144,7 +145,8 @@ def debtors(request: HttpRequest, municipality_id: int) -> HttpResponse:
             return HttpResponseBadRequest(_("Unknown format; use csv or xlsx."))
         data, mime = write_table(rows, selectors.DEBTOR_COLUMNS, fmt, csv_dialect(request.GET))
         audit(request.user, AuditAction.EXPORT, "payments.debtors", "", municipality_id=town.pk,
-              detail=f"{len(rows)} debtors {fmt}")
+              detail=Note(gettext_noop("debtors: %(count)s, %(format)s"), count=len(rows),
+                          format=fmt.upper()))
         response = HttpResponse(data, content_type=mime)
         response["Content-Disposition"] = (f'attachment; filename="dluznicy-{town.teryt}-'
                                            f'{on_date}.{fmt}"')
@@ -159,7 +161,7 @@ def reminders(request: HttpRequest, municipality_id: int) -> HttpResponse:
     qs = Reminder.objects.filter(municipality=town).select_related("taxpayer", "charge")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     audit(request.user, AuditAction.READ_TAX, "payments.reminder", "", municipality_id=town.pk,
-          detail="reminders list")
+          detail=Note(gettext_noop("list of reminders")))
     return render(request, "payments/reminders.html", _ctx(
         request, town, page=page, form=ReminderForm(initial={"on_date": timezone.localdate()})))
 
@@ -205,7 +207,8 @@ def reminders_print(request: HttpRequest, municipality_id: int) -> HttpResponse:
     accounts = {a.taxpayer_id: a.formatted for a in IndividualAccount.objects.filter(
         taxpayer_id__in=[r.taxpayer_id for r in rows])}
     audit(request.user, AuditAction.READ_TAX, "payments.reminder", "", municipality_id=town.pk,
-          detail=f"reminders of {on_date} printed ({len(rows)})")
+          detail=Note(gettext_noop("reminders of %(day)s printed (%(count)s)"), day=on_date,
+                      count=len(rows)))
     response = HttpResponse(pdf.reminders_pdf(rows, town.name, accounts),
                             content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="upomnienia-{on_date}.pdf"'
@@ -221,7 +224,8 @@ def enforcement(request: HttpRequest, municipality_id: int) -> HttpResponse:
     except ValidationError as exc:
         return HttpResponseBadRequest("; ".join(exc.messages))
     audit(request.user, AuditAction.READ_TAX, "payments.reminder", "", municipality_id=town.pk,
-          detail=f"enforcement list on {on_date} ({len(cases)})")
+          detail=Note(gettext_noop("enforcement list on %(day)s (%(count)s)"), day=on_date,
+                      count=len(cases)))
     return render(request, "payments/enforcement.html", _ctx(request, town, cases=cases,
                                                              on_date=on_date))
 
@@ -256,7 +260,8 @@ def accounts_give(request: HttpRequest, municipality_id: int) -> HttpResponse:
     except ValidationError as exc:
         return HttpResponseBadRequest("; ".join(exc.messages))
     audit(request.user, AuditAction.CREATE, "payments.individualaccount", "",
-          municipality_id=town.pk, detail=f"{n} individual accounts given")
+          municipality_id=town.pk, detail=Note(gettext_noop("individual accounts given: %(count)s"),
+                                                   count=n))
     messages.success(request, _("%(n)d individual accounts given.") % {"n": n})
     return redirect("payments:town", municipality_id=town.pk)
 

@@ -17,11 +17,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from gis_app.accounts.access import access, has_capability, municipality_ids
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from gis_app.params import page_param, year_param
 from layers.domain.text import normalize_text
@@ -122,7 +123,8 @@ def taxpayer_list(request: HttpRequest, municipality_id: int) -> HttpResponse:
         qs = qs.filter(Q(name__icontains=q) | Q(external_ref=q) | Q(tax_id=q))
     page = Paginator(qs.order_by("name", "id"), 50).get_page(page_param(request))
     audit(request.user, AuditAction.READ_OWNERS, "taxes.taxpayer", "",
-          municipality_id=town.pk, detail=f"taxpayer list q={normalize_text(q)!r}")
+          municipality_id=town.pk, detail=Note(gettext_noop("taxpayer list, search: %(query)s"),
+                                            query=repr(normalize_text(q))))
     return render(request, "taxes/taxpayers.html", {
         "town": town, "page": page, "q": q, "year": _year(request),
         "can_edit": has_capability(request.user, Capability.EDIT_TAX, town.pk)})
@@ -265,7 +267,7 @@ def roll(request: HttpRequest, municipality_id: int) -> HttpResponse:
             data, mime = services.roll_export(request.user, town.pk, year, fmt,
                                                csv_dialect(request.GET))
             audit(request.user, AuditAction.READ_TAX, "taxes.roll", f"{town.pk}/{year}",
-                  municipality_id=town.pk, detail="export")
+                  municipality_id=town.pk, detail=Note(gettext_noop("export")))
             response = HttpResponse(data, content_type=mime)
             response["Content-Disposition"] = (
                 f'attachment; filename="tax-roll-{town.teryt}-{year}.{fmt}"')
@@ -278,7 +280,8 @@ def roll(request: HttpRequest, municipality_id: int) -> HttpResponse:
     rows = list(services.roll_rows(town.pk, year, limit=ROLL_PAGE,
                                    offset=(page_no - 1) * ROLL_PAGE))
     audit(request.user, AuditAction.READ_TAX, "taxes.roll", f"{town.pk}/{year}",
-          municipality_id=town.pk, detail=f"roll page {page_no}")
+          municipality_id=town.pk,
+          detail=Note(gettext_noop("tax roll, page %(page)s"), page=page_no))
     return render(request, "taxes/roll.html", {
         "town": town, "year": year, "roll": result, "rows": rows, "page_no": page_no,
         "has_next": len(rows) == ROLL_PAGE, "resolution": services.resolution_for(town.pk, year)})
@@ -300,7 +303,7 @@ def case_list(request: HttpRequest, municipality_id: int) -> HttpResponse:
     page = Paginator(qs.order_by("-estimated_loss", "fingerprint").select_related(
         "status_changed_by"), 50).get_page(page_param(request))
     audit(request.user, AuditAction.READ_TAX, "taxes.reconciliationcase", "",
-          municipality_id=town.pk, detail="case list")
+          municipality_id=town.pk, detail=Note(gettext_noop("list of reconciliation cases")))
     return render(request, "taxes/cases.html", {
         "town": town, "page": page, "status": status, "kind": kind,
         "statuses": ReconciliationCase.Status.choices, "kinds": ReconciliationCase.Kind.choices,
@@ -360,7 +363,9 @@ def decision_list(request: HttpRequest, municipality_id: int) -> HttpResponse:
         qs = qs.filter(status=status)
     page = Paginator(qs.order_by("number"), 50).get_page(request.GET.get("page"))
     audit(request.user, AuditAction.READ_TAX, "taxes.decision", "", municipality_id=town.pk,
-          detail=f"decision list {year} status={status!r}")
+          detail=Note(gettext_noop("decision list %(year)s, status: %(status)s"), year=year,
+                      status=Decision.Status(status).label
+                      if status in Decision.Status.values else "–"))
     batches = DecisionBatch.objects.filter(municipality=town).order_by("-started_at")[:5]
     return render(request, "taxes/decisions.html", {
         "town": town, "year": year, "page": page, "status": status,
@@ -373,7 +378,7 @@ def decision_list(request: HttpRequest, municipality_id: int) -> HttpResponse:
 def decision_detail(request: HttpRequest, decision_id: int) -> HttpResponse:
     decision = _decision(request, decision_id)
     audit(request.user, AuditAction.READ_TAX, "taxes.decision", decision.pk,
-          municipality_id=decision.municipality_id, detail="decision")
+          municipality_id=decision.municipality_id, detail=Note(gettext_noop("decision")))
     return render(request, "taxes/decision.html", {
         "town": decision.municipality, "d": decision,
         "instalments": decision.instalments.order_by("number"),
@@ -389,7 +394,7 @@ def decision_pdf(request: HttpRequest, decision_id: int) -> HttpResponse:
     account = decisions.payment_accounts([decision.taxpayer_id]).get(decision.taxpayer_id, "")
     data = render_decision(decision, payment_account=account)
     audit(request.user, AuditAction.READ_TAX, "taxes.decision", decision.pk,
-          municipality_id=decision.municipality_id, detail="decision PDF")
+          municipality_id=decision.municipality_id, detail=Note(gettext_noop("decision (PDF)")))
     response = HttpResponse(data, content_type="application/pdf")
     safe = decision.number.replace("/", "-").replace('"', "")
     response["Content-Disposition"] = f'inline; filename="decyzja-{safe}.pdf"'
@@ -474,7 +479,7 @@ def decision_batch(request: HttpRequest, municipality_id: int) -> HttpResponse:
         return redirect("taxes:batch", municipality_id=town.pk)
     batches = DecisionBatch.objects.filter(municipality=town).order_by("-started_at")[:10]
     audit(request.user, AuditAction.READ_TAX, "taxes.decisionbatch", "",
-          municipality_id=town.pk, detail="batch status")
+          municipality_id=town.pk, detail=Note(gettext_noop("batch status")))
     running = any(b.status == DecisionBatch.Status.RUNNING for b in batches)
     return render(request, "taxes/batch.html", {"town": town, "form": form, "batches": batches,
                                                 "running": running})
