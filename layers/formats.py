@@ -11,6 +11,7 @@ Polish: ``420 000,00 zł``, ``512,00 m²`` (grouped by a no-break space, decimal
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -64,6 +65,14 @@ def rate(value: Any, min_places: int = 2) -> str:
     return number(amount, places)
 
 
+def percent(fraction: Any, places: int = 2) -> str:
+    """A fraction as a percentage: ``0.05`` → ``5,00 %`` (``MISSING`` for None)."""
+    amount = _decimal(fraction)
+    if amount is None:
+        return MISSING if fraction is None or fraction == "" else str(fraction)
+    return f"{number(amount * 100, places)}\xa0%"
+
+
 def money(value: Any, places: int = MONEY_PLACES) -> str:
     """``420 000,00 zł`` (``MISSING`` for None)."""
     if _decimal(value) is None:
@@ -105,19 +114,33 @@ def datetime(value: Any) -> str:
     return date_format(local, f"{_date_format()} H:i")
 
 
-def parse_decimal(text: Any) -> Decimal | None:
-    """A number as people type it: ``1 234,5``, ``1234.5`` or ``1\xa0234,50`` (spaces, no-break
-    spaces and a decimal comma allowed); None when empty. Raises ``ValueError`` naming the text
-    when it is not a finite number."""
-    raw = "" if text is None else str(text)
-    cleaned = raw.strip().replace("\xa0", "").replace("\u202f", "").replace(" ", "")
-    if not cleaned:
+class NumberError(ValueError):
+    """Text that is not a number (``out_of_range`` False) or a number outside the bounds."""
+
+    def __init__(self, text: str, out_of_range: bool = False) -> None:
+        super().__init__(f"{'out of range' if out_of_range else 'not a number'}: {text!r}")
+        self.text = text
+        self.out_of_range = out_of_range
+
+
+_SPACES = re.compile(r"[\s\u00a0\u2009\u202f]")
+
+
+def parse_decimal(raw: Any, *, minimum: Decimal | int | None = None,
+                  maximum: Decimal | int | None = None) -> Decimal | None:
+    """A number as people type it and as these pages show it: ``1 234,5``, ``1234.5``,
+    ``1\xa0234,50`` (spaces of any kind grouping, a decimal comma or point); None when empty.
+    ``NumberError`` when it is not a finite number or lies outside ``minimum``..``maximum``.
+    The one parser of the forms, the desk and the API (each names the field in its own error)."""
+    text = _SPACES.sub("", "" if raw is None else str(raw))
+    if not text:
         return None
-    cleaned = cleaned.replace(",", ".")
     try:
-        value = Decimal(cleaned)
+        value = Decimal(text.replace(",", "."))
     except InvalidOperation:
-        raise ValueError(f"not a number: {raw.strip()!r}") from None
+        raise NumberError(str(raw)[:40]) from None
     if not value.is_finite():
-        raise ValueError(f"not a number: {raw.strip()!r}")
+        raise NumberError(str(raw)[:40])
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise NumberError(str(raw)[:40], out_of_range=True)
     return value

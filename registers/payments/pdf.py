@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from layers import formats
 from layers.rasters.dossier import FONT_BOLD_PATHS, FONT_PATHS
 
 
@@ -28,9 +29,7 @@ def _fonts() -> tuple[str, str]:
 
 
 def _money(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    return f"{value:,.2f}".replace(",", " ").replace(".", ",")
+    return "" if value is None else formats.money(value)
 
 
 def _doc(title: str):
@@ -124,7 +123,7 @@ def reminders_pdf(reminders: Sequence[Any], town_name: str, account_of: dict[int
             Spacer(1, 4 * mm),
             _table([[_("liability"), _("due date"), _("amount [zł]")],
                     [f"{c.get_tax_kind_display()} {c.year}, {_('instalment')} {c.number} "
-                     f"({c.decision_number})", f"{c.due_date:%d.%m.%Y}", _money(r.arrears)],
+                     f"({c.decision_number})", formats.date(c.due_date), _money(r.arrears)],
                     [_("late-payment interest to the day of issue"), "", _money(r.interest)],
                     [_("cost of the reminder"), "", _money(r.cost)],
                     [_("total"), "", _money(total)]],

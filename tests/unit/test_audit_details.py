@@ -125,7 +125,7 @@ def _local_function(tree: ast.Module, name: str) -> ast.FunctionDef | None:
 def _problem(expr: ast.expr | None, fn: ast.FunctionDef | None, tree: ast.Module,
              writers: dict) -> str:
     """Why ``expr`` is not a translatable detail ("" when it is)."""
-    if expr is None or isinstance(expr, ast.Constant) and expr.value in ("", None):
+    if expr is None or (isinstance(expr, ast.Constant) and expr.value in ("", None)):
         return ""
     if isinstance(expr, ast.Call) and _name(expr.func) == "Note":
         return ""
