@@ -73,7 +73,7 @@ def statement_pdf(st: Any, town_name: str) -> bytes:
         Paragraph(f"{_('Taxpayer')}: {st.taxpayer.name}"
                   f"{', ' + st.taxpayer.tax_id if st.taxpayer.tax_id else ''}", s["p"]),
         Paragraph(f"{_('Individual account')}: {st.account or '—'}", s["p"]),
-        Paragraph(f"{_('As of')}: {st.on_date:%d.%m.%Y}", s["p"]), Spacer(1, 4 * mm)]
+        Paragraph(f"{_('As of')}: {formats.date(st.on_date)}", s["p"]), Spacer(1, 4 * mm)]
     if st.decisions:
         story.append(_table([[_("decision"), _("year"), _("tax"), _("instalments"),
                               _("amount [zł]")]]
@@ -83,7 +83,7 @@ def statement_pdf(st: Any, town_name: str) -> bytes:
         story.append(Spacer(1, 4 * mm))
     story.append(_table(
         [[_("date"), _("entry"), _("owed [zł]"), _("paid [zł]"), _("balance [zł]")]]
-        + [[f"{r.on_date:%d.%m.%Y}", (r.text + (" — " + r.detail if r.detail else ""))[:120],
+        + [[formats.date(r.on_date), (r.text + (" — " + r.detail if r.detail else ""))[:120],
             _money(r.debit) if r.debit else "", _money(r.credit) if r.credit else "",
             _money(r.balance)] for r in st.rows],
         [20 * mm, 95 * mm, 20 * mm, 20 * mm, 20 * mm], font, bold))
@@ -113,7 +113,7 @@ def reminders_pdf(reminders: Sequence[Any], town_name: str, account_of: dict[int
         c = r.charge
         total = r.arrears + r.interest + r.cost
         story += [
-            Paragraph(f"{town_name}, {r.issued_on:%d.%m.%Y}", s["p"]), Spacer(1, 4 * mm),
+            Paragraph(f"{town_name}, {formats.date(r.issued_on)}", s["p"]), Spacer(1, 4 * mm),
             Paragraph(f"{r.taxpayer.name}<br/>{r.taxpayer.address}", s["p"]),
             Spacer(1, 6 * mm),
             Paragraph(f"{_('REMINDER')} {r.number}", s["h"]),
