@@ -41,6 +41,7 @@ from gis_app.accounts.roles import Capability
 from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from importers.models import ImportRun
+from importers.reasons import table_label
 from importers.web.models import WebImport
 from layers.domain import locks
 from layers.models import Municipality
@@ -131,7 +132,7 @@ def phase_label(phase: str) -> str:
     if not phase:
         return ""
     if phase.startswith("merging"):
-        return _("merging into the register: %(table)s") % {"table": phase[8:]}
+        return _("merging into the register: %(table)s") % {"table": table_label(phase[8:])}
     head, _sep, rest = phase.partition(" ")
     label = PHASE_LABELS.get(head)
     if label is None:
