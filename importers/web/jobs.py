@@ -176,8 +176,8 @@ def create(user: Any, *, kind: str, municipality: Municipality, upload: Uploaded
     audit(user, AuditAction.CREATE, "importers.webimport", job.pk,
           municipality_id=municipality.pk,
           detail=Note(gettext_noop("%(kind)s: file %(name)s (%(size)s B)"),
-                      kind=WebImport.Kind(job.kind).label, name=job.original_name,
-                      size=job.size))
+                      kind=dict(WebImport.Kind.choices).get(job.kind, job.kind),
+                      name=job.original_name, size=job.size))
     transaction.on_commit(lambda: enqueue(job.pk))
     return job
 

@@ -317,7 +317,8 @@ def check(user: Any, plate: Any, lon: Any, lat: Any, now: datetime | None = None
         detail = Note(gettext_noop("%(plate)s in zone %(zone)s (exemption %(exemption)s: "
                                    "%(kind)s): %(outcome)s"),
                       plate=plate_ref(reg), zone=zone.code, exemption=exempt.pk,
-                      kind=Exemption.Kind(exempt.kind).label, outcome=outcome)
+                      kind=dict(Exemption.Kind.choices).get(exempt.kind, exempt.kind),
+                      outcome=outcome)
     else:
         detail = Note(gettext_noop("%(plate)s in zone %(zone)s: %(outcome)s"),
                       plate=plate_ref(reg), zone=zone.code, outcome=outcome)

@@ -202,7 +202,8 @@ def post_schedule(municipality_id: int, taxpayer_id: int, year: int, tax_kind: s
               detail=Note(gettext_noop("charges of decision %(decision)s (%(tax)s %(year)s): "
                                        "posted: %(posted)s, replaced: %(replaced)s, kept: "
                                        "%(kept)s"),
-                          decision=decision_number, tax=Charge.TaxKind(tax_kind).label, year=year,
+                          decision=decision_number, year=year,
+                          tax=dict(Charge.TaxKind.choices).get(tax_kind, tax_kind),
                           posted=len(rows), replaced=len(replaceable_ids), kept=len(kept)))
         # a kept overpayment goes to the new instalments already due (art. 76 § 1)
         credit_overpayments(municipality_id, today, [taxpayer_id])
