@@ -104,10 +104,10 @@ def job_page(request: HttpRequest, pk: int) -> HttpResponse:
     issues, counts = [], {}
     if job.run is not None:
         rejected = job.run.issues.filter(kind=ImportIssue.Kind.REJECTED)
-        issues = list(rejected[:SHOWN_ISSUES])
-        for issue in issues:  # written in English by the importer, shown in the reader's
-            issue.reason_shown = reason_text(issue.reason)
-            issue.type_shown = feature_type_label(issue.feature_type)
+        # written in English by the importer (the CLI's words), shown in the reader's language
+        issues = [{"line": i.line, "object_id": i.object_id,
+                   "type_shown": feature_type_label(i.feature_type),
+                   "reason_shown": reason_text(i.reason)} for i in rejected[:SHOWN_ISSUES]]
         others = job.run.issues.exclude(kind=ImportIssue.Kind.REJECTED)
         counts = {"rejected": rejected.count(), "other": others.count()}
     return render(request, "importers_web/job.html",
