@@ -64,7 +64,9 @@ def _param(value: Any) -> Any:
     if isinstance(value, Promise):  # a lazy translation (a choice's label): kept as its msgid
         with override(None):
             return Note(str(value))
-    if isinstance(value, Note) or value is None or isinstance(value, bool | int | str):
+    if isinstance(value, str):  # free text of a request (a query string) is cut as the detail is
+        return _cut(value, DETAIL_MAX)
+    if isinstance(value, Note) or value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, Decimal | float):
         return {"number": str(value)}

@@ -211,3 +211,10 @@ def test_a_note_renders_in_english_and_in_polish_with_its_parameters():
         assert detail_text("", labelled.as_json()) == "podatek od nieruchomości: plik a.gml (10 B)"
     # a translation that does not fit its parameters falls back to English, never a 500
     assert render_note({"t": "x %(a)s", "p": {"a": 1}}, translate=lambda s: "y %(b)s") == "x 1"
+
+
+def test_a_notes_free_text_is_cut_like_the_detail():
+    from gis_app.audit.log import DETAIL_MAX
+
+    note = Note("query %(query)s", query="q=" + "x" * 10_000)
+    assert len(note.as_json()["p"]["query"]) == DETAIL_MAX
