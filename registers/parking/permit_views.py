@@ -57,8 +57,9 @@ def permit_list(request: HttpRequest) -> HttpResponse:
     rows = list(rows[:500])
     audit(request.user, AuditAction.READ_OWNERS, "parking.permit",
           ",".join(str(p.pk) for p in rows)[:128],
-          detail=Note(gettext_noop("permit list (%(filter)s): %(count)s"), filter=show,
-                      count=len(rows)))
+          detail=Note(gettext_noop("permit list (%(filter)s): %(count)s"),
+                      filter=Note(gettext_noop("current")) if show == "current"
+                      else Note(gettext_noop("all")), count=len(rows)))
     offers = {}
     for zone in permits.zones_for(request.user):
         from registers.parking.services import tariff_at
