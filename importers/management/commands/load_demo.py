@@ -86,7 +86,7 @@ class Command(BaseCommand):
         result = import_cadastre(gml, municipality=TERYT, complete=True, on_batch=bar.update,
                                  on_phase=on_phase)
         bar.close()
-        clock.phase("vector layers, boundary, users")
+        clock.phase("vector layers")
         run = result.run
         if run.status == ImportRun.Status.FAILED:
             raise CommandError(f"demo import failed: {run.message}")
@@ -99,9 +99,11 @@ class Command(BaseCommand):
             if vrun.status == ImportRun.Status.FAILED:
                 raise CommandError(f"demo {layer} import failed: {vrun.message}")
             self.stdout.write(f"demo: {layer}: created {vrun.created}, updated {vrun.updated}")
+        clock.phase("boundary")
         with transaction.atomic():
             town.geom = _boundary(town)
             town.save(update_fields=["geom"])
+        clock.phase("users")
         if settings.DEBUG:
             self._users(town)
         if not no_hooks:
