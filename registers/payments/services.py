@@ -353,7 +353,8 @@ def _tsv(value: Any) -> str:
         .replace("\r", " ")
 
 
-def _copy_payload(parsed: ParsedStatement) -> io.StringIO:
+def copy_payload(parsed: ParsedStatement) -> io.StringIO:
+    """The statement's transactions as COPY text for ``payments_stage`` (``COPY_COLUMNS``)."""
     buf = io.StringIO()
     seen: dict[tuple, int] = {}
     for tx in parsed.transactions:
@@ -491,7 +492,7 @@ def import_statement(user: Any, municipality: Municipality, data: bytes,
         params = {"m": municipality.pk, "s": statement.pk}
         with connection.cursor() as cur:
             cur.execute(STAGE_SQL)
-            payload = _copy_payload(parsed)
+            payload = copy_payload(parsed)
             t = result.lap("copy_payload", t)
             cur.copy_expert(f"COPY payments_stage ({', '.join(COPY_COLUMNS)}) FROM STDIN",
                             payload)
