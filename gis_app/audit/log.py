@@ -67,3 +67,25 @@ def audit(
         after=after,
         detail=_cut(detail, DETAIL_MAX),
     )
+
+
+def audit_many(
+    user: Any,
+    action: AuditAction | str,
+    object_type: str,
+    items: list[tuple[Any, str]],
+    *,
+    municipality_id: int | None = None,
+) -> list[AuditEvent]:
+    """``audit`` for many objects at once, one event each: ``items`` are (object id, detail);
+    one INSERT for all (a batch of a service working set-based)."""
+    authenticated = getattr(user, "is_authenticated", False)
+    if str(action) in PROTECTED_READS and items:
+        protected_read.set(True)
+    username = _cut(user.get_username(), _limit("username")) if authenticated else ""
+    return AuditEvent.objects.bulk_create([
+        AuditEvent(user=user if authenticated else None, username=username, action=str(action),
+                   object_type=_cut(object_type, _limit("object_type")),
+                   object_id=_cut(object_id, _limit("object_id")),
+                   municipality_id=municipality_id, detail=_cut(detail, DETAIL_MAX))
+        for object_id, detail in items], batch_size=2000)
