@@ -244,7 +244,8 @@ def load_demo(municipality: Municipality, user=None) -> Planted:
 
     # -- buildings
     buildings = list(Building.objects.filter(municipality=municipality, retired_at__isnull=True)
-                     .select_related("registration_unit").prefetch_related("parcels")
+                     .select_related("registration_unit")
+                     .prefetch_related("parcels__registration_unit")
                      .order_by("building_id"))
     nb = len(buildings)
     kb = max(1, min(25, nb // 40))
