@@ -48,12 +48,13 @@ def _load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def fresh_database() -> dict[str, str]:
-    """A fresh migrated database; the template is migrated once (timed), then copied."""
+def fresh_database(name: str = BENCH_DB) -> dict[str, str]:
+    """A fresh migrated database ``name``; the template is migrated once (timed), then
+    copied."""
     admin = _conn("postgres")
     with admin.cursor() as cur:
         cur.execute("SELECT datname FROM pg_database WHERE datname IN (%s, %s)",
-                    [BENCH_DB, TEMPLATE])
+                    [name, TEMPLATE])
         have = {r[0] for r in cur.fetchall()}
         if TEMPLATE not in have:
             cur.execute(f'CREATE DATABASE "{TEMPLATE}"')
@@ -63,11 +64,11 @@ def fresh_database() -> dict[str, str]:
                            cwd=REPO, env=env, check=True)
             print(f"demo_town: migrated the template in {time.perf_counter() - t:.1f} s",
                   file=sys.stderr)
-        if BENCH_DB in have:
-            cur.execute(f'DROP DATABASE "{BENCH_DB}"')
-        cur.execute(f'CREATE DATABASE "{BENCH_DB}" TEMPLATE "{TEMPLATE}"')
+        if name in have:
+            cur.execute(f'DROP DATABASE "{name}"')
+        cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
     admin.close()
-    return dict(os.environ, DATABASE_URL=_url(BENCH_DB), GEOGMINA_DEBUG="1")
+    return dict(os.environ, DATABASE_URL=_url(name), GEOGMINA_DEBUG="1")
 
 
 CHILD = """
@@ -89,8 +90,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--parcels", type=int, default=100_000)
     ap.add_argument("--no-hooks", action="store_true")
+    ap.add_argument("--db", default=BENCH_DB,
+                    help="another database (and var/ directory for the files): two runs at once")
     args = ap.parse_args()
-    env = fresh_database()
+    env = fresh_database(args.db)
+    if args.db != BENCH_DB:
+        env["GEOGMINA_VAR_DIR"] = str(REPO / "var" / args.db)
     argv = ["--parcels", str(args.parcels), "--timings"] + (["--no-hooks"] if args.no_hooks
                                                             else [])
     print(f"demo_town: load before {_load()}", flush=True)
