@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from layers.domain.identifiers import kw_check_digit
@@ -248,8 +249,8 @@ class DemoTown:
                                           inst_ids["Skarb Państwa"],
                                           inst_ids["Państwowe Gospodarstwo Wodne Wody Polskie"])
         companies = [inst_ids[n] for n, g, *_ in INSTITUTIONS if g in (8, 9, 15)]
-        state = {"unit": 0, "share": 0, "person": 0, "kw": 12345, "parcel": {}, "bld": {},
-                 "addr": 0, "ug": {}, "kl": {}}
+        state: dict[str, Any] = {"unit": 0, "share": 0, "person": 0, "kw": 12345, "parcel": {},
+                                 "bld": {}, "addr": 0, "ug": {}, "kl": {}}
 
         def person() -> Iterator[str | tuple[str, str]]:
             state["person"] += 1
@@ -521,9 +522,9 @@ class DemoTown:
                                      3: [(1, 3), (1, 3), (1, 3)]}[nshares]
                         if nshares == 2 and roll > 0.9:
                             fractions = [(1, 4), (3, 4)]
-                        for num, den in fractions:
+                        for numer, denom in fractions:
                             yield from emit(subject_of(kind if len(owners) == 0 else "person"))
-                            owners.append((state["last"], num, den))
+                            owners.append((state["last"], numer, denom))
                         yield from emit(unit(7, prec, owners))
                         jrg = state["last"]
                         households.setdefault(prec, []).append(jrg)
@@ -578,7 +579,7 @@ class DemoTown:
 
 
 def _stretches(rows: list[list[tuple]], k: int, be: float, bn: float, pw: float, ph: float
-               ) -> Iterator[tuple[list[tuple[float, float]], object]]:
+               ) -> Iterator[tuple[list[tuple[float, float]], Any]]:
     """Rectangles of a block's plots sharing the ``k``-th value of their row's entries: one
     per run of equal values in a row, or one for the whole block when every plot of every
     full row shares it (contours are areas of one use, not one per parcel)."""
