@@ -48,6 +48,23 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _backend_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL process (same host; nan when unreadable)."""
+    import os
+
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--parcels", type=int, default=100_000)
@@ -105,6 +122,10 @@ def main() -> int:
 
     batch = decisions.batch_start(None, town.pk, year, date(2026, 2, 10))
     rss0 = _rss_mb()
+    import os
+
+    load0 = os.getloadavg()
+    db0 = _backend_cpu()
     t0 = time.perf_counter()
     c0 = time.process_time()
 
@@ -119,6 +140,7 @@ def main() -> int:
         decisions.batch_run(batch, chunk=args.chunk, progress=progress)
     t_batch = time.perf_counter() - t0
     c_batch = time.process_time() - c0
+    db_batch = _backend_cpu() - db0
     rss1 = _rss_mb()
     batch.refresh_from_db()
     issued = Decision.objects.filter(batch=batch).count()
@@ -129,7 +151,9 @@ def main() -> int:
           f"instalments in {t_batch:.1f} s ({1000 * per_taxpayer:.2f} ms/taxpayer); "
           f"whole roll {'measured' if batch.done == batch.total else 'extrapolated'}: "
           f"{full:.0f} s = {full / t_base:.0f} × the baseline; Python CPU of this process "
-          f"{1000 * c_batch / max(1, batch.done):.2f} ms/taxpayer")
+          f"{1000 * c_batch / max(1, batch.done):.2f} ms/taxpayer, PostgreSQL CPU "
+          f"{1000 * db_batch / max(1, batch.done):.2f} ms/taxpayer; load average "
+          f"{load0[0]:.1f} → {os.getloadavg()[0]:.1f}")
     print(f"max RSS before/after the batch: {rss0:.0f} / {rss1:.0f} MB")
 
     sample = list(Decision.objects.filter(batch=batch).select_related(

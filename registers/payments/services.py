@@ -15,13 +15,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from gis_app.audit.log import audit
-from gis_app.audit.models import AuditAction
+from gis_app.audit.models import AuditAction, AuditEvent
 from layers.models import Municipality
 from registers.common.editing import (
     StaleEditError,
@@ -170,6 +169,18 @@ def ensure_accounts(municipality_id: int, taxpayer_ids: Iterable[int] | None = N
 # Charges
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """A decision's whole schedule for one taxpayer, year and tax (what ``decision_issued``
+    carries)."""
+
+    taxpayer_id: int
+    year: int
+    tax_kind: str
+    decision_number: str
+    instalments: Sequence[tuple[int, date, Decimal]]
+
+
 def post_schedule(municipality_id: int, taxpayer_id: int, year: int, tax_kind: str,
                   decision_number: str, instalments: Sequence[tuple[int, date, Decimal]],
                   today: date | None = None) -> list[Charge]:
@@ -177,31 +188,72 @@ def post_schedule(municipality_id: int, taxpayer_id: int, year: int, tax_kind: s
     the same taxpayer, year and tax that are not yet due and untouched by any payment are
     replaced; those already due or (partly) paid stay as they are, and the schedule's
     instalment of the same number is then not posted again."""
+    return post_schedules(municipality_id, [Schedule(taxpayer_id, year, tax_kind,
+                                                     decision_number, instalments)], today)
+
+
+def post_schedules(municipality_id: int, schedules: Sequence[Schedule],
+                   today: date | None = None) -> list[Charge]:
+    """``post_schedule`` for many decisions at once (a chunk of the decision batch) with a
+    fixed number of queries, whatever the number of decisions: the same rule for each
+    taxpayer, year and tax, the charges numbered (``posted_seq``) in the order given, one audit
+    entry per schedule, and kept overpayments credited once for all the taxpayers."""
     today = today or timezone.localdate()
+    if not schedules:
+        return []
+    keys = {(s.taxpayer_id, s.year, s.tax_kind) for s in schedules}
+    if len(keys) != len(schedules):
+        raise ValueError("one schedule per taxpayer, year and tax at a time")
+    taxpayer_ids = sorted({s.taxpayer_id for s in schedules})
     with transaction.atomic():
         _lock(municipality_id)
-        existing = Charge.objects.filter(
-            taxpayer_id=taxpayer_id, year=year, tax_kind=tax_kind, kind=Charge.Kind.INSTALMENT)
-        list(existing.select_for_update().values_list("pk", flat=True))
-        replaceable = existing.filter(due_date__gt=today, steps__isnull=True,
-                                      reminders__isnull=True,
-                                      principal_open=F("amount"), interest_open=0)
-        replaceable_ids = list(replaceable.values_list("pk", flat=True))
-        kept = set(existing.exclude(pk__in=replaceable_ids).values_list("number", flat=True))
-        Charge.objects.filter(pk__in=replaceable_ids).delete()
-        new = [(n, d, Decimal(a)) for n, d, a in instalments if n not in kept and Decimal(a) > 0]
+        existing = [c for c in Charge.objects.select_for_update().filter(
+            taxpayer_id__in=taxpayer_ids, year__in={s.year for s in schedules},
+            kind=Charge.Kind.INSTALMENT).order_by("pk")
+            if (c.taxpayer_id, c.year, c.tax_kind) in keys]
+        candidates = [c.pk for c in existing
+                      if c.due_date > today and c.principal_open == c.amount
+                      and c.interest_open == 0]
+        touched = set()
+        if candidates:
+            touched = set(LedgerEntry.objects.filter(charge_id__in=candidates)
+                          .values_list("charge_id", flat=True).distinct())
+            touched |= set(Reminder.objects.filter(charge_id__in=candidates)
+                           .values_list("charge_id", flat=True).distinct())
+        replaceable = {pk for pk in candidates if pk not in touched}
+        kept: dict[tuple[int, int, str], set[int]] = {}
+        for c in existing:
+            if c.pk not in replaceable:
+                kept.setdefault((c.taxpayer_id, c.year, c.tax_kind), set()).add(c.number)
+        if replaceable:
+            Charge.objects.filter(pk__in=replaceable).delete()
+        replaced: dict[tuple[int, int, str], int] = {}
+        for c in existing:
+            if c.pk in replaceable:
+                key = (c.taxpayer_id, c.year, c.tax_kind)
+                replaced[key] = replaced.get(key, 0) + 1
+        new = [(s, n, d, Decimal(a)) for s in schedules for n, d, a in s.instalments
+               if n not in kept.get((s.taxpayer_id, s.year, s.tax_kind), ()) and Decimal(a) > 0]
         seqs = _next_seq(len(new)) if new else []
         rows = Charge.objects.bulk_create([
-            Charge(municipality_id=municipality_id, taxpayer_id=taxpayer_id, year=year,
-                   tax_kind=tax_kind, number=n, due_date=d, amount=a, principal_open=a,
-                   accrued_to=d, decision_number=decision_number, posted_seq=seq)
-            for (n, d, a), seq in zip(new, seqs, strict=True)])
-        audit(None, AuditAction.UPDATE, "taxes.taxpayer", taxpayer_id,
-              municipality_id=municipality_id,
-              detail=f"charges of decision {decision_number} ({tax_kind} {year}): "
-                     f"{len(rows)} posted, {len(replaceable_ids)} replaced, {len(kept)} kept")
+            Charge(municipality_id=municipality_id, taxpayer_id=s.taxpayer_id, year=s.year,
+                   tax_kind=s.tax_kind, number=n, due_date=d, amount=a, principal_open=a,
+                   accrued_to=d, decision_number=s.decision_number, posted_seq=seq)
+            for (s, n, d, a), seq in zip(new, seqs, strict=True)], batch_size=5000)
+        posted: dict[tuple[int, int, str], int] = {}
+        for s, *_rest in new:
+            key = (s.taxpayer_id, s.year, s.tax_kind)
+            posted[key] = posted.get(key, 0) + 1
+        AuditEvent.objects.bulk_create([
+            AuditEvent(action=str(AuditAction.UPDATE), object_type="taxes.taxpayer",
+                       object_id=str(s.taxpayer_id), municipality_id=municipality_id,
+                       detail=f"charges of decision {s.decision_number} ({s.tax_kind} "
+                              f"{s.year}): {posted.get(key, 0)} posted, "
+                              f"{replaced.get(key, 0)} replaced, {len(kept.get(key, ()))} kept")
+            for s in schedules for key in [(s.taxpayer_id, s.year, s.tax_kind)]],
+            batch_size=5000)
         # a kept overpayment goes to the new instalments already due (art. 76 § 1)
-        credit_overpayments(municipality_id, today, [taxpayer_id])
+        credit_overpayments(municipality_id, today, taxpayer_ids)
     return rows
 
 
