@@ -92,6 +92,41 @@ def test_decision_signal_posts_and_amends_charges(town):
                     4: (D("340.00"), "PN.3120.1.2025/Z")}
 
 
+def test_post_schedules_in_bulk_as_one_by_one(town):
+    """The batch posts a chunk's schedules at once (``decisions_issued``): per taxpayer the same
+    rule as ``post_schedule`` — a touched charge kept, untouched ones not yet due replaced — and
+    the charges numbered in the order given, with one audit entry per schedule."""
+    from gis_app.audit.models import AuditEvent
+    from registers.taxes.signals import decisions_issued
+
+    a, b, c = _taxpayer(town, "A"), _taxpayer(town, "B"), _taxpayer(town, "C")
+    old = [(1, date(2025, 9, 15), D("100.00")), (2, date(2025, 11, 17), D("100.00"))]
+    services.post_schedules(town.pk, [services.Schedule(a.pk, 2025, "property", "PN.1", old),
+                                      services.Schedule(b.pk, 2025, "property", "PN.2", old)],
+                            today=date(2025, 6, 1))
+    Charge.objects.filter(taxpayer=a, number=1).update(principal_open=D("60.00"))
+    new = [(1, date(2025, 9, 15), D("150.00")), (2, date(2025, 11, 17), D("150.00"))]
+    services.post_schedules(town.pk, [services.Schedule(a.pk, 2025, "property", "D.1", new),
+                                      services.Schedule(b.pk, 2025, "property", "D.2", new)],
+                            today=date(2025, 6, 1))
+    decisions_issued.send(sender=None, municipality_id=town.pk, decisions=[],
+                          schedules=[(c.pk, 2025, "forest", "D.3", new[:1])])
+    rows = {(c.taxpayer_id, c.number): (c.amount, c.decision_number)
+            for c in Charge.objects.filter(municipality=town)}
+    assert rows == {(a.pk, 1): (D("100.00"), "PN.1"), (a.pk, 2): (D("150.00"), "D.1"),
+                    (b.pk, 1): (D("150.00"), "D.2"), (b.pk, 2): (D("150.00"), "D.2"),
+                    (c.pk, 1): (D("150.00"), "D.3")}
+    seqs = list(Charge.objects.filter(decision_number__startswith="D.")
+                .order_by("posted_seq").values_list("decision_number", "number"))
+    assert seqs == [("D.1", 2), ("D.2", 1), ("D.2", 2), ("D.3", 1)]
+    details = set(AuditEvent.objects.filter(detail__startswith="charges of decision D.")
+                  .values_list("object_id", "detail"))
+    assert (str(a.pk), "charges of decision D.1 (property 2025): 1 posted, 1 replaced, "
+                       "1 kept") in details and len(details) == 3
+    with pytest.raises(ValueError, match="one schedule per taxpayer"):
+        services.post_schedules(town.pk, [services.Schedule(c.pk, 2025, "forest", "X", new)] * 2)
+
+
 def test_statement_split_between_arrears_and_interest_then_overpayment(town):
     """1,000.00 zł due 17 March 2025; 500.00 zł on 16 April (12 zł interest: 5.93 of it and
     494.07 of the tax paid), 520.00 zł on 16 May (new interest 6 zł: under the threshold; 6.07
