@@ -182,7 +182,7 @@ def main() -> int:
                         "FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database "
                         "WHERE datname = current_database()) "
                         "ORDER BY total_exec_time DESC LIMIT %s", [limit])
-            return [list(r) for r in cur.fetchall()]
+            return [[float(r[0]), r[1], r[2], r[3]] for r in cur.fetchall()]
 
     def full(data, name):
         def run():
