@@ -427,31 +427,30 @@ CREATE TEMP TABLE payments_stage (
 ) ON COMMIT DROP
 """
 
+# The new payments, matched by individual account as they are inserted (one write per row, not
+# an insert and then an update of most rows): one of the transaction's account numbers is
+# exactly one taxpayer's. Returns (inserted, matched by account).
 INSERT_SQL = """
-INSERT INTO payments_payment (municipality_id, statement_id, line, fingerprint, booked_on,
-    amount, payer_name, payer_account, title, accounts, title_keys, named_number, named_year,
-    matched_by, status, note, version)
-SELECT %(m)s, %(s)s, line, fingerprint, booked_on, amount, payer_name, payer_account, title,
-       accounts, title_keys, named_number, named_year, '', 'queued', '', 1
-FROM payments_stage
-ON CONFLICT (municipality_id, fingerprint) DO NOTHING
-"""
-
-# By individual account: one of the transaction's account numbers is exactly one taxpayer's.
-MATCH_ACCOUNT_SQL = """
-WITH m AS (
-    SELECT p.id, min(a.taxpayer_id) AS taxpayer_id, count(DISTINCT a.taxpayer_id) AS n
-    FROM payments_payment AS p
-    CROSS JOIN LATERAL unnest(string_to_array(p.accounts, ' ')) AS acc (nrb)
-    JOIN payments_individualaccount AS a
-      ON a.nrb = acc.nrb AND a.municipality_id = p.municipality_id
-    WHERE p.statement_id = %(s)s AND p.status = 'queued'
-    GROUP BY p.id
+WITH ins AS (
+    INSERT INTO payments_payment (municipality_id, statement_id, line, fingerprint, booked_on,
+        amount, payer_name, payer_account, title, accounts, title_keys, named_number,
+        named_year, taxpayer_id, matched_by, status, note, version)
+    SELECT %(m)s, %(s)s, s.line, s.fingerprint, s.booked_on, s.amount, s.payer_name,
+           s.payer_account, s.title, s.accounts, s.title_keys, s.named_number, s.named_year,
+           CASE WHEN m.n = 1 THEN m.taxpayer_id END,
+           CASE WHEN m.n = 1 THEN 'account' ELSE '' END,
+           CASE WHEN m.n = 1 THEN 'matched' ELSE 'queued' END, '', 1
+    FROM payments_stage AS s
+    LEFT JOIN LATERAL (
+        SELECT min(a.taxpayer_id) AS taxpayer_id, count(DISTINCT a.taxpayer_id) AS n
+        FROM unnest(string_to_array(s.accounts, ' ')) AS acc (nrb)
+        JOIN payments_individualaccount AS a
+          ON a.nrb = acc.nrb AND a.municipality_id = %(m)s
+    ) AS m ON true
+    ON CONFLICT (municipality_id, fingerprint) DO NOTHING
+    RETURNING status
 )
-UPDATE payments_payment AS p
-SET taxpayer_id = m.taxpayer_id, matched_by = 'account', status = 'matched'
-FROM m
-WHERE p.id = m.id AND m.n = 1
+SELECT count(*), count(*) FILTER (WHERE status = 'matched') FROM ins
 """
 
 # Then by title: an identifier in the title (individual account number written in the title,
@@ -549,12 +548,9 @@ def import_statement(user: Any, municipality: Municipality, data: bytes,
                             payload)
             t = result.lap("copy", t)
             cur.execute(INSERT_SQL, params)
-            result.new = cur.rowcount
+            result.new, result.matched_account = cur.fetchone()
             cur.execute("DROP TABLE payments_stage")
-            t = result.lap("insert", t)
-            cur.execute(MATCH_ACCOUNT_SQL, params)
-            result.matched_account = cur.rowcount
-            t = result.lap("match_account", t)
+            t = result.lap("insert_match_account", t)
             cur.execute(MATCH_TITLE_SQL, params)
             result.matched_title = cur.rowcount
             t = result.lap("match_title", t)
