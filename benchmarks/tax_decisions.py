@@ -10,13 +10,17 @@ same run:
 * baseline: the set-based roll with every taxpayer's amount fetched (``services.roll_rows``):
   the least work that computes every decision's amount;
 * the batch (``decisions.batch_run``): every natural person's objects read chunk by chunk,
-  assessed by the pure rules, decisions and instalments written, one ``decision_issued``
-  signal each, resumable cursor committed per chunk. ``--limit N`` stops after N taxpayers and
+  assessed by the pure rules, decisions and instalments written, one ``decisions_issued``
+  signal per chunk (the payments register posts the chunk's charges at once), resumable
+  cursor committed per chunk. ``--limit N`` stops after N taxpayers and
   extrapolates linearly (0 = the whole roll);
 * the PDFs: ``--pdfs N`` decisions rendered (reportlab) one file per decision, and as print
   files (what ``issue_decisions --pdf-dir`` writes: one file per chunk and worker) by 1 and 2
   processes, the per-decision time extrapolated to every decision of the batch;
-* peak memory (RSS) before and after the batch, to show it stays flat.
+* peak memory (RSS) before and after the batch, to show it stays flat;
+* with ``--limit N``: the next N taxpayers of the same batch with the print files written as
+  ``issue_decisions --pdf-dir --workers W`` does (``--workers``, default 2: rendering overlaps
+  the batch), wall time and CPU of this process, the workers and PostgreSQL, extrapolated.
 
 The year's earlier decisions of the bench town are deleted first, so every run issues anew.
 """
