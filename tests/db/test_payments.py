@@ -362,6 +362,33 @@ def test_ledger_references_are_checked_per_statement(town):
     assert LedgerEntry.objects.filter(payment=paid).count() == 1
 
 
+def test_payment_references_are_checked_per_statement(town):
+    """The payments' references (sql/payment_refs.sql, instead of per-row foreign keys): a
+    payment naming a missing taxpayer, statement or charge is refused, on insert and on update,
+    and so is deleting a statement or taxpayer a payment refers to."""
+    from django.db import IntegrityError, transaction
+
+    from registers.taxes.models import Taxpayer
+
+    a = _taxpayer(town, "A")
+    result = _import(town, [samples.Credit(date(2025, 3, 10), D("100.00"),
+                                           a.individual_account.nrb)])
+    paid = Payment.objects.get(taxpayer=a)
+    row = dict(municipality_id=town.pk, fingerprint="x", booked_on=date(2025, 3, 10),
+               amount=D("1.00"))
+    for wrong in ({"taxpayer_id": a.pk + 1000}, {"statement_id": result.statement.pk + 1000},
+                  {"named_charge_id": 10 ** 9}, {"municipality_id": town.pk + 1000}):
+        with pytest.raises(IntegrityError, match="payment"), transaction.atomic():
+            Payment.objects.create(**(row | wrong))
+    with pytest.raises(IntegrityError, match="missing"), transaction.atomic():
+        Payment.objects.filter(pk=paid.pk).update(taxpayer_id=a.pk + 1000)
+    with pytest.raises(IntegrityError, match="referred to by payments"), transaction.atomic():
+        Statement.objects.filter(pk=result.statement.pk)._raw_delete("default")
+    with pytest.raises(IntegrityError, match="referred to by payments"), transaction.atomic():
+        Taxpayer.objects.filter(pk=a.pk)._raw_delete("default")
+    assert Payment.objects.create(**row).taxpayer_id is None  # a queued payment is fine
+
+
 def test_daily_command_credits_an_instalment_fallen_due(town):
     """``manage.py credit_overpayments --date``: 60.00 kept since 1 March 2025 goes to a 40.00
     instalment due 15 May 2025 on that day (not before: a run for 14 May leaves it)."""
