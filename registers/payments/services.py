@@ -15,7 +15,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
@@ -173,9 +172,12 @@ def ensure_accounts(municipality_id: int, taxpayer_ids: Iterable[int] | None = N
 
 @dataclass(frozen=True)
 class Schedule:
-    """One decision's instalments for one taxpayer: (number, due date, amount) each."""
+    """A decision's whole schedule for one taxpayer, year and tax (what ``decision_issued``
+    carries)."""
 
     taxpayer_id: int
+    year: int
+    tax_kind: str
     decision_number: str
     instalments: Sequence[tuple[int, date, Decimal]]
 
@@ -187,58 +189,71 @@ def post_schedule(municipality_id: int, taxpayer_id: int, year: int, tax_kind: s
     the same taxpayer, year and tax that are not yet due and untouched by any payment are
     replaced; those already due or (partly) paid stay as they are, and the schedule's
     instalment of the same number is then not posted again."""
-    return post_schedules(municipality_id, year, tax_kind,
-                          [Schedule(taxpayer_id, decision_number, instalments)], today=today)
+    return post_schedules(municipality_id, [Schedule(taxpayer_id, year, tax_kind,
+                                                     decision_number, instalments)], today)
 
 
-def post_schedules(municipality_id: int, year: int, tax_kind: str,
-                   schedules: Sequence[Schedule], today: date | None = None) -> list[Charge]:
-    """``post_schedule`` for many taxpayers at once (at most one schedule each), in a few
-    statements for all of them: the charges, one audit event per taxpayer, the overpayments
-    credited. Charges are numbered in the order of ``schedules``."""
+def post_schedules(municipality_id: int, schedules: Sequence[Schedule],
+                   today: date | None = None) -> list[Charge]:
+    """``post_schedule`` for many decisions at once (a chunk of the decision batch) with a
+    fixed number of queries, whatever the number of decisions: the same rule for each
+    taxpayer, year and tax, the charges numbered (``posted_seq``) in the order given, one audit
+    entry per schedule, and kept overpayments credited once for all the taxpayers."""
     today = today or timezone.localdate()
-    ids = [s.taxpayer_id for s in schedules]
-    if len(set(ids)) != len(ids):
-        raise ValueError("post_schedules takes at most one schedule per taxpayer")
     if not schedules:
         return []
+    keys = {(s.taxpayer_id, s.year, s.tax_kind) for s in schedules}
+    if len(keys) != len(schedules):
+        raise ValueError("one schedule per taxpayer, year and tax at a time")
+    taxpayer_ids = sorted({s.taxpayer_id for s in schedules})
     with transaction.atomic():
         _lock(municipality_id)
-        existing = Charge.objects.filter(
-            taxpayer_id__in=ids, year=year, tax_kind=tax_kind, kind=Charge.Kind.INSTALMENT)
-        list(existing.select_for_update().values_list("pk", flat=True))
-        replaceable = existing.filter(due_date__gt=today, steps__isnull=True,
-                                      reminders__isnull=True,
-                                      principal_open=F("amount"), interest_open=0)
-        replaceable_ids: dict[int, list[int]] = {}
-        for pk, tid in replaceable.values_list("pk", "taxpayer_id"):
-            replaceable_ids.setdefault(tid, []).append(pk)
-        dropped = [pk for pks in replaceable_ids.values() for pk in pks]
-        kept: dict[int, set[int]] = {}
-        for tid, number in existing.exclude(pk__in=dropped).values_list("taxpayer_id",
-                                                                         "number"):
-            kept.setdefault(tid, set()).add(number)
-        Charge.objects.filter(pk__in=dropped).delete()
+        existing = [c for c in Charge.objects.select_for_update().filter(
+            taxpayer_id__in=taxpayer_ids, year__in={s.year for s in schedules},
+            kind=Charge.Kind.INSTALMENT).order_by("pk")
+            if (c.taxpayer_id, c.year, c.tax_kind) in keys]
+        candidates = [c.pk for c in existing
+                      if c.due_date > today and c.principal_open == c.amount
+                      and c.interest_open == 0]
+        touched = set()
+        if candidates:
+            touched = set(LedgerEntry.objects.filter(charge_id__in=candidates)
+                          .values_list("charge_id", flat=True).distinct())
+            touched |= set(Reminder.objects.filter(charge_id__in=candidates)
+                           .values_list("charge_id", flat=True).distinct())
+        replaceable = {pk for pk in candidates if pk not in touched}
+        kept: dict[tuple[int, int, str], set[int]] = {}
+        for c in existing:
+            if c.pk not in replaceable:
+                kept.setdefault((c.taxpayer_id, c.year, c.tax_kind), set()).add(c.number)
+        if replaceable:
+            Charge.objects.filter(pk__in=replaceable).delete()
+        replaced: dict[tuple[int, int, str], int] = {}
+        for c in existing:
+            if c.pk in replaceable:
+                key = (c.taxpayer_id, c.year, c.tax_kind)
+                replaced[key] = replaced.get(key, 0) + 1
         new = [(s, n, d, Decimal(a)) for s in schedules for n, d, a in s.instalments
-               if n not in kept.get(s.taxpayer_id, ()) and Decimal(a) > 0]
+               if n not in kept.get((s.taxpayer_id, s.year, s.tax_kind), ()) and Decimal(a) > 0]
         seqs = _next_seq(len(new)) if new else []
         rows = Charge.objects.bulk_create([
-            Charge(municipality_id=municipality_id, taxpayer_id=s.taxpayer_id, year=year,
-                   tax_kind=tax_kind, number=n, due_date=d, amount=a, principal_open=a,
+            Charge(municipality_id=municipality_id, taxpayer_id=s.taxpayer_id, year=s.year,
+                   tax_kind=s.tax_kind, number=n, due_date=d, amount=a, principal_open=a,
                    accrued_to=d, decision_number=s.decision_number, posted_seq=seq)
             for (s, n, d, a), seq in zip(new, seqs, strict=True)], batch_size=5000)
-        posted: dict[int, int] = {}
-        for row in rows:
-            posted[row.taxpayer_id] = posted.get(row.taxpayer_id, 0) + 1
+        posted: dict[tuple[int, int, str], int] = {}
+        for s, *_rest in new:
+            key = (s.taxpayer_id, s.year, s.tax_kind)
+            posted[key] = posted.get(key, 0) + 1
         audit_many(None, AuditAction.UPDATE, "taxes.taxpayer", [
             AuditItem(s.taxpayer_id,
-                      f"charges of decision {s.decision_number} ({tax_kind} {year}): "
-                      f"{posted.get(s.taxpayer_id, 0)} posted, "
-                      f"{len(replaceable_ids.get(s.taxpayer_id, ()))} replaced, "
-                      f"{len(kept.get(s.taxpayer_id, ()))} kept") for s in schedules],
+                      f"charges of decision {s.decision_number} ({s.tax_kind} {s.year}): "
+                      f"{posted.get(key, 0)} posted, {replaced.get(key, 0)} replaced, "
+                      f"{len(kept.get(key, ()))} kept")
+            for s in schedules for key in [(s.taxpayer_id, s.year, s.tax_kind)]],
             municipality_id=municipality_id)
         # a kept overpayment goes to the new instalments already due (art. 76 § 1)
-        credit_overpayments(municipality_id, today, ids)
+        credit_overpayments(municipality_id, today, taxpayer_ids)
     return rows
 
 
@@ -256,9 +271,9 @@ def post_liability_charges(municipality_id: int, year: int, prefix: str = "PN",
         plan = tax_rules.instalment_plan(row["tax"], year,
                                          legal_person=row["kind"] == "company")
         schedules.append(Schedule(
-            row["taxpayer_id"], f"{prefix}.{year}.{row['taxpayer_id']}",
+            row["taxpayer_id"], year, "property", f"{prefix}.{year}.{row['taxpayer_id']}",
             [(i, due, amount) for i, (due, amount) in enumerate(plan, start=1)]))
-    return len(post_schedules(municipality_id, year, "property", schedules, today=today))
+    return len(post_schedules(municipality_id, schedules, today=today))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -412,31 +427,30 @@ CREATE TEMP TABLE payments_stage (
 ) ON COMMIT DROP
 """
 
+# The new payments, matched by individual account as they are inserted (one write per row, not
+# an insert and then an update of most rows): one of the transaction's account numbers is
+# exactly one taxpayer's. Returns (inserted, matched by account).
 INSERT_SQL = """
-INSERT INTO payments_payment (municipality_id, statement_id, line, fingerprint, booked_on,
-    amount, payer_name, payer_account, title, accounts, title_keys, named_number, named_year,
-    matched_by, status, note, version)
-SELECT %(m)s, %(s)s, line, fingerprint, booked_on, amount, payer_name, payer_account, title,
-       accounts, title_keys, named_number, named_year, '', 'queued', '', 1
-FROM payments_stage
-ON CONFLICT (municipality_id, fingerprint) DO NOTHING
-"""
-
-# By individual account: one of the transaction's account numbers is exactly one taxpayer's.
-MATCH_ACCOUNT_SQL = """
-WITH m AS (
-    SELECT p.id, min(a.taxpayer_id) AS taxpayer_id, count(DISTINCT a.taxpayer_id) AS n
-    FROM payments_payment AS p
-    CROSS JOIN LATERAL unnest(string_to_array(p.accounts, ' ')) AS acc (nrb)
-    JOIN payments_individualaccount AS a
-      ON a.nrb = acc.nrb AND a.municipality_id = p.municipality_id
-    WHERE p.statement_id = %(s)s AND p.status = 'queued'
-    GROUP BY p.id
+WITH ins AS (
+    INSERT INTO payments_payment (municipality_id, statement_id, line, fingerprint, booked_on,
+        amount, payer_name, payer_account, title, accounts, title_keys, named_number,
+        named_year, taxpayer_id, matched_by, status, note, version)
+    SELECT %(m)s, %(s)s, s.line, s.fingerprint, s.booked_on, s.amount, s.payer_name,
+           s.payer_account, s.title, s.accounts, s.title_keys, s.named_number, s.named_year,
+           CASE WHEN m.n = 1 THEN m.taxpayer_id END,
+           CASE WHEN m.n = 1 THEN 'account' ELSE '' END,
+           CASE WHEN m.n = 1 THEN 'matched' ELSE 'queued' END, '', 1
+    FROM payments_stage AS s
+    LEFT JOIN LATERAL (
+        SELECT min(a.taxpayer_id) AS taxpayer_id, count(DISTINCT a.taxpayer_id) AS n
+        FROM unnest(string_to_array(s.accounts, ' ')) AS acc (nrb)
+        JOIN payments_individualaccount AS a
+          ON a.nrb = acc.nrb AND a.municipality_id = %(m)s
+    ) AS m ON true
+    ON CONFLICT (municipality_id, fingerprint) DO NOTHING
+    RETURNING status
 )
-UPDATE payments_payment AS p
-SET taxpayer_id = m.taxpayer_id, matched_by = 'account', status = 'matched'
-FROM m
-WHERE p.id = m.id AND m.n = 1
+SELECT count(*), count(*) FILTER (WHERE status = 'matched') FROM ins
 """
 
 # Then by title: an identifier in the title (individual account number written in the title,
@@ -534,12 +548,9 @@ def import_statement(user: Any, municipality: Municipality, data: bytes,
                             payload)
             t = result.lap("copy", t)
             cur.execute(INSERT_SQL, params)
-            result.new = cur.rowcount
+            result.new, result.matched_account = cur.fetchone()
             cur.execute("DROP TABLE payments_stage")
-            t = result.lap("insert", t)
-            cur.execute(MATCH_ACCOUNT_SQL, params)
-            result.matched_account = cur.rowcount
-            t = result.lap("match_account", t)
+            t = result.lap("insert_match_account", t)
             cur.execute(MATCH_TITLE_SQL, params)
             result.matched_title = cur.rowcount
             t = result.lap("match_title", t)
