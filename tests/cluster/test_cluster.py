@@ -188,18 +188,23 @@ def test_reads_go_to_the_replica_and_fall_back_when_it_lags_or_stops(parcel):
     # a tile with a stale ?v= is never cached: each request reaches Django and the database
     url = _tile_path("/tiles/parcels/{z}/{x}/{y}.pbf?v=0.0", parcel["tile"])
 
+    reasons: list[str] = []
+
     def route() -> str:
         status, headers, _ = reader.request(url)
         assert status == 200, f"a read failed ({status})"
+        reasons.append(f"{headers['X-Geogmina-Read-DB']}: {headers['X-Geogmina-Read-DB-Reason']}")
         return headers["X-Geogmina-Read-DB"]
 
     def until(alias: str, seconds: float) -> None:
         deadline = time.monotonic() + seconds
+        reasons.clear()
         while time.monotonic() < deadline:
             if route() == alias:
                 return
             time.sleep(0.3)
-        pytest.fail(f"reads did not move to {alias} within {seconds:g} s")
+        pytest.fail(f"reads did not move to {alias} within {seconds:g} s; the router said:\n"
+                    + "\n".join(dict.fromkeys(reasons)))
 
     until("replica", 10)
     assert psql("SELECT pg_is_in_recovery()", replica=True) == "t"
