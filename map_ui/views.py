@@ -70,6 +70,7 @@ SHOWN_ON_OPENING = {"parcels", "buildings"}
 # plain strings, listed here so makemessages finds them and the layer control speaks Polish.
 SELECTOR_MESSAGES = [
     gettext_noop("log in to search by land register (KW) number"),
+    gettext_noop("type at least 3 letters of a street, place or name"),
     gettext_noop("Leased areas"), gettext_noop("Municipal property"),
     gettext_noop("Investment offer"), gettext_noop("Plots with protected flats"),
     gettext_noop("Tax status"),
@@ -375,6 +376,7 @@ def _search(request: HttpRequest) -> dict[str, Any]:
     message = _(outcome.message) if outcome.message else ""
     return {"query": outcome.query, "kind": outcome.kind, "message": message,
             "results": [r.as_dict() for r in outcome.results], "count": outcome.count,
+            "count_capped": outcome.count_capped,
             "page": outcome.page, "pages": outcome.pages, "page_size": outcome.page_size,
             "status": 200}
 
