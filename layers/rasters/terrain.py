@@ -22,7 +22,6 @@ from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 
 from layers.domain.srid import STORAGE_SRID
-from layers.points import stored_point
 from layers.rasters.models import ProtectedViewpoint, Raster
 
 EARTH_RADIUS_M = 6_371_000.0
