@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
@@ -17,12 +18,14 @@ from layers.rasters import terrain
 from layers.rasters.models import Raster
 from layers.rasters.render import FORMATS, TileRequestError, parse_tile
 from layers.rasters.tiles import get_tile, prune_soon
+from layers.tiles.views import server_timing
 
 CACHE_CONTROL = "public, max-age=86400"
 
 
 def _tile_response(request: HttpRequest, name: str, style: str, z: str, x: str, y: str,
                    fmt: str) -> HttpResponse:
+    started = time.perf_counter()
     try:
         zi, xi, yi, fmt = parse_tile(z, x, y, fmt.lower())
     except TileRequestError as exc:
@@ -32,7 +35,9 @@ def _tile_response(request: HttpRequest, name: str, style: str, z: str, x: str, 
         raise Http404(_("No raster named %(name)s") % {"name": name})
     if style == "hillshade" and raster.kind != Raster.Kind.ELEVATION:
         return JsonResponse({"error": "a hillshade needs an elevation model"}, status=400)
+    render_started = time.perf_counter()
     data, etag, cached = get_tile(raster, style, zi, xi, yi, fmt)
+    render_ms = (time.perf_counter() - render_started) * 1000
     prune_soon()  # the disk cache's cap: a background prune at most once per interval
     if request.headers.get("if-none-match") == etag:
         response = HttpResponse(status=304)
@@ -44,6 +49,7 @@ def _tile_response(request: HttpRequest, name: str, style: str, z: str, x: str, 
     response["ETag"] = etag
     response["Cache-Control"] = CACHE_CONTROL
     response["X-Tile-Cache"] = "hit" if cached else "miss"
+    server_timing(response, started, render=render_ms)
     return response
 
 
