@@ -185,11 +185,12 @@ class _TextPart:
               ) -> tuple[list[tuple], int, int]:
         """(rows of the page, plots found, hits read) over the first ``n`` hits (all: None)."""
         cut = "FETCH FIRST %s ROWS WITH TIES" if n is not None else ""
+        hits = f"WITH hits AS MATERIALIZED ({self.hits} ORDER BY {self.hit_order} {cut})"
+        params = [*self.hit_params, *([n] if n is not None else []), *self.best_params]
         with read_connection().cursor() as cur:
             cur.execute(
                 f"""
-                WITH hits AS MATERIALIZED ({self.hits} ORDER BY {self.hit_order} {cut}),
-                best AS ({self.best})
+                {hits}, best AS ({self.best})
                 SELECT p.id, p.cadastral_id, p.municipality_id, {_BBOX_COLUMNS}, s.label,
                        s.total, (SELECT count(*) FROM hits)
                 FROM (SELECT i.*, count(*) OVER () AS total,
@@ -198,26 +199,25 @@ class _TextPart:
                 JOIN layers_parcel p ON p.id = s.id {_BBOX_FROM}
                 ORDER BY s.rn
                 """,
-                [*self.hit_params, *([n] if n is not None else []), *self.best_params,
-                 limit, offset],
+                [*params, limit, offset],
             )
             rows = cur.fetchall()
-        if not rows:
-            return [], -1, -1
-        return [r[:-2] for r in rows], rows[0][-2], rows[0][-1]
+            if rows:
+                return [r[:-2] for r in rows], rows[0][-2], rows[0][-1]
+            # a page past the plots found: how many there were, and how many hits gave them
+            cur.execute(f"{hits}, best AS ({self.best}) "
+                        "SELECT (SELECT count(*) FROM best), (SELECT count(*) FROM hits)", params)
+            found, read = cur.fetchone()
+            return [], found, read
 
     def page(self, offset: int, limit: int) -> tuple[list[tuple], int, bool]:
         """(rows of this page, total, whether the total is exact)."""
         want = offset + limit
-        n: int | None = max(2 * want, _WALK_MIN)
+        n = max(2 * want, _WALK_MIN)
         while True:
-            if n is not None and n > _WALK_MAX:
-                n = None
-            rows, found, read = self._walk(n, offset, limit)
-            if found < 0:  # nothing on this page: count what there is
-                return ([], *self.count())
-            exhausted = n is None or read < n
-            if exhausted:
+            cut = n if n <= _WALK_MAX else None
+            rows, found, read = self._walk(cut, offset, limit)
+            if cut is None or read < cut:  # every hit read: the plots found are all of them
                 return rows, found, True
             if found >= want:
                 total, exact = self.count()
