@@ -260,6 +260,9 @@ DATABASE_ROUTERS = ["gis_app.db_router.PrimaryReplicaRouter"]
 GEOGMINA_REPLICA_PIN_SECONDS = _int(os.environ, "GEOGMINA_REPLICA_PIN_SECONDS", 5)
 GEOGMINA_REPLICA_MAX_LAG_SECONDS = _int(os.environ, "GEOGMINA_REPLICA_MAX_LAG_SECONDS", 10)
 GEOGMINA_DB_ROUTE_HEADER = _bool(os.environ.get("GEOGMINA_DB_ROUTE_HEADER"), default=False)
+# Tiles say in a Server-Timing header how long the database and the view took (off by default:
+# timings are for measuring, e.g. the browser test of the first tiles, not for the public)
+GEOGMINA_SERVER_TIMING = _bool(os.environ.get("GEOGMINA_SERVER_TIMING"), default=False)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
