@@ -140,7 +140,9 @@ def revenue(request: HttpRequest) -> HttpResponse:
                      "failed": _("The chart data could not be loaded")}}
     return render(request, "parking/revenue.html", {
         "rows": rows, "start": start, "end": end, "hourly": hourly, "zones": zones,
-        "zone": zone, "chart": chart, "chart_zone": chart_zone})
+        "zone": zone, "chart": chart, "chart_zone": chart_zone,
+        "hourly_heads": [_(label) for key, label in HOURLY_COLUMNS if key != "session_revenue"],
+        "avg_occupancy_head": _("average occupancy [%]")})
 
 
 @require_safe
