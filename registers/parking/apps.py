@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class ParkingConfig(AppConfig):
@@ -18,7 +19,7 @@ class ParkingConfig(AppConfig):
             name="parking_occupancy", function="parking_occupancy_tile", public=False,
             detail_capability=Capability.VIEW_PARKING_REVENUE,
             tables=("layers_parkingzone", "parking_zoneoccupancy", "parking_zonecapacity"),
-            min_zoom=8, label=_("Parking occupancy (last 7 days)"),
+            min_zoom=8, label=gettext_noop("Parking occupancy (last 7 days)"),
             style=(("color", "#37474f"), ("weight", 1.5), ("fill", True),
                    ("fillOpacity", 0.55), ("by", "band"),
                    ("palette", (("low", "#2e7d32", _("below 50 %")),

@@ -31,8 +31,11 @@ class PeriodError(ValueError):
 def _period(request: HttpRequest, longest: int) -> tuple[date, date]:
     today = timezone.localdate()
     raw_from, raw_to = request.GET.get("from", "") or "", request.GET.get("to", "") or ""
-    start = parse_date(raw_from) if raw_from else today - timedelta(days=30)
-    end = parse_date(raw_to) if raw_to else today
+    try:
+        start = parse_date(raw_from) if raw_from else today - timedelta(days=30)
+        end = parse_date(raw_to) if raw_to else today
+    except ValueError:  # well formed but no such day (2026-02-30)
+        start = end = None
     if start is None or end is None:
         raise PeriodError(_("a date is not in the form YYYY-MM-DD"))
     if end < start or (end - start).days >= longest:
@@ -51,7 +54,7 @@ def _zone_param(request: HttpRequest) -> int | str | None:
     raw = request.GET.get("zone", "") or ""
     if not raw:
         return None
-    return int(raw) if raw.isdigit() else raw
+    return int(raw) if raw.isdigit() and len(raw) < 19 else raw  # no bigint overflow
 
 
 DAILY_COLUMNS = [

@@ -5,7 +5,7 @@ charts' JSON, the hourly XLSX, the map's occupancy layer and who may see any of 
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
@@ -104,6 +104,10 @@ def test_the_charts_json_has_days_hours_and_the_tariff_change(client, sessions):
     assert r.status_code == 400 and "zone" in r.json()["error"]
     r = client.get("/parking/revenue/data.json", {**q, "from": "2026-03-04"})
     assert r.status_code == 400 and "92" in r.json()["error"]
+    for bad in ("3.03.2026", "2026-02-30"):
+        r = client.get("/parking/revenue/data.json", {**q, "from": bad})
+        assert r.status_code == 400 and "-MM-DD" in r.json()["error"]
+    assert client.get("/parking/revenue/data.json", {**q, "zone": "9" * 30}).status_code == 400
     r = client.get("/parking/revenue/data.json", {**q, "from": "3.03.2026"})
     assert r.status_code == 400 and "-MM-DD" in r.json()["error"]
 
