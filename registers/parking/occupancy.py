@@ -111,9 +111,10 @@ hours AS (
 occupied AS (
     -- every session cut into the local hours it touches: its minutes inside each hour
     SELECT s.zone_id, h AS lhour,
-           sum(extract(epoch FROM least(s.end_time, (h + interval '1 hour') AT TIME ZONE %(tz)s)
-                                  - greatest(s.start_time, h AT TIME ZONE %(tz)s))) / 60
-               AS minutes
+           -- never below zero (the hour that does not exist when the clocks go forward)
+           sum(greatest(extract(epoch FROM
+                   least(s.end_time, (h + interval '1 hour') AT TIME ZONE %(tz)s)
+                   - greatest(s.start_time, h AT TIME ZONE %(tz)s)), 0)) / 60 AS minutes
     FROM s CROSS JOIN LATERAL generate_series(date_trunc('hour', s.lstart), s.lend,
                                               interval '1 hour') AS h
     WHERE h < s.lend AND h >= %(start)s::timestamp AND h < %(stop)s::timestamp
