@@ -20,7 +20,7 @@ class ParkingConfig(AppConfig):
             detail_capability=Capability.VIEW_PARKING_REVENUE,
             tables=("layers_parkingzone", "parking_zoneoccupancy", "parking_zonecapacity"),
             min_zoom=8, label=gettext_noop("Parking occupancy (last 7 days)"),
-            style=(("color", "#37474f"), ("weight", 1.5), ("fill", True),
+            style=(("color", "#37474f"), ("weight", 1.5), ("fill", True), ("fillColor", "#ef6c00"),
                    ("fillOpacity", 0.55), ("by", "band"),
                    ("palette", (("low", "#2e7d32", _("below 50 %")),
                                 ("medium", "#f9a825", _("50–70 %")),
