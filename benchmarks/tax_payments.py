@@ -136,7 +136,7 @@ def main() -> int:
     credits = _credits(accounts, args.transactions)
     camt = samples.camt053("63102010260000000000000000", "BENCH-CAMT", credits)
     mt = samples.mt940("63102010260000000000000000", "BENCH-MT", credits)
-    payload = services._copy_payload(statements.parse(camt)).getvalue()
+    payload = services.copy_payload(statements.parse(camt)).getvalue()
 
     def copy_baseline():
         import io

@@ -20,12 +20,13 @@ from django.utils import timezone
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from gis_app.audit.log import audit
+from gis_app.audit.log import AuditItem, audit, audit_many
 from gis_app.audit.models import AuditAction
 from layers.models import Municipality
 from registers.common.editing import (
     StaleEditError,
     audit_change,
+    changes,
     locked_update,
     snapshot,
 )
@@ -170,6 +171,15 @@ def ensure_accounts(municipality_id: int, taxpayer_ids: Iterable[int] | None = N
 # Charges
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """One decision's instalments for one taxpayer: (number, due date, amount) each."""
+
+    taxpayer_id: int
+    decision_number: str
+    instalments: Sequence[tuple[int, date, Decimal]]
+
+
 def post_schedule(municipality_id: int, taxpayer_id: int, year: int, tax_kind: str,
                   decision_number: str, instalments: Sequence[tuple[int, date, Decimal]],
                   today: date | None = None) -> list[Charge]:
@@ -177,31 +187,58 @@ def post_schedule(municipality_id: int, taxpayer_id: int, year: int, tax_kind: s
     the same taxpayer, year and tax that are not yet due and untouched by any payment are
     replaced; those already due or (partly) paid stay as they are, and the schedule's
     instalment of the same number is then not posted again."""
+    return post_schedules(municipality_id, year, tax_kind,
+                          [Schedule(taxpayer_id, decision_number, instalments)], today=today)
+
+
+def post_schedules(municipality_id: int, year: int, tax_kind: str,
+                   schedules: Sequence[Schedule], today: date | None = None) -> list[Charge]:
+    """``post_schedule`` for many taxpayers at once (at most one schedule each), in a few
+    statements for all of them: the charges, one audit event per taxpayer, the overpayments
+    credited. Charges are numbered in the order of ``schedules``."""
     today = today or timezone.localdate()
+    ids = [s.taxpayer_id for s in schedules]
+    if len(set(ids)) != len(ids):
+        raise ValueError("post_schedules takes at most one schedule per taxpayer")
+    if not schedules:
+        return []
     with transaction.atomic():
         _lock(municipality_id)
         existing = Charge.objects.filter(
-            taxpayer_id=taxpayer_id, year=year, tax_kind=tax_kind, kind=Charge.Kind.INSTALMENT)
+            taxpayer_id__in=ids, year=year, tax_kind=tax_kind, kind=Charge.Kind.INSTALMENT)
         list(existing.select_for_update().values_list("pk", flat=True))
         replaceable = existing.filter(due_date__gt=today, steps__isnull=True,
                                       reminders__isnull=True,
                                       principal_open=F("amount"), interest_open=0)
-        replaceable_ids = list(replaceable.values_list("pk", flat=True))
-        kept = set(existing.exclude(pk__in=replaceable_ids).values_list("number", flat=True))
-        Charge.objects.filter(pk__in=replaceable_ids).delete()
-        new = [(n, d, Decimal(a)) for n, d, a in instalments if n not in kept and Decimal(a) > 0]
+        replaceable_ids: dict[int, list[int]] = {}
+        for pk, tid in replaceable.values_list("pk", "taxpayer_id"):
+            replaceable_ids.setdefault(tid, []).append(pk)
+        dropped = [pk for pks in replaceable_ids.values() for pk in pks]
+        kept: dict[int, set[int]] = {}
+        for tid, number in existing.exclude(pk__in=dropped).values_list("taxpayer_id",
+                                                                         "number"):
+            kept.setdefault(tid, set()).add(number)
+        Charge.objects.filter(pk__in=dropped).delete()
+        new = [(s, n, d, Decimal(a)) for s in schedules for n, d, a in s.instalments
+               if n not in kept.get(s.taxpayer_id, ()) and Decimal(a) > 0]
         seqs = _next_seq(len(new)) if new else []
         rows = Charge.objects.bulk_create([
-            Charge(municipality_id=municipality_id, taxpayer_id=taxpayer_id, year=year,
+            Charge(municipality_id=municipality_id, taxpayer_id=s.taxpayer_id, year=year,
                    tax_kind=tax_kind, number=n, due_date=d, amount=a, principal_open=a,
-                   accrued_to=d, decision_number=decision_number, posted_seq=seq)
-            for (n, d, a), seq in zip(new, seqs, strict=True)])
-        audit(None, AuditAction.UPDATE, "taxes.taxpayer", taxpayer_id,
-              municipality_id=municipality_id,
-              detail=f"charges of decision {decision_number} ({tax_kind} {year}): "
-                     f"{len(rows)} posted, {len(replaceable_ids)} replaced, {len(kept)} kept")
+                   accrued_to=d, decision_number=s.decision_number, posted_seq=seq)
+            for (s, n, d, a), seq in zip(new, seqs, strict=True)], batch_size=5000)
+        posted: dict[int, int] = {}
+        for row in rows:
+            posted[row.taxpayer_id] = posted.get(row.taxpayer_id, 0) + 1
+        audit_many(None, AuditAction.UPDATE, "taxes.taxpayer", [
+            AuditItem(s.taxpayer_id,
+                      f"charges of decision {s.decision_number} ({tax_kind} {year}): "
+                      f"{posted.get(s.taxpayer_id, 0)} posted, "
+                      f"{len(replaceable_ids.get(s.taxpayer_id, ()))} replaced, "
+                      f"{len(kept.get(s.taxpayer_id, ()))} kept") for s in schedules],
+            municipality_id=municipality_id)
         # a kept overpayment goes to the new instalments already due (art. 76 § 1)
-        credit_overpayments(municipality_id, today, [taxpayer_id])
+        credit_overpayments(municipality_id, today, ids)
     return rows
 
 
@@ -212,17 +249,16 @@ def post_liability_charges(municipality_id: int, year: int, prefix: str = "PN",
     from registers.taxes import rules as tax_rules
     from registers.taxes.services import roll_rows
 
-    posted = 0
+    schedules = []
     for row in roll_rows(municipality_id, year):
         if not row["tax"] or row["below_threshold"]:
             continue
         plan = tax_rules.instalment_plan(row["tax"], year,
                                          legal_person=row["kind"] == "company")
-        schedule = [(i, due, amount) for i, (due, amount) in enumerate(plan, start=1)]
-        posted += len(post_schedule(municipality_id, row["taxpayer_id"], year, "property",
-                                    f"{prefix}.{year}.{row['taxpayer_id']}", schedule,
-                                    today=today))
-    return posted
+        schedules.append(Schedule(
+            row["taxpayer_id"], f"{prefix}.{year}.{row['taxpayer_id']}",
+            [(i, due, amount) for i, (due, amount) in enumerate(plan, start=1)]))
+    return len(post_schedules(municipality_id, year, "property", schedules, today=today))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -353,7 +389,8 @@ def _tsv(value: Any) -> str:
         .replace("\r", " ")
 
 
-def _copy_payload(parsed: ParsedStatement) -> io.StringIO:
+def copy_payload(parsed: ParsedStatement) -> io.StringIO:
+    """The statement's transactions as COPY text for ``payments_stage`` (``COPY_COLUMNS``)."""
     buf = io.StringIO()
     seen: dict[tuple, int] = {}
     for tx in parsed.transactions:
@@ -491,7 +528,7 @@ def import_statement(user: Any, municipality: Municipality, data: bytes,
         params = {"m": municipality.pk, "s": statement.pk}
         with connection.cursor() as cur:
             cur.execute(STAGE_SQL)
-            payload = _copy_payload(parsed)
+            payload = copy_payload(parsed)
             t = result.lap("copy_payload", t)
             cur.copy_expert(f"COPY payments_stage ({', '.join(COPY_COLUMNS)}) FROM STDIN",
                             payload)
@@ -680,3 +717,30 @@ def reminder_delivered(user: Any, reminder: Reminder, delivered_on: date,
         audit_change(user, locked, before, snapshot(locked, ["delivered_on"]),
                      municipality_id=locked.municipality_id)
     return locked
+
+
+def reminders_delivered(user: Any, reminders: Sequence[Reminder], delivered_on: date) -> int:
+    """``reminder_delivered`` for many reminders of one municipality at once (the system's own
+    call: no version check), in one UPDATE and one audit INSERT; how many were recorded."""
+    if not reminders:
+        return 0
+    with transaction.atomic():
+        locked = {r.pk: r for r in Reminder.objects.select_for_update().filter(
+            pk__in=[r.pk for r in reminders])}
+        rows = [locked[r.pk] for r in reminders if r.pk in locked]
+        if any(delivered_on < r.issued_on for r in rows):
+            raise ValidationError("a reminder cannot be delivered before it was issued")
+        by_town: dict[int, list[AuditItem]] = {}
+        for r in rows:
+            before = snapshot(r, ["delivered_on"])
+            r.delivered_on = delivered_on
+            r.bump()
+            moved_before, moved_after = changes(before, snapshot(r, ["delivered_on"]))
+            by_town.setdefault(r.municipality_id, []).append(
+                AuditItem(r.pk, before=moved_before, after=moved_after))
+        Reminder.objects.bulk_update(rows, ["delivered_on", "version"], batch_size=2000)
+        for municipality_id, items in by_town.items():
+            audit_many(user, AuditAction.UPDATE,
+                       getattr(Reminder, "audit_type", "") or Reminder._meta.label_lower,
+                       items, municipality_id=municipality_id)
+    return len(rows)

@@ -229,6 +229,43 @@ def test_reminders_cost_and_enforcement_list(town):
     assert kinds[0][0] == rules.PAID_COST
 
 
+def test_batch_posting_and_delivery_do_what_one_at_a_time_does(town):
+    """``post_schedules`` / ``reminders_delivered`` (the demo's batch calls) write the same
+    charges, audit events and deliveries as ``post_schedule`` / ``reminder_delivered`` each."""
+    from gis_app.audit.models import AuditEvent
+
+    plan = [(1, date(2025, 3, 17), D("300.00")), (2, date(2025, 5, 15), D("0.00"))]
+    one, a, b = _taxpayer(town, "One"), _taxpayer(town, "A"), _taxpayer(town, "B")
+    services.post_schedule(town.pk, one.pk, 2025, "property", "PN.1", plan,
+                           today=date(2025, 1, 2))
+    rows = services.post_schedules(town.pk, 2025, "property", [
+        services.Schedule(a.pk, "PN.2", plan), services.Schedule(b.pk, "PN.3", plan)],
+        today=date(2025, 1, 2))
+    assert [(c.taxpayer_id, c.number, c.amount) for c in rows] == [
+        (a.pk, 1, D("300.00")), (b.pk, 1, D("300.00"))]
+    seqs = list(Charge.objects.order_by("id").values_list("posted_seq", flat=True))
+    assert seqs == sorted(seqs) and len(set(seqs)) == 3
+    details = dict(AuditEvent.objects.filter(object_type="taxes.taxpayer").values_list(
+        "object_id", "detail"))
+    assert details == {str(t.pk): f"charges of decision PN.{i} (property 2025): 1 posted, "
+                       "0 replaced, 0 kept" for i, t in enumerate((one, a, b), start=1)}
+    with pytest.raises(ValueError, match="one schedule per taxpayer"):
+        services.post_schedules(town.pk, 2025, "property", [
+            services.Schedule(a.pk, "X", plan), services.Schedule(a.pk, "Y", plan)])
+    first, *rest = services.issue_reminders(None, town.pk, date(2025, 4, 16))
+    services.reminder_delivered(None, first, date(2025, 4, 20))
+    assert services.reminders_delivered(None, rest, date(2025, 4, 20)) == 2
+    with pytest.raises(ValidationError, match="before it was issued"):
+        services.reminders_delivered(None, rest, date(2025, 4, 1))
+    assert set(Reminder.objects.values_list("delivered_on", "version")) == {
+        (date(2025, 4, 20), 2)}
+    trail = {e.object_id: (e.action, e.before, e.after) for e in AuditEvent.objects.filter(
+        object_type="payments.reminder", action="update")}
+    assert len(trail) == 3 and all(t == trail[str(first.pk)] for t in trail.values())
+    assert trail[str(first.pk)] == ("update", {"delivered_on": None},
+                                    {"delivered_on": "2025-04-20"})
+
+
 def test_overpayment_kept_then_credited_against_the_next_years_instalments(town, make_user):
     """Art. 76 § 1 o.p.: 1,500.00 zł paid on 10 March 2025 for a 1,000.00 instalment keeps
     500.00 overpayment. The 2026 decision (300.00 on 16 March, 300.00 on 15 May, 300.00 on
