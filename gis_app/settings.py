@@ -321,6 +321,9 @@ STATICFILES_DIRS = [
     ("vendor/pico", NODE_MODULES / "@picocss" / "pico" / "css"),
     # the accessibility checker the browser tests run on every page (tests/browser/test_walks.py)
     ("vendor/axe-core", NODE_MODULES / "axe-core"),
+    # charts of the parking revenue page (Chart.js and its annotation plugin: the tariff marker)
+    ("vendor/chart.js", NODE_MODULES / "chart.js" / "dist"),
+    ("vendor/chartjs-plugin-annotation", NODE_MODULES / "chartjs-plugin-annotation" / "dist"),
 ]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.media_root
