@@ -95,6 +95,20 @@ cluster: demo
 cluster-stop:
 	@if [ -x $(PY) ]; then $(PY) scripts/cluster.py stop; fi
 
-test-cluster: cluster
-	@$(PY) -m pytest tests/cluster -p no:django -p no:cacheprovider --confcutdir=tests/cluster \
+# make test-cluster: the tests of tests/cluster against a cluster of their own under
+# var/test-cluster (its own primary on its own socket, replica, app nodes, nginx on port
+# TEST_CLUSTER_PORT, a small demo town without the registers' demo data), so that it never
+# touches the database of `make run`/`make test`. Whatever it started stops at the end, pass or
+# fail; the exit status is the tests'. DEMO_PARCELS given on the command line overrides the 300.
+TEST_CLUSTER_VAR ?= $(CURDIR)/var/test-cluster
+TEST_CLUSTER_PORT ?= 8110
+TEST_CLUSTER_PARCELS := $(if $(filter command line,$(origin DEMO_PARCELS)),$(DEMO_PARCELS),300)
+test-cluster: venv npm messages
+	@unset DATABASE_URL; export GEOGMINA_VAR_DIR=$(TEST_CLUSTER_VAR) GEOGMINA_CLUSTER_PORT=$(TEST_CLUSTER_PORT); \
+	trap '$(PY) scripts/cluster.py stop >/dev/null; $(PY) -m gis_app.dbctl stop >/dev/null' EXIT; \
+	$(PY) -m gis_app.dbctl start && \
+	$(PY) manage.py migrate --noinput -v 0 && \
+	$(PY) manage.py load_demo --if-empty --no-hooks --parcels $(TEST_CLUSTER_PARCELS) && \
+	$(PY) scripts/cluster.py start && \
+	$(PY) -m pytest tests/cluster -p no:django -p no:cacheprovider --confcutdir=tests/cluster \
 		-W ignore::pytest.PytestConfigWarning -q $(PYTEST_ARGS)

@@ -62,7 +62,7 @@ def build(tmp: Path) -> tuple[Path, Path, tuple[float, float, float, float]]:
     from rasterio.transform import from_origin
     from rasterio.warp import transform_bounds
 
-    from importers.raster.importer import _write_cog, check_source
+    from importers.raster.importer import check_source, write_cog
 
     rng = np.random.default_rng(1)
     x0, y0 = 677_000.0, 212_000.0
@@ -77,7 +77,7 @@ def build(tmp: Path) -> tuple[Path, Path, tuple[float, float, float, float]]:
         ds.write(photo)
     check_source(src, "orthophoto")
     photo_cog = tmp / "photo-cog.tif"
-    _write_cog(src, photo_cog, "orthophoto")
+    write_cog(src, photo_cog, "orthophoto")
     cols, rows = np.meshgrid(np.arange(1000), np.arange(1000))
     heights = (240 + 30 * np.sin(cols / 90) * np.cos(rows / 120)).astype("float32")
     dem = tmp / "dem.tif"
@@ -86,7 +86,7 @@ def build(tmp: Path) -> tuple[Path, Path, tuple[float, float, float, float]]:
                        transform=from_origin(x0, y0, 2.0, 2.0)) as ds:
         ds.write(heights, 1)
     dem_cog = tmp / "dem-cog.tif"
-    _write_cog(dem, dem_cog, "elevation")
+    write_cog(dem, dem_cog, "elevation")
     bounds = transform_bounds("EPSG:2180", "EPSG:4326", x0, y0 - 2000, x0 + 2000, y0)
     return photo_cog, dem_cog, bounds
 
@@ -143,17 +143,17 @@ def run(tiles: int) -> None:
         render.render_tile(photo, "orthophoto", "default", *jobs[0][4], "jpg")  # warm GDAL
         cold = cold_pass()
         cached = cached_pass()
-        original = render._overview_level
-        render._overview_level = lambda ds, wanted: None
+        original = render.overview_level
+        render.overview_level = lambda ds, wanted: None
         try:
             low = [j for j in jobs if j[4][0] <= 15]
             start_jobs = jobs
             jobs = low
             naive_low = render_pass()
-            render._overview_level = original
+            render.overview_level = original
             with_ovr_low = render_pass()
         finally:
-            render._overview_level = original
+            render.overview_level = original
             jobs = start_jobs
 
     print(f"raster tiles: {len(jobs)} tiles (orthophoto z14–18 JPEG, hillshade z14–17 PNG)")

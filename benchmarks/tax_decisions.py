@@ -10,13 +10,17 @@ same run:
 * baseline: the set-based roll with every taxpayer's amount fetched (``services.roll_rows``):
   the least work that computes every decision's amount;
 * the batch (``decisions.batch_run``): every natural person's objects read chunk by chunk,
-  assessed by the pure rules, decisions and instalments written, one ``decision_issued``
-  signal each, resumable cursor committed per chunk. ``--limit N`` stops after N taxpayers and
+  assessed by the pure rules, decisions and instalments written, one ``decisions_issued``
+  signal per chunk (the payments register posts the chunk's charges at once), resumable
+  cursor committed per chunk. ``--limit N`` stops after N taxpayers and
   extrapolates linearly (0 = the whole roll);
 * the PDFs: ``--pdfs N`` decisions rendered (reportlab) one file per decision, and as print
   files (what ``issue_decisions --pdf-dir`` writes: one file per chunk and worker) by 1 and 2
   processes, the per-decision time extrapolated to every decision of the batch;
-* peak memory (RSS) before and after the batch, to show it stays flat.
+* peak memory (RSS) before and after the batch, to show it stays flat;
+* with ``--limit N``: the next N taxpayers of the same batch with the print files written as
+  ``issue_decisions --pdf-dir --workers W`` does (``--workers``, default 2: rendering overlaps
+  the batch), wall time and CPU of this process, the workers and PostgreSQL, extrapolated.
 
 The year's earlier decisions of the bench town are deleted first, so every run issues anew.
 """
@@ -26,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
+import os
 import resource
 import sys
 import tempfile
@@ -48,6 +53,21 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _backend_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL process (same host; nan when unreadable)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--parcels", type=int, default=100_000)
@@ -55,6 +75,8 @@ def main() -> int:
                         help="taxpayers of the batch to run (0 = all; the rest extrapolated)")
     parser.add_argument("--pdfs", type=int, default=300, help="decisions to render as PDF")
     parser.add_argument("--chunk", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=2,
+                        help="PDF processes of the overlapped slice (after --limit)")
     args = parser.parse_args()
     roll_bench = _roll_module()
     roll_bench._prepare_database()
@@ -91,6 +113,9 @@ def main() -> int:
                     "taxes_decision WHERE municipality_id = %s AND year = %s)", [town.pk, year])
         cur.execute("DELETE FROM taxes_decision WHERE municipality_id = %s AND year = %s",
                     [town.pk, year])
+        # the charges the payments register posted from them (no payments in this town)
+        cur.execute("DELETE FROM payments_charge WHERE municipality_id = %s AND year = %s",
+                    [town.pk, year])
     DecisionBatch.objects.filter(municipality=town).delete()
     DecisionSequence.objects.filter(municipality=town, year=year).delete()
     print(f"cleared earlier decisions in {time.perf_counter() - t0:.1f} s")
@@ -105,6 +130,8 @@ def main() -> int:
 
     batch = decisions.batch_start(None, town.pk, year, date(2026, 2, 10))
     rss0 = _rss_mb()
+    load0 = os.getloadavg()
+    db0 = _backend_cpu()
     t0 = time.perf_counter()
     c0 = time.process_time()
 
@@ -119,6 +146,7 @@ def main() -> int:
         decisions.batch_run(batch, chunk=args.chunk, progress=progress)
     t_batch = time.perf_counter() - t0
     c_batch = time.process_time() - c0
+    db_batch = _backend_cpu() - db0
     rss1 = _rss_mb()
     batch.refresh_from_db()
     issued = Decision.objects.filter(batch=batch).count()
@@ -129,7 +157,9 @@ def main() -> int:
           f"instalments in {t_batch:.1f} s ({1000 * per_taxpayer:.2f} ms/taxpayer); "
           f"whole roll {'measured' if batch.done == batch.total else 'extrapolated'}: "
           f"{full:.0f} s = {full / t_base:.0f} × the baseline; Python CPU of this process "
-          f"{1000 * c_batch / max(1, batch.done):.2f} ms/taxpayer")
+          f"{1000 * c_batch / max(1, batch.done):.2f} ms/taxpayer, PostgreSQL CPU "
+          f"{1000 * db_batch / max(1, batch.done):.2f} ms/taxpayer; load average "
+          f"{load0[0]:.1f} → {os.getloadavg()[0]:.1f}")
     print(f"max RSS before/after the batch: {rss0:.0f} / {rss1:.0f} MB")
 
     sample = list(Decision.objects.filter(batch=batch).select_related(
@@ -179,8 +209,48 @@ def main() -> int:
                   f"{per_pdf[workers] * all_decisions:.0f} s")
     per_pdf = per_pdf[2]
     total = full + per_pdf * all_decisions
-    print(f"whole roll, decisions + PDFs: {total:.0f} s = {total / 60:.1f} min "
-          f"(goal < 10 min), {total / t_base:.0f} × the baseline")
+    print(f"whole roll, decisions + PDFs one after the other: {total:.0f} s = "
+          f"{total / 60:.1f} min (goal < 10 min), {total / t_base:.0f} × the baseline")
+
+    # what `issue_decisions --pdf-dir --workers N` does: the batch goes on with the next chunk
+    # while the workers render the last one; the next slice of the same batch, measured whole
+    if args.limit and batch.done < batch.total:
+        from registers.taxes.management.commands.issue_decisions import _pdf_writer
+
+        start = batch.done
+        with tempfile.TemporaryDirectory() as folder:
+            children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            load0 = os.getloadavg()
+            t0, c0 = time.perf_counter(), time.process_time()
+            writer = _pdf_writer(Path(folder), town.pk, args.workers)
+            db0 = _backend_cpu()
+
+            def progress2(done: int, issued: int) -> None:
+                if done - start >= args.limit:
+                    raise Stop
+
+            try:
+                with contextlib.suppress(Stop):
+                    decisions.batch_run(batch, chunk=args.chunk, progress=progress2,
+                                        on_decisions=writer)
+                db_cpu = _backend_cpu() - db0
+            finally:
+                writer.finish()
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            child_cpu = (children.ru_utime + children.ru_stime
+                         - children0.ru_utime - children0.ru_stime)
+            files = list(Path(folder).glob("*.pdf"))
+            batch.refresh_from_db()
+            n = batch.done - start
+            whole = wall / n * batch.total
+            print(f"batch + print files overlapped, {args.workers} workers: {n} taxpayers, "
+                  f"{len(files)} files in {wall:.1f} s ({1000 * wall / n:.2f} ms/taxpayer; "
+                  f"CPU per taxpayer: Python {1000 * cpu / n:.2f} ms, workers "
+                  f"{1000 * child_cpu / n:.2f} ms, PostgreSQL {1000 * db_cpu / n:.2f} ms); "
+                  f"load average {load0[0]:.1f} → {os.getloadavg()[0]:.1f}; whole roll "
+                  f"extrapolated from this slice of {n}: {whole:.0f} s = {whole / 60:.1f} min "
+                  f"(goal < 10 min), {whole / t_base:.0f} × the baseline")
     return 0
 
 

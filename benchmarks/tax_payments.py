@@ -136,7 +136,7 @@ def main() -> int:
     credits = _credits(accounts, args.transactions)
     camt = samples.camt053("63102010260000000000000000", "BENCH-CAMT", credits)
     mt = samples.mt940("63102010260000000000000000", "BENCH-MT", credits)
-    payload = services._copy_payload(statements.parse(camt)).getvalue()
+    payload = services.copy_payload(statements.parse(camt)).getvalue()
 
     def copy_baseline():
         import io
@@ -164,8 +164,31 @@ def main() -> int:
             return float("nan")
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_stat_statements' "
+                    "AND current_setting('shared_preload_libraries') LIKE '%%pg_stat_statements%%'")
+        statements_on = cur.fetchone() is not None
+        if statements_on:
+            cur.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+
+    def top_statements(limit: int = 12) -> list:
+        """PostgreSQL's own time per statement of the import (pg_stat_statements, when the
+        cluster preloads it; with ``track = all`` the allocation's inner statements show)."""
+        if not statements_on:
+            return []
+        with connection.cursor() as cur:
+            cur.execute("SELECT round(total_exec_time::numeric / 1000, 2), calls, toplevel, "
+                        "left(regexp_replace(query, '\\s+', ' ', 'g'), 90) "
+                        "FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database "
+                        "WHERE datname = current_database()) "
+                        "ORDER BY total_exec_time DESC LIMIT %s", [limit])
+            return [[float(r[0]), r[1], r[2], r[3]] for r in cur.fetchall()]
+
     def full(data, name):
         def run():
+            if statements_on:
+                with connection.cursor() as cur:
+                    cur.execute("SELECT pg_stat_statements_reset()")
             with transaction.atomic():
                 cpu, db_cpu = time.process_time(), backend_cpu()
                 result = services.import_statement(None, town, data, name)
@@ -183,8 +206,10 @@ def main() -> int:
                     "ledger_entries": LedgerEntry.objects.filter(municipality=town).count(),
                     "interest_entries": LedgerEntry.objects.filter(
                         municipality=town, kind="interest_accrued").count(),
-                    "payments": Payment.objects.filter(municipality=town).count()}
+                    "payments": Payment.objects.filter(municipality=town).count(),
+                    "load_average": [round(x, 1) for x in os.getloadavg()]}
                 transaction.set_rollback(True)
+            last[name]["pg_stat_statements_s"] = top_statements()
         return run
 
     timings = {"copy_baseline": copy_baseline,
@@ -206,6 +231,7 @@ def main() -> int:
         "seconds": {k: round(v, 3) for k, v in best.items()},
         "ratio_to_copy": {k: round(v / best["copy_baseline"], 1) for k, v in best.items()
                           if k.startswith("import")},
+        "load_average_end": [round(x, 1) for x in os.getloadavg()],
         "camt_bytes": len(camt), "mt940_bytes": len(mt), "result": last,
     }
     print(json.dumps(report, indent=2))

@@ -48,15 +48,82 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DEFAULT_READ_PREFIXES = (
     "/tiles/", "/rasters/", "/ogc/", "/search/", "/api/search", "/api/parcels/", "/parcels/",
 )
-# Seconds behind the primary; 0 when the replica has replayed all it received while streaming,
-# or when the alias is not a standby at all (tests point it at the primary's server).
-LAG_SQL = (
-    "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0::float8 "
-    "WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() AND EXISTS "
-    "(SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') THEN 0::float8 "
-    "ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8, 1e9) "
-    "END"
-)
+# What the replica knows of itself, in one round trip: whether it is a standby, whether its WAL
+# receiver is connected (and streaming: the status needs pg_read_all_stats / pg_monitor, else it
+# reads NULL), the WAL it has replayed, the newest WAL it knows of (received, written, or
+# announced by the primary as the primary's end), and the age of the last replayed transaction.
+# The receive position alone is not enough: after a standby restarts, PostgreSQL reports the
+# start of the WAL segment it asked for (below what it already replayed) until the primary
+# writes something new, so on an idle primary "received = replayed" never becomes true.
+STATE_SQL = """
+SELECT pg_is_in_recovery(), w.pid IS NOT NULL, w.status,
+       pg_last_wal_replay_lsn()::text,
+       pg_last_wal_receive_lsn()::text, w.written_lsn::text, w.latest_end_lsn::text,
+       EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8
+FROM (SELECT 1) AS one LEFT JOIN pg_stat_wal_receiver AS w ON true
+"""
+NEVER_REPLAYED_LAG = 1e9  # a standby that has replayed no transaction since it started
+
+
+def parse_lsn(text: str | None) -> int | None:
+    """``'16/B374D848'`` -> its byte position (what ``pg_lsn`` compares); None stays None."""
+    if not text:
+        return None
+    high, _, low = text.partition("/")
+    return (int(high, 16) << 32) + int(low, 16)
+
+
+@dataclass(frozen=True)
+class ReplicaState:
+    """One answer of ``STATE_SQL``."""
+
+    in_recovery: bool
+    receiver_connected: bool
+    receiver_status: str | None  # None: no WAL receiver, or the role may not see its status
+    replayed_lsn: str | None
+    received_lsn: str | None
+    written_lsn: str | None  # None unless the role may read pg_stat_wal_receiver's details
+    primary_end_lsn: str | None  # the primary's end of WAL as it last told this standby
+    last_replay_age: float | None  # seconds since the last replayed commit; None: none yet
+
+    def known_end(self) -> int | None:
+        """The newest WAL position this standby knows exists."""
+        known = [lsn for lsn in map(parse_lsn, (self.received_lsn, self.written_lsn,
+                                                self.primary_end_lsn)) if lsn is not None]
+        return max(known) if known else None
+
+    def replayed_all_known(self) -> bool:
+        replayed, end = parse_lsn(self.replayed_lsn), self.known_end()
+        return replayed is not None and end is not None and replayed >= end
+
+    def lag_seconds(self) -> float:
+        """How far behind the primary this replica's data is, in seconds.
+
+        0 when it is not a standby (a promoted replica; the tests' read-only alias), or when it
+        streams from the primary and has replayed all WAL it received or was told of (its data
+        is the primary's, however long ago the last transaction was: an idle primary is not a
+        lagging replica). Otherwise it has WAL to replay, or is cut off from the primary: the
+        age of the last transaction it replayed (an upper bound; ``NEVER_REPLAYED_LAG`` when it
+        replayed none since it started).
+        """
+        if not self.in_recovery:
+            return 0.0
+        streaming = self.receiver_connected and self.receiver_status in (None, "streaming")
+        if streaming and self.replayed_all_known():
+            return 0.0
+        if self.last_replay_age is None:
+            return NEVER_REPLAYED_LAG
+        return max(0.0, float(self.last_replay_age))
+
+    def describe(self) -> str:
+        if not self.in_recovery:
+            return "not a standby"
+        receiver = (self.receiver_status or "connected") if self.receiver_connected else "none"
+        age = ("none replayed" if self.last_replay_age is None
+               else f"last replayed {self.last_replay_age:.1f} s ago")
+        end = self.known_end()
+        known = "none" if end is None else f"{end >> 32:X}/{end & 0xFFFFFFFF:X}"
+        return f"WAL receiver {receiver}, replayed {self.replayed_lsn} of {known} known, {age}"
 
 
 @dataclass
@@ -130,16 +197,18 @@ def check_replica() -> Health:
     try:
         conn.close_if_unusable_or_obsolete()
         with conn.cursor() as cur:
-            cur.execute(LAG_SQL)
-            (lag,) = cur.fetchone()
+            cur.execute(STATE_SQL)
+            state = ReplicaState(*cur.fetchone())
     except DatabaseError as exc:
         with contextlib.suppress(DatabaseError):
             conn.close()
-        return Health(False, None, time.monotonic(), f"unreachable: {str(exc).strip()[:200]}")
-    lag = float(lag)
+        return Health(False, None, time.monotonic(),
+                      "unreachable: " + " ".join(str(exc).split())[:200])
+    lag = state.lag_seconds()
     if lag > max_lag:
-        return Health(False, lag, time.monotonic(), f"{lag:.1f} s behind (limit {max_lag:g} s)")
-    return Health(True, lag, time.monotonic())
+        return Health(False, lag, time.monotonic(),
+                      f"{lag:.1f} s behind, limit {max_lag:g} s ({state.describe()})")
+    return Health(True, lag, time.monotonic(), state.describe())
 
 
 def replica_health(*, fresh: bool = False) -> Health:
@@ -191,10 +260,24 @@ def wants_replica(request: HttpRequest) -> bool:
     return not is_pinned(request)
 
 
+def route_for(request: HttpRequest) -> tuple[str, str]:
+    """Where this request reads from, and why (the ``X-Geogmina-Read-DB-Reason`` header)."""
+    if not replica_configured():
+        return DEFAULT_DB_ALIAS, "no replica configured"
+    if request.method not in SAFE_METHODS:
+        return DEFAULT_DB_ALIAS, "not a read"
+    if not wants_replica(request):
+        return DEFAULT_DB_ALIAS, "pinned after a write" if is_pinned(request) else "not a read URL"
+    health = replica_health()
+    age = time.monotonic() - health.checked_at
+    if health.usable:
+        return REPLICA_ALIAS, (f"{health.lag_seconds:.1f} s behind ({health.reason}; "
+                               f"checked {age:.1f} s ago)")
+    return DEFAULT_DB_ALIAS, f"replica skipped: {health.reason} (checked {age:.1f} s ago)"
+
+
 def read_alias_for(request: HttpRequest) -> str:
-    if replica_configured() and wants_replica(request) and replica_health().usable:
-        return REPLICA_ALIAS
-    return DEFAULT_DB_ALIAS
+    return route_for(request)[0]
 
 
 class ReplicaRoutingMiddleware:
@@ -207,7 +290,7 @@ class ReplicaRoutingMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        alias = read_alias_for(request)
+        alias, reason = route_for(request)
         token = _route.set(_RequestRoute(alias))
         try:
             response = self.get_response(request)
@@ -216,7 +299,7 @@ class ReplicaRoutingMiddleware:
                 # the replica went away during this read: once more on the primary
                 logger.warning("replica failed during %s %s: read again from the primary",
                                request.method, request.path)
-                alias = DEFAULT_DB_ALIAS
+                alias, reason = DEFAULT_DB_ALIAS, "replica failed during the read"
                 _route.set(_RequestRoute(alias))
                 response = self.get_response(request)
             elif (alias == DEFAULT_DB_ALIAS and response.status_code == 503
@@ -230,6 +313,7 @@ class ReplicaRoutingMiddleware:
                                    "(%.0f s behind)", request.method, request.path,
                                    health.lag_seconds)
                     alias = REPLICA_ALIAS
+                    reason = f"primary unavailable ({health.lag_seconds:.1f} s behind)"
                     _route.set(_RequestRoute(alias))
                     response = self.get_response(request)
         finally:
@@ -240,4 +324,7 @@ class ReplicaRoutingMiddleware:
                 samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
         if getattr(settings, "GEOGMINA_DB_ROUTE_HEADER", False):
             response["X-Geogmina-Read-DB"] = alias
+            # one line of ASCII (a header): an error text may hold newlines or Polish letters
+            response["X-Geogmina-Read-DB-Reason"] = " ".join(reason.split()).encode(
+                "ascii", "replace").decode()
         return response

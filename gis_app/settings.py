@@ -260,6 +260,9 @@ DATABASE_ROUTERS = ["gis_app.db_router.PrimaryReplicaRouter"]
 GEOGMINA_REPLICA_PIN_SECONDS = _int(os.environ, "GEOGMINA_REPLICA_PIN_SECONDS", 5)
 GEOGMINA_REPLICA_MAX_LAG_SECONDS = _int(os.environ, "GEOGMINA_REPLICA_MAX_LAG_SECONDS", 10)
 GEOGMINA_DB_ROUTE_HEADER = _bool(os.environ.get("GEOGMINA_DB_ROUTE_HEADER"), default=False)
+# Tiles say in a Server-Timing header how long the database and the view took (off by default:
+# timings are for measuring, e.g. the browser test of the first tiles, not for the public)
+GEOGMINA_SERVER_TIMING = _bool(os.environ.get("GEOGMINA_SERVER_TIMING"), default=False)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -318,6 +321,9 @@ STATICFILES_DIRS = [
     ("vendor/pico", NODE_MODULES / "@picocss" / "pico" / "css"),
     # the accessibility checker the browser tests run on every page (tests/browser/test_walks.py)
     ("vendor/axe-core", NODE_MODULES / "axe-core"),
+    # charts of the parking revenue page (Chart.js and its annotation plugin: the tariff marker)
+    ("vendor/chart.js", NODE_MODULES / "chart.js" / "dist"),
+    ("vendor/chartjs-plugin-annotation", NODE_MODULES / "chartjs-plugin-annotation" / "dist"),
 ]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.media_root

@@ -207,7 +207,8 @@ def _steps(job: ImportJob, cur: Any) -> None:
         raise AllRejected(f"every one of the {rejected} objects was rejected: nothing was "
                           "stored")
     in_file = {ftype for ftype, n in stats.features.items() if n}
-    set_aside = merge.set_aside_unchanged(cur, params, in_file)
+    stored = merge.stored_types(cur, params)
+    set_aside = merge.set_aside_unchanged(cur, params, in_file, stored)
     merge.resolve(cur, params)
     counts: dict[str, dict[str, int]] = {}
     for spec in merge.SPECS:
@@ -219,7 +220,7 @@ def _steps(job: ImportJob, cur: Any) -> None:
     progress.phase("linking")
     merge.link_relations(cur, params)
     if job.complete:
-        merge.retire_absent(cur, params, counts)
+        merge.retire_absent(cur, params, counts, stored)
     for ftype, n in merge.rejected_by_type(cur).items():
         label = merge.SPEC_BY_TYPE[ftype].label if ftype in merge.SPEC_BY_TYPE else ftype
         counts.setdefault(label, {"created": 0, "updated": 0, "unchanged": 0, "retired": 0,

@@ -39,6 +39,18 @@ def municipality_list(user: Any) -> QuerySet[Municipality]:
 SEARCH_LIMIT = 20  # the default page size
 SEARCH_MAX_PAGE_SIZE = 100
 SEARCH_MIN_LENGTH = 1  # shorter (after trimming) answers nothing: count 0
+TEXT_MIN_MESSAGE = "type at least 3 letters of a street, place or name"
+# Free text (addresses, owners) is counted up to this many matches ("1000+"): a broad prefix
+# such as "Jas" matches every address of Jasło, and counting them all would cost more than
+# finding the page
+SEARCH_COUNT_CAP = 1000
+# The text search walks the index in the sort order and stops after a bounded over-fetch; past
+# this many rows it reads every match instead (exports, very deep pages)
+_WALK_MAX = 20_000
+_WALK_MIN = 50  # hits read at least, so that a typical page needs one walk
+# Street and owner names sort as Polish readers expect (Ł after L, Ż after Z); the indexes
+# address_search_order_idx and subject_search_order_idx are built on the same expressions
+_COLLATE = 'COLLATE "pl-x-icu"'
 _PRECINCT_NUMBER_RE = re.compile(
     r"^(?:(?P<unit>\d{6}_\d|\d)\.)?(?P<precinct>\d{4})[\s.]+(?:(?P<sheet>AR_\d+)[\s.]+)?"
     r"(?P<number>[0-9A-Za-z]+(?:/[0-9A-Za-z]+)*)$",
@@ -84,6 +96,7 @@ class SearchOutcome:
     results: list[SearchResult]
     message: str = ""
     count: int = 0  # every match, not only this page
+    count_capped: bool = False  # count is a lower bound (free text past SEARCH_COUNT_CAP)
     page: int = 1
     page_size: int = SEARCH_LIMIT
 
@@ -116,8 +129,9 @@ class _Part:
     order: str
 
 
-def _run_part(part: _Part, offset: int, limit: int) -> tuple[list[tuple], int]:
-    """(rows of this page: id, cadastral id, municipality, bbox…, label; total matches)."""
+def _run_part(part: _Part, offset: int, limit: int) -> tuple[list[tuple], int, bool]:
+    """(rows of this page: id, cadastral id, municipality, bbox…, label; total matches; whether
+    the total is exact: always, for these small id searches)."""
     with read_connection().cursor() as cur:
         cur.execute(
             f"""
@@ -132,34 +146,124 @@ def _run_part(part: _Part, offset: int, limit: int) -> tuple[list[tuple], int]:
         )
         rows = cur.fetchall()
         if rows:
-            return [r[:-1] for r in rows], rows[0][-1]
+            return [r[:-1] for r in rows], rows[0][-1], True
         if offset == 0:
-            return [], 0
+            return [], 0, True
         cur.execute(f"SELECT count(*) FROM ({part.inner}) i", part.params)
-        return [], cur.fetchone()[0]
+        return [], cur.fetchone()[0], True
 
 
-def _run_parts(parts: list[_Part], offset: int, limit: int
-               ) -> tuple[list[tuple[str, tuple]], int]:
-    """Page through the parts one after the other (addresses, then owners)."""
+def _count_part(part: _Part) -> tuple[int, bool]:
+    with read_connection().cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM ({part.inner}) i", part.params)
+        return cur.fetchone()[0], True
+
+
+@dataclass(frozen=True)
+class _TextPart:
+    """A free-text search (addresses, owners) that answers a page without building every
+    match: ``hits`` selects the matching rows (addresses, subjects) with their sort keys,
+    ``ORDER BY {hit_order}`` walks an index in that order, and only the first N of them (with
+    ties) are joined to their plots by ``best`` (one row per plot: its first hit). The plots
+    found that way are exactly the first ones in the result's order, so a page is exact once
+    there are enough of them or the hits ran out; otherwise N grows. The total comes from a
+    separate query capped at SEARCH_COUNT_CAP hits."""
+
+    kind: str
+    hits: str  # SELECT … FROM … WHERE … (no ORDER BY)
+    hit_params: list[Any]
+    hit_order: str
+    best: str  # over CTE "hits": p.id, label, the sort keys, p.cadastral_id — one row per plot
+    best_params: list[Any]
+    order: str  # over best's columns (alias i)
+    plots: str  # over CTE "hits": the plot ids they reach (within scope), duplicates allowed
+
+    @property
+    def plots_params(self) -> list[Any]:
+        return self.best_params  # the same scope parameters, once
+
+    def _walk(self, n: int | None, offset: int, limit: int
+              ) -> tuple[list[tuple], int, int]:
+        """(rows of the page, plots found, hits read) over the first ``n`` hits (all: None)."""
+        cut = "FETCH FIRST %s ROWS WITH TIES" if n is not None else ""
+        hits = f"WITH hits AS MATERIALIZED ({self.hits} ORDER BY {self.hit_order} {cut})"
+        params = [*self.hit_params, *([n] if n is not None else []), *self.best_params]
+        with read_connection().cursor() as cur:
+            cur.execute(
+                f"""
+                {hits}, best AS ({self.best})
+                SELECT p.id, p.cadastral_id, p.municipality_id, {_BBOX_COLUMNS}, s.label,
+                       s.total, (SELECT count(*) FROM hits)
+                FROM (SELECT i.*, count(*) OVER () AS total,
+                             row_number() OVER (ORDER BY {self.order}) AS rn
+                      FROM best i ORDER BY rn LIMIT %s OFFSET %s) s
+                JOIN layers_parcel p ON p.id = s.id {_BBOX_FROM}
+                ORDER BY s.rn
+                """,
+                [*params, limit, offset],
+            )
+            rows = cur.fetchall()
+            if rows:
+                return [r[:-2] for r in rows], rows[0][-2], rows[0][-1]
+            # a page past the plots found: how many there were, and how many hits gave them
+            cur.execute(f"{hits}, best AS ({self.best}) "
+                        "SELECT (SELECT count(*) FROM best), (SELECT count(*) FROM hits)", params)
+            found, read = cur.fetchone()
+            return [], found, read
+
+    def page(self, offset: int, limit: int) -> tuple[list[tuple], int, bool]:
+        """(rows of this page, total, whether the total is exact)."""
+        want = offset + limit
+        n = max(2 * want, _WALK_MIN)
+        while True:
+            cut = n if n <= _WALK_MAX else None
+            rows, found, read = self._walk(cut, offset, limit)
+            if cut is None or read < cut:  # every hit read: the plots found are all of them
+                return rows, found, True
+            if found >= want:
+                total, exact = self.count()
+                return rows, max(total, found), exact and total >= found
+            n *= 8
+
+    def count(self) -> tuple[int, bool]:
+        """(plots matching, exact?) from at most SEARCH_COUNT_CAP hits."""
+        with read_connection().cursor() as cur:
+            cur.execute(
+                f"""
+                WITH hits AS MATERIALIZED ({self.hits} LIMIT %s)
+                SELECT (SELECT count(*) FROM hits), (SELECT count(DISTINCT id) FROM
+                                                     ({self.plots}) x)
+                """,
+                [*self.hit_params, SEARCH_COUNT_CAP, *self.plots_params],
+            )
+            read, found = cur.fetchone()
+        return found, read < SEARCH_COUNT_CAP
+
+
+def _run_parts(parts: list[_Part | _TextPart], offset: int, limit: int
+               ) -> tuple[list[tuple[str, tuple]], int, bool]:
+    """Page through the parts one after the other (addresses, then owners): (rows, total,
+    whether the total is exact). A part's total is a lower bound only when it has more rows
+    than this page needs, so the parts after it only count."""
     found: list[tuple[str, tuple]] = []
     total = 0
+    exact = True
     for part in parts:
         start = max(0, offset - total)
         want = limit - len(found)
-        if want > 0:
-            rows, count = _run_part(part, start, want)
+        if want > 0 and exact:
+            if isinstance(part, _TextPart):
+                rows, count, part_exact = part.page(start, want)
+            else:
+                rows, count, part_exact = _run_part(part, start, want)
         else:
-            rows, count = [], _count_part(part)
+            rows = []
+            count, part_exact = (part.count() if isinstance(part, _TextPart)
+                                 else _count_part(part))
         found += [(part.kind, r) for r in rows]
         total += count
-    return found, total
-
-
-def _count_part(part: _Part) -> int:
-    with read_connection().cursor() as cur:
-        cur.execute(f"SELECT count(*) FROM ({part.inner}) i", part.params)
-        return cur.fetchone()[0]
+        exact = exact and part_exact
+    return found, total, exact
 
 
 def search_parcels(user: Any, query: str, page: int = 1,
@@ -184,7 +288,8 @@ def search_parcels(user: Any, query: str, page: int = 1,
     if not parts:
         return outcome
     offset = (page - 1) * page_size
-    rows, outcome.count = _run_parts(parts, offset, page_size)
+    rows, outcome.count, exact = _run_parts(parts, offset, page_size)
+    outcome.count_capped = not exact
     detail = municipality_ids(user, Capability.VIEW_MAP)
     outcome.results = [_result(user, part_kind, r, detail) for part_kind, r in rows]
     owners = [r for r in outcome.results if r.kind == "owner"]
@@ -204,7 +309,7 @@ def search_parcel_ids(user: Any, query: str, limit: int) -> tuple[list[int], str
     kind, parts, _message = _plan(user, q)
     if not parts:
         return [], kind, 0
-    rows, total = _run_parts(parts, 0, limit)
+    rows, total, _exact = _run_parts(parts, 0, limit)
     owners_munis = sorted({r[2] for k, r in rows if k == "owner"})
     for mid in owners_munis:
         audit(user, AuditAction.READ_OWNERS, "owner_search", q, municipality_id=mid,
@@ -233,7 +338,7 @@ def public_addresses() -> bool:
     return bool(getattr(settings, "GEOGMINA_PUBLIC_ADDRESSES", True))
 
 
-def _plan(user: Any, q: str) -> tuple[str, list[_Part], str]:
+def _plan(user: Any, q: str) -> tuple[str, list[_Part | _TextPart], str]:
     """What the query is read as, the searches that answer it, and a message for the user."""
     scope = search_scope(user)
     kw = normalize_kw(q)
@@ -257,7 +362,7 @@ def _plan(user: Any, q: str) -> tuple[str, list[_Part], str]:
             scope)], ""
     if _NUMBER_RE.match(q):
         return "number", [_number_part(q, scope)], ""
-    parts = []
+    parts: list[_Part | _TextPart] = []
     address = _address_part(q, scope)
     if address:
         parts.append(address)
@@ -266,6 +371,8 @@ def _plan(user: Any, q: str) -> tuple[str, list[_Part], str]:
         owner = _owner_part(q, sorted(owners_in))
         if owner:
             parts.append(owner)
+    if not parts:  # every word shorter than 3 letters: too broad to list (the search box
+        return "text", [], TEXT_MIN_MESSAGE  # says so as the user types)
     return "text", parts, ""
 
 
@@ -359,27 +466,30 @@ def _text_conditions(column: str, text: str) -> tuple[str, list[str]] | None:
     return " AND ".join(parts), params
 
 
-def _address_part(q: str, scope: list[int] | None) -> _Part | None:
+# the keys the address search sorts by; address_search_order_idx indexes the same expressions
+_ADDRESS_KEYS = (f"lower(coalesce(nullif(a.street, ''), a.locality)) {_COLLATE} AS street_key, "
+                 "substring(a.house_number from '^\\d+')::bigint AS hn_int, "
+                 f"lower(a.locality) {_COLLATE} AS locality_key")
+
+
+def _address_part(q: str, scope: list[int] | None) -> _TextPart | None:
     cond = _text_conditions("a.search_text", q)
     if cond is None:
         return None
     where_text, text_params = cond
     where, params = _scope_sql(scope)
-    return _Part("address", f"""
+    return _TextPart(
+        "address",
+        f"""SELECT a.id, a.locality, a.street, a.house_number, {_ADDRESS_KEYS}
+            FROM layers_address a WHERE {where_text} AND a.retired_at IS NULL""",
+        text_params,
+        "street_key, hn_int, house_number, locality_key",
+        f"""
         SELECT DISTINCT ON (p.id) p.id,
                concat_ws(' ', nullif(l.street, ''), l.house_number) || ', ' || l.locality
                    AS label,
                l.street_key, l.hn_int, l.house_number, l.locality_key, p.cadastral_id
         FROM (
-            WITH hits AS (
-                -- the sort keys once per address, not once per comparison
-                SELECT a.id, a.locality, a.street, a.house_number,
-                       lower(coalesce(nullif(a.street, ''), a.locality)) AS street_key,
-                       substring(a.house_number from '^\\d+')::bigint AS hn_int,
-                       lower(a.locality) AS locality_key
-                FROM layers_address a
-                WHERE {where_text} AND a.retired_at IS NULL
-            )
             SELECT pa.parcel_id, h.* FROM hits h
             JOIN layers_parcel_addresses pa ON pa.address_id = h.id
             UNION ALL
@@ -388,25 +498,54 @@ def _address_part(q: str, scope: list[int] | None) -> _Part | None:
             JOIN layers_building_parcels bp ON bp.building_id = ba.building_id
         ) l JOIN layers_parcel p ON p.id = l.parcel_id
         WHERE p.retired_at IS NULL {where}
-        ORDER BY p.id, l.street_key, l.hn_int NULLS LAST, l.house_number
-    """, [*text_params, *params],
-        "i.street_key, i.hn_int NULLS LAST, i.house_number, i.locality_key, i.cadastral_id")
+        ORDER BY p.id, l.street_key, l.hn_int NULLS LAST, l.house_number, l.locality_key
+        """,
+        params,
+        "i.street_key, i.hn_int NULLS LAST, i.house_number, i.locality_key, i.cadastral_id",
+        # one index probe per hit (OFFSET 0 keeps the laterals apart): for the capped count's
+        # thousand hits, hashing all of layers_parcel_addresses costs more
+        f"""
+        SELECT p.id FROM hits h
+        CROSS JOIN LATERAL (
+            SELECT pa.parcel_id FROM layers_parcel_addresses pa WHERE pa.address_id = h.id
+            UNION ALL
+            SELECT bp.parcel_id FROM layers_building_addresses ba
+            JOIN layers_building_parcels bp ON bp.building_id = ba.building_id
+            WHERE ba.address_id = h.id OFFSET 0) l
+        CROSS JOIN LATERAL (SELECT p.id FROM layers_parcel p WHERE p.id = l.parcel_id
+                            AND p.retired_at IS NULL {where} OFFSET 0) p
+        """)
 
 
-def _owner_part(q: str, owners_in: list[int]) -> _Part | None:
+def _owner_part(q: str, owners_in: list[int]) -> _TextPart | None:
     cond = _text_conditions("s.search_text", q)
     if cond is None:
         return None
     where_text, text_params = cond
-    return _Part("owner", f"""
-        SELECT DISTINCT ON (p.id) p.id, s.name AS label, p.cadastral_id
-        FROM layers_subject s
-        JOIN layers_share sh ON sh.subject_id = s.id AND sh.retired_at IS NULL
+    return _TextPart(
+        "owner",
+        f"""SELECT s.id, s.name, s.name {_COLLATE} AS name_key FROM layers_subject s
+            WHERE {where_text} AND s.municipality_id = ANY(%s) AND s.retired_at IS NULL""",
+        [*text_params, owners_in],
+        "name_key",
+        """
+        SELECT DISTINCT ON (p.id) p.id, h.name AS label, h.name_key, p.cadastral_id
+        FROM hits h
+        JOIN layers_share sh ON sh.subject_id = h.id AND sh.retired_at IS NULL
         JOIN layers_parcel p ON p.registration_unit_id = sh.registration_unit_id
-        WHERE {where_text} AND s.municipality_id = ANY(%s) AND s.retired_at IS NULL
-          AND p.retired_at IS NULL AND p.municipality_id = ANY(%s)
-        ORDER BY p.id, s.name
-    """, [*text_params, owners_in, owners_in], "i.label, i.cadastral_id")
+        WHERE p.retired_at IS NULL AND p.municipality_id = ANY(%s)
+        ORDER BY p.id, h.name_key
+        """,
+        [owners_in],
+        "i.name_key, i.cadastral_id",
+        """
+        SELECT p.id FROM hits h
+        CROSS JOIN LATERAL (
+            SELECT p.id FROM layers_share sh
+            JOIN layers_parcel p ON p.registration_unit_id = sh.registration_unit_id
+            WHERE sh.subject_id = h.id AND sh.retired_at IS NULL AND p.retired_at IS NULL
+              AND p.municipality_id = ANY(%s) OFFSET 0) p
+        """)
 
 
 # --- the parcel card ---------------------------------------------------------------------------

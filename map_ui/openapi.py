@@ -40,12 +40,6 @@ LOGIN_REDIRECT = {"description": "not logged in and the request did not ask for 
                                  "to the login page",
                   "headers": {"Location": {"schema": {"type": "string"}}}}
 NOT_LOGGED_IN = _json(ERROR, "not logged in (with Accept: application/json)")
-TERRAIN_POINT = [  # the terrain API still takes x as the easting (not yet converted)
-    _query("x", "easting (or longitude with srid=4326)", True, {"type": "number"}),
-    _query("y", "northing (or latitude with srid=4326)", True, {"type": "number"}),
-    _query("srid", "EPSG code of x/y: 2180 (default), 2176–2179 or 4326",
-           schema={"type": "integer"}),
-]
 POINT = [  # one axis convention (issue #17)
     _query("x", "X: the northing (the latitude with srid 4326, the default): the Polish "
                 "convention of the whole app; give x with y, or e with n",
@@ -54,6 +48,15 @@ POINT = [  # one axis convention (issue #17)
     _query("e", "easting (longitude with srid 4326), instead of y", schema={"type": "number"}),
     _query("n", "northing (latitude with srid 4326), instead of x", schema={"type": "number"}),
     _query("srid", "EPSG code of the point: 4326 (default), 2180 or 2176–2179",
+           schema={"type": "integer"}),
+]
+TERRAIN_POINT = [  # the same convention, in EPSG:2180 unless srid says otherwise
+    _query("x", "X: the northing (the latitude with srid 4326): the Polish convention of the "
+                "whole app; give x with y, or e with n", schema={"type": "number"}),
+    _query("y", "Y: the easting (the longitude with srid 4326)", schema={"type": "number"}),
+    _query("e", "easting (longitude with srid 4326), instead of y", schema={"type": "number"}),
+    _query("n", "northing (latitude with srid 4326), instead of x", schema={"type": "number"}),
+    _query("srid", "EPSG code of the point: 2180 (default), 2176–2179 or 4326",
            schema={"type": "integer"}),
 ]
 
@@ -85,6 +88,9 @@ SCHEMAS: dict[str, Any] = {
             "message": {"type": "string"},
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/SearchResult"}},
             "count": {"type": "integer", "minimum": 0, "description": "every match"},
+            "count_capped": {"type": "boolean",
+                             "description": "true: count is a lower bound (free text is "
+                                            "counted up to 1,000 matches: show it as 1000+)"},
             "page": {"type": "integer", "minimum": 1},
             "pages": {"type": "integer", "minimum": 0},
             "page_size": {"type": "integer", "minimum": 1, "maximum": 100},
@@ -154,8 +160,9 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"municipality": {"type": "string", "description": "TERYT"}},
     },
     "Height": {
-        "type": "object", "required": ["x", "y", "srid", "height_m", "elevation_model"],
-        "properties": {"x": {"type": "number"}, "y": {"type": "number"},
+        "type": "object",
+        "required": ["x_northing", "y_easting", "srid", "height_m", "elevation_model"],
+        "properties": {"x_northing": {"type": "number"}, "y_easting": {"type": "number"},
                        "srid": {"type": "integer", "enum": [STORAGE_SRID]},
                        "height_m": {"type": "number"},
                        "elevation_model": {"type": "string"}},
@@ -286,8 +293,9 @@ def build_openapi() -> dict[str, Any]:
             "operationId": "terrain_height",
             "parameters": TERRAIN_POINT,
             "responses": {"200": _json({"$ref": "#/components/schemas/Height"}, "the height"),
-                          "400": _json(ERROR, "a parameter is missing or wrong, or the point "
-                                              "lies outside the PL-1992 grid"),
+                          "400": _json(PARAM_ERROR, "a parameter is missing or wrong, or the point "
+                                              "lies outside the PL-1992 grid (parameter "
+                                              "names it)"),
                           "404": _json(ERROR, "no elevation model covers the point")},
         }},
         "/rasters/terrain/visibility": {"get": {
@@ -302,7 +310,8 @@ def build_openapi() -> dict[str, Any]:
             "responses": {
                 "200": _json({"type": "object"}, "visibility from each viewpoint"),
                 "302": LOGIN_REDIRECT,
-                "400": _json(ERROR, "a parameter is missing or wrong"),
+                "400": _json(PARAM_ERROR, "a parameter is missing or wrong (named in "
+                                              "parameter)"),
                 "401": NOT_LOGGED_IN,
                 "403": HTML_403,
                 "404": _json(ERROR, "no such landscape area in the user's municipalities, or "

@@ -70,10 +70,12 @@ SHOWN_ON_OPENING = {"parcels", "buildings"}
 # plain strings, listed here so makemessages finds them and the layer control speaks Polish.
 SELECTOR_MESSAGES = [
     gettext_noop("log in to search by land register (KW) number"),
+    gettext_noop("type at least 3 letters of a street, place or name"),
     gettext_noop("Leased areas"), gettext_noop("Municipal property"),
     gettext_noop("Investment offer"), gettext_noop("Plots with protected flats"),
     gettext_noop("Tax status"),
 ]
+TILE_SIZE = 512  # the vector layers' tiles on screen, in pixels (one MVT zoom out)
 DEFAULT_CENTRE = [51.9, 19.1]  # Poland, when no plot is visible yet
 
 
@@ -138,11 +140,18 @@ def _vectorgrid_options(layer: TileLayer, style: dict[str, Any]) -> str:
         "interactive": False,
         "minZoom": layer.min_zoom,
         "maxZoom": 22,
-        "maxNativeZoom": min(layer.max_zoom, 20),
+        # 512-pixel tiles, each the MVT tile one zoom out (the URL's {tz} is the map's zoom
+        # minus one): a quarter of the requests of 256-pixel tiles for the same view, at the same
+        # detail per pixel (issue 17: the first view's tiles queued behind each other). The
+        # native zooms are the map's: the layer's own zooms plus one.
+        "tileSize": TILE_SIZE,
+        "minNativeZoom": layer.min_zoom + 1,
+        "maxNativeZoom": min(layer.max_zoom, 20) + 1,
     }
     body = json.dumps(options)[1:-1]
     styles = "{" + json.dumps(layer.name) + ": " + _style_js(style) + "}"
-    return "{rendererFactory: L.canvas.tile, " + body + ", vectorTileLayerStyles: " + styles + "}"
+    return ("{rendererFactory: L.canvas.tile, tz: function (d) { return d.z - 1; }, " + body
+            + ", vectorTileLayerStyles: " + styles + "}")
 
 
 def _export_collection(layer_name: str) -> str | None:
@@ -211,7 +220,7 @@ def build_map(request: HttpRequest) -> tuple[folium.Map, dict[str, Any]]:
     for i, layer in enumerate(visible):
         style = layer_style(layer, i)
         label = str(LAYER_LABELS.get(layer.name) or _(str(layer.label)) or layer.name)
-        url = f"/tiles/{layer.name}/{{z}}/{{x}}/{{y}}.pbf"
+        url = f"/tiles/{layer.name}/{{tz}}/{{x}}/{{y}}.pbf"  # tz: see _vectorgrid_options
         if layer.name in versions:
             # the data version keys the edge cache: new data, new URLs (issue #20)
             url += f"?v={versions[layer.name]}"
@@ -375,6 +384,7 @@ def _search(request: HttpRequest) -> dict[str, Any]:
     message = _(outcome.message) if outcome.message else ""
     return {"query": outcome.query, "kind": outcome.kind, "message": message,
             "results": [r.as_dict() for r in outcome.results], "count": outcome.count,
+            "count_capped": outcome.count_capped,
             "page": outcome.page, "pages": outcome.pages, "page_size": outcome.page_size,
             "status": 200}
 

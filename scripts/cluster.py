@@ -185,7 +185,7 @@ def collectstatic() -> None:
                    cwd=BASE_DIR, env=app_env(), check=True)
 
 
-def start_node(node: int) -> None:
+def start_node(node: int, wait: bool = True) -> None:
     if _pid(_pidfile(node)):
         return
     port = APP_PORTS[node - 1]
@@ -196,6 +196,12 @@ def start_node(node: int) -> None:
                     "--timeout", "30", "--graceful-timeout", "5",
                     "--error-logfile", str(cluster_dir() / f"app{node}.log")],
                    cwd=BASE_DIR, env=app_env(), check=True)
+    if wait:
+        wait_node(node)
+
+
+def wait_node(node: int) -> None:
+    port = APP_PORTS[node - 1]
     _wait_http(f"http://127.0.0.1:{port}/health/")
     _log(f"app node {node} (gunicorn) on 127.0.0.1:{port}")
 
@@ -361,8 +367,10 @@ def start() -> None:
     dbctl.start()
     start_replica()
     collectstatic()
+    for node in (1, 2):  # both boot at once (importing Django takes seconds)
+        start_node(node, wait=False)
     for node in (1, 2):
-        start_node(node)
+        wait_node(node)
     start_nginx()
     _log("up: " + status_line())
 

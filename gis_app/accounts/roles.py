@@ -41,6 +41,7 @@ class Capability(StrEnum):
     VIEW_HOUSING = "view_housing"
     EDIT_HOUSING = "edit_housing"
     VIEW_PARKING = "view_parking"
+    VIEW_PARKING_REVENUE = "view_parking_revenue"  # revenue, sessions, occupancy per zone
     EDIT_PARKING = "edit_parking"
     VIEW_LANDSCAPE = "view_landscape"
     EDIT_LANDSCAPE = "edit_landscape"  # rules of the landscape resolution
@@ -82,6 +83,9 @@ CAPABILITIES: dict[Capability, frozenset[str]] = {
     Capability.EDIT_HOUSING: frozenset({Role.PROPERTY_OFFICER}),
     Capability.VIEW_PARKING: frozenset(_ALL_STAFF),
     Capability.EDIT_PARKING: frozenset({Role.PLANNER, Role.ADMINISTRATOR}),
+    # what the zones earn and how full they are: the zone manager (zarząd SPP) and the
+    # administrator, not every staff member (a controller on the street does not need it)
+    Capability.VIEW_PARKING_REVENUE: frozenset({Role.PARKING_MANAGER, Role.ADMINISTRATOR}),
     Capability.VIEW_LANDSCAPE: frozenset(_ALL_STAFF),
     Capability.EDIT_LANDSCAPE: frozenset({Role.LANDSCAPE_INSPECTOR, Role.PLANNER}),
     Capability.INSPECT: frozenset({Role.LANDSCAPE_INSPECTOR}),

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from layers.domain.identifiers import kw_check_digit
@@ -248,8 +249,8 @@ class DemoTown:
                                           inst_ids["Skarb Państwa"],
                                           inst_ids["Państwowe Gospodarstwo Wodne Wody Polskie"])
         companies = [inst_ids[n] for n, g, *_ in INSTITUTIONS if g in (8, 9, 15)]
-        state = {"unit": 0, "share": 0, "person": 0, "kw": 12345, "parcel": {}, "bld": {},
-                 "addr": 0}
+        state: dict[str, Any] = {"unit": 0, "share": 0, "person": 0, "kw": 12345, "parcel": {},
+                                 "bld": {}, "addr": 0, "ug": {}, "kl": {}}
 
         def person() -> Iterator[str | tuple[str, str]]:
             state["person"] += 1
@@ -340,7 +341,7 @@ class DemoTown:
 
         def parcel(precinct: str, coords, ofu: str, jrg: str, *, ozu: str = "",
                    ozk: str = "", kw: str | None = None, address: str | None = None,
-                   label: str | None = None) -> Iterator[str]:
+                   label: str | None = None, contours: bool = True) -> Iterator[str]:
             nums = state["parcel"]
             nums[precinct] = nums.get(precinct, 0) + 1
             number = label or str(nums[precinct])
@@ -365,6 +366,15 @@ class DemoTown:
                 + (f'<egb:adresDzialki xlink:href="#{_gid(address)}"/>' if address else "")
                 + f'<egb:lokalizacjaDzialki xlink:href="#{_gid(_lid("precinct", precinct))}"/>'
                 "</egb:EGB_DzialkaEwidencyjna>")
+            if contours:
+                yield from land_use(precinct, coords, ofu)
+                if ozu:
+                    yield from soil_class(precinct, coords, ozu, ozk)
+
+        def land_use(precinct: str, coords, ofu: str) -> Iterator[str]:
+            nums = state["ug"]
+            nums[precinct] = nums.get(precinct, 0) + 1
+            number = nums[precinct]
             counts["contours"] += 1
             clid = _lid("contour", precinct, number)
             yield _member(
@@ -372,15 +382,19 @@ class DemoTown:
                 f"<egb:geometria>{_polygon(coords, 'u' + clid)}</egb:geometria>"
                 f"<egb:idUzytku>{TERYT}.{precinct}.UG.{number}</egb:idUzytku>"
                 f"<egb:OFU>{ofu}</egb:OFU></egb:EGB_KonturUzytkuGruntowego>")
-            if ozu:
-                counts["contours"] += 1
-                klid = _lid("class", precinct, number)
-                yield _member(
-                    f'<egb:EGB_KonturKlasyfikacyjny gml:id="{_gid(klid)}">{_ident(klid)}'
-                    f"<egb:geometria>{_polygon(coords, 'k' + klid)}</egb:geometria>"
-                    f"<egb:idKonturu>{TERYT}.{precinct}.KL.{number}</egb:idKonturu>"
-                    f"<egb:OZU>{ozu}</egb:OZU><egb:OZK>{ozk}</egb:OZK>"
-                    "</egb:EGB_KonturKlasyfikacyjny>")
+
+        def soil_class(precinct: str, coords, ozu: str, ozk: str) -> Iterator[str]:
+            nums = state["kl"]
+            nums[precinct] = nums.get(precinct, 0) + 1
+            number = nums[precinct]
+            counts["contours"] += 1
+            klid = _lid("class", precinct, number)
+            yield _member(
+                f'<egb:EGB_KonturKlasyfikacyjny gml:id="{_gid(klid)}">{_ident(klid)}'
+                f"<egb:geometria>{_polygon(coords, 'k' + klid)}</egb:geometria>"
+                f"<egb:idKonturu>{TERYT}.{precinct}.KL.{number}</egb:idKonturu>"
+                f"<egb:OZU>{ozu}</egb:OZU><egb:OZK>{ozk}</egb:OZK>"
+                "</egb:EGB_KonturKlasyfikacyjny>")
 
         def address(street: str, number: int, e: float, n: float) -> Iterator[str]:
             state["addr"] += 1
@@ -421,7 +435,8 @@ class DemoTown:
                 + (f'<egb:adresBudynku xlink:href="#{_gid(addr)}"/>' if addr else "")
                 + "</egb:EGB_Budynek>")
 
-        # municipal roads: one JRG per precinct
+        # municipal land: one JRG per precinct (its roads, park, plots and woods), as a
+        # municipality's land is registered
         road_units = {}
         for prec in PRECINCTS:
             yield from emit(unit(4, prec, [(municipality, 1, 1)]))
@@ -443,6 +458,11 @@ class DemoTown:
         # the river: State Treasury, managed by Wody Polskie (trwały zarząd)
         yield from emit(unit(1, "0001", [(treasury, 1, 1)], possession=(waters, 2)))
         river_unit = state["last"]
+        # a company's land: one JRG per company and precinct
+        company_units: dict[tuple[str, str], str] = {}
+        # the households of a precinct (their JRG): farmland and private woods belong to
+        # the town's residents, one JRG holding all the parcels of the same owners
+        households: dict[str, list[str]] = {}
         # blocks, from the centre outwards so that a small town is still a town
         order = sorted(((c, r) for c in range(cols) for r in range(rows)),
                        key=lambda cr: (math.hypot((cr[0] - cols // 2) * PITCH_W,
@@ -455,9 +475,8 @@ class DemoTown:
             be, bn = e0 + c * PITCH_W, n0 + r * PITCH_H
             street = STREETS_EW[r % len(STREETS_EW)]
             if zone == "park":
-                yield from emit(unit(4, prec, [(municipality, 1, 1)]))
                 yield from parcel(prec, _rect(be, bn, be + BLOCK_W, bn + BLOCK_H), "Bz",
-                                  state["last"])
+                                  road_units[prec])
                 continue
             if zone == "river":
                 w = BLOCK_W / 4
@@ -468,13 +487,15 @@ class DemoTown:
                     if plots >= self.parcels:
                         break
                     plots += 1
-                    yield from emit(unit(4, prec, [(municipality, 1, 1)]))
                     yield from parcel(prec, _rect(a, bn, b, bn + BLOCK_H),
-                                      "Lz" if side else "N", state["last"])
+                                      "Lz" if side else "N", road_units[prec])
                 continue
             nx, ny = self._split(zone)
             pw, ph = BLOCK_W / nx, BLOCK_H / ny
+            # the block's plots by row: (land use, soil class) for its contours
+            uses: list[list[tuple[str, tuple[str, str]]]] = []
             for j in range(ny):
+                uses.append([])
                 for i in range(nx):
                     if plots >= self.parcels:
                         break
@@ -484,9 +505,15 @@ class DemoTown:
                     roll = rnd.random()
                     # ownership
                     if roll < 0.07 or (zone == "forest" and roll < 0.5):
-                        owners_gen = unit(4, prec, [(municipality, 1, 1)])
+                        jrg = road_units[prec]
                     elif zone in ("industrial",) or roll < 0.12:
-                        owners_gen = unit(15, prec, [(rnd.choice(companies), 1, 1)])
+                        company = rnd.choice(companies)
+                        if (company, prec) not in company_units:
+                            yield from emit(unit(15, prec, [(company, 1, 1)]))
+                            company_units[company, prec] = state["last"]
+                        jrg = company_units[company, prec]
+                    elif zone in ("fields", "forest") and households.get(prec):
+                        jrg = rnd.choice(households[prec])
                     else:
                         kind = "marriage" if roll < 0.55 else "person"
                         owners = []
@@ -495,12 +522,12 @@ class DemoTown:
                                      3: [(1, 3), (1, 3), (1, 3)]}[nshares]
                         if nshares == 2 and roll > 0.9:
                             fractions = [(1, 4), (3, 4)]
-                        for num, den in fractions:
+                        for numer, denom in fractions:
                             yield from emit(subject_of(kind if len(owners) == 0 else "person"))
-                            owners.append((state["last"], num, den))
-                        owners_gen = unit(7, prec, owners)
-                    yield from emit(owners_gen)
-                    jrg = state["last"]
+                            owners.append((state["last"], numer, denom))
+                        yield from emit(unit(7, prec, owners))
+                        jrg = state["last"]
+                        households.setdefault(prec, []).append(jrg)
                     house_no[street] = house_no.get(street, 0) + 1
                     addr = None
                     if zone in ("centre", "houses", "industrial"):
@@ -509,21 +536,22 @@ class DemoTown:
                         addr = state["last_address"]
                     state["kw"] += 1
                     kw = kw_number(state["kw"])
+                    ozu = ozk = ""
                     if zone == "centre":
                         ofu = rnd.choice(("B", "B", "Bi", "B"))
-                        yield from parcel(prec, coords, ofu, jrg, kw=kw, address=addr)
                     elif zone == "houses":
-                        yield from parcel(prec, coords, "B", jrg, kw=kw, address=addr)
+                        ofu = "B"
                     elif zone == "industrial":
-                        yield from parcel(prec, coords, "Ba", jrg, kw=kw, address=addr)
+                        ofu = "Ba"
                     elif zone == "forest":
-                        yield from parcel(prec, coords, "Ls", jrg, ozu="Ls",
-                                          ozk=rnd.choice(("III", "IV", "V")), kw=kw)
+                        ofu, ozu, ozk = "Ls", "Ls", rnd.choice(("III", "IV", "V"))
                     else:
                         ofu = "R" if roll < 0.85 else "Ł"
-                        ozk = (rnd.choice(("IIIa", "IIIb", "IVa", "IVb", "V")) if ofu == "R"
-                               else rnd.choice(("III", "IV")))
-                        yield from parcel(prec, coords, ofu, jrg, ozu=ofu, ozk=ozk, kw=kw)
+                        ozu, ozk = ofu, (rnd.choice(("IIIa", "IIIb", "IVa", "IVb", "V"))
+                                         if ofu == "R" else rnd.choice(("III", "IV")))
+                    yield from parcel(prec, coords, ofu, jrg, ozu=ozu, ozk=ozk, kw=kw,
+                                      address=addr, contours=False)
+                    uses[j].append((ofu, (ozu, ozk)))
                     plid = state["last_parcel"]
                     # a building on built-up plots
                     if zone in ("centre", "houses", "industrial") and roll < 0.92:
@@ -541,7 +569,33 @@ class DemoTown:
                     elif zone == "fields" and roll > 0.9:
                         bcoords = _rect(pe + 5, pn + 5, pe + 25, pn + 17)
                         yield from building(prec, plid, bcoords, "g", 1, 0, None)
+            # contours span plots: one per stretch of the same land use (soil class)
+            for rect, ofu in _stretches(uses, 0, be, bn, pw, ph):
+                yield from land_use(prec, rect, ofu)
+            for rect, (ozu, ozk) in _stretches(uses, 1, be, bn, pw, ph):
+                if ozu:
+                    yield from soil_class(prec, rect, ozu, ozk)
         self.counts = counts
+
+
+def _stretches(rows: list[list[tuple]], k: int, be: float, bn: float, pw: float, ph: float
+               ) -> Iterator[tuple[list[tuple[float, float]], Any]]:
+    """Rectangles of a block's plots sharing the ``k``-th value of their row's entries: one
+    per run of equal values in a row, or one for the whole block when every plot of every
+    full row shares it (contours are areas of one use, not one per parcel)."""
+    values = {v[k] for row in rows for v in row}
+    if len(values) == 1 and rows and len({len(row) for row in rows}) == 1:
+        yield _rect(be, bn, be + len(rows[0]) * pw, bn + len(rows) * ph), values.pop()
+        return
+    for j, row in enumerate(rows):
+        i = 0
+        while i < len(row):
+            end = i
+            while end + 1 < len(row) and row[end + 1][k] == row[i][k]:
+                end += 1
+            yield (_rect(be + i * pw, bn + j * ph, be + (end + 1) * pw, bn + (j + 1) * ph),
+                   row[i][k])
+            i = end + 1
 
 
 def write_vector_layers(town: DemoTown, directory: Path) -> dict[str, Path]:

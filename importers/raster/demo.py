@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import rasterio
 import shapely
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import Point, Polygon
 from PIL import Image
 from rasterio import features
 from rasterio.transform import from_origin
@@ -119,13 +119,18 @@ def _paint(extent, municipality: Municipality, river: shapely.Geometry,
     w, h = round((xmax - xmin) / PHOTO_M), round((ymax - ymin) / PHOTO_M)
     transform = from_origin(xmin, ymax, PHOTO_M, PHOTO_M)
     live = {"municipality": municipality, "retired_at__isnull": True}
+    # only what can show in the image is read (a big town is larger than the image): the
+    # choices between painted and procedural still look at the whole town
+    window = {"geom__bboverlaps": Polygon.from_bbox(extent)}
+    window["geom__bboverlaps"].srid = STORAGE_SRID
     land = LandUse.objects.filter(**live, kind="use")
     if land.exists():
         classes = np.full((h, w), MEADOW, np.uint8)
         shapes = []
+        seen = land.filter(**window)
         for codes, value in ((FOREST, FOREST_C), (BUILT, BUILT_C), (ROADS, ROAD)):
-            shapes += _shapes(land.filter(ofu__in=codes).values_list("geom", flat=True), value)
-        shapes += _shapes(land.filter(ofu__startswith="R").values_list("geom", flat=True),
+            shapes += _shapes(seen.filter(ofu__in=codes).values_list("geom", flat=True), value)
+        shapes += _shapes(seen.filter(ofu__startswith="R").values_list("geom", flat=True),
                           FIELD)
         if shapes:
             features.rasterize(shapes, out=classes, transform=transform)
@@ -134,19 +139,22 @@ def _paint(extent, municipality: Municipality, river: shapely.Geometry,
         n = _noise((h, w), 300, rng)
         classes = np.where(n > 0.62, FOREST_C, np.where(n > 0.25, FIELD, MEADOW)).astype(
             np.uint8)
-        parcels = Parcel.objects.filter(**live).values_list("geom", flat=True)
+        parcels = Parcel.objects.filter(**live, **window).values_list("geom", flat=True)
         built = list(_shapes(parcels, BUILT_C))
-        if built:
-            features.rasterize(built, out=classes, transform=transform)
+        if built or Parcel.objects.filter(**live).exists():
+            if built:
+                features.rasterize(built, out=classes, transform=transform)
         else:  # blocks of a small town in the middle
             block = ((cols // 90) % 2 == 0) & ((rows // 70) % 2 == 0)
             centre = (np.abs(cols - w / 2) < w / 6) & (np.abs(rows - h / 2) < h / 6)
             classes[block & centre] = BUILT_C
             classes[centre & ((cols % 90 < 8) | (rows % 70 < 8))] = ROAD
     features.rasterize([(river, WATER_C)], out=classes, transform=transform)
-    roofs = list(_shapes(Building.objects.filter(**live).values_list("geom", flat=True), ROOF))
-    if roofs:
-        features.rasterize(roofs, out=classes, transform=transform)
+    roofs = list(_shapes(Building.objects.filter(**live, **window).values_list(
+        "geom", flat=True), ROOF))
+    if roofs or Building.objects.filter(**live).exists():
+        if roofs:
+            features.rasterize(roofs, out=classes, transform=transform)
     elif (classes == BUILT_C).any():  # a house in the middle of each built-up 30 m cell
         cols, rows = np.meshgrid(np.arange(w), np.arange(h))
         house = (cols % 30 > 8) & (cols % 30 < 21) & (rows % 30 > 9) & (rows % 30 < 20)

@@ -174,7 +174,7 @@ def import_raster(
         _warp(path, warped, kind, info, progress)
         cog = work / "cog.tif"
         progress("cog", 0, 1)
-        _write_cog(warped, cog, kind)
+        write_cog(warped, cog, kind)
         progress("cog", 1, 1)
         meta = _describe(cog)
         _check_in_poland(meta["footprint"], path.name)
@@ -252,7 +252,7 @@ def _warp(src_path: Path, out: Path, kind: str, info: SourceInfo, progress: Prog
                     progress("warp", i + 1, len(windows))
 
 
-def _write_cog(warped: Path, cog: Path, kind: str) -> None:
+def write_cog(warped: Path, cog: Path, kind: str) -> None:
     """COG: internal 512 px tiles and overviews; JPEG for photos, DEFLATE for heights."""
     from rasterio.shutil import copy as rio_copy
 

@@ -85,7 +85,7 @@ def _encode(rgba: np.ndarray, fmt: str) -> bytes:
 EMPTY_PNG = (lambda: _encode(np.zeros((4, TILE, TILE), np.uint8), "png"))()
 
 
-def _overview_level(ds: rasterio.io.DatasetReader, wanted_m: float) -> int | None:
+def overview_level(ds: rasterio.io.DatasetReader, wanted_m: float) -> int | None:
     """Index of the coarsest overview still finer than ``wanted_m`` (None = full resolution)."""
     res = abs(ds.transform.a)
     level = None
@@ -106,7 +106,7 @@ def _warp_tile(path: Path, z: int, x: int, y: int, *, buffer: int = 0,
         fb = full.bounds
         if b[0] > fb.right or b[2] < fb.left or b[1] > fb.top or b[3] < fb.bottom:
             return None
-        level = _overview_level(full, ground_pixel_m(z, y))
+        level = overview_level(full, ground_pixel_m(z, y))
         nodata = full.nodata
     opened = rasterio.open(path, overview_level=level) if level is not None \
         else rasterio.open(path)

@@ -22,7 +22,6 @@ from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 
 from layers.domain.srid import STORAGE_SRID
-from layers.points import stored_point
 from layers.rasters.models import ProtectedViewpoint, Raster
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -96,9 +95,10 @@ def elevation_model_at(x: float, y: float) -> Raster | None:
             .order_by("resolution_m", "-created").first())
 
 
-def to_storage(x: float, y: float, srid: int) -> tuple[float, float]:
-    point = stored_point(x, y, srid)
-    return point.x, point.y
+def point_json(east: float, north: float, digits: int = 2) -> dict[str, Any]:
+    """A point of EPSG:2180 in the app's one axis convention: X the northing, Y the easting."""
+    return {"x_northing": round(north, digits), "y_easting": round(east, digits),
+            "srid": STORAGE_SRID}
 
 
 def ground_height(x: float, y: float, raster: Raster | None = None) -> float | None:
@@ -134,7 +134,7 @@ class SightLine:
             "target_top_z": round(self.target_top_z, 2),
             "clearance_m": round(self.clearance_m, 2),
             "obstruction": None if self.obstruction is None else {
-                "x": round(self.obstruction[0], 2), "y": round(self.obstruction[1], 2),
+                **point_json(self.obstruction[0], self.obstruction[1]),
                 "height_m": round(self.obstruction[2], 2)},
             "min_visible_height_m": round(self.min_visible_height_m, 2),
             "samples": self.samples, "complete": self.complete,
@@ -216,7 +216,7 @@ def visibility(x: float, y: float, object_height: float, *,
         entry: dict[str, Any] = {
             "id": vp.pk, "name": vp.name, "landscape_area": vp.landscape_area.code,
             "landscape_area_id": vp.landscape_area_id,
-            "viewpoint": {"x": vp.point.x, "y": vp.point.y}, "eye_height_m": vp.eye_height_m,
+            "viewpoint": point_json(vp.point.x, vp.point.y), "eye_height_m": vp.eye_height_m,
         }
         try:
             entry.update(line_of_sight(grid, (vp.point.x, vp.point.y), vp.eye_height_m,
@@ -225,7 +225,7 @@ def visibility(x: float, y: float, object_height: float, *,
             entry.update(visible=None, error=str(exc))
         results.append(entry)
     return {
-        "point": {"x": x, "y": y, "srid": STORAGE_SRID},
+        "point": point_json(x, y),
         "ground_m": None if ground is None else round(ground, 2),
         "object_height_m": object_height,
         "elevation_model": raster.name,

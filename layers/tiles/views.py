@@ -7,6 +7,9 @@ counters (the ETag) and, unless the browser's copy is current, runs the tile fun
 
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -87,6 +90,7 @@ def render_tile_versioned(layer: TileLayer, z: int, x: int, y: int, allowed: lis
 @access(public=True, description="vector tiles; a non-public layer needs its capability, "
                                  "protected attributes only where the viewer holds it")
 def tile(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpResponse:
+    started = time.perf_counter()
     spec = tile_layer(layer)
     if spec is None:
         return _error(f"unknown tile layer {layer!r}", 404)
@@ -112,7 +116,9 @@ def tile(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpRespon
         return response
     sent = [t.strip().removeprefix("W/").strip('"')
             for t in request.headers.get("if-none-match", "").split(",") if t.strip()]
+    db_started = time.perf_counter()
     etag, data, version = render_tile_versioned(spec, zi, xi, yi, allowed, sent)
+    db_ms = (time.perf_counter() - db_started) * 1000
     if allowed and spec.audit_reads:
         _audit_read(request, spec, allowed, (zi, xi, yi))
     response = (HttpResponse(status=304) if data is None
@@ -128,7 +134,16 @@ def tile(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpRespon
         # tax status (tax secrecy) or owners (RODO): no cache keeps a copy (issue #14); the
         # ETag still answers a client that sends it
         response["Cache-Control"] = "private, no-store"
+    server_timing(response, started, db=db_ms)
     return response
+
+
+def server_timing(response: HttpResponse, started: float, **parts_ms: float) -> None:
+    """``Server-Timing: db;dur=…, view;dur=…`` when GEOGMINA_SERVER_TIMING is on: the browser
+    shows them in its resource timing, so a test can tell the server's work from queueing."""
+    if getattr(settings, "GEOGMINA_SERVER_TIMING", False):
+        parts_ms["view"] = (time.perf_counter() - started) * 1000
+        response["Server-Timing"] = ", ".join(f"{k};dur={v:.1f}" for k, v in parts_ms.items())
 
 
 def _audit_read(request: HttpRequest, spec: TileLayer, allowed: list[int],

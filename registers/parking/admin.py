@@ -9,6 +9,7 @@ from registers.parking.models import (
     Permit,
     Subscription,
     Tariff,
+    ZoneCapacity,
 )
 
 
@@ -56,3 +57,11 @@ class ExemptionAdmin(admin.ModelAdmin):
     list_display = ("kind", "evidence", "municipality", "zone", "legal_basis", "valid_to")
     list_filter = ("kind", "evidence")
     inlines = [ExemptVehicleInline]
+
+
+@admin.register(ZoneCapacity)
+class ZoneCapacityAdmin(admin.ModelAdmin):
+    """Each zone's paid bays: the denominator of the revenue page's estimated occupancy."""
+
+    list_display = ("zone", "bays", "source")
+    list_select_related = ("zone",)

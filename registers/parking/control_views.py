@@ -137,37 +137,3 @@ def notice_photo(request: HttpRequest, pk: int) -> FileResponse:
     response = FileResponse(ph.file.open("rb"), content_type=ph.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-@require_safe
-@access(Capability.VIEW_PARKING, description="revenue per zone and day by channel (app, meter, "
-                                             "permits, surcharges), sessions and average stay "
-                                             "(table, CSV or XLSX)")
-def revenue(request: HttpRequest) -> HttpResponse:
-    from datetime import timedelta
-
-    from layers.exports import EXPORT_FORMATS, csv_dialect, write_table
-    from registers.parking.selectors import revenue_rows
-
-    today = timezone.localdate()
-    start = parse_date(request.GET.get("from", "") or "") or today - timedelta(days=30)
-    end = parse_date(request.GET.get("to", "") or "") or today
-    if end < start or (end - start).days > 366:
-        return HttpResponse(_("the period must run forwards and last at most a year"),
-                            status=400, content_type="text/plain; charset=utf-8")
-    rows = revenue_rows(municipality_ids(request.user, Capability.VIEW_PARKING), start, end)
-    fmt = request.GET.get("format", "")
-    if fmt in EXPORT_FORMATS:
-        columns = [("municipality", _("municipality")), ("zone", _("zone")),
-                   ("day", _("day")), ("sessions", _("sessions")),
-                   ("avg_minutes", _("average stay [min]")),
-                   ("app", _("mobile payment [zł]")), ("meter", _("parking meters [zł]")),
-                   ("session_revenue", _("operator sessions [zł]")),
-                   ("permits", _("permits [zł]")),
-                   ("surcharges", _("surcharges paid [zł]")), ("total", _("total [zł]"))]
-        data, mime = write_table(rows, columns, fmt, csv_dialect(request.GET))
-        response = HttpResponse(data, content_type=mime)
-        response["Content-Disposition"] = (
-            f'attachment; filename="parking-revenue-{start}-{end}.{fmt}"')
-        return response
-    return render(request, "parking/revenue.html", {"rows": rows, "start": start, "end": end})

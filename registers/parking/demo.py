@@ -75,6 +75,30 @@ RESOLUTIONS: dict[str, dict[str, Any]] = {
 }
 
 
+# Paid bays per zone code, the denominator of the estimated occupancy (ZoneCapacity, data a town
+# corrects in the admin). Demo estimates of the order of a small town's paid zone (a few hundred
+# bays round the centre, about a hundred on the market square): UNCONFIRMED, not counted.
+BAYS: dict[str, dict[str, int]] = {
+    "180501_1": {"SPP-1": 420, "ŚSPP-1": 96},  # Jasło (demo town) UNCONFIRMED
+    "146301_1": {"A": 1850},  # Radom's paid zone (SPPN): an order of magnitude, UNCONFIRMED
+}
+
+
+def load_bays(municipality: Municipality) -> int:
+    """The demo's bay counts for the town's zones (idempotent; a count already set stays)."""
+    from registers.parking.models import ZoneCapacity
+
+    figures = BAYS.get(municipality.teryt, {})
+    n = 0
+    for zone in ParkingZone.objects.filter(municipality=municipality, retired_at__isnull=True,
+                                           code__in=list(figures)):
+        _obj, created = ZoneCapacity.objects.get_or_create(
+            zone=zone, defaults={"bays": figures[zone.code],
+                                 "source": "demo estimate (UNCONFIRMED)"})
+        n += created
+    return n
+
+
 def resolution_of(municipality: Municipality) -> dict[str, Any] | None:
     """The town's own resolution in the demo table, or None."""
     return RESOLUTIONS.get(municipality.teryt)
@@ -106,6 +130,10 @@ def load_demo(municipality: Municipality) -> list[Tariff]:
         if zone.tariffs.exists():
             continue  # the town already has its own tariff here: leave it
         out.append(tariff_save(None, Tariff(zone=zone, **spec["tariff"]), spec["subscriptions"]))
+    load_bays(municipality)
+    from registers.parking.occupancy import refresh_zone_occupancy
+
+    refresh_zone_occupancy({municipality.pk})
     return out
 
 

@@ -432,3 +432,43 @@ class ExemptVehicle(models.Model):
     def versioned_whole(self) -> Exemption:
         """The record whose version a change of its vehicle list moves on."""
         return self.exemption
+
+
+class ZoneCapacity(models.Model):
+    """How many paid bays a zone has (the road authority's count): the denominator of the
+    zone's estimated occupancy. Data, not a constant: a town corrects it in the admin."""
+
+    zone = models.OneToOneField(ParkingZone, on_delete=models.CASCADE, primary_key=True,
+                                related_name="capacity", verbose_name=_("zone"))
+    bays = models.PositiveIntegerField(_("paid bays"), validators=[MinValueValidator(1)])
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("zone capacity")
+        verbose_name_plural = _("zone capacities")
+
+    def __str__(self) -> str:
+        return f"{self.zone.code}: {self.bays}"
+
+
+class ZoneOccupancy(models.Model):
+    """A zone's average estimated occupancy over the paid hours of a recent period (the map's
+    occupancy layer reads it; ``manage.py parking_occupancy`` refreshes it daily)."""
+
+    zone = models.OneToOneField(ParkingZone, on_delete=models.CASCADE, primary_key=True,
+                                related_name="occupancy", verbose_name=_("zone"))
+    period_from = models.DateField(_("from"))
+    period_to = models.DateField(_("to"))
+    paid_hours = models.PositiveIntegerField(_("paid hours"))
+    occupancy = models.DecimalField(_("average occupancy [%]"), max_digits=6,
+                                    decimal_places=1, null=True, blank=True)
+    revenue = models.DecimalField(_("operator sessions [zł]"), max_digits=12,
+                                  decimal_places=2)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("zone occupancy")
+        verbose_name_plural = _("zone occupancies")
+
+    def __str__(self) -> str:
+        return f"{self.zone.code}: {self.occupancy} %"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registers.parking import api, control_views, permit_views, views
+from registers.parking import api, control_views, permit_views, revenue_views, views
 
 app_name = "parking"
 urlpatterns = [
@@ -13,7 +13,8 @@ urlpatterns = [
     path("control/", control_views.control, name="control"),
     path("control/api/check", control_views.api_check, name="control_check"),
     path("control/api/notices", control_views.api_notice, name="control_notice"),
-    path("revenue/", control_views.revenue, name="revenue"),
+    path("revenue/", revenue_views.revenue, name="revenue"),
+    path("revenue/data.json", revenue_views.revenue_data, name="revenue_data"),
     path("notices/", control_views.notice_list, name="notices"),
     path("notices/<int:pk>/<slug:action>", control_views.notice_action, name="notice_action"),
     path("notices/photo/<int:pk>", control_views.notice_photo, name="notice_photo"),

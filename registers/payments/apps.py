@@ -11,10 +11,12 @@ class PaymentsConfig(AppConfig):
         from gis_app.accounts.roles import Capability
         from layers.tiles.registry import TileLayer, register_tile_layer
         from registers.payments import receivers
-        from registers.taxes.signals import decision_issued
+        from registers.taxes.signals import decision_issued, decisions_issued
 
         decision_issued.connect(receivers.on_decision_issued,
                                 dispatch_uid="payments.on_decision_issued")
+        decisions_issued.connect(receivers.on_decisions_issued,
+                                 dispatch_uid="payments.on_decisions_issued")
         register_tile_layer(TileLayer(
             name="tax_arrears_precincts", function="payments_arrears_precinct_tile",
             public=False, detail_capability=Capability.VIEW_TAX,

@@ -80,7 +80,6 @@ def load_demo(municipality: Municipality, user=None) -> dict[str, int]:
             municipality=municipality, issued_on=reminder_day).exists():
         issued = services.issue_reminders(user, municipality.pk, reminder_day)
         reminders = len(issued)
-        for r in issued[::2]:
-            services.reminder_delivered(user, r, reminder_day + timedelta(days=3))
+        services.reminders_delivered(user, issued[::2], reminder_day + timedelta(days=3))
     return {"charges": sum(len(v) for v in charges.values()), "payments": imported,
             "reminders": reminders}

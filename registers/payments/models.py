@@ -221,10 +221,12 @@ class Payment(Versioned):
         OFFICER = "officer", _("officer")
         NONE = "", _("not matched")
 
+    # The references are checked per statement by triggers (sql/payment_refs.sql), not by
+    # per-row foreign keys: a statement inserts and allocates 100,000 payments at once.
     municipality = models.ForeignKey("layers.Municipality", on_delete=models.PROTECT,
-                                     related_name="+", db_index=False)
+                                     related_name="+", db_index=False, db_constraint=False)
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="payments",
-                                  null=True, blank=True)
+                                  null=True, blank=True, db_constraint=False)
     line = models.PositiveIntegerField(_("line"), default=0)
     fingerprint = models.CharField(_("fingerprint"), max_length=64)
     booked_on = models.DateField(_("booked on"))
@@ -239,11 +241,11 @@ class Payment(Versioned):
     named_year = models.PositiveSmallIntegerField(_("year named"), null=True, blank=True)
     named_charge = models.ForeignKey(Charge, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+", verbose_name=_("liability named"),
-                                     db_index=False)
+                                     db_index=False, db_constraint=False)
     title_keys = models.TextField(_("identifiers in the title"), blank=True)
     taxpayer = models.ForeignKey("taxes.Taxpayer", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="payments",
-                                 db_index=False)
+                                 db_index=False, db_constraint=False)
     matched_by = models.CharField(_("matched by"), max_length=8, choices=MatchedBy.choices,
                                   blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,

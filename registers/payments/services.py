@@ -15,18 +15,18 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from gis_app.audit.log import Note, audit
+from gis_app.audit.log import AuditItem, Note, audit, audit_many
 from gis_app.audit.models import AuditAction
 from layers.models import Municipality
 from registers.common.editing import (
     StaleEditError,
     audit_change,
+    changes,
     locked_update,
     snapshot,
 )
@@ -171,6 +171,18 @@ def ensure_accounts(municipality_id: int, taxpayer_ids: Iterable[int] | None = N
 # Charges
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """A decision's whole schedule for one taxpayer, year and tax (what ``decision_issued``
+    carries)."""
+
+    taxpayer_id: int
+    year: int
+    tax_kind: str
+    decision_number: str
+    instalments: Sequence[tuple[int, date, Decimal]]
+
+
 def post_schedule(municipality_id: int, taxpayer_id: int, year: int, tax_kind: str,
                   decision_number: str, instalments: Sequence[tuple[int, date, Decimal]],
                   today: date | None = None) -> list[Charge]:
@@ -178,35 +190,74 @@ def post_schedule(municipality_id: int, taxpayer_id: int, year: int, tax_kind: s
     the same taxpayer, year and tax that are not yet due and untouched by any payment are
     replaced; those already due or (partly) paid stay as they are, and the schedule's
     instalment of the same number is then not posted again."""
+    return post_schedules(municipality_id, [Schedule(taxpayer_id, year, tax_kind,
+                                                     decision_number, instalments)], today)
+
+
+def post_schedules(municipality_id: int, schedules: Sequence[Schedule],
+                   today: date | None = None) -> list[Charge]:
+    """``post_schedule`` for many decisions at once (a chunk of the decision batch) with a
+    fixed number of queries, whatever the number of decisions: the same rule for each
+    taxpayer, year and tax, the charges numbered (``posted_seq``) in the order given, one audit
+    entry per schedule, and kept overpayments credited once for all the taxpayers."""
     today = today or timezone.localdate()
+    if not schedules:
+        return []
+    keys = {(s.taxpayer_id, s.year, s.tax_kind) for s in schedules}
+    if len(keys) != len(schedules):
+        raise ValueError("one schedule per taxpayer, year and tax at a time")
+    taxpayer_ids = sorted({s.taxpayer_id for s in schedules})
     with transaction.atomic():
         _lock(municipality_id)
-        existing = Charge.objects.filter(
-            taxpayer_id=taxpayer_id, year=year, tax_kind=tax_kind, kind=Charge.Kind.INSTALMENT)
-        list(existing.select_for_update().values_list("pk", flat=True))
-        replaceable = existing.filter(due_date__gt=today, steps__isnull=True,
-                                      reminders__isnull=True,
-                                      principal_open=F("amount"), interest_open=0)
-        replaceable_ids = list(replaceable.values_list("pk", flat=True))
-        kept = set(existing.exclude(pk__in=replaceable_ids).values_list("number", flat=True))
-        Charge.objects.filter(pk__in=replaceable_ids).delete()
-        new = [(n, d, Decimal(a)) for n, d, a in instalments if n not in kept and Decimal(a) > 0]
+        existing = [c for c in Charge.objects.select_for_update().filter(
+            taxpayer_id__in=taxpayer_ids, year__in={s.year for s in schedules},
+            kind=Charge.Kind.INSTALMENT).order_by("pk")
+            if (c.taxpayer_id, c.year, c.tax_kind) in keys]
+        candidates = [c.pk for c in existing
+                      if c.due_date > today and c.principal_open == c.amount
+                      and c.interest_open == 0]
+        touched = set()
+        if candidates:
+            touched = set(LedgerEntry.objects.filter(charge_id__in=candidates)
+                          .values_list("charge_id", flat=True).distinct())
+            touched |= set(Reminder.objects.filter(charge_id__in=candidates)
+                           .values_list("charge_id", flat=True).distinct())
+        replaceable = {pk for pk in candidates if pk not in touched}
+        kept: dict[tuple[int, int, str], set[int]] = {}
+        for c in existing:
+            if c.pk not in replaceable:
+                kept.setdefault((c.taxpayer_id, c.year, c.tax_kind), set()).add(c.number)
+        if replaceable:
+            Charge.objects.filter(pk__in=replaceable).delete()
+        replaced: dict[tuple[int, int, str], int] = {}
+        for c in existing:
+            if c.pk in replaceable:
+                key = (c.taxpayer_id, c.year, c.tax_kind)
+                replaced[key] = replaced.get(key, 0) + 1
+        new = [(s, n, d, Decimal(a)) for s in schedules for n, d, a in s.instalments
+               if n not in kept.get((s.taxpayer_id, s.year, s.tax_kind), ()) and Decimal(a) > 0]
         seqs = _next_seq(len(new)) if new else []
         rows = Charge.objects.bulk_create([
-            Charge(municipality_id=municipality_id, taxpayer_id=taxpayer_id, year=year,
-                   tax_kind=tax_kind, number=n, due_date=d, amount=a, principal_open=a,
-                   accrued_to=d, decision_number=decision_number, posted_seq=seq)
-            for (n, d, a), seq in zip(new, seqs, strict=True)])
-        audit(None, AuditAction.UPDATE, "taxes.taxpayer", taxpayer_id,
-              municipality_id=municipality_id,
-              detail=Note(gettext_noop("charges of decision %(decision)s (%(tax)s %(year)s): "
-                                       "posted: %(posted)s, replaced: %(replaced)s, kept: "
-                                       "%(kept)s"),
-                          decision=decision_number, year=year,
-                          tax=dict(Charge.TaxKind.choices).get(tax_kind, tax_kind),
-                          posted=len(rows), replaced=len(replaceable_ids), kept=len(kept)))
+            Charge(municipality_id=municipality_id, taxpayer_id=s.taxpayer_id, year=s.year,
+                   tax_kind=s.tax_kind, number=n, due_date=d, amount=a, principal_open=a,
+                   accrued_to=d, decision_number=s.decision_number, posted_seq=seq)
+            for (s, n, d, a), seq in zip(new, seqs, strict=True)], batch_size=5000)
+        posted: dict[tuple[int, int, str], int] = {}
+        for s, *_rest in new:
+            key = (s.taxpayer_id, s.year, s.tax_kind)
+            posted[key] = posted.get(key, 0) + 1
+        audit_many(None, AuditAction.UPDATE, "taxes.taxpayer", [
+            AuditItem(s.taxpayer_id, Note(
+                gettext_noop("charges of decision %(decision)s (%(tax)s %(year)s): posted: "
+                             "%(posted)s, replaced: %(replaced)s, kept: %(kept)s"),
+                decision=s.decision_number, year=s.year,
+                tax=dict(Charge.TaxKind.choices).get(s.tax_kind, s.tax_kind),
+                posted=posted.get(key, 0), replaced=replaced.get(key, 0),
+                kept=len(kept.get(key, ()))))
+            for s in schedules for key in [(s.taxpayer_id, s.year, s.tax_kind)]],
+            municipality_id=municipality_id)
         # a kept overpayment goes to the new instalments already due (art. 76 § 1)
-        credit_overpayments(municipality_id, today, [taxpayer_id])
+        credit_overpayments(municipality_id, today, taxpayer_ids)
     return rows
 
 
@@ -217,17 +268,16 @@ def post_liability_charges(municipality_id: int, year: int, prefix: str = "PN",
     from registers.taxes import rules as tax_rules
     from registers.taxes.services import roll_rows
 
-    posted = 0
+    schedules = []
     for row in roll_rows(municipality_id, year):
         if not row["tax"] or row["below_threshold"]:
             continue
         plan = tax_rules.instalment_plan(row["tax"], year,
                                          legal_person=row["kind"] == "company")
-        schedule = [(i, due, amount) for i, (due, amount) in enumerate(plan, start=1)]
-        posted += len(post_schedule(municipality_id, row["taxpayer_id"], year, "property",
-                                    f"{prefix}.{year}.{row['taxpayer_id']}", schedule,
-                                    today=today))
-    return posted
+        schedules.append(Schedule(
+            row["taxpayer_id"], year, "property", f"{prefix}.{year}.{row['taxpayer_id']}",
+            [(i, due, amount) for i, (due, amount) in enumerate(plan, start=1)]))
+    return len(post_schedules(municipality_id, schedules, today=today))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,7 +409,8 @@ def _tsv(value: Any) -> str:
         .replace("\r", " ")
 
 
-def _copy_payload(parsed: ParsedStatement) -> io.StringIO:
+def copy_payload(parsed: ParsedStatement) -> io.StringIO:
+    """The statement's transactions as COPY text for ``payments_stage`` (``COPY_COLUMNS``)."""
     buf = io.StringIO()
     seen: dict[tuple, int] = {}
     for tx in parsed.transactions:
@@ -381,31 +432,30 @@ CREATE TEMP TABLE payments_stage (
 ) ON COMMIT DROP
 """
 
+# The new payments, matched by individual account as they are inserted (one write per row, not
+# an insert and then an update of most rows): one of the transaction's account numbers is
+# exactly one taxpayer's. Returns (inserted, matched by account).
 INSERT_SQL = """
-INSERT INTO payments_payment (municipality_id, statement_id, line, fingerprint, booked_on,
-    amount, payer_name, payer_account, title, accounts, title_keys, named_number, named_year,
-    matched_by, status, note, version)
-SELECT %(m)s, %(s)s, line, fingerprint, booked_on, amount, payer_name, payer_account, title,
-       accounts, title_keys, named_number, named_year, '', 'queued', '', 1
-FROM payments_stage
-ON CONFLICT (municipality_id, fingerprint) DO NOTHING
-"""
-
-# By individual account: one of the transaction's account numbers is exactly one taxpayer's.
-MATCH_ACCOUNT_SQL = """
-WITH m AS (
-    SELECT p.id, min(a.taxpayer_id) AS taxpayer_id, count(DISTINCT a.taxpayer_id) AS n
-    FROM payments_payment AS p
-    CROSS JOIN LATERAL unnest(string_to_array(p.accounts, ' ')) AS acc (nrb)
-    JOIN payments_individualaccount AS a
-      ON a.nrb = acc.nrb AND a.municipality_id = p.municipality_id
-    WHERE p.statement_id = %(s)s AND p.status = 'queued'
-    GROUP BY p.id
+WITH ins AS (
+    INSERT INTO payments_payment (municipality_id, statement_id, line, fingerprint, booked_on,
+        amount, payer_name, payer_account, title, accounts, title_keys, named_number,
+        named_year, taxpayer_id, matched_by, status, note, version)
+    SELECT %(m)s, %(s)s, s.line, s.fingerprint, s.booked_on, s.amount, s.payer_name,
+           s.payer_account, s.title, s.accounts, s.title_keys, s.named_number, s.named_year,
+           CASE WHEN m.n = 1 THEN m.taxpayer_id END,
+           CASE WHEN m.n = 1 THEN 'account' ELSE '' END,
+           CASE WHEN m.n = 1 THEN 'matched' ELSE 'queued' END, '', 1
+    FROM payments_stage AS s
+    LEFT JOIN LATERAL (
+        SELECT min(a.taxpayer_id) AS taxpayer_id, count(DISTINCT a.taxpayer_id) AS n
+        FROM unnest(string_to_array(s.accounts, ' ')) AS acc (nrb)
+        JOIN payments_individualaccount AS a
+          ON a.nrb = acc.nrb AND a.municipality_id = %(m)s
+    ) AS m ON true
+    ON CONFLICT (municipality_id, fingerprint) DO NOTHING
+    RETURNING status
 )
-UPDATE payments_payment AS p
-SET taxpayer_id = m.taxpayer_id, matched_by = 'account', status = 'matched'
-FROM m
-WHERE p.id = m.id AND m.n = 1
+SELECT count(*), count(*) FILTER (WHERE status = 'matched') FROM ins
 """
 
 # Then by title: an identifier in the title (individual account number written in the title,
@@ -497,18 +547,15 @@ def import_statement(user: Any, municipality: Municipality, data: bytes,
         params = {"m": municipality.pk, "s": statement.pk}
         with connection.cursor() as cur:
             cur.execute(STAGE_SQL)
-            payload = _copy_payload(parsed)
+            payload = copy_payload(parsed)
             t = result.lap("copy_payload", t)
             cur.copy_expert(f"COPY payments_stage ({', '.join(COPY_COLUMNS)}) FROM STDIN",
                             payload)
             t = result.lap("copy", t)
             cur.execute(INSERT_SQL, params)
-            result.new = cur.rowcount
+            result.new, result.matched_account = cur.fetchone()
             cur.execute("DROP TABLE payments_stage")
-            t = result.lap("insert", t)
-            cur.execute(MATCH_ACCOUNT_SQL, params)
-            result.matched_account = cur.rowcount
-            t = result.lap("match_account", t)
+            t = result.lap("insert_match_account", t)
             cur.execute(MATCH_TITLE_SQL, params)
             result.matched_title = cur.rowcount
             t = result.lap("match_title", t)
@@ -687,3 +734,30 @@ def reminder_delivered(user: Any, reminder: Reminder, delivered_on: date,
         audit_change(user, locked, before, snapshot(locked, ["delivered_on"]),
                      municipality_id=locked.municipality_id)
     return locked
+
+
+def reminders_delivered(user: Any, reminders: Sequence[Reminder], delivered_on: date) -> int:
+    """``reminder_delivered`` for many reminders of one municipality at once (the system's own
+    call: no version check), in one UPDATE and one audit INSERT; how many were recorded."""
+    if not reminders:
+        return 0
+    with transaction.atomic():
+        locked = {r.pk: r for r in Reminder.objects.select_for_update().filter(
+            pk__in=[r.pk for r in reminders])}
+        rows = [locked[r.pk] for r in reminders if r.pk in locked]
+        if any(delivered_on < r.issued_on for r in rows):
+            raise ValidationError("a reminder cannot be delivered before it was issued")
+        by_town: dict[int, list[AuditItem]] = {}
+        for r in rows:
+            before = snapshot(r, ["delivered_on"])
+            r.delivered_on = delivered_on
+            r.bump()
+            moved_before, moved_after = changes(before, snapshot(r, ["delivered_on"]))
+            by_town.setdefault(r.municipality_id, []).append(
+                AuditItem(r.pk, before=moved_before, after=moved_after))
+        Reminder.objects.bulk_update(rows, ["delivered_on", "version"], batch_size=2000)
+        for municipality_id, items in by_town.items():
+            audit_many(user, AuditAction.UPDATE,
+                       getattr(Reminder, "audit_type", "") or Reminder._meta.label_lower,
+                       items, municipality_id=municipality_id)
+    return len(rows)

@@ -51,7 +51,7 @@ from registers.taxes.services import (
     rates_for,
     resolution_for,
 )
-from registers.taxes.signals import decision_issued
+from registers.taxes.signals import decision_issued, decisions_issued
 
 log = logging.getLogger(__name__)
 ZERO = Decimal("0")
@@ -545,7 +545,7 @@ def batch_run(batch: DecisionBatch, chunk: int = 500,
 
 def _bulk_issue(todo: list[Assessment], ctx: YearContext, batch: DecisionBatch
                 ) -> list[Decision]:
-    """Decisions and instalments of a chunk in three statements; one signal per decision."""
+    """Decisions and instalments of a chunk in three statements; one signal per chunk."""
     if not todo:
         return []
     numbers = _allocate_numbers(ctx.municipality_id, ctx.year, len(todo))
@@ -561,6 +561,13 @@ def _bulk_issue(todo: list[Assessment], ctx: YearContext, batch: DecisionBatch
         DecisionInstalment(decision=d, number=i, due_date=due, amount=amt)
         for d, a in zip(decisions, todo, strict=True)
         for i, (due, amt) in enumerate(a.instalments, 1)])
-    for d, a in zip(decisions, todo, strict=True):
-        _send_on_commit(d, [(i, due, amt) for i, (due, amt) in enumerate(a.instalments, 1)])
+    schedules = [(d.taxpayer_id, d.year, d.tax_kind, d.number,
+                  [(i, due, amt) for i, (due, amt) in enumerate(a.instalments, 1)])
+                 for d, a in zip(decisions, todo, strict=True)]
+
+    def send() -> None:  # one signal per chunk: the payments register posts them in bulk
+        decisions_issued.send(sender=Decision, municipality_id=ctx.municipality_id,
+                              decisions=decisions, schedules=schedules)
+
+    transaction.on_commit(send)
     return decisions

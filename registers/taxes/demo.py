@@ -142,15 +142,23 @@ def load_demo(municipality: Municipality, user=None) -> Planted:
     owners = _owners(municipality)
     uses = _land_uses(municipality)
     taxpayers: dict[str, Taxpayer] = {}
+    # the demo's taxpayers of an earlier run are kept (their ids, accounts, payments); new
+    # ones are written together with the tax objects (one INSERT, not one per taxpayer)
+    stored = {t.external_ref: t for t in Taxpayer.objects.filter(
+        municipality=municipality, external_ref__startswith=f"{DEMO_TAG}-")}
+    new_taxpayers: list[Taxpayer] = []
 
     def taxpayer(key: str, name: str, company: bool) -> Taxpayer:
         ref = f"{DEMO_TAG}-{key}"
         if ref not in taxpayers:
-            taxpayers[ref], _ = Taxpayer.objects.get_or_create(
-                municipality=municipality, external_ref=ref,
-                defaults={"name": name,
-                          "kind": Taxpayer.Kind.COMPANY if company else Taxpayer.Kind.PERSON,
-                          "business": company})
+            found = stored.get(ref)
+            if found is None:
+                found = Taxpayer(
+                    municipality=municipality, external_ref=ref, name=name,
+                    kind=Taxpayer.Kind.COMPANY if company else Taxpayer.Kind.PERSON,
+                    business=company)
+                new_taxpayers.append(found)
+            taxpayers[ref] = found
         return taxpayers[ref]
 
     town = taxpayer("gmina", f"Gmina {municipality.name}", True)
@@ -236,7 +244,8 @@ def load_demo(municipality: Municipality, user=None) -> Planted:
 
     # -- buildings
     buildings = list(Building.objects.filter(municipality=municipality, retired_at__isnull=True)
-                     .select_related("registration_unit").prefetch_related("parcels")
+                     .select_related("registration_unit")
+                     .prefetch_related("parcels__registration_unit")
                      .order_by("building_id"))
     nb = len(buildings)
     kb = max(1, min(25, nb // 40))
@@ -279,6 +288,7 @@ def load_demo(municipality: Municipality, user=None) -> Planted:
             building_id=b.building_id, building_row=b, usable_full_m2=usable,
             declaration=f"IN-1/B{i + 1}", note=DEMO_TAG))
 
+    Taxpayer.objects.bulk_create(new_taxpayers, batch_size=2000)
     TaxObject.objects.bulk_create(objects, batch_size=2000)
     CoOwner.objects.bulk_create([
         CoOwner(tax_object=obj, taxpayer=t, numerator=num, denominator=max(den, num))

@@ -16,12 +16,13 @@ from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 # issue #17 asks for the first tiles of the map in under 1 s p95 (the tile requests the first
-# view makes, request start to last byte, as the browser's performance entries time them). On
-# the shared 2-core host it measured 987 ms at load average 17, 1,883 ms at 10 and 2,803 ms at
-# 22: the live test server's tiles queue behind each other there. The test asserts that floor
-# (3 s) and prints its figure; docs/benchmarks.md keeps the measurements.
+# view makes, request start to last byte, as the browser's performance entries time them). With
+# 256-pixel tiles the first view asked for 40 and they queued behind each other (987 ms – 2.8 s
+# at load 10–22, ~1 s of it outside the view); 512-pixel tiles ask for 12: 650 ms at load 10.6.
+# The test asserts a floor with room for a heavier load (1.5 s) and prints the figure and where
+# the time goes (Server-Timing); docs/benchmarks.md keeps the measurements.
 FIRST_TILES_GOAL_MS = 1000
-FIRST_TILES_P95_MS = 3000
+FIRST_TILES_P95_MS = 1500
 
 
 def open_map(new_page, server, path: str = "/", user=None, login=None):
@@ -56,7 +57,9 @@ def assert_zoomed_to(page, town) -> None:
     assert west <= view["lng"] <= east and south <= view["lat"] <= north
 
 
-def test_map_loads_offline_and_paints_parcel_tiles(demo_town, demo_server, new_page, page_log):
+def test_map_loads_offline_and_paints_parcel_tiles(demo_town, demo_server, new_page, page_log,
+                                                   settings):
+    settings.GEOGMINA_SERVER_TIMING = True  # the tiles say how long the server worked on them
     page = new_page()
     tiles = []
     page.on("response", lambda r: "/tiles/parcels/" in r.url and tiles.append(r))
@@ -70,12 +73,28 @@ def test_map_loads_offline_and_paints_parcel_tiles(demo_town, demo_server, new_p
     timing = page.evaluate("""() => performance.getEntriesByType('resource')
         .filter(e => e.name.includes('/tiles/') || e.name.includes('/rasters/tiles/'))
         .map(e => ({url: e.name, start: e.startTime, end: e.responseEnd,
-                    took: e.responseEnd - e.startTime}))""")
+                    took: e.responseEnd - e.startTime,
+                    server: Object.fromEntries((e.serverTiming || [])
+                        .map(t => [t.name, t.duration]))}))""")
     took = sorted(t["took"] for t in timing)
-    p95 = took[min(len(took) - 1, round(0.95 * (len(took) - 1)))]
-    print(f"first tiles: {len(took)} requests, p50 {took[len(took) // 2]:.0f} ms, "
+
+    def pct(values: list[float], p: float) -> float:
+        values = sorted(values)
+        return values[min(len(values) - 1, round(p * (len(values) - 1)))]
+
+    p95 = pct(took, 0.95)
+    view = [t["server"].get("view", 0) for t in timing]
+    work = [t["server"].get("db", t["server"].get("render", 0)) for t in timing]
+    outside = [t["took"] - t["server"].get("view", 0) for t in timing]
+    print(f"first tiles: {len(took)} requests, p50 {pct(took, 0.5):.0f} ms, "
           f"p95 {p95:.0f} ms, last arrived {max(t['end'] for t in timing):.0f} ms "
           f"after navigation; load average {os.getloadavg()}")
+    # where the time goes: the view (its SQL or raster rendering) against the rest (the
+    # request waiting for the live server's thread, a new database connection, the network)
+    print(f"first tiles: in the view p50/p95 {pct(view, 0.5):.0f}/{pct(view, 0.95):.0f} ms "
+          f"(SQL or rendering {pct(work, 0.5):.0f}/{pct(work, 0.95):.0f} ms), outside it "
+          f"p50/p95 {pct(outside, 0.5):.0f}/{pct(outside, 0.95):.0f} ms; "
+          f"layers: {sorted({t['url'].split('/tiles/')[1].split('/')[0] for t in timing})}")
     print("first tiles: goal " + ("met" if p95 < FIRST_TILES_GOAL_MS else "NOT met")
           + f" ({FIRST_TILES_GOAL_MS} ms)")
     assert len(took) >= 4 and p95 < FIRST_TILES_P95_MS, (p95, timing)

@@ -40,8 +40,8 @@ def _pages(town_id: int) -> dict[str, list[str]]:
                         f"/payments/{t}/debtors/"],
         "landscape_inspector": ["/landscape/inspections/", "/landscape/check/", "/landscape/",
                                 "/landscape/devices/"],
-        "administrator": ["/audit/", "/leases/"],
-        "parking_controller": ["/parking/control/", "/parking/notices/", "/parking/revenue/"],
+        "administrator": ["/audit/", "/leases/", "/parking/revenue/"],
+        "parking_controller": ["/parking/control/", "/parking/notices/"],
     }
 
 

@@ -146,6 +146,7 @@ def test_a_replica_behind_the_limit_is_skipped(town, replica, settings):
     resp = Client().get(_tile_url())
     assert resp.status_code == 200 and resp["X-Geogmina-Read-DB"] == "default"
     assert "behind" in db_router.replica_health().reason
+    assert resp["X-Geogmina-Read-DB-Reason"].startswith("replica skipped: 0.0 s behind, limit -1 s")
 
 
 def test_a_replica_dying_during_a_read_gets_the_read_again_from_the_primary(

@@ -135,7 +135,7 @@ def test_who_may_use_the_permits_page(client, world, manager, who, expected):  #
     assert "RZ42" in client.get("/parking/permits/").content.decode()
 
 
-def test_revenue_by_channel_with_permits_and_average_stay(client, world):  # noqa: F811
+def test_revenue_by_channel_with_permits_and_average_stay(client, world, manager):  # noqa: F811
     from registers.parking import operators
     from registers.parking.models import ParkingSession
 
@@ -153,7 +153,7 @@ def test_revenue_by_channel_with_permits_and_average_stay(client, world):  # noq
     (row,) = revenue_rows({world["radom"].pk}, TODAY, TODAY)
     assert (row["sessions"], row["avg_minutes"], row["app"], row["meter"], row["permits"],
             row["total"]) == (2, 90, D("3.60"), D("7.80"), D("22.50"), D("33.90"))
-    client.force_login(world["planner"])
+    client.force_login(manager)
     body = client.get("/parking/revenue/", {"from": "2026-03-03", "to": "2026-03-03"}
                       ).content.decode()
     assert "22,50" in body and "33,90" in body

@@ -92,6 +92,41 @@ def test_decision_signal_posts_and_amends_charges(town):
                     4: (D("340.00"), "PN.3120.1.2025/Z")}
 
 
+def test_post_schedules_in_bulk_as_one_by_one(town):
+    """The batch posts a chunk's schedules at once (``decisions_issued``): per taxpayer the same
+    rule as ``post_schedule`` — a touched charge kept, untouched ones not yet due replaced — and
+    the charges numbered in the order given, with one audit entry per schedule."""
+    from gis_app.audit.models import AuditEvent
+    from registers.taxes.signals import decisions_issued
+
+    a, b, c = _taxpayer(town, "A"), _taxpayer(town, "B"), _taxpayer(town, "C")
+    old = [(1, date(2025, 9, 15), D("100.00")), (2, date(2025, 11, 17), D("100.00"))]
+    services.post_schedules(town.pk, [services.Schedule(a.pk, 2025, "property", "PN.1", old),
+                                      services.Schedule(b.pk, 2025, "property", "PN.2", old)],
+                            today=date(2025, 6, 1))
+    Charge.objects.filter(taxpayer=a, number=1).update(principal_open=D("60.00"))
+    new = [(1, date(2025, 9, 15), D("150.00")), (2, date(2025, 11, 17), D("150.00"))]
+    services.post_schedules(town.pk, [services.Schedule(a.pk, 2025, "property", "D.1", new),
+                                      services.Schedule(b.pk, 2025, "property", "D.2", new)],
+                            today=date(2025, 6, 1))
+    decisions_issued.send(sender=None, municipality_id=town.pk, decisions=[],
+                          schedules=[(c.pk, 2025, "forest", "D.3", new[:1])])
+    rows = {(c.taxpayer_id, c.number): (c.amount, c.decision_number)
+            for c in Charge.objects.filter(municipality=town)}
+    assert rows == {(a.pk, 1): (D("100.00"), "PN.1"), (a.pk, 2): (D("150.00"), "D.1"),
+                    (b.pk, 1): (D("150.00"), "D.2"), (b.pk, 2): (D("150.00"), "D.2"),
+                    (c.pk, 1): (D("150.00"), "D.3")}
+    seqs = list(Charge.objects.filter(decision_number__startswith="D.")
+                .order_by("posted_seq").values_list("decision_number", "number"))
+    assert seqs == [("D.1", 2), ("D.2", 1), ("D.2", 2), ("D.3", 1)]
+    details = set(AuditEvent.objects.filter(detail__startswith="charges of decision D.")
+                  .values_list("object_id", "detail"))
+    assert (str(a.pk), "charges of decision D.1 (property 2025): 1 posted, 1 replaced, "
+                       "1 kept") in details and len(details) == 3
+    with pytest.raises(ValueError, match="one schedule per taxpayer"):
+        services.post_schedules(town.pk, [services.Schedule(c.pk, 2025, "forest", "X", new)] * 2)
+
+
 def test_statement_split_between_arrears_and_interest_then_overpayment(town):
     """1,000.00 zł due 17 March 2025; 500.00 zł on 16 April (12 zł interest: 5.93 of it and
     494.07 of the tax paid), 520.00 zł on 16 May (new interest 6 zł: under the threshold; 6.07
@@ -229,6 +264,44 @@ def test_reminders_cost_and_enforcement_list(town):
     assert kinds[0][0] == rules.PAID_COST
 
 
+def test_batch_posting_and_delivery_do_what_one_at_a_time_does(town):
+    """``post_schedules`` / ``reminders_delivered`` (the demo's batch calls) write the same
+    charges, audit events and deliveries as ``post_schedule`` / ``reminder_delivered`` each."""
+    from gis_app.audit.models import AuditEvent
+
+    plan = [(1, date(2025, 3, 17), D("300.00")), (2, date(2025, 5, 15), D("0.00"))]
+    one, a, b = _taxpayer(town, "One"), _taxpayer(town, "A"), _taxpayer(town, "B")
+    services.post_schedule(town.pk, one.pk, 2025, "property", "PN.1", plan,
+                           today=date(2025, 1, 2))
+    rows = services.post_schedules(town.pk, [
+        services.Schedule(a.pk, 2025, "property", "PN.2", plan),
+        services.Schedule(b.pk, 2025, "property", "PN.3", plan)], today=date(2025, 1, 2))
+    assert [(c.taxpayer_id, c.number, c.amount) for c in rows] == [
+        (a.pk, 1, D("300.00")), (b.pk, 1, D("300.00"))]
+    seqs = list(Charge.objects.order_by("id").values_list("posted_seq", flat=True))
+    assert seqs == sorted(seqs) and len(set(seqs)) == 3
+    details = dict(AuditEvent.objects.filter(object_type="taxes.taxpayer").values_list(
+        "object_id", "detail"))
+    assert details == {str(t.pk): f"charges of decision PN.{i} (property 2025): 1 posted, "
+                       "0 replaced, 0 kept" for i, t in enumerate((one, a, b), start=1)}
+    with pytest.raises(ValueError, match="one schedule per taxpayer"):
+        services.post_schedules(town.pk, [
+            services.Schedule(a.pk, 2025, "property", "X", plan),
+            services.Schedule(a.pk, 2025, "property", "Y", plan)])
+    first, *rest = services.issue_reminders(None, town.pk, date(2025, 4, 16))
+    services.reminder_delivered(None, first, date(2025, 4, 20))
+    assert services.reminders_delivered(None, rest, date(2025, 4, 20)) == 2
+    with pytest.raises(ValidationError, match="before it was issued"):
+        services.reminders_delivered(None, rest, date(2025, 4, 1))
+    assert set(Reminder.objects.values_list("delivered_on", "version")) == {
+        (date(2025, 4, 20), 2)}
+    trail = {e.object_id: (e.action, e.before, e.after) for e in AuditEvent.objects.filter(
+        object_type="payments.reminder", action="update")}
+    assert len(trail) == 3 and all(t == trail[str(first.pk)] for t in trail.values())
+    assert trail[str(first.pk)] == ("update", {"delivered_on": None},
+                                    {"delivered_on": "2025-04-20"})
+
+
 def test_overpayment_kept_then_credited_against_the_next_years_instalments(town, make_user):
     """Art. 76 § 1 o.p.: 1,500.00 zł paid on 10 March 2025 for a 1,000.00 instalment keeps
     500.00 overpayment. The 2026 decision (300.00 on 16 March, 300.00 on 15 May, 300.00 on
@@ -325,6 +398,33 @@ def test_ledger_references_are_checked_per_statement(town):
     with pytest.raises(IntegrityError, match="referred to"), transaction.atomic():
         Charge.objects.filter(taxpayer=a)._raw_delete("default")
     assert LedgerEntry.objects.filter(payment=paid).count() == 1
+
+
+def test_payment_references_are_checked_per_statement(town):
+    """The payments' references (sql/payment_refs.sql, instead of per-row foreign keys): a
+    payment naming a missing taxpayer, statement or charge is refused, on insert and on update,
+    and so is deleting a statement or taxpayer a payment refers to."""
+    from django.db import IntegrityError, transaction
+
+    from registers.taxes.models import Taxpayer
+
+    a = _taxpayer(town, "A")
+    result = _import(town, [samples.Credit(date(2025, 3, 10), D("100.00"),
+                                           a.individual_account.nrb)])
+    paid = Payment.objects.get(taxpayer=a)
+    row = dict(municipality_id=town.pk, fingerprint="x", booked_on=date(2025, 3, 10),
+               amount=D("1.00"))
+    for wrong in ({"taxpayer_id": a.pk + 1000}, {"statement_id": result.statement.pk + 1000},
+                  {"named_charge_id": 10 ** 9}, {"municipality_id": town.pk + 1000}):
+        with pytest.raises(IntegrityError, match="payment"), transaction.atomic():
+            Payment.objects.create(**(row | wrong))
+    with pytest.raises(IntegrityError, match="missing"), transaction.atomic():
+        Payment.objects.filter(pk=paid.pk).update(taxpayer_id=a.pk + 1000)
+    with pytest.raises(IntegrityError, match="referred to by payments"), transaction.atomic():
+        Statement.objects.filter(pk=result.statement.pk)._raw_delete("default")
+    with pytest.raises(IntegrityError, match="referred to by payments"), transaction.atomic():
+        Taxpayer.objects.filter(pk=a.pk)._raw_delete("default")
+    assert Payment.objects.create(**row).taxpayer_id is None  # a queued payment is fine
 
 
 def test_daily_command_credits_an_instalment_fallen_due(town):

@@ -225,8 +225,8 @@ def build_world() -> World:
     world.query = {
         "search": "q=Markerowski", "search_api": "q=Markerowski",
         "parcel_at": f"lon={centre.x}&lat={centre.y}",
-        "terrain-height": f"x={parcel.geom.centroid.x}&y={parcel.geom.centroid.y}",
-        "terrain-visibility": f"x={parcel.geom.centroid.x}&y={parcel.geom.centroid.y}&height=20",
+        "terrain-height": f"e={parcel.geom.centroid.x}&n={parcel.geom.centroid.y}",
+        "terrain-visibility": f"e={parcel.geom.centroid.x}&n={parcel.geom.centroid.y}&height=20",
         "parcel-export": f"ids={parcel.pk}",
         "liability": "year=2026",
         "desk": f"ask=plot&plot={parcel.cadastral_id}&usable_m2=100",

@@ -234,3 +234,37 @@ def test_export_of_a_search_exports_what_the_search_finds(town, street, make_use
     c.force_login(planner)
     body = c.get("/ogc/exports/parcels.csv", {"q": "kowalski"}).content.decode("utf-8-sig")
     assert len(body.strip().splitlines()) == 1  # the header only
+
+
+def test_text_search_walks_a_bounded_page_and_caps_the_count(town, street, monkeypatch):
+    """A broad free-text query reads a page's worth of addresses in the sort order (not every
+    match) and counts up to a cap; the pages stay exactly those of the full, uncapped list."""
+    from layers import selectors
+    from layers.domain.text import normalize_text
+    from layers.models import Address
+
+    # a second address on plot 1 (sorts last) and plot 2 shares "Długa 2" with a new plot:
+    # one row per plot, ties by parcel id
+    one = next(p for p in street if p.number == "1")
+    extra = Address.objects.create(
+        municipality=town.a, locality="Jasło", street="Długa", house_number="99",
+        search_text=normalize_text("Długa 99 Jasło"), source_namespace="test", local_id="dl-99")
+    one.addresses.add(extra)
+    twin = plot(town, "0003", "2", X0 + 2000)
+    twin.addresses.add(Address.objects.get(local_id="dl-2"))
+    full = search_parcels(town.planner, "dluga", page_size=100)
+    assert full.count == 26 and not full.count_capped
+    order = [r.cadastral_id for r in full.results]
+    assert order[:3] == ["180501_1.0002.1", "180501_1.0002.2", "180501_1.0003.2"]
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 5)
+    monkeypatch.setattr(selectors, "_WALK_MIN", 1)
+    first = search_parcels(town.planner, "dluga", page=1, page_size=3)
+    assert first.count_capped and first.count >= 5 and ids(first) == order[:3]
+    middle = search_parcels(town.planner, "dluga", page=4, page_size=3)
+    assert ids(middle) == order[9:12]
+    last = search_parcels(town.planner, "dluga", page=9, page_size=3)  # the walk ran out
+    assert ids(last) == order[24:] and last.count == 26 and not last.count_capped
+    data = Client().get("/api/search", {"q": "dluga", "page_size": "3"}).json()
+    assert data["count_capped"] is True and len(data["results"]) == 3
+    short = Client().get("/api/search", {"q": "dl"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert short["results"] == [] and "at least 3 letters" in short["message"]

@@ -352,6 +352,13 @@ def test_batch_is_resumable_and_never_issues_twice(town, tmp_path, received,
     assert len(set(numbers)) == 23
     first = Decision.objects.get(taxpayer=tps[0])
     assert first.amount == D("65") and first.instalments.get().due_date == date(2026, 3, 16)
+    # the chunks' schedules reached the payments register (one decisions_issued per chunk)
+    from registers.payments.models import Charge
+
+    last = Decision.objects.get(taxpayer=tps[22])
+    assert list(Charge.objects.filter(taxpayer=tps[22]).order_by("number").values_list(
+        "decision_number", "number", "due_date", "amount")) == [
+        (last.number, *row) for row in decisions.schedule_of(last)]
 
 
 def test_issue_decisions_command_with_pdfs_and_resume(town, tmp_path):

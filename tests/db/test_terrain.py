@@ -109,7 +109,8 @@ def test_visibility_endpoint(client, ridge, make_municipality, make_user):
     ProtectedViewpoint.objects.create(landscape_area=area, name="Wzgórze",
                                       point=Point(x, y, srid=2180), eye_height_m=1.6)
     ox, oy = centre(250, 150)
-    url = f"/rasters/terrain/visibility?x={ox}&y={oy}&height="
+    # the app's one axis convention: x is the northing, y the easting
+    url = f"/rasters/terrain/visibility?x={oy}&y={ox}&height="
 
     assert client.get(url + "10", HTTP_ACCEPT="text/html").status_code == 302  # a browser: log in
     assert client.get(url + "10").status_code == 401  # a GIS client: a Basic challenge
@@ -122,10 +123,16 @@ def test_visibility_endpoint(client, ridge, make_municipality, make_user):
     assert low["visible"] is False and low["viewpoints"][0]["name"] == "Wzgórze"
     assert low["viewpoints"][0]["obstruction"]["height_m"] == pytest.approx(120, abs=0.5)
     assert low["ground_m"] == pytest.approx(100)
+    assert low["point"]["x_northing"] == pytest.approx(oy) and low["point"]["y_easting"] == (
+        pytest.approx(ox))
+    assert low["viewpoints"][0]["viewpoint"]["x_northing"] == pytest.approx(y)
+    named = client.get(f"/rasters/terrain/visibility?e={ox}&n={oy}&height=10").json()
+    assert named["visible"] is False and named["point"] == low["point"]
     assert client.get(url + "60&area=OChK-1").json()["visible"] is True
     assert client.get(url + "60&area=nope").status_code == 404
-    assert client.get(url + "abc").status_code == 400
-    assert client.get(url + "-5").status_code == 400
+    bad = client.get(url + "abc")
+    assert bad.status_code == 400 and bad.json()["parameter"] == "height"
+    assert client.get(url + "-5").json()["parameter"] == "height"
     assert client.get("/rasters/terrain/visibility?x=-5&y=1&height=5").status_code == 400
     with pytest.raises(TerrainError, match="no elevation model"):
         visibility(X0 + 10_000, Y0 - 10, 10, municipality_ids={town.pk})
@@ -133,8 +140,14 @@ def test_visibility_endpoint(client, ridge, make_municipality, make_user):
 
 def test_height_endpoint(client, plane):
     x, y = X0 + 123.4, Y0 - 321.9
-    body = client.get(f"/rasters/terrain/height?x={x}&y={y}").json()
+    # x is the northing and y the easting (the app's one convention), or e/n by name
+    body = client.get(f"/rasters/terrain/height?x={y}&y={x}").json()
     assert body["height_m"] == pytest.approx(100 + 0.1 * 123.4 - 0.05 * 321.9, abs=0.01)
-    assert client.get(f"/rasters/terrain/height?x={x}&y=oops").status_code == 400
-    assert client.get(f"/rasters/terrain/height?x={x}&y={y}&srid=3857").status_code == 400
-    assert client.get("/rasters/terrain/height?x=700000&y=300000").status_code == 404
+    assert body["x_northing"] == pytest.approx(y) and body["y_easting"] == pytest.approx(x)
+    assert client.get(f"/rasters/terrain/height?e={x}&n={y}").json() == body
+    for query, parameter in ((f"x={y}&y=oops", "y"), (f"x={y}&y={x}&srid=3857", "srid"),
+                             (f"x={y}", "y"), (f"x={y}&y={x}&e={x}", "x"),
+                             ("x=-5&y=1", "x")):
+        bad = client.get(f"/rasters/terrain/height?{query}")
+        assert bad.status_code == 400 and bad.json()["parameter"] == parameter, query
+    assert client.get("/rasters/terrain/height?x=300000&y=700000").status_code == 404

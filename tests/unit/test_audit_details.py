@@ -50,7 +50,7 @@ class Walk:
         self.trees = {p: ast.parse(t, str(p)) for p, t in texts.items()
                       if "audit" in t or "Note(" in t}
         # writer name -> positional index of its ``detail`` (None: keyword-only)
-        self.writers: dict[str, int | None] = {"audit": None}
+        self.writers: dict[str, int | None] = {"audit": None, "AuditItem": 1}
         self._find_wrappers()
 
     def _functions(self):

@@ -20,6 +20,7 @@ from tqdm import tqdm
 from gis_app.accounts.access import grant
 from gis_app.accounts.roles import Role
 from importers.demo.generator import TERYT, TOWN, DemoTown, write_vector_layers
+from importers.demo.timing import PhaseClock
 from importers.models import ImportRun
 from importers.services import import_cadastre
 from importers.vector import import_vector
@@ -50,10 +51,14 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1805)
         parser.add_argument("--no-hooks", action="store_true",
                             help="skip the registers' demo data")
+        parser.add_argument("--timings", action="store_true",
+                            help="print wall clock, CPU and database CPU per phase")
 
     def handle(self, *args, if_empty: bool, parcels: int, seed: int, no_hooks: bool,
-               **options):
+               timings: bool = False, **options):
         started = time.monotonic()
+        self.clock = clock = PhaseClock()
+        clock.phase("generating")
         if if_empty and Parcel.objects.filter(municipality__teryt=TERYT,
                                               source_format="egib2021",
                                               retired_at__isnull=True).exists():
@@ -67,14 +72,21 @@ class Command(BaseCommand):
         generator = DemoTown(parcels=parcels, seed=seed)
         self.stdout.write(f"demo: writing {TOWN} ({parcels} plots) to {directory}/ …")
         gml = generator.write_gml(directory / f"{TERYT}.gml")
+        clock.phase("writing the GeoPackages")
         vectors = write_vector_layers(generator, directory)
         self.stdout.write(f"demo: {gml.name} {gml.stat().st_size / 1e6:.1f} MB, "
                           + ", ".join(f"{k} {v}" for k, v in generator.counts.items()))
         bar = tqdm(unit=" features", desc="import", leave=False, file=self.stderr._out)
+
+        def on_phase(phase: str) -> None:
+            clock.phase(f"import: {phase}")
+            bar.set_description_str(f"import: {phase}")
+
+        clock.phase("import: starting")
         result = import_cadastre(gml, municipality=TERYT, complete=True, on_batch=bar.update,
-                                 on_phase=lambda phase: bar.set_description_str(
-                                     f"import: {phase}"))
+                                 on_phase=on_phase)
         bar.close()
+        clock.phase("vector layers")
         run = result.run
         if run.status == ImportRun.Status.FAILED:
             raise CommandError(f"demo import failed: {run.message}")
@@ -87,13 +99,18 @@ class Command(BaseCommand):
             if vrun.status == ImportRun.Status.FAILED:
                 raise CommandError(f"demo {layer} import failed: {vrun.message}")
             self.stdout.write(f"demo: {layer}: created {vrun.created}, updated {vrun.updated}")
+        clock.phase("boundary")
         with transaction.atomic():
             town.geom = _boundary(town)
             town.save(update_fields=["geom"])
+        clock.phase("users")
         if settings.DEBUG:
             self._users(town)
         if not no_hooks:
             self._hooks(town)
+        clock.stop()
+        if timings:
+            self.stdout.write("\n".join(clock.table()))
         self.stdout.write(self.style.SUCCESS(
             f"demo: {TOWN} ready in {time.monotonic() - started:.0f} s"))
 
@@ -124,6 +141,7 @@ class Command(BaseCommand):
             if loader is None:
                 continue
             started = time.monotonic()
+            self.clock.phase(f"hook {name}")
             try:
                 loader(town)
             except Exception as exc:

@@ -604,8 +604,10 @@
     ui.input.removeAttribute("aria-activedescendant");
     var count = data.count !== undefined ? data.count : state.search.results.length;
     var page = data.page || 1, pages = data.pages || (count ? 1 : 0);
+    // a broad free-text query is counted up to a cap: "1000+ results, page 1 of 50+"
+    var more = data.count_capped ? "+" : "";
     var text = data.error || data.message || "";
-    if (!text) text = count ? label("resultsCount").replace("%(count)s", count).replace("%(page)s", page).replace("%(pages)s", pages) : label("noResults");
+    if (!text) text = count ? label("resultsCount").replace("%(count)s", count + more).replace("%(page)s", page).replace("%(pages)s", pages + more) : label("noResults");
     ui.message.textContent = text;
     ui.input.setAttribute("aria-expanded", String(state.search.results.length > 0));
     state.search.results.forEach(function (r, i) {
@@ -615,11 +617,11 @@
       li.appendChild(a);
       ui.list.appendChild(li);
     });
-    if (pages > 1) {
+    if (pages > 1 || more) {
       var prev = el("button", { type: "button", "class": "page-prev" }, label("previous"));
       var next = el("button", { type: "button", "class": "page-next" }, label("next"));
       prev.disabled = page <= 1;
-      next.disabled = page >= pages;
+      next.disabled = page >= pages && !more;
       prev.addEventListener("click", function () { search(q, page - 1); });
       next.addEventListener("click", function () { search(q, page + 1); });
       ui.pager.appendChild(prev);

@@ -76,9 +76,8 @@ class Command(BaseCommand):
                                         on_decisions=on_decisions)
         finally:
             bar.close()
-            pool = getattr(on_decisions, "pool", None)
-            if pool is not None:
-                pool.shutdown()
+            if on_decisions is not None:
+                on_decisions.finish()  # type: ignore[attr-defined]
         self.stdout.write(f"batch {batch.pk}: {batch.issued} decisions issued, "
                           f"{batch.done} taxpayers gone through")
 
@@ -97,10 +96,22 @@ def _parts(items: list, n: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+def _save(folder: Path, part: list, data: bytes) -> None:
+    first, last = part[0][0].number, part[-1][0].number
+    (folder / f"{first}--{last}.pdf".replace("/", "-")).write_bytes(data)
+
+
 def _pdf_writer(folder: Path, municipality_id: int, workers: int
                 ) -> Callable[[list[Decision]], None]:
-    """A callback writing each chunk's PDFs, rendered by ``workers`` processes."""
-    from concurrent.futures import ProcessPoolExecutor
+    """A callback writing each chunk's PDFs, rendered by ``workers`` processes.
+
+    With more than one worker the rendering overlaps the batch: a chunk's print files are
+    handed to the pool and the batch goes on with the next chunk while they render; at most
+    two chunks are in flight (memory stays flat), and ``write.finish()`` waits for the rest
+    (the command calls it also when the batch stops on an error, so every committed chunk gets
+    its files)."""
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
     from multiprocessing import get_context
 
     from django.db import connections
@@ -117,10 +128,18 @@ def _pdf_writer(folder: Path, municipality_id: int, workers: int
     pool = None
     if workers > 1:
         # forked workers never touch the database; outside a transaction the parent's
-        # connections are closed first so that no socket is shared at all
+        # connections are closed first and the workers forked at once (a fork-context pool
+        # starts all its processes on the first job), so that no socket is shared at all
         if not any(c.in_atomic_block for c in connections.all()):
             connections.close_all()
         pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
+        pool.submit(int).result()
+    pending: deque[tuple[list, Future]] = deque()
+
+    def drain(keep: int) -> None:
+        while len(pending) > keep:
+            part, future = pending.popleft()
+            _save(folder, part, future.result())
 
     def write(new: list[Decision]) -> None:
         ids = [d.pk for d in new]
@@ -133,12 +152,19 @@ def _pdf_writer(folder: Path, municipality_id: int, workers: int
         items = [(rows[pk], inst.get(pk, []), accounts.get(rows[pk].taxpayer_id, ""))
                  for pk in ids]
         # one print file per worker and chunk: the fonts are embedded once per file
-        jobs = [(part, office) for part in _parts(items, workers)]
-        results = pool.map(_render_job, jobs) if pool else map(_render_job, jobs)
-        for (part, _o), data in zip(jobs, results, strict=True):
-            first, last = part[0][0].number, part[-1][0].number
-            name = f"{first}--{last}.pdf".replace("/", "-")
-            (folder / name).write_bytes(data)
+        for part in _parts(items, workers):
+            if pool is None:
+                _save(folder, part, _render_job((part, office)))
+            else:
+                pending.append((part, pool.submit(_render_job, (part, office))))
+        drain(2 * workers)
 
-    write.pool = pool  # type: ignore[attr-defined]
+    def finish() -> None:
+        try:
+            drain(0)
+        finally:
+            if pool is not None:
+                pool.shutdown()
+
+    write.finish = finish  # type: ignore[attr-defined]
     return write
