@@ -62,12 +62,14 @@ def test_the_online_base_map_is_never_the_default():
 
 @pytest.mark.parametrize(("role", "shown", "hidden"), [
     (None, {"/", "/search/", "/leases/offers/", "/parking/"},
-     {"/taxes/", "/payments/", "/leases/", "/audit/", "/landscape/check/"}),
-    ("planner", {"/leases/", "/housing/", "/landscape/"}, {"/taxes/", "/payments/", "/audit/"}),
+     {"/taxes/", "/payments/", "/leases/", "/audit/", "/landscape/check/", "/imports/"}),
+    ("planner", {"/leases/", "/housing/", "/landscape/"},
+     {"/taxes/", "/payments/", "/audit/", "/imports/"}),
     ("tax_officer", {"/taxes/", "/payments/", "/leases/"},
-     {"/housing/", "/audit/", "/landscape/check/"}),
-    ("landscape_inspector", {"/landscape/check/", "/landscape/"}, {"/taxes/", "/leases/"}),
-    ("administrator", {"/audit/", "/leases/"}, {"/taxes/", "/landscape/check/"}),
+     {"/housing/", "/audit/", "/landscape/check/", "/imports/"}),
+    ("landscape_inspector", {"/landscape/check/", "/landscape/"},
+     {"/taxes/", "/leases/", "/imports/"}),
+    ("administrator", {"/audit/", "/leases/", "/imports/"}, {"/taxes/", "/landscape/check/"}),
 ])
 def test_main_menu_offers_what_the_role_may_open(make_municipality, make_user, role, shown,
                                                  hidden):
