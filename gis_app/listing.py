@@ -99,7 +99,7 @@ def order_queryset(rows: QuerySet[Any], sort: str,
 
 def list_page(request: HttpRequest, rows: Iterable[Any],
               columns: Sequence[tuple[str, Any]], *, default_sort: str = "",
-              numeric: Sequence[str] = (), per_page: int = PAGE_SIZE,
+              numeric: Sequence[str] = (), per_page: int | None = None,
               key: Callable[[dict[str, Any]], Any] | None = None,
               fields: Mapping[str, str | Sequence[str]] | None = None) -> ListPage:
     """One page of ``rows`` sorted as the request asks; ``columns`` are (key, label) of the
@@ -114,7 +114,7 @@ def list_page(request: HttpRequest, rows: Iterable[Any],
     else:
         ordered = (sort_rows(rows, sort, sortable) if sort
                    else rows if isinstance(rows, list) else list(rows))
-    page = Paginator(ordered, per_page).get_page(page_param(request))
+    page = Paginator(ordered, per_page or PAGE_SIZE).get_page(page_param(request))
     base = request.GET.copy()
     for name in ("page", "export", "format"):
         base.pop(name, None)
