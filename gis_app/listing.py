@@ -90,8 +90,8 @@ def order_queryset(rows: QuerySet[Any], sort: str,
     maps a column to its model field(s) or annotation(s) (default: the key itself); empty values
     come last either way and the primary key breaks ties, so that pages never overlap."""
     key, descending = sort.lstrip("-"), sort.startswith("-")
-    names = (fields or {}).get(key, key)
-    names = [names] if isinstance(names, str) else list(names)
+    named = (fields or {}).get(key, key)
+    names = [named] if isinstance(named, str) else list(named)
     order = [F(n).desc(nulls_last=True) if descending else F(n).asc(nulls_last=True)
              for n in names]
     return rows.order_by(*order, "-pk" if descending else "pk")

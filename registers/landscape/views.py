@@ -276,6 +276,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
     except BadParameter:
         return JsonResponse({"error": _("year must be a number 2000–2100"),
                              "parameter": "year"}, status=400)
+    assert year is not None  # bounded_int's default
     towns = municipality_ids(request.user, Capability.VIEW_LANDSCAPE)
     devices = AdvertisingDevice.objects.filter(
         municipality_id__in=towns, removed_on__isnull=True).select_related("municipality")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -50,8 +51,9 @@ def _municipalities(user: Any, capability: Capability) -> QuerySet[Municipality]
     return Municipality.objects.filter(id__in=municipality_ids(user, capability))
 
 
-def _export(request: HttpRequest, rows: list[dict[str, Any]], columns: list[tuple[str, str]],
-            name: str, object_type: str) -> HttpResponse | None:
+def _export(request: HttpRequest, rows: Iterable[Mapping[str, Any]],
+            columns: Sequence[tuple[str, Any]], name: str,
+            object_type: str) -> HttpResponse | None:
     """The list as CSV/XLSX when ``?export=`` asks for it (audit-logged), else None."""
     fmt = request.GET.get("export", "")
     if not fmt:
@@ -59,6 +61,7 @@ def _export(request: HttpRequest, rows: list[dict[str, Any]], columns: list[tupl
     if fmt not in EXPORT_FORMATS:
         return HttpResponse(_("Unknown export format %(fmt)s; use csv or xlsx.") % {"fmt": fmt},
                             status=400, content_type="text/plain; charset=utf-8")
+    rows = list(rows)
     data, mime = write_table(rows, [(k, str(label)) for k, label in columns], fmt,
                              csv_dialect(request.GET))
     # one event per municipality in the export's scope, so each town's administrator sees it

@@ -107,7 +107,17 @@ def _payments(town, other):
                                title="podatek", matched_by="none", status="queued")
 
 
-DATA = {"taxpayers": _taxpayers, "cases": _cases, "usufruct": _usufruct, "boards": _boards,
+def _decisions(town, other):
+    from registers.taxes.models import Decision, Taxpayer
+
+    for i, name in enumerate([*ORDER, "Omega"]):
+        payer = Taxpayer.objects.create(municipality=town, name=f"{name} Anna")
+        Decision.objects.create(municipality=town, taxpayer=payer, year=TODAY.year,
+                                tax_kind="property", number=f"{name}/{TODAY.year}",
+                                amount=D(100 + i), status="issued" if name == "Omega" else "draft")
+
+
+DATA = {"decisions": _decisions, "taxpayers": _taxpayers, "cases": _cases, "usufruct": _usufruct, "boards": _boards,
         "tariffs": _zones, "permits": _permits, "payments-queue": _payments}
 
 
@@ -139,6 +149,7 @@ def _client(world, role: str | None) -> Client:
 # (name, path with {town}, role, sort key, filter kept by the links, filter value)
 LISTS = [
     ("taxpayers", "/taxes/{town}/taxpayers/", Role.TAX_OFFICER, "name", "q", "Anna"),
+    ("decisions", "/taxes/{town}/decisions/", Role.TAX_OFFICER, "number", "status", "draft"),
     ("cases", "/taxes/{town}/reconciliation/", Role.TAX_OFFICER, "building_id", "kind",
      "building_untaxed"),
     ("usufruct", "/leases/usufruct/", Role.PROPERTY_OFFICER, "holder_name", "q", "Anna"),
