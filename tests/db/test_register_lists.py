@@ -117,7 +117,28 @@ def _decisions(town, other):
                                 amount=D(100 + i), status="issued" if name == "Omega" else "draft")
 
 
-DATA = {"decisions": _decisions, "taxpayers": _taxpayers, "cases": _cases, "usufruct": _usufruct, "boards": _boards,
+def _arrears(town, other):
+    """A taxpayer per marker with an unpaid instalment of 2025 and its reminder, delivered long
+    ago: the reminders, the largest debtors and the cases ripe for enforcement."""
+    from registers.payments.models import Charge, Reminder
+    from registers.taxes.models import Taxpayer
+    from registers.taxes.signals import decision_issued
+
+    for i, name in enumerate(ORDER):
+        payer = Taxpayer.objects.create(municipality=town, name=f"{name} Anna")
+        decision_issued.send(sender=None, decision=None, municipality_id=town.pk,
+                             taxpayer_id=payer.pk, year=2025, tax_kind="property",
+                             decision_number=f"PN.{i}.2025",
+                             instalments=[(1, dt.date(2025, 3, 17), D(100 * (i + 1)))])
+        charge = Charge.objects.get(taxpayer=payer)
+        Reminder.objects.create(municipality=town, taxpayer=payer, charge=charge,
+                                number=f"{name}/U", issued_on=dt.date(2025, 4, 1),
+                                delivered_on=dt.date(2025, 4, 3), arrears=charge.amount,
+                                interest=D(0), cost=D("16.80"))
+
+
+DATA = {"decisions": _decisions, "reminders": _arrears, "debtors": _arrears,
+        "enforcement": _arrears, "taxpayers": _taxpayers, "cases": _cases, "usufruct": _usufruct, "boards": _boards,
         "tariffs": _zones, "permits": _permits, "payments-queue": _payments}
 
 
@@ -157,6 +178,11 @@ LISTS = [
     ("tariffs", "/parking/", None, "zone", "municipality", "{town}"),
     ("permits", "/parking/permits/", Role.PARKING_MANAGER, "plate", "show", "current"),
     ("payments-queue", "/payments/{town}/queue/", Role.TAX_OFFICER, "payer_name", None, None),
+    ("reminders", "/payments/{town}/reminders/", Role.TAX_OFFICER, "number", None, None),
+    ("debtors", "/payments/{town}/debtors/", Role.TAX_OFFICER, "name", "date",
+     TODAY.isoformat()),
+    ("enforcement", "/payments/{town}/enforcement/", Role.TAX_OFFICER, "name", "date",
+     TODAY.isoformat()),
 ]
 
 
