@@ -137,7 +137,25 @@ def _arrears(town, other):
                                 interest=D(0), cost=D("16.80"))
 
 
-DATA = {"decisions": _decisions, "reminders": _arrears, "debtors": _arrears,
+def _notices(town, other):
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from registers.parking.models import SurchargeNotice, Tariff
+
+    zones = _zones(town, other)
+    tariff = Tariff.objects.get(zone=zones["Beta"])
+    controller = get_user_model().objects.create_user("controller")
+    now = timezone.now()
+    for i, name in enumerate([*ORDER, "Omega"]):
+        SurchargeNotice.objects.create(
+            number=f"{name}/N", municipality=town, zone=zones.get(name, zones["Alfa"]),
+            tariff=tariff, issued_at=now - dt.timedelta(hours=i), controller=controller,
+            geom=Point(600_100, 100, srid=2180), amount=D(100), due_date=TODAY + dt.timedelta(7),
+            status="paid" if name == "Omega" else "issued")
+
+
+DATA = {"notices": _notices, "decisions": _decisions, "reminders": _arrears, "debtors": _arrears,
         "enforcement": _arrears, "taxpayers": _taxpayers, "cases": _cases, "usufruct": _usufruct, "boards": _boards,
         "tariffs": _zones, "permits": _permits, "payments-queue": _payments}
 
@@ -176,6 +194,7 @@ LISTS = [
     ("usufruct", "/leases/usufruct/", Role.PROPERTY_OFFICER, "holder_name", "q", "Anna"),
     ("boards", "/landscape/devices/", Role.LANDSCAPE_INSPECTOR, "label", "q", "tablica"),
     ("tariffs", "/parking/", None, "zone", "municipality", "{town}"),
+    ("notices", "/parking/notices/", Role.PARKING_MANAGER, "number", "show", "issued"),
     ("permits", "/parking/permits/", Role.PARKING_MANAGER, "plate", "show", "current"),
     ("payments-queue", "/payments/{town}/queue/", Role.TAX_OFFICER, "payer_name", None, None),
     ("reminders", "/payments/{town}/reminders/", Role.TAX_OFFICER, "number", None, None),
