@@ -115,6 +115,15 @@ def list_page(request: HttpRequest, rows: Iterable[Any],
         ordered = (sort_rows(rows, sort, sortable) if sort
                    else rows if isinstance(rows, list) else list(rows))
     page = Paginator(ordered, per_page or PAGE_SIZE).get_page(page_param(request))
+    base, headers = sort_headers(request, columns, sort, numeric)
+    return ListPage(page=page, sort=sort, query=base.urlencode(), headers=headers)
+
+
+def sort_headers(request: HttpRequest, columns: Sequence[tuple[str, Any]], sort: str,
+                 numeric: Sequence[str] = ()) -> tuple[QueryDict, dict[str, SortLink]]:
+    """The request's filters without page and export (for the pager's and export links), and a
+    header link per sortable column: ascending first, then descending. For a list that pages
+    itself (the tax roll's SQL) as for ``list_page``."""
     base = request.GET.copy()
     for name in ("page", "export", "format"):
         base.pop(name, None)
@@ -125,4 +134,4 @@ def list_page(request: HttpRequest, rows: Iterable[Any],
         q["sort"] = nxt
         state = ("ascending" if sort == k else "descending" if sort == "-" + k else "none")
         headers[k] = SortLink(k, label, "?" + q.urlencode(), state, k in numeric)
-    return ListPage(page=page, sort=sort, query=base.urlencode(), headers=headers)
+    return base, headers

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from types import SimpleNamespace
 from typing import Any
 
 from django.contrib import messages
@@ -24,7 +25,7 @@ from gis_app.accounts.access import access, has_capability, municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.log import audit
 from gis_app.audit.models import AuditAction
-from gis_app.listing import list_page
+from gis_app.listing import list_page, requested_sort, sort_headers
 from gis_app.params import page_param, year_param
 from layers.domain.text import normalize_text
 from layers.exports import EXPORT_FORMATS, csv_dialect
@@ -278,6 +279,10 @@ def declarations_import(request: HttpRequest, municipality_id: int) -> HttpRespo
                                                  "columns": IMPORT_COLUMNS}, status=status)
 
 
+ROLL_SORTS = [("name", _l("name")), ("objects", _l("objects")), ("subtotal", _l("sum")),
+              ("tax", _l("tax"))]
+
+
 @access(Capability.VIEW_TAX, description="property tax: the tax roll of a year, CSV/XLSX export")
 def roll(request: HttpRequest, municipality_id: int) -> HttpResponse:
     town = _municipality(request, municipality_id)
@@ -301,12 +306,16 @@ def roll(request: HttpRequest, municipality_id: int) -> HttpResponse:
         return HttpResponseBadRequest("; ".join(exc.messages))
     services.roll_record(town.pk, year, result)
     page_no = page_param(request)
+    sort = requested_sort(request, [k for k, _label in ROLL_SORTS], "name")
+    query, headers = sort_headers(request, ROLL_SORTS, sort, numeric=("objects", "subtotal",
+                                                                      "tax"))
     rows = list(services.roll_rows(town.pk, year, limit=ROLL_PAGE,
-                                   offset=(page_no - 1) * ROLL_PAGE))
+                                   offset=(page_no - 1) * ROLL_PAGE, sort=sort))
     audit(request.user, AuditAction.READ_TAX, "taxes.roll", f"{town.pk}/{year}",
           municipality_id=town.pk, detail=f"roll page {page_no}")
     return render(request, "taxes/roll.html", {
         "town": town, "year": year, "roll": result, "rows": rows, "page_no": page_no,
+        "listing": SimpleNamespace(headers=headers, sort=sort, query=query.urlencode()),
         "has_next": len(rows) == ROLL_PAGE, "resolution": services.resolution_for(town.pk, year)})
 
 

@@ -155,9 +155,10 @@ def _notices(town, other):
             status="paid" if name == "Omega" else "issued")
 
 
-DATA = {"notices": _notices, "decisions": _decisions, "reminders": _arrears, "debtors": _arrears,
-        "enforcement": _arrears, "taxpayers": _taxpayers, "cases": _cases, "usufruct": _usufruct, "boards": _boards,
-        "tariffs": _zones, "permits": _permits, "payments-queue": _payments}
+DATA = {"notices": _notices, "decisions": _decisions, "reminders": _arrears,
+        "debtors": _arrears, "enforcement": _arrears, "taxpayers": _taxpayers, "cases": _cases,
+        "usufruct": _usufruct, "boards": _boards, "tariffs": _zones, "permits": _permits,
+        "payments-queue": _payments}
 
 
 @pytest.fixture
