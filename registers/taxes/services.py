@@ -315,8 +315,10 @@ FROM (
     GROUP BY taxpayer_id
 ) AS tp
 JOIN taxes_taxpayer AS t ON t.id = tp.taxpayer_id
-ORDER BY t.name, t.id
+ORDER BY {order}
 """
+# the roll's sortable columns: their SQL (never the request's text)
+ROLL_ORDER = {"name": "t.name", "objects": "tp.n", "subtotal": "tp.subtotal", "tax": "tax"}
 
 
 @dataclass
@@ -359,11 +361,15 @@ def roll_record(municipality_id: int, year: int, result: Roll) -> None:
 
 
 def roll_rows(municipality_id: int, year: int, limit: int | None = None,
-              offset: int = 0) -> Iterator[dict[str, Any]]:
-    """Per-taxpayer decisions (one SQL statement), ordered by name."""
+              offset: int = 0, sort: str = "name") -> Iterator[dict[str, Any]]:
+    """Per-taxpayer decisions (one SQL statement), ordered by name or by ``sort`` (a key of
+    ``ROLL_ORDER``, ``-key`` descending; an unknown one orders by name)."""
     threshold = parameters_for(year).minimum_threshold
     kinds = dict(Taxpayer.Kind.choices)  # the export shows the label, never the code
-    sql = ROLL_ROWS_SQL + (" LIMIT %(limit)s OFFSET %(offset)s" if limit else "")
+    column = ROLL_ORDER.get(sort.lstrip("-"), "t.name")
+    direction = "DESC NULLS LAST" if sort.startswith("-") else "ASC NULLS LAST"
+    sql = (ROLL_ROWS_SQL.format(order=f"{column} {direction}, t.id {direction.split()[0]}")
+           + (" LIMIT %(limit)s OFFSET %(offset)s" if limit else ""))
     with connection.cursor() as cur:
         cur.execute(sql, {"m": municipality_id, "y": year, "thr": threshold,
                           "limit": limit, "offset": offset})
