@@ -39,14 +39,15 @@ def property_list(user: Any, *, municipality_id: int | None = None, q: str = "",
     parcels = municipal_parcels(ids).select_related("municipality", "registration_unit")
     if q:
         parcels = parcels.filter(cadastral_id__icontains=q.strip())
-    parcels = list(parcels.order_by("cadastral_id")[:5000])
-    keys = [p.cadastral_id for p in parcels]
+    # Every plot (no cap: the list pages and the export must hold all of them); the overrides
+    # and active leases are read per town, not per plot key, so the query stays one of each.
+    parcels = list(parcels.order_by("cadastral_id"))
     overrides = {o.cadastral_id: o for o in
-                 PropertyOverride.objects.filter(municipality_id__in=ids, cadastral_id__in=keys)}
+                 PropertyOverride.objects.filter(municipality_id__in=ids)}
     today = date.today()
     leased_ids: set[str] = set()
     for row in (Lease.objects.filter(municipality_id__in=ids, status=Lease.Status.ACTIVE,
-                                     cadastral_ids__overlap=keys, start_date__lte=today)
+                                     start_date__lte=today)
                 .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
                 .values_list("cadastral_ids", flat=True)):
         leased_ids.update(row)

@@ -78,11 +78,17 @@ def test_check_deploy_refuses_a_pii_key_that_is_no_random_fernet_key(tmp_path):
     import base64
     import secrets
 
-    for weak in (secrets.token_urlsafe(32),  # random, but no Fernet key
+    from gis_app.checks import pii_key_problem
+
+    weak_keys = (secrets.token_urlsafe(32),  # random, but no Fernet key
                  "changeme",
                  base64.urlsafe_b64encode(b"\0" * 32).decode(),  # AAAA…=: constant
                  base64.urlsafe_b64encode(b"geogmina" * 4).decode(),  # a repeated word
-                 base64.urlsafe_b64encode(bytes(range(32))).decode()):  # 0, 1, 2 …
+                 base64.urlsafe_b64encode(bytes(range(32))).decode())  # 0, 1, 2 …
+    for weak in weak_keys:
+        assert pii_key_problem(weak), weak
+    # the whole `check --deploy` (a Django start, ~3 s) once per kind of refusal
+    for weak in (weak_keys[0], weak_keys[2]):
         result = _check_deploy(tmp_path, weak)
         assert result.returncode != 0, weak
         output = result.stdout + result.stderr
