@@ -274,7 +274,7 @@ def _zone_and_tariff(user: Any, at: Point, day: date, plate: str | None = None,
     running it); a zone without a tariff in force in a second query. With ``plate`` and
     ``now`` the same round trip looks for the plate's cover there (COVER_SQL's row)."""
     towns = sorted(municipality_ids(user, Capability.ENFORCE_PARKING))
-    params = {"towns": towns, "x": at.x, "y": at.y, "day": day}
+    params: dict[str, Any] = {"towns": towns, "x": at.x, "y": at.y, "day": day}
     with connection.cursor() as cur:
         if plate is None:
             cur.execute(ZONE_TARIFF_SQL, params)
