@@ -133,10 +133,10 @@ def revenue(request: HttpRequest) -> HttpResponse:
                         if k != "session_revenue"],
         numeric=("hour", "sessions", "avg_minutes", "app", "meter", "permits", "surcharges",
                  "total", "occupied_minutes", "bays", "occupancy"))
-    rows = listing.page.paginator.object_list  # every row, in the list's order
-    if fmt in EXPORT_FORMATS:
+    if fmt in EXPORT_FORMATS:  # every row, in the list's order
         kind = "hourly" if hourly else "daily"
-        return _export(request, rows, columns, fmt, f"parking-revenue-{kind}-{start}-{end}")
+        return _export(request, list(listing.page.paginator.object_list), columns, fmt,
+                       f"parking-revenue-{kind}-{start}-{end}")
     chart_zone = zone if zone is not None else (zones[0].id if zones else None)
     chart = None
     if chart_zone is not None:
