@@ -73,7 +73,11 @@ def api_notice(request: HttpRequest) -> JsonResponse:
         "photos": n.photos.count(), "controller": request.user.get_username()}, status=201)
 
 
-FILTERS = ("all", "issued", "reminder_due", "reminded", "ripe", "paid", "cancelled")
+# A notice's state (enforcement.state) as the list shows it; the codes stay in the URL.
+STATE_LABELS = {"all": _l("all"), "issued": _l("issued"), "reminder_due": _l("reminder due"),
+                "reminded": _l("reminded"), "ripe": _l("ripe for enforcement"),
+                "paid": _l("paid"), "cancelled": _l("cancelled")}
+FILTERS = tuple(STATE_LABELS)
 
 
 NOTICE_SORTS = [("number", _l("number")), ("plate", _l("registration number")),
@@ -95,7 +99,8 @@ def notice_list(request: HttpRequest) -> HttpResponse:
         st = enforcement.state(n, today)
         if show != "all" and st != show:
             continue
-        rows.append({"n": n, "state": st, "due": enforcement.amount_due(n, today),
+        rows.append({"n": n, "state": st, "state_label": STATE_LABELS[st],
+                     "due": enforcement.amount_due(n, today),
                      "number": n.number, "plate": n.plate, "zone": n.zone.code,
                      "issued_at": n.issued_at, "due_date": n.due_date})
     listing = list_page(request, rows, NOTICE_SORTS, numeric=("due",))
@@ -107,7 +112,8 @@ def notice_list(request: HttpRequest) -> HttpResponse:
                                    "of %(count)s"),
                       filter=show, page=listing.page.number, shown=len(shown), count=len(rows)))
     return render(request, "parking/notice_list.html", {
-        "listing": listing, "rows": listing.rows, "show": show, "filters": FILTERS,
+        "listing": listing, "rows": listing.rows, "show": show,
+        "filters": list(STATE_LABELS.items()),
         "today": today})
 
 

@@ -227,12 +227,14 @@ def test_reminder_after_the_deadline_then_ripe_for_enforcement(client, world, mo
     assert client.post(f"/parking/notices/{n.pk}/remind").status_code == 409  # not yet due
     later = date(2026, 3, 20)  # the calendar moves on (the login does not expire)
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: later)
-    assert "reminder_due" in client.get("/parking/notices/?show=reminder_due").content.decode()
+    body = client.get("/parking/notices/?show=reminder_due").content.decode()
+    assert n.number in body and '<td class="state">do wysłania upomnienia' in body
     assert client.post(f"/parking/notices/{n.pk}/remind").status_code == 302
     assert client.post(f"/parking/notices/{n.pk}/remind").status_code == 409  # once
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: later + timedelta(days=8))
     body = client.get("/parking/notices/?show=ripe").content.decode()
-    assert n.number in body
+    assert n.number in body and '<td class="state">do egzekucji' in body
+    assert "ripe" not in body.replace("?show=ripe", "")  # the code stays in the link only
 
 
 def test_cancellation_needs_a_reason_and_a_fresh_version(client, world):
