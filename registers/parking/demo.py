@@ -20,6 +20,7 @@ from decimal import Decimal as D
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -112,7 +113,9 @@ def resolution_of(municipality: Municipality) -> dict[str, Any] | None:
 
 
 #: ``manage.py load_demo`` passes these to ``load_demo``: the demo command (and only it, not
-#: the tests that call ``load_demo`` for a tariff) also simulates the zones' past activity
+#: the tests that call ``load_demo`` for a tariff) also simulates the zones' past activity.
+#: ``GEOGMINA_DEMO_PARKING_ACTIVITY = False`` (the test suite's setting, to keep its demo loads
+#: cheap) leaves the activity out even then.
 DEMO_HOOK_OPTIONS = {"activity": True}
 
 
@@ -144,7 +147,7 @@ def load_demo(municipality: Municipality, *, activity: bool = False) -> list[Tar
             continue  # the town already has its own tariff here: leave it
         out.append(tariff_save(None, Tariff(zone=zone, **spec["tariff"]), spec["subscriptions"]))
     load_bays(municipality)
-    if activity:
+    if activity and getattr(settings, "GEOGMINA_DEMO_PARKING_ACTIVITY", True):
         load_activity(municipality)
         out = [Tariff.objects.select_related("zone").get(pk=t.pk) for t in out]
     from registers.parking.occupancy import refresh_zone_occupancy
@@ -176,8 +179,8 @@ ACTIVITY: dict[str, dict[str, Any]] = {
     "180501_1": {
         "plates": "RJS", "change_zone": "SPP-1",
         "change": {"resolution_number": "RM Jasła SPP zmiana (DEMO)",
-                   "first_hour": D("3.50"), "second_hour": D("4.20"), "third_hour": D("5.00"),
-                   "later_hours": D("3.50")},
+                   "first_hour": D("3.60"), "second_hour": D("4.30"), "third_hour": D("5.10"),
+                   "later_hours": D("3.60")},
     },
 }
 CHANGE_DAYS_AGO = 30
@@ -260,7 +263,7 @@ def _sessions(town: Municipality, zones: list[ParkingZone], tariffs: dict[int, l
             window = pure[t.pk].schedule.window(day)
             if window is None:
                 continue
-            factor = WEEKDAY[day.weekday()] * rnd.gauss(1.0, 0.06)
+            factor = WEEKDAY[day.weekday()] * rnd.gauss(1.0, 0.04)
             if day >= changed and t.valid_from == changed:
                 factor *= PRICE_RESPONSE
             open_min = window[0].hour * 60 + window[0].minute
@@ -356,7 +359,7 @@ def _notices(town: Municipality, zones: list[ParkingZone], tariffs: dict[int, li
     from registers.parking.models import SurchargeNotice
     from registers.parking.occupancy import tariff_on
 
-    controller, created = get_user_model().objects.get_or_create(username="kontroler")
+    controller, created = get_user_model().objects.get_or_create(username="kontroler_demo")
     if created:
         controller.set_unusable_password()
         controller.save()

@@ -33,7 +33,8 @@ def jaslo(settings, tmp_path):
     return Municipality.objects.get(teryt="180501_1")
 
 
-def test_demo_town_hooks(jaslo, client, make_user):
+def test_demo_town_hooks(jaslo, client, make_user, settings):
+    settings.GEOGMINA_DEMO_PARKING_ACTIVITY = True  # what manage.py load_demo does
     tariffs = parking_demo.load_demo(jaslo, **parking_demo.DEMO_HOOK_OPTIONS)
     assert {t.zone.kind for t in tariffs} == {ParkingZone.Kind.ORDINARY,
                                                ParkingZone.Kind.CITY_CENTRE}
@@ -75,7 +76,8 @@ def _parking_activity(jaslo, client, make_user):
     assert sum(r["app"] for r in rows) > 0 and sum(r["meter"] for r in rows) > 0
     assert sum(r["permits"] for r in rows) > 0 and sum(r["surcharges"] for r in rows) > 0
     # every fee is the tariff's, as the operators' API would have checked it
-    for s in ParkingSession.objects.filter(municipality=jaslo).order_by("pk")[::997]:
+    pks = list(ParkingSession.objects.filter(municipality=jaslo).values_list("pk", flat=True))
+    for s in ParkingSession.objects.filter(pk__in=pks[::1500]).select_related("zone"):
         expected = parking_services.fee_for(s.zone, s.start_time, s.end_time)
         assert (s.amount, s.fee, s.tariff_id) == (expected.fee.total, expected.fee.total,
                                                   expected.tariff.pk)
@@ -89,13 +91,14 @@ def _parking_activity(jaslo, client, make_user):
 
     zone = ParkingZone.objects.get(municipality=jaslo, code="SPP-1")
     client.force_login(make_user("zarzad", jaslo, ("parking_manager",)))
-    data = client.get(reverse("parking:revenue_data"), {
-        "zone": zone.pk, "from": start.isoformat(), "to": (today - timedelta(days=1))
-        .isoformat()}).json()
+    changed = today - timedelta(days=parking_demo.CHANGE_DAYS_AGO)
+    data = client.get(reverse("parking:revenue_data"), {  # two weeks each side
+        "zone": zone.pk, "from": (changed - timedelta(days=14)).isoformat(),
+        "to": (changed + timedelta(days=13)).isoformat()}).json()
     (change,) = data["tariff_changes"]
-    assert change["date"] == (today - timedelta(days=parking_demo.CHANGE_DAYS_AGO)).isoformat()
+    assert change["date"] == changed.isoformat()
     before, after = change["before"], change["after"]
-    assert before["days"] >= 10 and after["days"] >= 10
+    assert before["days"] >= 7 and after["days"] >= 7
     assert float(after["revenue"]) > float(before["revenue"])  # dearer, fewer cars
     assert 0 < float(after["occupancy"]) < float(before["occupancy"])
     # the demo plates are kept by the default retention (90 days) and purged when their time
