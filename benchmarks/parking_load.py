@@ -25,6 +25,7 @@ import http.client
 import json
 import os
 import queue
+import resource
 import secrets
 import socket
 import statistics
@@ -171,6 +172,38 @@ def drive(port: int, token: str, writes: list, clients: int) -> dict:
             "service_p95_ms": round(pct(service, 95), 1)}
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its live children (gunicorn's workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def postmaster_pid() -> int | None:
+    """The embedded cluster's postmaster (gis_app.dbctl), whose children serve only this
+    checkout: their CPU is the database's share of the writes. None with DATABASE_URL."""
+    if os.environ.get("DATABASE_URL"):
+        return None
+    from gis_app import dbctl
+
+    try:
+        return int((dbctl.data_dir() / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def own_cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def baseline(world: dict, writes: list) -> dict:
     """The plain SQL insert of the same session rows, one statement and commit each."""
     from django.db import connection
@@ -199,6 +232,8 @@ def main() -> int:
     ap.add_argument("--seconds", type=int, default=120)
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--clients", type=int, default=32)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="gunicorn threads per worker (more than 1: the gthread worker)")
     args = ap.parse_args()
     world = setup()
     from django.conf import settings
@@ -222,7 +257,7 @@ def main() -> int:
     gunicorn = Path(sys.executable).parent / "gunicorn"
     server = subprocess.Popen(
         [str(gunicorn), "gis_app.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(args.workers),
-         "--backlog", "2048", "--preload", "--timeout", "120",
+         "--threads", str(args.threads), "--backlog", "2048", "--preload", "--timeout", "120",
          "--access-logfile", "/dev/null", "--log-level", "warning"],
         cwd=REPO, env=env)
     try:
@@ -242,11 +277,25 @@ def main() -> int:
                 if p == "/sessions"]
         drive(port, world["token"], warm, args.clients)
         writes = plan(args.rate, args.seconds, world["zone"].pk)
+        load_before = os.getloadavg()
+        postmaster = postmaster_pid()
+        pg_cpu = tree_cpu_seconds(postmaster) if postmaster else 0.0
+        server_cpu, client_cpu = tree_cpu_seconds(server.pid), own_cpu_seconds()
         load = drive(port, world["token"], writes, args.clients)
+        server_cpu = tree_cpu_seconds(server.pid) - server_cpu
+        client_cpu = own_cpu_seconds() - client_cpu
+        pg_cpu = tree_cpu_seconds(postmaster) - pg_cpu if postmaster else None
+        per = 1000 / max(load["writes"], 1)
+        load["cpu_ms_per_write"] = {
+            "gunicorn_workers": round(server_cpu * per, 2),
+            "postgresql": None if pg_cpu is None else round(pg_cpu * per, 2),
+            "client": round(client_cpu * per, 2)}
+        load["load_average_after"] = os.getloadavg()
         base = baseline(world, writes)
         stored = ParkingSession.objects.filter(operator=world["op"]).count()
         result = {"target_rate": args.rate, "seconds": args.seconds,
-                  "workers": args.workers, "clients": args.clients, "http": load,
+                  "workers": args.workers, "threads": args.threads, "clients": args.clients,
+                  "load_average_before": load_before, "http": load,
                   "sql_insert_baseline": base, "sessions_stored": stored,
                   "ratio_p95": round(load["p95_ms"] / base["p95_ms"], 1),
                   "ratio_rate": round(base["rate"] / load["rate"], 1),

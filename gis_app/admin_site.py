@@ -253,14 +253,16 @@ class UserAccountAdminMixin:
         return fields
 
     def user_change_password(self, request: Any, id: str, form_url: str = "") -> Any:
-        from gis_app.audit.log import audit
+        from django.utils.translation import gettext_noop
+
+        from gis_app.audit.log import Note, audit
         from gis_app.audit.models import AuditAction
 
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:
             audit(request.user, AuditAction.UPDATE, self.model._meta.label_lower, id,
                   before={"password": "(set)"}, after={"password": "(changed)"},
-                  detail="Django admin: password")
+                  detail=Note(gettext_noop("Django admin: password")))
         return response
 
 

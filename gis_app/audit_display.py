@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from gis_app.audit.labels import field_labels, model_of
+from gis_app.audit.log import render_note
 from layers import formats
 
 #: Object types written by code paths that audit something other than one model's row.
@@ -54,9 +55,22 @@ _ROWS = re.compile(r"^(?P<fmt>csv|xlsx), (?P<n>\d+) rows(?P<rest>(?:, .*)?)$")
 _PLOTS = re.compile(r"^(?P<n>\d+) plots shown$")
 
 
-def detail_text(detail: str) -> str:
-    """The detail the code wrote (English, in the log for good) in the page's language, for
-    the details written most often; any other as it was written."""
+def _day(iso: str) -> str:
+    from datetime import date, datetime
+
+    try:
+        value = datetime.fromisoformat(iso) if "T" in iso else date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return formats.date(value)
+
+
+def detail_text(detail: str, note: Any = None) -> str:
+    """The detail of an event in the page's language: the stored message (``Note``) translated,
+    its numbers and dates in the locale's format; an older row's English text by the patterns
+    written most often; any other as it was written."""
+    if note:
+        return render_note(note, translate=_, number=formats.number, day=_day)
     if m := _SHARES.match(detail):
         n = int(m["n"])
         return ngettext("%(purpose)s, %(n)d share", "%(purpose)s, %(n)d shares", n) % {

@@ -23,12 +23,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
 from gis_app.audit.admin_trail import shared_object_types
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction, AuditEvent
 from gis_app.audit_display import change_rows, detail_text, type_choices, type_label
 from gis_app.params import page_param
@@ -115,7 +115,7 @@ def _row(event: AuditEvent) -> dict[str, Any]:
             "username": event.username, "action": event.get_action_display(),
             "object_type": type_label(event.object_type), "object_id": event.object_id,
             "municipality_id": event.municipality_id, "before": dump(event.before),
-            "after": dump(event.after), "detail": event.detail}
+            "after": dump(event.after), "detail": detail_text(event.detail, event.detail_note)}
 
 
 @access(Capability.VIEW_AUDIT,
@@ -147,9 +147,11 @@ def event_list(request: HttpRequest) -> HttpResponse:
                                   csv_dialect(request.GET))
         for mid in sorted(municipality_ids(request.user, Capability.VIEW_AUDIT)):
             audit(request.user, AuditAction.EXPORT, "audit_event", "", municipality_id=mid,
-                  detail=f"audit log export ({fmt}), {len(rows)} events; filters: "
-                         + json.dumps({k: str(v) for k, v in data.items() if v},
-                                      ensure_ascii=False))
+                  detail=Note(gettext_noop("audit log export (%(format)s), events: %(count)s; "
+                                           "filters: %(filters)s"),
+                              format=fmt.upper(), count=len(rows),
+                              filters=json.dumps({k: str(v) for k, v in data.items() if v},
+                                                 ensure_ascii=False)))
         response = HttpResponse(body, content_type=EXPORT_FORMATS[fmt])
         stamp = timezone.localdate().isoformat()
         response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{fmt}"'
@@ -160,7 +162,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         event.type_label = type_label(event.object_type)
         event.town = town_names.get(event.municipality_id, "")
         event.rows = change_rows(event.object_type, event.before, event.after)
-        event.detail_shown = detail_text(event.detail)
+        event.detail_shown = detail_text(event.detail, event.detail_note)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "audit/event_list.html", {

@@ -15,12 +15,13 @@ what this module does in one place. Django's Paginator is the kept library under
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, QueryDict
 
 from gis_app.params import page_param
@@ -83,18 +84,46 @@ def requested_sort(request: HttpRequest, sortable: Sequence[str], default: str =
     return sort if sort.lstrip("-") in sortable else default
 
 
-def list_page(request: HttpRequest, rows: Iterable[dict[str, Any]],
+def order_queryset(rows: QuerySet[Any], sort: str,
+                   fields: Mapping[str, str | Sequence[str]] | None = None) -> QuerySet[Any]:
+    """``rows`` ordered in the database by the column ``sort`` (``key``/``-key``): ``fields``
+    maps a column to its model field(s) or annotation(s) (default: the key itself); empty values
+    come last either way and the primary key breaks ties, so that pages never overlap."""
+    key, descending = sort.lstrip("-"), sort.startswith("-")
+    named = (fields or {}).get(key, key)
+    names = [named] if isinstance(named, str) else list(named)
+    order = [F(n).desc(nulls_last=True) if descending else F(n).asc(nulls_last=True)
+             for n in names]
+    return rows.order_by(*order, "-pk" if descending else "pk")
+
+
+def list_page(request: HttpRequest, rows: Iterable[Any],
               columns: Sequence[tuple[str, Any]], *, default_sort: str = "",
-              numeric: Sequence[str] = (), per_page: int = PAGE_SIZE,
-              key: Callable[[dict[str, Any]], Any] | None = None) -> ListPage:
+              numeric: Sequence[str] = (), per_page: int | None = None,
+              key: Callable[[dict[str, Any]], Any] | None = None,
+              fields: Mapping[str, str | Sequence[str]] | None = None) -> ListPage:
     """One page of ``rows`` sorted as the request asks; ``columns`` are (key, label) of the
-    sortable columns (their headers link to ascending, then descending order)."""
+    sortable columns (their headers link to ascending, then descending order). ``rows`` is a
+    list of dicts (sorted here) or a QuerySet (sorted by the database, see ``order_queryset``).
+    A sort key the view does not offer is ignored: the list keeps its default order."""
     sortable = [k for k, _label in columns]
     sort = requested_sort(request, sortable, default_sort)
     # a QuerySet stays one: the Paginator then reads one page of it with LIMIT/OFFSET
-    ordered = (sort_rows(rows, sort, sortable) if sort
-               else rows if isinstance(rows, list) or hasattr(rows, "query") else list(rows))
-    page = Paginator(ordered, per_page).get_page(page_param(request))
+    if isinstance(rows, QuerySet):
+        ordered: Any = order_queryset(rows, sort, fields) if sort else rows
+    else:
+        ordered = (sort_rows(rows, sort, sortable) if sort
+                   else rows if isinstance(rows, list) else list(rows))
+    page = Paginator(ordered, per_page or PAGE_SIZE).get_page(page_param(request))
+    base, headers = sort_headers(request, columns, sort, numeric)
+    return ListPage(page=page, sort=sort, query=base.urlencode(), headers=headers)
+
+
+def sort_headers(request: HttpRequest, columns: Sequence[tuple[str, Any]], sort: str,
+                 numeric: Sequence[str] = ()) -> tuple[QueryDict, dict[str, SortLink]]:
+    """The request's filters without page and export (for the pager's and export links), and a
+    header link per sortable column: ascending first, then descending. For a list that pages
+    itself (the tax roll's SQL) as for ``list_page``."""
     base = request.GET.copy()
     for name in ("page", "export", "format"):
         base.pop(name, None)
@@ -105,4 +134,4 @@ def list_page(request: HttpRequest, rows: Iterable[dict[str, Any]],
         q["sort"] = nxt
         state = ("ascending" if sort == k else "descending" if sort == "-" + k else "none")
         headers[k] = SortLink(k, label, "?" + q.urlencode(), state, k in numeric)
-    return ListPage(page=page, sort=sort, query=base.urlencode(), headers=headers)
+    return base, headers

@@ -4,7 +4,6 @@ outside (a form, a query string, an API call) becomes a point the database can c
 from __future__ import annotations
 
 import math
-import re
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -13,6 +12,7 @@ from django.contrib.gis.gdal import CoordTransform, GDALException, SpatialRefere
 from django.contrib.gis.geos import Point
 from django.utils.translation import gettext as _
 
+from layers import formats
 from layers.domain.srid import PL2000_SRIDS, STORAGE_SRID, WGS84_SRID
 
 #: The coordinate systems a point may be given in: PL-1992, PL-2000 zones, WGS 84 (lon/lat).
@@ -68,17 +68,19 @@ def stored_point(x: float, y: float, srid: int = STORAGE_SRID) -> Point:
 def parse_number(raw: object, field: str) -> float:
     """A coordinate as a person or a program writes it: "211551.5", "211 551,50" (the national
     format the map shows: spaces grouping, decimal comma). ``PointError`` names ``field``."""
-    text = re.sub(r"[\s\u00a0\u2009\u202f]", "", str(raw if raw is not None else ""))
-    if not text:
-        raise PointError(field, _("parameter %(p)s is missing") % {"p": field})
     try:
-        value = float(text.replace(",", "."))
-    except ValueError:
+        value = formats.parse_decimal(raw)
+    except formats.NumberError:
+        if str(raw).strip().lower().lstrip("+-") in ("inf", "infinity", "nan"):
+            raise PointError(field, _("parameter %(p)s must be a finite number")
+                             % {"p": field}) from None
         raise PointError(field, _("parameter %(p)s must be a number, got %(v)s")
                          % {"p": field, "v": str(raw)[:40]}) from None
-    if not math.isfinite(value):
+    if value is None:
+        raise PointError(field, _("parameter %(p)s is missing") % {"p": field})
+    if not math.isfinite(number := float(value)):  # 1e400: a finite decimal, no float
         raise PointError(field, _("parameter %(p)s must be a finite number") % {"p": field})
-    return value
+    return number
 
 
 def point_from_params(params: Mapping[str, Any], default_srid: int = STORAGE_SRID) -> Point:

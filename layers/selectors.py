@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
 from gis_app.accounts.access import has_capability, municipality_ids, visible_municipality_ids
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from gis_app.db_router import read_connection
 from layers.domain.identifiers import (
@@ -294,7 +295,8 @@ def search_parcels(user: Any, query: str, page: int = 1,
     owners = [r for r in outcome.results if r.kind == "owner"]
     for mid in sorted({r.municipality_id for r in owners}):
         audit(user, AuditAction.READ_OWNERS, "owner_search", q, municipality_id=mid,
-              detail=f"{sum(r.municipality_id == mid for r in owners)} plots shown")
+              detail=Note(gettext_noop("plots shown: %(count)s"),
+                          count=sum(r.municipality_id == mid for r in owners)))
     return outcome
 
 
@@ -311,8 +313,8 @@ def search_parcel_ids(user: Any, query: str, limit: int) -> tuple[list[int], str
     owners_munis = sorted({r[2] for k, r in rows if k == "owner"})
     for mid in owners_munis:
         audit(user, AuditAction.READ_OWNERS, "owner_search", q, municipality_id=mid,
-              detail=f"{sum(1 for k, r in rows if k == 'owner' and r[2] == mid)} plots "
-                     "exported")
+              detail=Note(gettext_noop("plots exported: %(count)s"),
+                          count=sum(1 for k, r in rows if k == "owner" and r[2] == mid)))
     return list(dict.fromkeys(r[0] for _k, r in rows)), kind, total
 
 
@@ -606,7 +608,7 @@ PUBLIC_CARD_KEYS = frozenset({
 
 
 def parcel_card_data(user: Any, parcel_id: int, *,
-                     purpose: str = "parcel card") -> dict[str, Any] | None:
+                     purpose: Note | None = None) -> dict[str, Any] | None:
     """A plot's card in at most three queries (card, owners, audit), or None if out of scope:
     the one builder of a plot's data for the map's card and the PDF dossier (``purpose`` names
     the reader in the audit log).
@@ -635,7 +637,9 @@ def parcel_card_data(user: Any, parcel_id: int, *,
     if has_capability(user, Capability.VIEW_OWNERS, mid):
         card["owners"] = _owners(card.get("registration_unit"))
         audit(user, AuditAction.READ_OWNERS, "parcel", card["cadastral_id"],
-              municipality_id=mid, detail=f"{purpose}, {len(card['owners'])} shares")
+              municipality_id=mid, detail=Note(gettext_noop("%(purpose)s, shares: %(count)s"),
+                          purpose=purpose or Note(gettext_noop("parcel card")),
+                          count=len(card["owners"])))
     return card
 
 

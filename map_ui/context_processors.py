@@ -27,6 +27,7 @@ MENU: list[tuple[Any, str, Capability | None]] = [
     (_("Landscape"), "landscape:areas", Capability.VIEW_LANDSCAPE),
     (_("On-site check"), "landscape:check", Capability.INSPECT),
     (_("Audit log"), "audit-events", Capability.VIEW_AUDIT),
+    (_("Imports"), "importers_web:import_upload", Capability.IMPORT_DATA),
 ]
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.gis.db.models.functions import Centroid, Transform
@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gis_app.accounts.access import access
+from layers import formats
 from layers.models import Municipality, Parcel
 from registers.landscape import rules as landscape_rules
 from registers.landscape import services as landscape
@@ -63,17 +64,14 @@ def _point(q: Any) -> Any:
 
 
 def _decimal(q: Any, name: str, label: str, *, required: bool = True) -> Decimal | None:
-    raw = str(q.get(name) or "").strip().replace(",", ".")
-    if not raw:
-        if required:
-            raise DeskError(name, _("Give %(what)s.") % {"what": label})
-        return None
     try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise DeskError(name, _("%(what)s must be a number.") % {"what": label}) from None
-    if not value.is_finite() or value < 0 or value > Decimal("1e9"):
-        raise DeskError(name, _("%(what)s must be a number from 0.") % {"what": label})
+        value = formats.parse_decimal(q.get(name), minimum=0, maximum=Decimal("1e9"))
+    except formats.NumberError as exc:
+        message = (_("%(what)s must be a number from 0.") if exc.out_of_range
+                   else _("%(what)s must be a number."))
+        raise DeskError(name, message % {"what": label}) from None
+    if value is None and required:
+        raise DeskError(name, _("Give %(what)s.") % {"what": label})
     return value
 
 

@@ -13,11 +13,11 @@ from typing import Any
 from django.contrib.gis.geos import Point
 from django.db.models import Prefetch
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from gis_app.accounts.access import municipality_ids
 from gis_app.accounts.roles import Capability
+from layers import formats
 from layers.domain.srid import STORAGE_SRID
 from layers.models import Building, LandscapeArea, ParkingZone
 from layers.selectors import parcel_at_point, search_scope
@@ -34,10 +34,6 @@ def _point(lon: float, lat: float) -> Point:
     return p
 
 
-def _money(value: Any) -> str:
-    return "–" if value is None else f"{number_format(value, 2, force_grouping=True)} zł"
-
-
 def _buildings(user: Any, pt: Point) -> list[dict[str, Any]]:
     qs = Building.objects.filter(retired_at__isnull=True, geom__intersects=pt)
     scope = search_scope(user)
@@ -48,8 +44,7 @@ def _buildings(user: Any, pt: Point) -> list[dict[str, Any]]:
         "facts": [[_("Kind (KŚT)"), b.kind or "–"],
                   [_("Storeys"), f"{b.storeys_above or '–'}"
                    + (f" + {b.storeys_below}" if b.storeys_below else "")],
-                  [_("Built-up area"), "–" if b.built_up_area_m2 is None else
-                   f"{number_format(b.built_up_area_m2, 2, force_grouping=True)} m²"]],
+                  [_("Built-up area"), formats.area(b.built_up_area_m2)]],
     } for b in qs.order_by("building_id")[:ITEM_LIMIT]]
 
 
@@ -62,7 +57,7 @@ def _parking(pt: Point) -> list[dict[str, Any]]:
         facts = [[_("Kind"), z.get_kind_display()]]
         if t is not None:
             facts += [[_("Resolution"), t.resolution_number],
-                      [_("First hour"), _money(t.first_hour)],
+                      [_("First hour"), formats.money(t.first_hour)],
                       [_("Paid hours"), f"{t.paid_from:%H:%M}–{t.paid_to:%H:%M}"]]
         else:
             facts.append([_("Tariff"), _("none in force today")])
@@ -103,7 +98,7 @@ def _offers(pt: Point) -> list[dict[str, Any]]:
     qs = InvestmentOffer.objects.filter(published=True, geom__intersects=pt).order_by("title")
     return [{
         "title": o.title,
-        "facts": [[_("Offered for"), o.get_mode_display()], [_("Price"), _money(o.price)],
+        "facts": [[_("Offered for"), o.get_mode_display()], [_("Price"), formats.money(o.price)],
                   [_("Plots"), ", ".join(o.cadastral_ids)],
                   [_("Contact"), o.contact or "–"]],
         "text": o.conditions,

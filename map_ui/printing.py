@@ -23,13 +23,15 @@ from typing import Any
 
 import numpy as np
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_safe
 from pyproj import Transformer
 
 from gis_app.accounts.access import access, municipality_ids
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
+from layers import formats
 from layers.tiles.registry import TileLayer, tile_layer, visible_tile_layers
 from layers.tiles.views import render_tile
 
@@ -376,10 +378,6 @@ def _scale_bar_length(ground_m: float) -> float:
     return max(v * k for v in (1, 2, 5) if v * k <= target)
 
 
-def _fmt_int(value: int) -> str:
-    return formats.number_format(value, use_l10n=True, force_grouping=True)
-
-
 def render_pdf(req: PrintRequest, user: Any) -> bytes:
     """The PDF of the request for this viewer (the caller checked the layers' access)."""
     from reportlab.lib.utils import ImageReader
@@ -444,8 +442,11 @@ def render_pdf(req: PrintRequest, user: Any) -> bytes:
         if allowed and layer.audit_reads and not data.skipped:
             for mid in allowed:
                 audit(user, layer.audit_reads, "tile_layer", layer.name, municipality_id=mid,
-                      detail=f"map print 1:{req.scale} at {req.center[0]:.0f},"
-                             f"{req.center[1]:.0f} (zoom {data.zoom})")
+
+                      detail=Note(gettext_noop("map print 1:%(scale)s at %(x)s, %(y)s "
+                                                   "(zoom %(zoom)s)"),
+                                  scale=req.scale, x=round(req.center[0]), y=round(req.center[1]),
+                                  zoom=data.zoom))
         _draw_layer(c, data, style, to_page)
         label = str(LAYER_LABELS.get(layer.name) or _(str(layer.label)) or layer.name)
         classes = [e for e in palette_entries(style) if e[0] in data.values]
@@ -459,8 +460,11 @@ def render_pdf(req: PrintRequest, user: Any) -> bytes:
     # frame coordinates (EPSG:2180, X = northing, Y = easting: the Polish convention)
     c.setFont(regular, 6)
     c.setFillColorRGB(0, 0, 0)
-    c.drawString(x0, y0 + fh + 2, f"X={north:,.0f} Y={west:,.0f}".replace(",", " "))
-    c.drawRightString(x0 + fw, y0 - 7, f"X={south:,.0f} Y={east:,.0f}".replace(",", " "))
+    def xy(x: float, y: float) -> str:
+        return f"X={formats.number(round(x))} Y={formats.number(round(y))}"
+
+    c.drawString(x0, y0 + fh + 2, xy(north, west))
+    c.drawRightString(x0 + fw, y0 - 7, xy(south, east))
     _draw_panel(c, req, legend, sources, regular, bold, (east - west))
     c.showPage()
     c.save()
@@ -506,7 +510,7 @@ def _draw_panel(c: Any, req: PrintRequest, legend: list, sources: list[str], reg
     c.setFillColorRGB(0, 0, 0, alpha=1)
     c.setStrokeColorRGB(0, 0, 0, alpha=1)
     c.setFont(bold, 9)
-    c.drawRightString(right, top, f"{_('Scale')} 1:{_fmt_int(req.scale)}")
+    c.drawRightString(right, top, f"{_('Scale')} 1:{formats.number(req.scale)}")
     length = _scale_bar_length(ground_w)
     bar = length / ground_w * req.map_mm[0] * _MM
     bx, by = right - bar, top - 16
@@ -517,8 +521,8 @@ def _draw_panel(c: Any, req: PrintRequest, legend: list, sources: list[str], reg
     c.setFillColorRGB(0, 0, 0)
     c.setFont(regular, 6.5)
     c.drawCentredString(bx, by - 8, "0")
-    unit = f"{_fmt_int(int(length))} m" if length < 1000 else \
-        f"{formats.number_format(length / 1000, use_l10n=True)} km"
+    unit = f"{formats.number(int(length))} m" if length < 1000 else \
+        f"{formats.number(length / 1000)} km"
     c.drawCentredString(right, by - 8, unit)
     # north arrow (grid north of EPSG:2180 is up)
     ax, ay = right - bar - 28, top - 30
@@ -533,7 +537,7 @@ def _draw_panel(c: Any, req: PrintRequest, legend: list, sources: list[str], reg
     c.drawCentredString(ax, ay + 25, "N")
     c.setFont(regular, 7)
     lines = [
-        f"{_('Date')}: {formats.date_format(timezone.localdate(), 'SHORT_DATE_FORMAT')}",
+        f"{_('Date')}: {formats.date(timezone.localdate())}",
         f"{_('Author')}: {req.author or '—'}",
         f"{_('Coordinate system')}: PL-1992 (EPSG:2180)",
         f"{_('Data sources')}: {'; '.join(sources)}",

@@ -28,8 +28,9 @@ from typing import Any
 from django.contrib import admin
 from django.core import serializers
 from django.db import models
+from django.utils.translation import gettext_noop
 
-from gis_app.audit.log import audit, pseudonym
+from gis_app.audit.log import Note, audit, pseudonym
 from gis_app.audit.models import AuditAction
 
 REGISTER_APPS = frozenset({"taxes", "leases", "housing", "parking", "landscape", "ppp"})
@@ -134,10 +135,13 @@ def read_action(obj: Any) -> AuditAction | None:
     return None
 
 
-def _detail(obj: Any, municipality_id: int | None) -> str:
+INLINE = Note(gettext_noop("Django admin (inline)"))
+
+
+def _detail(obj: Any, municipality_id: int | None) -> Note:
     if municipality_id is None and not _belongs_to_a_town(type(obj)):
-        return "Django admin (shared table: all towns)"
-    return "Django admin"
+        return Note(gettext_noop("Django admin (shared table: all towns)"))
+    return Note(gettext_noop("Django admin"))
 
 
 def bump_versioned_whole(obj: Any) -> None:
@@ -151,7 +155,7 @@ def bump_versioned_whole(obj: Any) -> None:
 
 
 def audit_change(request: Any, obj: Any, before: dict | None, change: bool,
-                 detail: str = "") -> None:
+                 detail: Note | None = None) -> None:
     after = snapshot(obj)
     if before is not None:
         changed = {k for k in after.keys() | before.keys() if before.get(k) != after.get(k)}
@@ -163,7 +167,7 @@ def audit_change(request: Any, obj: Any, before: dict | None, change: bool,
           detail=detail or _detail(obj, mid))
 
 
-def audit_reads(request: Any, objects: Iterable[Any], detail: str) -> None:
+def audit_reads(request: Any, objects: Iterable[Any], detail: Note) -> None:
     """One event per action and town, naming the records shown."""
     groups: dict[tuple[str, str, int | None], list[str]] = defaultdict(list)
     for obj in objects:
@@ -172,7 +176,7 @@ def audit_reads(request: Any, objects: Iterable[Any], detail: str) -> None:
             groups[(action, obj._meta.label_lower, municipality_of(obj))].append(str(obj.pk))
     for (action, label, mid), ids in groups.items():
         audit(request.user, action, label, ids[0] if len(ids) == 1 else "",
-              municipality_id=mid, after={"shown": ids}, detail=f"Django admin: {detail}")
+              municipality_id=mid, after={"shown": ids}, detail=detail)
 
 
 class AuditedAdminMixin:
@@ -205,7 +209,8 @@ class AuditedAdminMixin:
         super().delete_queryset(request, queryset)
         for pk, mid, before in rows:
             audit(request.user, AuditAction.DELETE, queryset.model._meta.label_lower, pk,
-                  municipality_id=mid, before=before, detail="Django admin (bulk delete)")
+                  municipality_id=mid, before=before,
+                  detail=Note(gettext_noop("Django admin (bulk delete)")))
 
     def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
         """Inline rows (rates of a resolution, subscriptions of a tariff …) are audited each."""
@@ -222,12 +227,12 @@ class AuditedAdminMixin:
                                if f.instance.pk is not None and formset._should_delete_form(f))]
         super().save_formset(request, form, formset, change)
         for obj in formset.new_objects:
-            audit_change(request, obj, None, False, detail="Django admin (inline)")
+            audit_change(request, obj, None, False, detail=INLINE)
         for obj, _fields in formset.changed_objects:
-            audit_change(request, obj, befores.get(obj.pk), True, detail="Django admin (inline)")
+            audit_change(request, obj, befores.get(obj.pk), True, detail=INLINE)
         for pk, mid, label in deleted:
             audit(request.user, AuditAction.DELETE, label, pk, municipality_id=mid,
-                  before=befores.get(pk), detail="Django admin (inline)")
+                  before=befores.get(pk), detail=INLINE)
 
     # --- reads of owner and tax data ---------------------------------------------------------
 
@@ -235,10 +240,11 @@ class AuditedAdminMixin:
         response = super().changelist_view(request, extra_context)
         changelist = (getattr(response, "context_data", None) or {}).get("cl")
         if changelist is not None:
-            audit_reads(request, changelist.result_list, "list")
+            audit_reads(request, changelist.result_list,
+                        Note(gettext_noop("Django admin: list")))
         return response
 
-    def _audit_one(self, request: Any, object_id: Any, detail: str) -> None:
+    def _audit_one(self, request: Any, object_id: Any, detail: Note) -> None:
         if object_id is None:
             return
         try:
@@ -252,19 +258,20 @@ class AuditedAdminMixin:
                     extra_context: Any = None) -> Any:
         response = super().change_view(request, object_id, form_url, extra_context)
         if response.status_code == 200:
-            self._audit_one(request, object_id, "record")
+            self._audit_one(request, object_id, Note(gettext_noop("Django admin: record")))
         return response
 
     def history_view(self, request: Any, object_id: Any, extra_context: Any = None) -> Any:
         response = super().history_view(request, object_id, extra_context)
         if response.status_code == 200:
-            self._audit_one(request, object_id, "history")
+            self._audit_one(request, object_id, Note(gettext_noop("Django admin: history")))
         return response
 
     def delete_view(self, request: Any, object_id: Any, extra_context: Any = None) -> Any:
         if request.method != "POST":
             response = super().delete_view(request, object_id, extra_context)
             if response.status_code == 200:
-                self._audit_one(request, object_id, "delete confirmation")
+                self._audit_one(request, object_id,
+                                 Note(gettext_noop("Django admin: delete confirmation")))
             return response
         return super().delete_view(request, object_id, extra_context)

@@ -32,6 +32,8 @@ class AuditEvent(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     detail = models.TextField(_("detail"), blank=True)
+    # The detail as a translatable message (gis_app.audit.log.Note): template and parameters.
+    detail_note = models.JSONField(_("detail (message)"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("audit event")

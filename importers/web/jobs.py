@@ -34,13 +34,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from gis_app.accounts.access import municipality_ids
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from importers.models import ImportRun
+from importers.reasons import table_label
 from importers.web.models import WebImport
 from layers.domain import locks
 from layers.models import Municipality
@@ -131,7 +132,7 @@ def phase_label(phase: str) -> str:
     if not phase:
         return ""
     if phase.startswith("merging"):
-        return _("merging into the register: %(table)s") % {"table": phase[8:]}
+        return _("merging into the register: %(table)s") % {"table": table_label(phase[8:])}
     head, _sep, rest = phase.partition(" ")
     label = PHASE_LABELS.get(head)
     if label is None:
@@ -174,7 +175,9 @@ def create(user: Any, *, kind: str, municipality: Municipality, upload: Uploaded
         created_by=user)
     audit(user, AuditAction.CREATE, "importers.webimport", job.pk,
           municipality_id=municipality.pk,
-          detail=f"{job.get_kind_display()}: {job.original_name} ({job.size} B)")
+          detail=Note(gettext_noop("%(kind)s: file %(name)s (%(size)s B)"),
+                      kind=dict(WebImport.Kind.choices).get(job.kind, job.kind),
+                      name=job.original_name, size=job.size))
     transaction.on_commit(lambda: enqueue(job.pk))
     return job
 
@@ -211,7 +214,7 @@ def cancel(user: Any, job: WebImport) -> WebImport:
             job.status = WebImport.Status.CANCELLING
             job.save(update_fields=["status"])
         audit(user, AuditAction.UPDATE, "importers.webimport", job.pk,
-              municipality_id=job.municipality_id, detail="cancel")
+              municipality_id=job.municipality_id, detail=Note(gettext_noop("cancel requested")))
     if job.status == WebImport.Status.CANCELLING and job.phase != TOO_LATE:
         with connection.cursor() as cur:  # a statement under way, or the wait for the lock
             cur.execute("SELECT pg_cancel_backend(pid) FROM pg_stat_activity "

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
 from importers.models import ImportIssue
+from importers.reasons import feature_type_label, reason_text
 from importers.web import jobs
 from importers.web.forms import UploadForm
 from importers.web.models import WebImport
@@ -103,7 +104,10 @@ def job_page(request: HttpRequest, pk: int) -> HttpResponse:
     issues, counts = [], {}
     if job.run is not None:
         rejected = job.run.issues.filter(kind=ImportIssue.Kind.REJECTED)
-        issues = list(rejected[:SHOWN_ISSUES])
+        # written in English by the importer (the CLI's words), shown in the reader's language
+        issues = [{"line": i.line, "object_id": i.object_id,
+                   "type_shown": feature_type_label(i.feature_type),
+                   "reason_shown": reason_text(i.reason)} for i in rejected[:SHOWN_ISSUES]]
         others = job.run.issues.exclude(kind=ImportIssue.Kind.REJECTED)
         counts = {"rejected": rejected.count(), "other": others.count()}
     return render(request, "importers_web/job.html",

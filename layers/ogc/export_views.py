@@ -7,11 +7,12 @@ it (and, for a protected collection, its own capability too). Every export is au
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_safe
 
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from layers.exports import (
     GEO_EXPORT_FORMATS,
@@ -77,7 +78,8 @@ def collection_export(request: HttpRequest, collection_id: str, fmt: str) -> Htt
                                 [(p.name, p.source) for p in collection.properties],
                                 collection.geometry_field)
     export = write_geo_export(gdf, fmt, collection.id.replace("-", "_"))
-    detail = f"{count} feature(s) as {fmt}; {request.GET.urlencode()}"
+    detail = Note(gettext_noop("features: %(count)s as %(format)s; %(query)s"), count=count,
+                  format=fmt, query=request.GET.urlencode())
     # one event per municipality in the export's scope, so each town's administrator sees it
     for muni in sorted(allowed):
         audit(request.user, AuditAction.EXPORT, f"ogc:{collection.id}", "",
@@ -120,5 +122,6 @@ def parcel_export(request: HttpRequest, fmt: str) -> HttpResponse:
     export = write_geo_export(gdf, fmt, "parcels")
     for muni in sorted(allowed):  # one event per municipality in scope (each admin sees it)
         audit(request.user, AuditAction.EXPORT, "parcel", "", municipality_id=muni,
-              detail=f"{count} parcel(s) as {fmt}; {request.GET.urlencode()[:500]}")
+              detail=Note(gettext_noop("parcels: %(count)s as %(format)s; %(query)s"), count=count,
+                          format=fmt, query=request.GET.urlencode()[:500]))
     return _download(export)

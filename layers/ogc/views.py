@@ -16,11 +16,12 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_safe
 
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.basic_auth import authenticate_basic
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from layers.domain.srid import STORAGE_SRID
 from layers.ogc import features as F
 from layers.ogc.openapi import openapi_document
@@ -192,12 +193,13 @@ def collection(request: HttpRequest, collection_id: str) -> HttpResponse:
 
 
 def _audit_read(request: HttpRequest, c: Collection, ids: set[int] | None, count: int,
-                detail: str) -> None:
+                detail: Note) -> None:
     if c.audit_action and count:
         # one event per municipality in the read's scope, so each town's administrator sees it
         for mid in sorted(ids) if ids else [None]:
             audit(request.user, c.audit_action, f"ogc:{c.id}", "", municipality_id=mid,
-                  detail=f"{count} feature(s) via OGC API; {detail}")
+                  detail=Note(gettext_noop("features via OGC API: %(count)s; %(what)s"),
+                              count=count, what=detail))
 
 
 @require_safe
@@ -235,7 +237,8 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
         links.append(link("prev", max(0, offset - limit)))
     links.append({"href": f"{_base(request)}/collections/{c.id}", "rel": "collection",
                   "type": JSON})
-    _audit_read(request, c, ids, returned, request.GET.urlencode())
+    _audit_read(request, c, ids, returned,
+                Note(gettext_noop("query %(query)s"), query=request.GET.urlencode()))
     stamp = json.dumps(timezone.now().isoformat())
     body = (f'{{"type":"FeatureCollection","numberMatched":{page.matched},'
             f'"numberReturned":{returned},"timeStamp":{stamp},"links":{json.dumps(links)},'
@@ -263,7 +266,7 @@ def item(request: HttpRequest, collection_id: str, feature_id: str) -> HttpRespo
     page = F.feature_page(c, ids, bbox=None, limit=1, offset=0, srid=srid, pk=int(feature_id))
     if not page.features:
         return _error(404, "NotFound", f"no feature {feature_id!r} in {collection_id!r}")
-    _audit_read(request, c, ids, 1, f"feature {feature_id}")
+    _audit_read(request, c, ids, 1, Note(gettext_noop("feature %(id)s"), id=feature_id))
     base = _base(request)
     feature = json.loads(page.features[0])
     feature["links"] = [

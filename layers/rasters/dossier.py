@@ -10,6 +10,7 @@ audited as an export.
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,13 @@ from django.contrib.gis.geos import Polygon
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image, ImageDraw
 from rasterio.windows import from_bounds
 
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
+from layers import formats
 from layers.domain.srid import STORAGE_SRID
 from layers.models import Building, Parcel, Share
 from layers.rasters.models import Raster
@@ -147,12 +150,14 @@ def _fonts() -> tuple[str, str]:
     return "GeogminaSans", "GeogminaSans-Bold"
 
 
-def _fmt(value: Any, suffix: str = "") -> str:
+def _fmt(value: Any) -> str:
+    """A value of the dossier's tables: numbers in the locale's format, "–" when missing."""
     if value is None or value == "":
-        return "—"
-    if isinstance(value, float):
-        value = f"{value:,.2f}".replace(",", " ")
-    return f"{value}{suffix}"
+        return formats.MISSING
+    if isinstance(value, float | Decimal) or (isinstance(value, int) and not isinstance(value,
+                                                                                       bool)):
+        return formats.number(value)
+    return str(value)
 
 
 def dossier_pdf(parcel: Parcel, data: dict[str, Any], user_name: str) -> bytes:
@@ -191,8 +196,8 @@ def dossier_pdf(parcel: Parcel, data: dict[str, Any], user_name: str) -> bytes:
             [_("Precinct"), data["precinct"]], [_("Municipality"), data["municipality"]],
             [_("Map sheet"), _fmt(data["sheet"])], [_("Land register (KW)"), _fmt(data["kw"])],
             [_("Addresses"), _fmt("; ".join(data["addresses"]))],
-            [_("Legal area"), _fmt(data["legal_area_m2"], " m²")],
-            [_("Geometric area"), _fmt(data["geom_area_m2"], " m²")],
+            [_("Legal area"), formats.area(data["legal_area_m2"])],
+            [_("Geometric area"), formats.area(data["geom_area_m2"])],
         ], [45 * mm, 125 * mm], header=False),
         Spacer(1, 4 * mm),
         RLImage(io.BytesIO(png), width=120 * mm, height=120 * mm),
@@ -204,7 +209,7 @@ def dossier_pdf(parcel: Parcel, data: dict[str, Any], user_name: str) -> bytes:
     if data["land_uses"]:
         story.append(table([[_("OFU"), _("OZU"), _("OZK"), _("Area")]]
                            + [[u["ofu"], _fmt(u["ozu"]), _fmt(u["ozk"]),
-                               _fmt(u["area_m2"], " m²")] for u in data["land_uses"]],
+                               formats.area(u["area_m2"])] for u in data["land_uses"]],
                            [30 * mm, 30 * mm, 30 * mm, 40 * mm]))
     else:
         story.append(Paragraph(_("none recorded"), body))
@@ -212,7 +217,7 @@ def dossier_pdf(parcel: Parcel, data: dict[str, Any], user_name: str) -> bytes:
     if data["buildings"]:
         story.append(table([[_("Building id"), _("KŚT"), _("Storeys"), _("Built-up area")]]
                            + [[b["building_id"], _fmt(b["kind"]), _fmt(b["storeys_above"]),
-                               _fmt(b["built_up_area_m2"], " m²")] for b in data["buildings"]],
+                               formats.area(b["built_up_area_m2"])] for b in data["buildings"]],
                            [70 * mm, 20 * mm, 25 * mm, 40 * mm]))
     else:
         story.append(Paragraph(_("none recorded"), body))
@@ -226,7 +231,7 @@ def dossier_pdf(parcel: Parcel, data: dict[str, Any], user_name: str) -> bytes:
             story.append(Paragraph(_("none recorded"), body))
     story.append(Spacer(1, 6 * mm))
     story.append(Paragraph(_("Generated %(when)s by %(user)s from geogmina.")
-                           % {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+                           % {"when": formats.datetime(timezone.now()),
                               "user": user_name}, body))
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
@@ -238,12 +243,13 @@ def dossier_pdf(parcel: Parcel, data: dict[str, Any], user_name: str) -> bytes:
 
 def dossier_response(request: HttpRequest, parcel_id: int) -> HttpResponse:
     """The PDF for a parcel of a municipality where the user may view the map (else 404)."""
-    data = parcel_card_data(request.user, parcel_id, purpose="parcel dossier (PDF)")
+    data = parcel_card_data(request.user, parcel_id,
+                            purpose=Note(gettext_noop("parcel dossier (PDF)")))
     if data is None or data["level"] != "detail":
         raise Http404(_("No such parcel"))
     parcel = Parcel.objects.select_related("precinct", "municipality").get(pk=parcel_id)
     audit(request.user, AuditAction.EXPORT, "parcel", parcel.cadastral_id,
-          municipality_id=parcel.municipality_id, detail="parcel dossier (PDF)")
+          municipality_id=parcel.municipality_id, detail=Note(gettext_noop("parcel dossier (PDF)")))
     data = dossier_fields(data)
     pdf = dossier_pdf(parcel, data, request.user.get_username())
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -12,11 +12,12 @@ import time
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_safe
 from psycopg2 import sql
 
 from gis_app.accounts.access import OWNER_OR_TAX_CAPABILITIES, access, municipality_ids
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.db_router import read_connection
 from layers.domain.tiles import TileAddressError, parse_tile_address
 from layers.tiles.registry import TileLayer, tile_layer
@@ -157,8 +158,9 @@ def _audit_read(request: HttpRequest, spec: TileLayer, allowed: list[int],
     z, x, y = tile_zxy
     for mid in allowed:
         audit(request.user, spec.audit_reads, "tile_layer", spec.name, municipality_id=mid,
-              detail=f"map layer {spec.name} from tile {z}/{x}/{y} on "
-                     "(one event per session, layer and day)")
+              detail=Note(gettext_noop("map layer %(layer)s from tile %(tile)s on (one event per "
+                                       "session, layer and day)"),
+                          layer=spec.name, tile=f"{z}/{x}/{y}"))
     if session is not None:
         session[key] = True
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -21,6 +22,18 @@ def sort_th(listing: Any, key: str, label: Any = None) -> SafeString:
     return format_html('<th scope="col" aria-sort="{}"{}><a href="{}">{}</a>{}</th>',
                        link.aria_sort, SafeString(cls), link.url,
                        label if label is not None else link.label, arrow)
+
+
+@register.simple_tag
+def sort_links(listing: Any) -> SafeString:
+    """The sort order as a row of links, for a list whose columns are not one key each (a card
+    per row): each link sorts by its key, ascending then descending (aria-current marks it)."""
+    links = format_html_join(
+        " · ", '<a href="{}"{}>{}{}</a>',
+        ((link.url, SafeString(' aria-current="true"') if link.aria_sort != "none" else "",
+          link.label, {"ascending": " ▲", "descending": " ▼"}.get(link.aria_sort, ""))
+         for link in listing.headers.values()))
+    return format_html('<p class="sort-by">{}: {}</p>', _("Sort by"), links)
 
 
 @register.inclusion_tag("map_ui/_pager.html")

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from gis_app.accounts.access import has_capability
 from gis_app.accounts.roles import Capability
 from gis_app.audit import labels as audit_labels
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction, AuditEvent
 
 T = TypeVar("T")
@@ -176,7 +176,7 @@ def changes(before: Mapping[str, Any] | None,
 def audit_change(user: Any, obj: models.Model, before: Mapping[str, Any] | None,
                  after: Mapping[str, Any], *, municipality_id: int | None,
                  object_type: str | None = None, only_changes: bool = True,
-                 detail: str = "") -> AuditEvent:
+                 detail: Note | str = "") -> AuditEvent:
     """Write the create (``before`` None) or update of ``obj`` to the audit log."""
     if only_changes:
         before, after = changes(before, after)

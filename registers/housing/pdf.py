@@ -11,7 +11,8 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-from registers.taxes.pdf import _esc, _fonts, _styles, _table, zl
+from layers import formats
+from registers.taxes.pdf import _esc, _fonts, _styles, _table
 
 
 def render_plan(town: Any, data: dict[str, Any]) -> bytes:
@@ -50,19 +51,20 @@ def render_plan(town: Any, data: dict[str, Any]) -> bytes:
              _("meets the standard"), _("cost of adapting [zł]"), _("check")]]
     rows += [[Paragraph(_esc(c["candidate"].address), st["small"]), c["candidate"].cadastral_id,
               c["candidate"].planned_places, c["m2_per_person"],
-              _("yes") if c["meets"] else _("no"), zl(c["cost"]),
+              _("yes") if c["meets"] else _("no"), formats.money(c["cost"]),
               Paragraph(_esc("; ".join(c["issues"]) or "✔"), st["small"])]
              for c in data["candidates"]]
     story.append(_table(rows, [60 * mm, 45 * mm, 20 * mm, 20 * mm, 20 * mm, 30 * mm, 70 * mm],
                         regular, bold))
     story.append(Spacer(1, 4 * mm))
     story.append(Paragraph(_esc(_("Cost of adapting the candidates that meet the standard: "
-                                  "%(total)s.") % {"total": zl(data["total_cost"])}), st["base"]))
+                                  "%(total)s.") % {"total": formats.money(data["total_cost"])}),
+                           st["base"]))
     if data["resolution"] is not None:
         story.append(Paragraph(_esc(_("Estimates: %(m2)s per m² of refurbishment, %(acc)s for "
                                       "accessibility works (resolution %(number)s).") % {
-            "m2": zl(data["rates"].per_m2_refurbishment),
-            "acc": zl(data["rates"].accessibility_works),
+            "m2": formats.money(data["rates"].per_m2_refurbishment),
+            "acc": formats.money(data["rates"].accessibility_works),
             "number": data["resolution"].number}), st["small"]))
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=landscape(A4), leftMargin=12 * mm,

@@ -7,10 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_noop
 
 from gis_app.accounts.access import has_capability, municipality_ids
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from layers.models import Parcel
 from registers.housing.messages import issue_text
@@ -125,7 +126,7 @@ def card_section(user: Any, parcel: Parcel) -> dict[str, Any] | None:
 # --- residents (VIEW_RESIDENTS, every read audited) ---------------------------------------------
 
 def _audit_read(user: Any, object_type: str, object_id: Any, municipality_id: int,
-                detail: str = "") -> None:
+                detail: Note | str = "") -> None:
     audit(user, AuditAction.READ_RESIDENTS, object_type, object_id,
           municipality_id=municipality_id, detail=detail)
 
@@ -179,7 +180,9 @@ def resident_rows(user: Any, *, q: str = "", on: date | None = None) -> list[dic
                      "flat": stay.flat.address if stay else "", "fee": fee,
                      "issues": [issue_text(i) for i in _stay_issues(stay, on)] if stay else []})
     for mid in sorted({r.municipality_id for r in qs} or set()):
-        _audit_read(user, "housing.resident", "", mid, detail=f"list, {len(rows)} rows")
+        _audit_read(user, "housing.resident", "", mid,
+                    detail=Note(gettext_noop("resident list, rows: %(count)s"),
+                                count=len(rows)))
     return rows
 
 
@@ -231,7 +234,9 @@ def waiting_list(user: Any, *, kind: str = "") -> list[dict[str, Any]]:
                         "resident": e.resident, "municipality": e.resident.municipality.name,
                         "criteria": [str(dict(Category.choices).get(c, c)) for c in e.criteria],
                         "resolution": resolution})
-        _audit_read(user, "housing.waiting", "", mid, detail=f"waiting list, {len(entries)}")
+        _audit_read(user, "housing.waiting", "", mid,
+                    detail=Note(gettext_noop("waiting list, entries: %(count)s"),
+                                count=len(entries)))
     return out
 
 

@@ -12,10 +12,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_noop
 
 from gis_app.accounts.access import access, has_capability, municipality_ids
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from gis_app.listing import list_page
 from layers.exports import EXPORT_FORMATS, csv_dialect, write_table
@@ -80,7 +81,8 @@ def flat_list(request: HttpRequest) -> HttpResponse:
         # one event per municipality in the export's scope, so each town's administrator sees it
         for mid in sorted(municipality_ids(request.user, Capability.VIEW_HOUSING)):
             audit(request.user, AuditAction.EXPORT, "protected_flat", "", municipality_id=mid,
-                  detail=f"{fmt}, {len(rows)} rows")
+                  detail=Note(gettext_noop("%(format)s, rows: %(count)s"), format=fmt.upper(),
+                              count=len(rows)))
         response = HttpResponse(data, content_type=mime)
         response["Content-Disposition"] = f'attachment; filename="protected-flats.{fmt}"'
         return response
@@ -148,7 +150,7 @@ def _edit(request: HttpRequest, model: type, form_class: type, *, pk: int | None
     if obj is not None and request.method == "GET" and model in (Resident, Stay,
                                                                    WaitingListEntry):
         audit(request.user, AuditAction.READ_RESIDENTS, model.audit_type, obj.pk,
-              municipality_id=services.municipality_of(obj), detail="edit form")
+              municipality_id=services.municipality_of(obj), detail=Note(gettext_noop("edit form")))
     form = form_class(request.POST or None, instance=obj, **(form_kwargs or {}))
     towns = None
     if obj is None and create is None:

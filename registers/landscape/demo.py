@@ -60,15 +60,22 @@ RULES = {
          "§ 10 ust. 2 {resolution}"),
     ],
 }
+# The demo boards' labels, as an officer would enter them in the register.
+BILLBOARD_A = "Billboard wolnostojący 12 m² (strefa A)"
+SHOP_BOARD_A = "Tablica 1,5 m² na elewacji sklepu (strefa A)"
+BILLBOARD_B = "Billboard wolnostojący 12 m² (strefa B)"
 # (zone code, label, area m², height m, lit, mounting, placed from, proceedings started)
 BOARDS = [
-    ("A", "billboard 12 m² in zone A", D("12"), D("5"), False, "free_standing",
+    ("A", BILLBOARD_A, D("12"), D("5"), False, "free_standing",
      date(2025, 1, 1), date(2026, 3, 1)),
-    ("A", "board 1.5 m² on a shop front", D("1.5"), D("2.5"), False, "building",
+    ("A", SHOP_BOARD_A, D("1.5"), D("2.5"), False, "building",
      date(2025, 4, 1), None),
-    ("B", "billboard 12 m² in zone B", D("12"), D("5"), False, "free_standing",
+    ("B", BILLBOARD_B, D("12"), D("5"), False, "free_standing",
      date(2025, 1, 1), None),
 ]
+# Labels the demo used before (English); a reload replaces those boards too.
+OLD_LABELS = ["billboard 12 m² in zone A", "board 1.5 m² on a shop front",
+              "billboard 12 m² in zone B"]
 
 
 def resolution_facts(municipality: Municipality) -> tuple[str, date, date, int]:
@@ -142,7 +149,7 @@ def load_demo(municipality: Municipality) -> dict[str, LandscapeArea]:
                       "resolution_number": f"DEMO/{municipality.teryt}/{year - 1} "
                                            f"(opłata reklamowa)"})
     AdvertisingDevice.objects.filter(municipality=municipality,
-                                     label__in=[b[1] for b in BOARDS]).delete()
+                                     label__in=[b[1] for b in BOARDS] + OLD_LABELS).delete()
     for i, (code, label, area_m2, height, lit, mounting, since, proceedings) in \
             enumerate(BOARDS):
         area = areas.get(code)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -180,16 +180,12 @@ def point_from_query(data: Any) -> Point:
 
 
 def _decimal(data: Any, name: str) -> Decimal | None:
-    raw = str(data.get(name) or "").strip().replace(",", ".")
-    if not raw:
-        return None
     try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise InputError(name, _("%(f)s must be a number") % {"f": name}) from None
-    if not value.is_finite() or value < 0 or value > 100000:
-        raise InputError(name, _("%(f)s must be a number between 0 and 100000") % {"f": name})
-    return value
+        return formats.parse_decimal(data.get(name), minimum=0, maximum=100000)
+    except formats.NumberError as exc:
+        message = (_("%(f)s must be a number between 0 and 100000") if exc.out_of_range
+                   else _("%(f)s must be a number"))
+        raise InputError(name, message % {"f": name}) from None
 
 
 def _tristate(data: Any, name: str) -> bool | None:

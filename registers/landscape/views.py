@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import (
     FileResponse,
     Http404,
@@ -18,17 +18,20 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from gis_app.listing import list_page
-from gis_app.params import BadParameter, bounded_int
+from gis_app.params import BadParameter, bounded_int, id_param
 from layers.exports import ExportFormatError, csv_dialect, write_table
-from layers.models import LandscapeArea
+from layers.models import LandscapeArea, Municipality
 from registers.common.editing import attempt, check_version, posted_version, submit
+from registers.common.exports import list_export
 from registers.landscape import rules, services
 from registers.landscape.forms import (
     AreaRuleFormSet,
@@ -185,7 +188,9 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
         # one event per municipality in the export's scope, so each town's administrator sees it
         for mid in sorted(municipality_ids(request.user, Capability.VIEW_LANDSCAPE)):
             audit(request.user, AuditAction.EXPORT, "landscape.inspection", "",
-                  municipality_id=mid, detail=f"{fmt}, {len(rows)} rows")
+                  municipality_id=mid,
+                  detail=Note(gettext_noop("%(format)s, rows: %(count)s"), format=fmt.upper(),
+                              count=len(rows)))
         response = HttpResponse(body, content_type=mime)
         response["Content-Disposition"] = f'attachment; filename="inspections.{fmt}"'
         return response
@@ -234,7 +239,39 @@ def photo(request: HttpRequest, pk: int) -> FileResponse:
     return response
 
 
-@access(Capability.VIEW_LANDSCAPE, description="registered boards: verdict, fee, penalty")
+DEVICE_COLUMNS = [
+    ("id", "id"), ("municipality", _l("Municipality")), ("parcel", _l("Parcel")),
+    ("kind", _l("kind")), ("label", _l("label")), ("area_m2", _l("exposure area [m²]")),
+    ("placed_from", _l("placed from")), ("status", _l("Status")),
+    ("adjust_by", _l("to adjust by")), ("outcome", _l("Outcome")),
+    ("findings", _l("Findings")), ("fee", _l("Fee")), ("rates_source", _l("fee rates")),
+    ("penalty", _l("Penalty")), ("x_2180", _l("X northing (EPSG:2180)")),
+    ("y_2180", _l("Y easting (EPSG:2180)")),
+]
+# the device's own fields, sorted by the database; the verdict and the fee are computed for the
+# rows shown (and for every row of an export)
+DEVICE_SORTS = [("parcel", _l("Parcel")), ("municipality", _l("Municipality")),
+                ("kind", _l("kind")), ("label", _l("Board")), ("area_m2", _l("exposure area [m²]")),
+                ("placed_from", _l("placed from"))]
+DEVICE_FIELDS = {"parcel": "parcel_cadastral_id", "municipality": "municipality__name"}
+
+
+def _device_export_row(r: dict[str, Any]) -> dict[str, Any]:
+    d = r["device"]
+    return {"id": d.id, "municipality": d.municipality.name, "parcel": d.parcel_cadastral_id,
+            "kind": d.get_kind_display(), "label": d.label, "area_m2": d.area_m2,
+            "placed_from": d.placed_from, "status": r["status_label"], "adjust_by": r["adjust_by"],
+            "outcome": r["outcome_label"],
+            "findings": [f"{f['verdict_label']}: {f['message']}"
+                         + (f" ({f['citation']})" if f.get("citation") else "")
+                         for f in r["findings"]],
+            "fee": r["fee"].due if r["fee"] else None, "rates_source": r["rates_source"],
+            "penalty": r["penalty"].total if r["penalty"] else None,
+            "x_2180": round(d.geom.y, 2), "y_2180": round(d.geom.x, 2)}  # X north
+
+
+@access(Capability.VIEW_LANDSCAPE, description="registered boards: verdict, fee, penalty; "
+                                               "filters, paged, sortable, CSV/XLSX export")
 def device_list(request: HttpRequest) -> HttpResponse:
     try:
         year = bounded_int(request.GET.get("year"), "year", low=2000, high=2100,
@@ -242,12 +279,30 @@ def device_list(request: HttpRequest) -> HttpResponse:
     except BadParameter:
         return JsonResponse({"error": _("year must be a number 2000–2100"),
                              "parameter": "year"}, status=400)
+    assert year is not None  # bounded_int's default
+    towns = municipality_ids(request.user, Capability.VIEW_LANDSCAPE)
     devices = AdvertisingDevice.objects.filter(
-        municipality_id__in=municipality_ids(request.user, Capability.VIEW_LANDSCAPE),
-        removed_on__isnull=True).select_related("municipality")
-    rows = [services.device_assessment(d, year) for d in devices]
+        municipality_id__in=towns, removed_on__isnull=True).select_related("municipality")
+    g = request.GET
+    if mid := id_param(request, "municipality"):
+        devices = devices.filter(municipality_id=mid)
+    if g.get("kind") in AdvertisingDevice.Kind.values:
+        devices = devices.filter(kind=g["kind"])
+    if q := g.get("q", "").strip():
+        devices = devices.filter(Q(parcel_cadastral_id__icontains=q) | Q(label__icontains=q))
+    listing = list_page(request, devices.order_by("parcel_cadastral_id", "id"), DEVICE_SORTS,
+                        numeric=("area_m2",), fields=DEVICE_FIELDS)
+    exported = list_export(request, listing.page.paginator.object_list, DEVICE_COLUMNS,
+                           f"advertising-boards-{year}", "landscape.advertising_device", towns,
+                           param="format",
+                           row=lambda d: _device_export_row(services.device_assessment(d, year)))
+    if exported:
+        return exported
+    rows = [services.device_assessment(d, year) for d in listing.rows]
     return render(request, "landscape/device_list.html", {
-        "rows": rows, "year": year,
+        "rows": rows, "listing": listing, "year": year, "filters": g,
+        "kinds": AdvertisingDevice.Kind.choices,
+        "municipalities": Municipality.objects.filter(id__in=towns).order_by("name"),
         "can_edit": municipality_ids(request.user, Capability.EDIT_LANDSCAPE),
         "can_fee": municipality_ids(request.user, Capability.MANAGE_AD_FEE)})
 

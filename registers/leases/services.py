@@ -23,10 +23,10 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, P
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from layers.domain import locks
 from layers.domain.srid import PL2000_SRIDS, STORAGE_SRID, WGS84_SRID
@@ -488,7 +488,8 @@ def lease_create(user: Any, data: dict[str, Any], area: MultiPolygon | None = No
         lease.refresh_from_db()
         audit(user, AuditAction.CREATE, "lease", lease.pk,
               municipality_id=lease.municipality_id, after=lease_snapshot(lease),
-              detail=("refused: " + "; ".join(errors)) if errors else "")
+              detail=Note(gettext_noop("refused: %(errors)s"), errors="; ".join(errors))
+              if errors else "")
     if refused is not None:  # committed above, so the refusal stays on record
         raise LeaseRefusedError(errors, lease=refused)
     return lease

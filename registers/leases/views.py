@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from gis_app.accounts.access import access, has_capability, municipality_ids
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from gis_app.listing import list_page
 from gis_app.params import DAYS_MAX, id_param, int_param, year_param
@@ -34,7 +36,13 @@ from registers.leases.forms import (
     PropertyOverrideForm,
     UsufructUpdateForm,
 )
-from registers.leases.models import InvestmentOffer, Lease, LeaseDocument, PropertyOverride
+from registers.leases.models import (
+    USUFRUCT_PURPOSE_CHOICES,
+    InvestmentOffer,
+    Lease,
+    LeaseDocument,
+    PropertyOverride,
+)
 from registers.leases.rules import usufruct_due_date, usufruct_payable, usufruct_update_spread
 
 MAP_FEATURE_LIMIT = 1500
@@ -44,8 +52,9 @@ def _municipalities(user: Any, capability: Capability) -> QuerySet[Municipality]
     return Municipality.objects.filter(id__in=municipality_ids(user, capability))
 
 
-def _export(request: HttpRequest, rows: list[dict[str, Any]], columns: list[tuple[str, str]],
-            name: str, object_type: str) -> HttpResponse | None:
+def _export(request: HttpRequest, rows: Iterable[Mapping[str, Any]],
+            columns: Sequence[tuple[str, Any]], name: str,
+            object_type: str) -> HttpResponse | None:
     """The list as CSV/XLSX when ``?export=`` asks for it (audit-logged), else None."""
     fmt = request.GET.get("export", "")
     if not fmt:
@@ -53,12 +62,14 @@ def _export(request: HttpRequest, rows: list[dict[str, Any]], columns: list[tupl
     if fmt not in EXPORT_FORMATS:
         return HttpResponse(_("Unknown export format %(fmt)s; use csv or xlsx.") % {"fmt": fmt},
                             status=400, content_type="text/plain; charset=utf-8")
+    rows = list(rows)
     data, mime = write_table(rows, [(k, str(label)) for k, label in columns], fmt,
                              csv_dialect(request.GET))
     # one event per municipality in the export's scope, so each town's administrator sees it
     for mid in sorted(municipality_ids(request.user, Capability.VIEW_LEASES)):
         audit(request.user, AuditAction.EXPORT, object_type, "", municipality_id=mid,
-              detail=f"{fmt}, {len(rows)} rows, {request.get_full_path()}")
+              detail=Note(gettext_noop("%(format)s, rows: %(count)s, %(path)s"),
+                          format=fmt.upper(), count=len(rows), path=request.get_full_path()))
     response = HttpResponse(data, content_type=mime)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
@@ -439,26 +450,63 @@ def property_edit(request: HttpRequest, parcel_id: int) -> HttpResponse:
 # --- perpetual usufruct ------------------------------------------------------------------------
 
 
+USUFRUCT_COLUMNS = [
+    ("cadastral_id", _l("parcel id")), ("municipality", _l("municipality")),
+    ("holder_name", _l("perpetual usufructuary")), ("purpose", _l("purpose")),
+    ("land_value", _l("land value")), ("fee", _l("annual fee")),
+    ("payable", _l("payable this year")), ("due", _l("due")), ("spread_text", _l("spread")),
+    ("fee_updated_year", _l("year of the last update")),
+    ("previous_fee", _l("fee before the last update")),
+]
+USUFRUCT_SORTS = [(k, label) for k, label in USUFRUCT_COLUMNS
+                  if k in ("cadastral_id", "holder_name", "purpose", "land_value", "fee",
+                           "payable")]
+
+
 @access(Capability.VIEW_LEASES, description="perpetual usufruct: annual fees (art. 72) and "
-                                             "their update spread (art. 77)")
+                                             "their update spread (art. 77); filters, paged, "
+                                             "sortable, CSV/XLSX export")
 def usufruct_list(request: HttpRequest) -> HttpResponse:
+    g = request.GET
     year = date.today().year
+    qs = selectors.usufruct_list(request.user).select_related("municipality")
+    if (mid := _id(request)) is not None:
+        qs = qs.filter(municipality_id=mid)
+    if q := g.get("q", "").strip():
+        qs = qs.filter(Q(cadastral_id__icontains=q) | Q(holder_name__icontains=q))
+    if g.get("purpose") in dict(USUFRUCT_PURPOSE_CHOICES):
+        qs = qs.filter(purpose=g["purpose"])
     rows = []
-    for u in selectors.usufruct_list(request.user):
+    for u in qs:
         fee = services.usufruct_fee(u)
         spread = (usufruct_update_spread(u.previous_fee, fee, u.fee_updated_year)
                   if u.previous_fee is not None and u.fee_updated_year else [])
         # the year's payable fee follows the update's effective year: before it, the old fee
         payable = usufruct_payable(year, fee, previous_fee=u.previous_fee,
                                    effective_year=u.fee_updated_year)
-        rows.append({"u": u, "fee": fee, "payable": payable, "spread": spread,
-                     "due": usufruct_due_date(year),
-                     "form": UsufructUpdateForm(initial={"version": u.version,
-                                                         "effective_year": year + 1,
-                                                         "notice_on": date.today()})})
+        rows.append({"u": u, "cadastral_id": u.cadastral_id, "municipality": u.municipality.name,
+                     "holder_name": u.holder_name, "purpose": u.get_purpose_display(),
+                     "land_value": u.land_value, "fee": fee, "payable": payable,
+                     "spread": spread, "due": usufruct_due_date(year),
+                     "spread_text": "; ".join(f"{y}: {a}" for y, a in spread),
+                     "fee_updated_year": u.fee_updated_year, "previous_fee": u.previous_fee})
+    listing = list_page(request, rows, USUFRUCT_SORTS, default_sort="cadastral_id",
+                        numeric=("land_value", "fee", "payable"))
+    exported = _export(request, listing.page.paginator.object_list, USUFRUCT_COLUMNS,
+                       "perpetual-usufruct", "usufruct")
+    if exported:
+        return exported
+    can_edit = has_capability(request.user, Capability.EDIT_LEASES)
+    if can_edit:  # an update form for each row shown
+        for r in listing.rows:
+            r["form"] = UsufructUpdateForm(initial={"version": r["u"].version,
+                                                    "effective_year": year + 1,
+                                                    "notice_on": date.today()})
     return render(request, "leases/usufruct_list.html", {
-        "rows": rows, "year": year,
-        "can_edit": has_capability(request.user, Capability.EDIT_LEASES)})
+        "listing": listing, "rows": listing.rows, "year": year, "filters": g,
+        "purposes": USUFRUCT_PURPOSE_CHOICES,
+        "municipalities": _municipalities(request.user, Capability.VIEW_LEASES),
+        "can_edit": can_edit})
 
 
 @require_POST

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST, require_safe
 
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
+from gis_app.listing import list_page
 from registers.parking import enforcement
 from registers.parking.models import NoticePhoto
 
@@ -72,25 +76,39 @@ def api_notice(request: HttpRequest) -> JsonResponse:
 FILTERS = ("all", "issued", "reminder_due", "reminded", "ripe", "paid", "cancelled")
 
 
+NOTICE_SORTS = [("number", _l("number")), ("plate", _l("registration number")),
+                ("zone", _l("zone")), ("issued_at", _l("issued at")), ("due", _l("due now [zł]")),
+                ("due_date", _l("due date")), ("state", _l("state"))]
+
+
 @require_safe
 @access(Capability.MANAGE_SURCHARGES, description="surcharge notices: payments, reminders, "
-                                                  "the list ripe for enforcement (audited)")
+                                                  "the list ripe for enforcement (audited; "
+                                                  "paged, sortable)")
 def notice_list(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "all")
     if show not in FILTERS:
         show = "all"
     today = timezone.localdate()
     rows = []
-    for n in enforcement.notices_for(request.user).order_by("-issued_at")[:500]:
+    for n in enforcement.notices_for(request.user).order_by("-issued_at", "-pk"):
         st = enforcement.state(n, today)
         if show != "all" and st != show:
             continue
-        rows.append({"n": n, "state": st, "due": enforcement.amount_due(n, today)})
+        rows.append({"n": n, "state": st, "due": enforcement.amount_due(n, today),
+                     "number": n.number, "plate": n.plate, "zone": n.zone.code,
+                     "issued_at": n.issued_at, "due_date": n.due_date})
+    listing = list_page(request, rows, NOTICE_SORTS, numeric=("due",))
+    shown = [r["n"] for r in listing.rows]
+    prefetch_related_objects(shown, "photos")
     audit(request.user, AuditAction.READ_OWNERS, "parking.surchargenotice",
-          ",".join(str(r["n"].pk) for r in rows)[:128],
-          detail=f"notice list ({show}): {len(rows)} notices")
+          ",".join(str(n.pk) for n in shown)[:128],
+          detail=Note(gettext_noop("notice list (%(filter)s), page %(page)s: notices %(shown)s "
+                                   "of %(count)s"),
+                      filter=show, page=listing.page.number, shown=len(shown), count=len(rows)))
     return render(request, "parking/notice_list.html", {
-        "rows": rows, "show": show, "filters": FILTERS, "today": today})
+        "listing": listing, "rows": listing.rows, "show": show, "filters": FILTERS,
+        "today": today})
 
 
 @require_POST

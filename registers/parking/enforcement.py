@@ -20,10 +20,11 @@ from django.db.models import Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gis_app.accounts.access import municipality_ids
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from layers.domain.srid import STORAGE_SRID
 from layers.models import Municipality, ParkingZone
@@ -168,7 +169,13 @@ def _cover(plate: str, zone: ParkingZone, now: datetime, day: date
         cur.execute(COVER_SQL, {"plate": plate, "zone": zone.pk, "now": now, "day": day,
                                 "town": zone.municipality_id})
         row = cur.fetchone()
-    if row is None:
+    return _cover_of(row)
+
+
+def _cover_of(row: tuple | None
+              ) -> tuple[ParkingSession | None, Permit | None, Exemption | None]:
+    """The session, permit or exemption a cover row (branch, id) names, loaded."""
+    if row is None or row[0] is None:
         return None, None, None
     branch, pk = row
     if branch == 1:
@@ -249,23 +256,41 @@ LIMIT 1
 """
 
 
-def _zone_and_tariff(user: Any, at: Point, day: date) -> tuple[ParkingZone, Tariff | None]:
+# The zone, its tariff and the plate's cover in one round trip: the cover query (COVER_SQL)
+# runs beside the zone as a lateral join; the check uses its answer only in a paid hour.
+ZONE_TARIFF_COVER_SQL = ZONE_TARIFF_SQL.replace(
+    "\nFROM layers_parkingzone z\n",
+    ", cover.branch, cover.pk\nFROM layers_parkingzone z\n").replace(
+    "\nWHERE z.retired_at IS NULL",
+    "\nLEFT JOIN LATERAL (" + COVER_SQL.replace("%(zone)s", "z.id").replace(
+        "%(town)s", "z.municipality_id") + ") AS cover(branch, pk) ON true"
+    "\nWHERE z.retired_at IS NULL")
+
+
+def _zone_and_tariff(user: Any, at: Point, day: date, plate: str | None = None,
+                     now: datetime | None = None
+                     ) -> tuple[ParkingZone, Tariff | None, tuple | None]:
     """The zone at ``at`` in the controller's towns with its tariff in force and its town, in
     one round trip of hand-written SQL (the ORM's compiling of the same query cost more than
-    running it); a zone without a tariff in force in a second query."""
+    running it); a zone without a tariff in force in a second query. With ``plate`` and
+    ``now`` the same round trip looks for the plate's cover there (COVER_SQL's row)."""
     towns = sorted(municipality_ids(user, Capability.ENFORCE_PARKING))
+    params: dict[str, Any] = {"towns": towns, "x": at.x, "y": at.y, "day": day}
     with connection.cursor() as cur:
-        cur.execute(ZONE_TARIFF_SQL, {"towns": towns, "x": at.x, "y": at.y, "day": day})
+        if plate is None:
+            cur.execute(ZONE_TARIFF_SQL, params)
+        else:
+            cur.execute(ZONE_TARIFF_COVER_SQL, {**params, "plate": plate, "now": now})
         row = cur.fetchone()
     if row is None:
-        return zone_here(user, at), None
-    nt, nz = len(_TARIFF_FIELDS), len(_ZONE_FIELDS)
+        return zone_here(user, at), None, None
+    nt, nz, nm = len(_TARIFF_FIELDS), len(_ZONE_FIELDS), len(_TOWN_FIELDS)
     db = connection.alias
     tariff = Tariff.from_db(db, _TARIFF_FIELDS, row[:nt])
     zone = ParkingZone.from_db(db, _ZONE_FIELDS, row[nt:nt + nz])  # the rest deferred
-    zone.municipality = Municipality.from_db(db, _TOWN_FIELDS, row[nt + nz:])
+    zone.municipality = Municipality.from_db(db, _TOWN_FIELDS, row[nt + nz:nt + nz + nm])
     tariff.zone = zone
-    return zone, tariff
+    return zone, tariff, (tuple(row[nt + nz + nm:]) if plate is not None else None)
 
 
 def _on_site_exemption(raw: Any, zone: ParkingZone, day: date) -> Exemption:
@@ -291,7 +316,8 @@ def check(user: Any, plate: Any, lon: Any, lat: Any, now: datetime | None = None
     now = now or timezone.now()
     local = timezone.localtime(now)
     day = local.date()
-    zone, tariff = _zone_and_tariff(user, at, day)
+    on_site = exemption not in (None, "")
+    zone, tariff, cover = _zone_and_tariff(user, at, day, None if on_site else reg, now)
     charged = False
     if tariff is not None:
         schedule = rules.Schedule(weekdays=rules.parse_weekdays(tariff.paid_weekdays),
@@ -300,18 +326,30 @@ def check(user: Any, plate: Any, lon: Any, lat: Any, now: datetime | None = None
         naive = timezone.make_naive(now)
         charged = window is not None and window[0] <= naive < window[1]
     session = permit = exempt = None
-    if exemption not in (None, ""):
+    if on_site:
         exempt = _on_site_exemption(exemption, zone, day)
     elif charged:
-        session, permit, exempt = _cover(reg, zone, now, day)
+        session, permit, exempt = (_cover_of(cover) if cover is not None
+                                   else _cover(reg, zone, now, day))
     result = Check(reg, zone, tariff, charged, session, now, permit, exempt)
     if not result.valid:
         result.on_site = on_site_exemptions(zone, day)
-    why = " (permit)" if permit else f" (exemption {exempt.pk}: {exempt.kind})" if exempt else ""
+    outcome = Note(gettext_noop("valid")) if result.valid else \
+        Note(gettext_noop("no valid session"))
+    if permit:
+        detail = Note(gettext_noop("%(plate)s in zone %(zone)s (permit): %(outcome)s"),
+                      plate=plate_ref(reg), zone=zone.code, outcome=outcome)
+    elif exempt:
+        detail = Note(gettext_noop("%(plate)s in zone %(zone)s (exemption %(exemption)s: "
+                                   "%(kind)s): %(outcome)s"),
+                      plate=plate_ref(reg), zone=zone.code, exemption=exempt.pk,
+                      kind=dict(Exemption.Kind.choices).get(exempt.kind, exempt.kind),
+                      outcome=outcome)
+    else:
+        detail = Note(gettext_noop("%(plate)s in zone %(zone)s: %(outcome)s"),
+                      plate=plate_ref(reg), zone=zone.code, outcome=outcome)
     audit(user, AuditAction.READ_OWNERS, "parking.check", session.pk if session else "",
-          municipality_id=zone.municipality_id,
-          detail=f"{plate_ref(reg)} in zone {zone.code}{why}: "
-                 f"{'valid' if result.valid else 'no valid session'}")
+          municipality_id=zone.municipality_id, detail=detail)
     return result
 
 

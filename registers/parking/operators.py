@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.dateparse import parse_datetime
@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from layers.models import Municipality, ParkingZone
 from registers.parking import rules, services
-from registers.parking.models import Operator, ParkingSession
+from registers.parking.models import Operator, ParkingSession, Tariff
 
 MAX_EXTERNAL_ID = 64
 MAX_STAY_DAYS = 31
@@ -70,17 +70,44 @@ def operator_rotate_token(op: Operator) -> str:
     return token
 
 
+_OPERATOR_COLUMNS = [f.attname for f in Operator._meta.concrete_fields]
+_SERVED = Operator.municipalities.through._meta.db_table
+# the operator and the towns it serves in one round trip (every API call needs both)
+OPERATOR_SQL = f"""
+SELECT {", ".join(f"o.{c}" for c in _OPERATOR_COLUMNS)},
+       ARRAY(SELECT s.municipality_id FROM {_SERVED} s WHERE s.operator_id = o.id)
+FROM parking_operator o WHERE o.token_prefix = %s AND o.active
+"""
+
+
 def operator_for_token(header: str) -> Operator | None:
-    """The active operator whose token is in ``Authorization: Bearer <token>``, or None."""
+    """The active operator whose token is in ``Authorization: Bearer <token>``, or None.
+
+    The token is looked up on every call (a rotated or deactivated token stops at once); the
+    answer carries the towns the operator serves as they were read with it (``served_ids``)."""
     scheme, _sep, token = (header or "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or "." not in token or len(token) > 200:
         return None
     prefix = token.split(".", 1)[0]
-    op = Operator.objects.filter(token_prefix=prefix, active=True).first()
-    if op is None or not constant_time_compare(op.token_hash, _digest(token)):
+    with connection.cursor() as cur:
+        cur.execute(OPERATOR_SQL, [prefix])
+        row = cur.fetchone()
+    if row is None:
         return None
+    op = Operator.from_db(connection.alias, _OPERATOR_COLUMNS, row[:-1])
+    if not constant_time_compare(op.token_hash, _digest(token)):
+        return None
+    op._served_ids = frozenset(row[-1])  # type: ignore[attr-defined]
     return op
+
+
+def served_ids(op: Operator) -> frozenset[int]:
+    """The municipalities ``op`` serves: as read with its token, else from the database."""
+    served = getattr(op, "_served_ids", None)
+    if served is None:
+        served = frozenset(op.municipalities.values_list("pk", flat=True))
+    return served
 
 
 # --- parsing the JSON bodies ------------------------------------------------------------------
@@ -148,6 +175,32 @@ def amount(body: dict, name: str = "amount") -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
+_ZONE_COLUMNS = [f.attname for f in ParkingZone._meta.concrete_fields
+                 if f.attname in {"id", "code", "name", "kind", "municipality_id"}]
+_TOWN_COLUMNS = [f.attname for f in Municipality._meta.concrete_fields
+                 if f.attname in {"id", "name", "teryt"}]
+ZONE_SQL = f"""
+SELECT {", ".join(f"z.{c}" for c in _ZONE_COLUMNS)}, {", ".join(f"m.{c}" for c in _TOWN_COLUMNS)}
+FROM layers_parkingzone z JOIN layers_municipality m ON m.id = z.municipality_id
+WHERE z.id = %s AND z.retired_at IS NULL
+"""
+
+
+def _zone_by_id(pk: int) -> ParkingZone | None:
+    """An active zone with its town, without its geometry (the API never needs it)."""
+    if not -(2**63) <= pk < 2**63:
+        return None
+    with connection.cursor() as cur:
+        cur.execute(ZONE_SQL, [pk])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    zone = ParkingZone.from_db(connection.alias, _ZONE_COLUMNS, row[:len(_ZONE_COLUMNS)])
+    zone.municipality = Municipality.from_db(connection.alias, _TOWN_COLUMNS,
+                                             row[len(_ZONE_COLUMNS):])
+    return zone
+
+
 def zone_of(op: Operator, body: dict) -> ParkingZone:
     """The zone by id, or the zone at ``location`` {lon, lat} (WGS 84); served towns only."""
     zone = None
@@ -155,7 +208,7 @@ def zone_of(op: Operator, body: dict) -> ParkingZone:
         raw = body["zone"]
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise _bad("zone", _("zone must be the zone's id (a whole number)"))
-        zone = ParkingZone.objects.filter(pk=raw, retired_at__isnull=True).first()
+        zone = _zone_by_id(raw)
         if zone is None:
             raise ApiError(404, "no_zone", _("no parking zone %(v)s") % {"v": raw}, field="zone")
     elif body.get("location") is not None:
@@ -166,7 +219,7 @@ def zone_of(op: Operator, body: dict) -> ParkingZone:
             raise _bad("location", _("location must be {\"lon\": …, \"lat\": …} in WGS 84 "
                                      "degrees")) from None
         try:
-            served = op.municipalities.values_list("pk", flat=True)
+            served = served_ids(op)
             zones = services.zones_at_point(lon, lat, 4326)
             zone = zones.filter(municipality_id__in=served).first() or zones.first()
         except services.PointError as exc:
@@ -176,7 +229,7 @@ def zone_of(op: Operator, body: dict) -> ParkingZone:
                            field="location")
     else:
         raise _bad("zone", _("give zone (its id) or location {\"lon\", \"lat\"}"))
-    if not op.municipalities.filter(pk=zone.municipality_id).exists():
+    if zone.municipality_id not in served_ids(op):
         raise ApiError(403, "foreign_town", _(
             "this operator does not serve the municipality of zone %(code)s")
             % {"code": zone.code})
@@ -238,15 +291,55 @@ def _start_digest(zone: ParkingZone, reg: str, start: datetime, end: datetime,
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+_SESSION_COLUMNS = [f.attname for f in ParkingSession._meta.concrete_fields]
+_TARIFF_COLUMNS = [f.attname for f in Tariff._meta.concrete_fields]
+# a session with its zone (no geometry), town and tariff in one round trip, by hand: the ORM's
+# compiling of the same select_related query cost more CPU than running it
+LOAD_SQL = f"""
+SELECT {", ".join(f"s.{c}" for c in _SESSION_COLUMNS)},
+       {", ".join(f"z.{c}" for c in _ZONE_COLUMNS)}, {", ".join(f"m.{c}" for c in _TOWN_COLUMNS)},
+       {", ".join(f"t.{c}" for c in _TARIFF_COLUMNS)}
+FROM parking_parkingsession s
+JOIN layers_parkingzone z ON z.id = s.zone_id
+JOIN layers_municipality m ON m.id = s.municipality_id
+JOIN parking_tariff t ON t.id = s.tariff_id
+WHERE s.operator_id = %s AND s.external_id = %s
+"""
+
+
 def _load(op: Operator, sid: str, *, lock: bool) -> ParkingSession:
-    qs = ParkingSession.objects.select_related("zone", "municipality", "tariff")
-    if lock:
-        qs = qs.select_for_update(of=("self",))
-    s = qs.filter(operator=op, external_id=sid).first()
-    if s is None:
+    """The operator's session ``sid`` with its zone, town and tariff (locked: FOR UPDATE)."""
+    with connection.cursor() as cur:
+        cur.execute(LOAD_SQL + (" FOR UPDATE OF s" if lock else ""), [op.pk, sid])
+        row = cur.fetchone()
+    if row is None:
         raise ApiError(404, "no_session", _("no session %(id)s of this operator")
                        % {"id": json.dumps(sid)})
+    db, ns, nz, nm = (connection.alias, len(_SESSION_COLUMNS), len(_ZONE_COLUMNS),
+                      len(_TOWN_COLUMNS))
+    s = ParkingSession.from_db(db, _SESSION_COLUMNS, row[:ns])
+    s.zone = ParkingZone.from_db(db, _ZONE_COLUMNS, row[ns:ns + nz])
+    s.municipality = Municipality.from_db(db, _TOWN_COLUMNS, row[ns + nz:ns + nz + nm])
+    s.tariff = Tariff.from_db(db, _TARIFF_COLUMNS, row[ns + nz + nm:])
+    s.zone.municipality = s.municipality
+    s.tariff.zone = s.zone
     return s
+
+
+# The idempotent start in one statement: a repeated session id inserts nothing (and returns
+# no row), so no lookup runs before the insert and no savepoint is needed around it.
+START_SQL = """
+INSERT INTO parking_parkingsession (version, operator_id, external_id, municipality_id, zone_id,
+    tariff_id, plate, start_time, end_time, amount, fee, status, start_digest, created_at,
+    updated_at)
+VALUES (1, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (operator_id, external_id) DO NOTHING
+RETURNING id
+"""
+
+
+def _exists(op: Operator, sid: str) -> bool:
+    return ParkingSession.objects.filter(operator=op, external_id=sid).exists()
 
 
 def session_start(op: Operator, body: dict) -> Answer:
@@ -256,20 +349,43 @@ def session_start(op: Operator, body: dict) -> Answer:
     paid = amount(body)
     zone = zone_of(op, body)
     digest = _start_digest(zone, reg, start, end, paid)
-    existing = ParkingSession.objects.filter(operator=op, external_id=sid).first()
-    if existing is not None:
-        return _repeat(op, sid, digest)
-    result = _fee(zone, start, end, paid)
     try:
-        with transaction.atomic():
-            s = ParkingSession.objects.create(
-                operator=op, external_id=sid, municipality_id=zone.municipality_id, zone=zone,
-                tariff=result.tariff, plate=reg, start_time=start, end_time=end, amount=paid,
-                fee=result.fee.total, start_digest=digest)
-    except IntegrityError:  # the same id started at the same moment by a retry
+        result = _fee(zone, start, end, paid)
+    except ApiError:
+        if _exists(op, sid):  # a repeat is answered by the stored session, whatever the fee
+            return _repeat(op, sid, digest)
+        raise
+    now = timezone.now()
+    fee = _cents(result.fee.total)
+    with connection.cursor() as cur:
+        cur.execute(START_SQL, [op.pk, sid, zone.municipality_id, zone.pk, result.tariff.pk,
+                                reg, start, end, paid, fee, ParkingSession.Status.ACTIVE,
+                                digest, now, now])
+        row = cur.fetchone()
+    if row is None:  # the id is taken: a retry, or the same id at the same moment
         return _repeat(op, sid, digest)
-    s = _load(op, sid, lock=False)
+    s = ParkingSession(id=row[0], version=1, operator=op, external_id=sid,
+                       municipality=zone.municipality, zone=zone, tariff=result.tariff,
+                       plate=reg, start_time=start, end_time=end, amount=paid, fee=fee,
+                       status=ParkingSession.Status.ACTIVE, start_digest=digest,
+                       created_at=now, updated_at=now)
     return Answer(201, session_json(s))
+
+
+def _cents(value: Decimal) -> Decimal:
+    """A money amount as the numeric(8, 2) column gives it back (two decimals)."""
+    return value.quantize(Decimal("0.01"))
+
+
+def _update(s: ParkingSession, **values: Any) -> None:
+    """Store ``values`` and the next version of ``s`` (locked by the caller), stamped now."""
+    values.update(version=s.version + 1, updated_at=timezone.now())
+    columns = ", ".join(f"{name} = %s" for name in values)
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE parking_parkingsession SET {columns} WHERE id = %s",
+                    [*values.values(), s.pk])
+    for name, value in values.items():
+        setattr(s, name, value)
 
 
 def _repeat(op: Operator, sid: str, digest: str) -> Answer:
@@ -298,8 +414,7 @@ def session_extend(op: Operator, sid: str, body: dict) -> Answer:
             "end later and not lower the amount") % {
             "id": json.dumps(sid), "end": s.end_time.isoformat(), "amount": s.amount})
     result = _fee(s.zone, s.start_time, end, paid)
-    s.end_time, s.amount, s.fee, s.version = end, paid, result.fee.total, s.version + 1
-    s.save(update_fields=["end_time", "amount", "fee", "version", "updated_at"])
+    _update(s, end_time=end, amount=paid, fee=_cents(result.fee.total))
     return Answer(200, session_json(s))
 
 
@@ -317,8 +432,7 @@ def session_stop(op: Operator, sid: str, body: dict) -> Answer:
         raise ApiError(409, "stale_session", _(
             "stop_time must lie within the session (%(start)s – %(end)s)") % {
             "start": s.start_time.isoformat(), "end": s.end_time.isoformat()})
-    s.end_time, s.status, s.version = stop, ParkingSession.Status.STOPPED, s.version + 1
-    s.save(update_fields=["end_time", "status", "version", "updated_at"])
+    _update(s, end_time=stop, status=ParkingSession.Status.STOPPED)
     return Answer(200, session_json(s))
 
 

@@ -8,13 +8,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gis_app.accounts.access import access
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
+from gis_app.listing import list_page
 from registers.common.editing import attempt, posted_version, submit
 from registers.parking import permits
 from registers.parking.models import Subscription
@@ -34,9 +35,15 @@ class PermitForm(forms.Form):
         self.fields["zone"].queryset = permits.zones_for(user)
 
 
+PERMIT_SORTS = [("plate", gettext_lazy("registration number")), ("zone", gettext_lazy("zone")),
+                ("kind", gettext_lazy("kind")), ("valid_from", gettext_lazy("valid from")),
+                ("valid_to", gettext_lazy("valid to")), ("price", gettext_lazy("price [zł]"))]
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
-@access(Capability.MANAGE_PERMITS, description="residents' and business permits: list, create "
-                                               "at the resolution's fee (audited)")
+@access(Capability.MANAGE_PERMITS, description="residents' and business permits: list (paged, "
+                                               "sortable), create at the resolution's fee "
+                                               "(audited)")
 def permit_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
@@ -54,9 +61,16 @@ def permit_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     if show == "current":
         rows = rows.filter(valid_to__gte=today, cancelled_at__isnull=True)
-    rows = list(rows[:500])
+    listing = list_page(request, rows, PERMIT_SORTS, numeric=("price",),
+                        fields={"zone": "zone__code"})
+    shown = list(listing.rows)
     audit(request.user, AuditAction.READ_OWNERS, "parking.permit",
-          ",".join(str(p.pk) for p in rows)[:128], detail=f"permit list ({show}): {len(rows)}")
+          ",".join(str(p.pk) for p in shown)[:128],
+          detail=Note(gettext_noop("permit list (%(filter)s), page %(page)s: %(shown)s of "
+                                   "%(count)s"),
+                      filter=Note(gettext_noop("current")) if show == "current"
+                      else Note(gettext_noop("all")), page=listing.page.number,
+                      shown=len(shown), count=listing.page.paginator.count))
     offers = {}
     for zone in permits.zones_for(request.user):
         from registers.parking.services import tariff_at
@@ -64,7 +78,8 @@ def permit_list(request: HttpRequest) -> HttpResponse:
         t = tariff_at(zone, today)
         offers[zone] = list(t.subscriptions.all()) if t else []
     return render(request, "parking/permit_list.html", {
-        "form": form, "rows": rows, "show": show, "today": today, "offers": offers},
+        "form": form, "listing": listing, "rows": shown, "show": show, "today": today,
+        "offers": offers},
         status=status)
 
 

@@ -18,9 +18,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gis_app.accounts.access import municipality_ids
 from gis_app.accounts.roles import Capability
+from gis_app.audit.log import Note
 from layers.models import ParkingZone
 from registers.common.editing import audit_change, locked_update, require_capability, snapshot
 from registers.parking import rules
@@ -61,7 +63,7 @@ def offer(zone: ParkingZone, kind: str, period_days: int, day: date) -> Subscrip
     return sub
 
 
-def _audit(user: Any, p: Permit, before: dict | None, detail: str) -> None:
+def _audit(user: Any, p: Permit, before: dict | None, detail: Note) -> None:
     after = snapshot(p, AUDITED) | {"plate": plate_ref(p.plate)}
     audit_change(user, p, before, after, municipality_id=p.municipality_id, detail=detail)
 
@@ -82,8 +84,10 @@ def create(user: Any, zone: ParkingZone, kind: str, plate: str, valid_from: date
         municipality_id=zone.municipality_id, zone=zone, kind=kind, plate=reg,
         valid_from=valid_from, valid_to=valid_from + timedelta(days=period_days - 1),
         period_days=period_days, price=sub.price, renewed_from=renewed_from)
-    _audit(user, p, None, f"permit {p.pk} created" if renewed_from is None
-           else f"permit {renewed_from.pk} renewed as {p.pk}")
+    _audit(user, p, None, Note(gettext_noop("permit %(permit)s created"), permit=p.pk)
+           if renewed_from is None
+           else Note(gettext_noop("permit %(old)s renewed as %(new)s"), old=renewed_from.pk,
+                     new=p.pk))
     return p
 
 
@@ -107,7 +111,7 @@ def renew(user: Any, pk: int, version: int | None) -> Permit:
     before = snapshot(old, AUDITED)
     old.bump()
     old.save(update_fields=["version"])
-    _audit(user, old, before, f"renewed as {new.pk}")
+    _audit(user, old, before, Note(gettext_noop("renewed as %(new)s"), new=new.pk))
     return new
 
 
@@ -121,5 +125,5 @@ def cancel(user: Any, pk: int, version: int | None, reason: str) -> Permit:
     p.cancelled_at, p.cancel_reason = timezone.now(), reason[:2000]
     p.bump()
     p.save(update_fields=["cancelled_at", "cancel_reason", "version"])
-    _audit(user, p, before, "cancelled")
+    _audit(user, p, before, Note(gettext_noop("cancelled")))
     return p

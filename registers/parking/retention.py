@@ -26,8 +26,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from gis_app.audit.log import audit, pseudonym
+from gis_app.audit.log import Note, audit, pseudonym
 from gis_app.audit.models import AuditAction
 from registers.parking.models import ExemptVehicle, ParkingSession, Permit, SurchargeNotice
 
@@ -74,8 +75,11 @@ def purge_plates(now: datetime | None = None) -> Purged:
     permits += (ExemptVehicle.objects.exclude(plate="")
                 .filter(valid_to__lt=permit_cut.date()).update(plate=""))
     audit(None, AuditAction.DELETE, "parking.plates", "",
-          detail=f"retention purge: {sessions} session plates (> {session_days()} days after "
-                 f"the end), {notices} notice plates (> {notice_days()} days after closing), "
-                 f"{permits} permit and exempt-vehicle plates (> {permit_days()} days after "
-                 f"the end)")
+          detail=Note(gettext_noop(
+              "retention purge: session plates: %(sessions)s (> %(session_days)s days after "
+              "the end), notice plates: %(notices)s (> %(notice_days)s days after closing), "
+              "permit and exempt-vehicle plates: %(permits)s (> %(permit_days)s days after "
+              "the end)"),
+              sessions=sessions, session_days=session_days(), notices=notices,
+              notice_days=notice_days(), permits=permits, permit_days=permit_days()))
     return Purged(sessions, notices, permits)

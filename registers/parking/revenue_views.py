@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_safe
 
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
+from gis_app.listing import list_page
 from registers.parking import occupancy
 
 MAX_DAYS = 366
@@ -126,9 +127,15 @@ def revenue(request: HttpRequest) -> HttpResponse:
             code = next(z for z in zones if z.id == zone)
             rows = [r for r in rows if r["zone"] == code.code
                     and r["municipality"] == code.municipality.name]
-    if fmt in EXPORT_FORMATS:
+    columns = HOURLY_COLUMNS if hourly else DAILY_COLUMNS
+    listing = list_page(
+        request, rows, [(k, gettext_lazy(label)) for k, label in columns
+                        if k != "session_revenue"],
+        numeric=("hour", "sessions", "avg_minutes", "app", "meter", "permits", "surcharges",
+                 "total", "occupied_minutes", "bays", "occupancy"))
+    if fmt in EXPORT_FORMATS:  # every row, in the list's order
         kind = "hourly" if hourly else "daily"
-        return _export(request, rows, HOURLY_COLUMNS if hourly else DAILY_COLUMNS, fmt,
+        return _export(request, list(listing.page.paginator.object_list), columns, fmt,
                        f"parking-revenue-{kind}-{start}-{end}")
     chart_zone = zone if zone is not None else (zones[0].id if zones else None)
     chart = None
@@ -142,9 +149,9 @@ def revenue(request: HttpRequest) -> HttpResponse:
                      "tariff": _("new tariff"), "before": _("before"), "after": _("after"),
                      "failed": _("The chart data could not be loaded")}}
     return render(request, "parking/revenue.html", {
-        "rows": rows, "start": start, "end": end, "hourly": hourly, "zones": zones,
+        "listing": listing, "rows": listing.rows, "start": start, "end": end,
+        "hourly": hourly, "zones": zones,
         "zone": zone, "chart": chart, "chart_zone": chart_zone,
-        "hourly_heads": [_(label) for key, label in HOURLY_COLUMNS if key != "session_revenue"],
         "avg_occupancy_head": _("average occupancy [%]")})
 
 

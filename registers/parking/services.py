@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.gis.geos import Point
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -132,6 +132,46 @@ def tariff_at(zone: ParkingZone, day: date) -> Tariff | None:
             .order_by("-valid_from").first())
 
 
+_TARIFF_COLUMNS = [f.attname for f in Tariff._meta.concrete_fields]
+TARIFF_IN_FORCE_SQL = f"""
+SELECT {", ".join(_TARIFF_COLUMNS)} FROM parking_tariff
+WHERE zone_id = %(zone)s AND valid_from <= %(day)s AND (valid_to IS NULL OR valid_to >= %(day)s)
+ORDER BY valid_from DESC LIMIT 1
+"""
+
+
+def tariff_in_force(zone: ParkingZone, day: date) -> Tariff | None:
+    """``tariff_at`` for a fee: one plain query, no subscriptions loaded (``tariff_rules`` keeps
+    them with the tariff's rules); the hot path of the operator API."""
+    with connection.cursor() as cur:
+        cur.execute(TARIFF_IN_FORCE_SQL, {"zone": zone.pk, "day": day})
+        row = cur.fetchone()
+    if row is None:
+        return None
+    tariff = Tariff.from_db(connection.alias, _TARIFF_COLUMNS, row)
+    tariff.zone = zone
+    return tariff
+
+
+#: a tariff's pure rules by (id, version, city centre?): a saved change of a tariff or of its
+#: subscriptions moves its version on (Subscription.versioned_whole), a zone's kind is in the
+#: key, so a stale entry is never used; per process, bounded
+_RULES: dict[tuple[int, int, bool], rules.Tariff] = {}
+RULES_KEPT = 512
+
+
+def tariff_rules(tariff: Tariff) -> rules.Tariff:
+    """``tariff.as_rules()`` (with its stored subscriptions), built once per tariff version."""
+    key = (tariff.pk, tariff.version, tariff.city_centre)
+    found = _RULES.get(key)
+    if found is None:
+        found = tariff.as_rules()
+        if len(_RULES) >= RULES_KEPT:
+            _RULES.clear()
+        _RULES[key] = found
+    return found
+
+
 def zones_at_point(x: float, y: float, srid: int = STORAGE_SRID) -> QuerySet[ParkingZone]:
     """Zones at (easting/longitude, northing/latitude) as the operators' API names them (lon,
     lat); ``PointError`` (with the parameter at fault) for a bad point."""
@@ -181,9 +221,9 @@ def fee_for(zone: ParkingZone, start: datetime, end: datetime,
         start = timezone.make_naive(start, tz)
     if timezone.is_aware(end):
         end = timezone.make_naive(end, tz)
-    tariff = tariff_at(zone, start.date())
+    tariff = tariff_in_force(zone, start.date())
     if tariff is None:
         raise TariffError([_("zone %(code)s has no tariff valid on %(day)s")
                            % {"code": zone.code, "day": start.date().isoformat()}])
-    return FeeResult(zone, tariff, rules.calculate_fee(tariff.as_rules(), start, end, vehicle,
+    return FeeResult(zone, tariff, rules.calculate_fee(tariff_rules(tariff), start, end, vehicle,
                                                        subscription))

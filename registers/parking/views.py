@@ -5,19 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_safe
 
 from gis_app.accounts.access import access, municipality_ids
 from gis_app.accounts.roles import Capability
+from gis_app.listing import list_page
+from gis_app.params import id_param
 from layers.domain.srid import WGS84_SRID
-from layers.models import ParkingZone
+from layers.models import Municipality, ParkingZone
 from layers.points import PointError, point_from_params
 from registers.common.editing import attempt, check_version, posted_version
+from registers.common.exports import list_export
 from registers.parking import rules, selectors, services
 from registers.parking.forms import SubscriptionFormSet, TariffForm
 from registers.parking.models import Tariff
@@ -148,11 +153,64 @@ def calculator(request: HttpRequest) -> HttpResponse:
     return render(request, "parking/calculator.html", context, status=status)
 
 
-@access(public=True, description="paid-parking zones and their tariffs (public law)")
-def tariff_list(request: HttpRequest) -> HttpResponse:
+TARIFF_COLUMNS = [
+    ("municipality", _l("municipality")), ("zone", _l("zone")), ("zone_name", _l("zone name")),
+    ("zone_kind", _l("zone kind")), ("resolution_number", _l("resolution number")),
+    ("resolution_date", _l("resolution date")), ("valid_from", _l("valid from")),
+    ("valid_to", _l("valid to")), ("first_hour", _l("1st hour [zł]")),
+    ("second_hour", _l("2nd hour [zł]")), ("third_hour", _l("3rd hour [zł]")),
+    ("later_hours", _l("4th and later hours [zł]")), ("paid_days", _l("paid days")),
+    ("paid_from", _l("paid from")), ("paid_to", _l("paid to")),
+    ("surcharge", _l("surcharge [zł]")), ("surcharge_reduced", _l("reduced surcharge [zł]")),
+    ("surcharge_reduced_days", _l("days to pay the reduced surcharge")),
+    ("subscriptions", _l("Subscriptions")),
+]
+TARIFF_SORTS = [(k, label) for k, label in TARIFF_COLUMNS
+                if k in ("municipality", "zone", "resolution_number", "valid_from", "valid_to",
+                         "first_hour", "later_hours", "surcharge")]
+
+
+def tariff_rows(municipality_id: int | None = None, q: str = "") -> list[dict]:
+    """One row per tariff of every active zone (a zone without a tariff: one row without)."""
     zones = selectors.zone_list().prefetch_related("tariffs__subscriptions")
+    if municipality_id:
+        zones = zones.filter(municipality_id=municipality_id)
+    if q.strip():
+        zones = zones.filter(Q(code__icontains=q.strip()) | Q(name__icontains=q.strip()))
+    rows: list[dict] = []
+    for z in zones:
+        zone = {"municipality": z.municipality.name, "municipality_id": z.municipality_id,
+                "zone": z.code, "zone_name": z.name, "zone_kind": z.get_kind_display(),
+                "tariff": None}
+        tariffs = list(z.tariffs.all())
+        rows += [{**zone, "tariff": t, "id": t.id,
+                  **{k: getattr(t, k) for k in (
+                      "resolution_number", "resolution_date", "valid_from", "valid_to",
+                      "first_hour", "second_hour", "third_hour", "later_hours", "paid_from",
+                      "paid_to", "surcharge", "surcharge_reduced", "surcharge_reduced_days")},
+                  "paid_days": t.paid_weekdays_text,
+                  "subscriptions": "; ".join(str(s) for s in t.subscriptions.all())}
+                 for t in tariffs] or [zone]
+    return rows
+
+
+@access(public=True, description="paid-parking zones and their tariffs (public law): paged, "
+                                 "sortable, CSV/XLSX export")
+def tariff_list(request: HttpRequest) -> HttpResponse:
+    mid = id_param(request, "municipality")
+    rows = tariff_rows(mid, request.GET.get("q", ""))
+    listing = list_page(request, rows, TARIFF_SORTS, default_sort="zone",
+                        numeric=("first_hour", "later_hours", "surcharge"))
+    exported = list_export(request, listing.page.paginator.object_list, TARIFF_COLUMNS,
+                           "parking-tariffs", "parking.tariff",
+                           {r["municipality_id"] for r in listing.page.paginator.object_list})
+    if exported:
+        return exported
     editable = municipality_ids(request.user, Capability.EDIT_PARKING)
-    return render(request, "parking/tariff_list.html", {"zones": zones, "editable": editable})
+    return render(request, "parking/tariff_list.html", {
+        "listing": listing, "rows": listing.rows, "editable": editable, "filters": request.GET,
+        "municipalities": Municipality.objects.filter(
+            id__in=selectors.zone_list().values("municipality_id")).order_by("name")})
 
 
 @access(Capability.EDIT_PARKING, description="create or edit a tariff (validated by law)")

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from layers import formats
 from layers.rasters.dossier import FONT_BOLD_PATHS, FONT_PATHS
 
 
@@ -28,9 +29,7 @@ def _fonts() -> tuple[str, str]:
 
 
 def _money(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    return f"{value:,.2f}".replace(",", " ").replace(".", ",")
+    return "" if value is None else formats.money(value)
 
 
 def _doc(title: str):
@@ -74,7 +73,7 @@ def statement_pdf(st: Any, town_name: str) -> bytes:
         Paragraph(f"{_('Taxpayer')}: {st.taxpayer.name}"
                   f"{', ' + st.taxpayer.tax_id if st.taxpayer.tax_id else ''}", s["p"]),
         Paragraph(f"{_('Individual account')}: {st.account or '—'}", s["p"]),
-        Paragraph(f"{_('As of')}: {st.on_date:%d.%m.%Y}", s["p"]), Spacer(1, 4 * mm)]
+        Paragraph(f"{_('As of')}: {formats.date(st.on_date)}", s["p"]), Spacer(1, 4 * mm)]
     if st.decisions:
         story.append(_table([[_("decision"), _("year"), _("tax"), _("instalments"),
                               _("amount [zł]")]]
@@ -84,7 +83,7 @@ def statement_pdf(st: Any, town_name: str) -> bytes:
         story.append(Spacer(1, 4 * mm))
     story.append(_table(
         [[_("date"), _("entry"), _("owed [zł]"), _("paid [zł]"), _("balance [zł]")]]
-        + [[f"{r.on_date:%d.%m.%Y}", (r.text + (" — " + r.detail if r.detail else ""))[:120],
+        + [[formats.date(r.on_date), (r.text + (" — " + r.detail if r.detail else ""))[:120],
             _money(r.debit) if r.debit else "", _money(r.credit) if r.credit else "",
             _money(r.balance)] for r in st.rows],
         [20 * mm, 95 * mm, 20 * mm, 20 * mm, 20 * mm], font, bold))
@@ -114,7 +113,7 @@ def reminders_pdf(reminders: Sequence[Any], town_name: str, account_of: dict[int
         c = r.charge
         total = r.arrears + r.interest + r.cost
         story += [
-            Paragraph(f"{town_name}, {r.issued_on:%d.%m.%Y}", s["p"]), Spacer(1, 4 * mm),
+            Paragraph(f"{town_name}, {formats.date(r.issued_on)}", s["p"]), Spacer(1, 4 * mm),
             Paragraph(f"{r.taxpayer.name}<br/>{r.taxpayer.address}", s["p"]),
             Spacer(1, 6 * mm),
             Paragraph(f"{_('REMINDER')} {r.number}", s["h"]),
@@ -124,7 +123,7 @@ def reminders_pdf(reminders: Sequence[Any], town_name: str, account_of: dict[int
             Spacer(1, 4 * mm),
             _table([[_("liability"), _("due date"), _("amount [zł]")],
                     [f"{c.get_tax_kind_display()} {c.year}, {_('instalment')} {c.number} "
-                     f"({c.decision_number})", f"{c.due_date:%d.%m.%Y}", _money(r.arrears)],
+                     f"({c.decision_number})", formats.date(c.due_date), _money(r.arrears)],
                     [_("late-payment interest to the day of issue"), "", _money(r.interest)],
                     [_("cost of the reminder"), "", _money(r.cost)],
                     [_("total"), "", _money(total)]],

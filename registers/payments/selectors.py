@@ -11,8 +11,9 @@ from typing import Any
 
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from registers.payments import rules
 from registers.payments.models import Charge, IndividualAccount, LedgerEntry, Payment
@@ -136,7 +137,9 @@ def account_statement(user: Any, taxpayer: Any, on_date: date) -> AccountStateme
     charge_rows = [{"charge": c, "open": s.principal_open, "interest_open": s.interest_open}
                    for c, s in zip(charges, state, strict=True)]
     audit(user, AuditAction.READ_TAX, "taxes.taxpayer", taxpayer.pk,
-          municipality_id=taxpayer.municipality_id, detail=f"account statement on {on_date}")
+          municipality_id=taxpayer.municipality_id,
+          detail=Note(gettext_noop("account statement on %(day)s"),
+                      day=on_date))
     return AccountStatement(
         taxpayer=taxpayer, on_date=on_date, account=account.formatted if account else "",
         decisions=list(decisions.values()), charges=charge_rows, rows=rows, position=position,
@@ -178,7 +181,8 @@ def largest_debtors(user: Any, municipality_id: int, on_date: date,
         r["interest_settled"] = r["interest_settled"] or ZERO
         r["costs"] = r["costs"] or ZERO
     audit(user, AuditAction.READ_TAX, "payments.debtors", "", municipality_id=municipality_id,
-          detail=f"largest debtors on {on_date} ({len(rows)})")
+          detail=Note(gettext_noop("largest debtors on %(day)s (%(count)s)"), day=on_date,
+                      count=len(rows)))
     return rows
 
 

@@ -16,10 +16,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from gis_app.audit.log import AuditItem, audit, audit_many
+from gis_app.audit.log import AuditItem, Note, audit, audit_many
 from gis_app.audit.models import AuditAction
 from layers.models import Municipality
 from registers.common.editing import (
@@ -246,10 +247,13 @@ def post_schedules(municipality_id: int, schedules: Sequence[Schedule],
             key = (s.taxpayer_id, s.year, s.tax_kind)
             posted[key] = posted.get(key, 0) + 1
         audit_many(None, AuditAction.UPDATE, "taxes.taxpayer", [
-            AuditItem(s.taxpayer_id,
-                      f"charges of decision {s.decision_number} ({s.tax_kind} {s.year}): "
-                      f"{posted.get(key, 0)} posted, {replaced.get(key, 0)} replaced, "
-                      f"{len(kept.get(key, ()))} kept")
+            AuditItem(s.taxpayer_id, Note(
+                gettext_noop("charges of decision %(decision)s (%(tax)s %(year)s): posted: "
+                             "%(posted)s, replaced: %(replaced)s, kept: %(kept)s"),
+                decision=s.decision_number, year=s.year,
+                tax=dict(Charge.TaxKind.choices).get(s.tax_kind, s.tax_kind),
+                posted=posted.get(key, 0), replaced=replaced.get(key, 0),
+                kept=len(kept.get(key, ()))))
             for s in schedules for key in [(s.taxpayer_id, s.year, s.tax_kind)]],
             municipality_id=municipality_id)
         # a kept overpayment goes to the new instalments already due (art. 76 § 1)
@@ -366,8 +370,9 @@ def credit_overpayments(municipality_id: int, upto: date | None = None,
         used = -sum(st.amount for st in steps if st.kind == rules.OVERPAYMENT_CREDITED)
         audit(None, AuditAction.UPDATE, "taxes.taxpayer", taxpayer_id,
               municipality_id=municipality_id,
-              detail=f"overpayment credited (art. 76 § 1 o.p.) against {len(changed)} charges "
-                     f"due by {day}: {used} zł")
+              detail=Note(gettext_noop("overpayment credited (art. 76 § 1 o.p.) against charges "
+                                       "due by %(day)s: %(charges)s, %(amount)s zł"),
+                          day=day, charges=len(changed), amount=used))
     LedgerEntry.objects.bulk_create(entries)
     return credited
 
@@ -688,7 +693,8 @@ def issue_reminders(user: Any, municipality_id: int, on_date: date | None = None
             for r, seq in zip(reminders, seqs, strict=True)])
         audit(user, AuditAction.CREATE, "payments.reminder", "",
               municipality_id=municipality_id,
-              detail=f"{len(reminders)} reminders issued on {on_date}")
+              detail=Note(gettext_noop("reminders issued on %(day)s: %(count)s"), day=on_date,
+                          count=len(reminders)))
     return reminders
 
 

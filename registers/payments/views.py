@@ -8,17 +8,19 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from gis_app.accounts.access import access, has_capability, municipality_ids
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
+from gis_app.listing import list_page
 from layers.exports import EXPORT_FORMATS, csv_dialect, write_table
 from layers.models import Municipality
 from registers.common.editing import attempt, submit
@@ -100,14 +102,31 @@ def statement_import(request: HttpRequest, municipality_id: int) -> HttpResponse
     return redirect("payments:town", municipality_id=town.pk)
 
 
+QUEUE_SORTS = [("booked_on", _l("booked on")), ("amount", _l("amount [zł]")),
+               ("payer_name", _l("payer")), ("title", _l("title"))]
+REMINDER_SORTS = [("number", _l("number")), ("issued_on", _l("issued on")),
+                  ("taxpayer", _l("taxpayer")), ("arrears", _l("arrears [zł]")),
+                  ("interest", _l("interest [zł]")), ("cost", _l("cost [zł]")),
+                  ("delivered_on", _l("delivered on"))]
+DEBTOR_SORTS = [("rank", "#"), ("name", _l("taxpayer")), ("arrears", _l("arrears [zł]")),
+                ("interest_settled", _l("unpaid interest [zł]")),
+                ("costs", _l("reminder costs [zł]")), ("oldest_due", _l("oldest due date"))]
+ENFORCEMENT_SORTS = [("name", _l("taxpayer")), ("number", _l("reminder")),
+                     ("delivered_on", _l("delivered on")),
+                     ("days_since_delivery", _l("days since delivery")),
+                     ("unpaid", _l("unpaid [zł]"))]
+
+
 @access(Capability.VIEW_TAX, description="tax payments: payments waiting for clarification")
 def queue(request: HttpRequest, municipality_id: int) -> HttpResponse:
     town = _municipality(request, municipality_id)
     qs = Payment.objects.filter(municipality=town, status="queued").order_by("booked_on", "id")
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    listing = list_page(request, qs, QUEUE_SORTS, numeric=("amount",))
     audit(request.user, AuditAction.READ_TAX, "payments.payment", "", municipality_id=town.pk,
-          detail="clarification queue")
-    return render(request, "payments/queue.html", _ctx(request, town, page=page))
+          detail=Note(gettext_noop("clarification queue, page %(page)s"),
+                      page=listing.page.number))
+    return render(request, "payments/queue.html", _ctx(request, town, listing=listing,
+                                                       page=listing.page))
 
 
 @access(Capability.EDIT_TAX, description="tax payments: assign or return a queued payment")
@@ -138,30 +157,36 @@ def debtors(request: HttpRequest, municipality_id: int) -> HttpResponse:
         limit = max(1, min(int(request.GET.get("limit") or 100), 10000))
     except ValueError:
         limit = 100
-    rows = selectors.largest_debtors(request.user, town.pk, on_date, limit)
+    listing = list_page(request, selectors.largest_debtors(request.user, town.pk, on_date, limit),
+                        DEBTOR_SORTS, numeric=("rank", "arrears", "interest_settled", "costs"))
+    rows = listing.page.paginator.object_list  # every debtor kept, in the list's order
     if fmt:
         if fmt not in ("csv", "xlsx") or fmt not in EXPORT_FORMATS:
             return HttpResponseBadRequest(_("Unknown format; use csv or xlsx."))
         data, mime = write_table(rows, selectors.DEBTOR_COLUMNS, fmt, csv_dialect(request.GET))
         audit(request.user, AuditAction.EXPORT, "payments.debtors", "", municipality_id=town.pk,
-              detail=f"{len(rows)} debtors {fmt}")
+              detail=Note(gettext_noop("debtors: %(count)s, %(format)s"), count=len(rows),
+                          format=fmt.upper()))
         response = HttpResponse(data, content_type=mime)
         response["Content-Disposition"] = (f'attachment; filename="dluznicy-{town.teryt}-'
                                            f'{on_date}.{fmt}"')
         return response
-    return render(request, "payments/debtors.html", _ctx(request, town, rows=rows,
-                                                         on_date=on_date))
+    return render(request, "payments/debtors.html", _ctx(request, town, rows=listing.rows,
+                                                         listing=listing, on_date=on_date))
 
 
 @access(Capability.VIEW_TAX, description="tax payments: reminders issued")
 def reminders(request: HttpRequest, municipality_id: int) -> HttpResponse:
     town = _municipality(request, municipality_id)
     qs = Reminder.objects.filter(municipality=town).select_related("taxpayer", "charge")
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    listing = list_page(request, qs.order_by("-issued_on", "id"), REMINDER_SORTS,
+                        numeric=("arrears", "interest", "cost"),
+                        fields={"taxpayer": "taxpayer__name"})
     audit(request.user, AuditAction.READ_TAX, "payments.reminder", "", municipality_id=town.pk,
-          detail="reminders list")
+          detail=Note(gettext_noop("list of reminders, page %(page)s"), page=listing.page.number))
     return render(request, "payments/reminders.html", _ctx(
-        request, town, page=page, form=ReminderForm(initial={"on_date": timezone.localdate()})))
+        request, town, listing=listing, page=listing.page,
+        form=ReminderForm(initial={"on_date": timezone.localdate()})))
 
 
 @access(Capability.EDIT_TAX, description="tax payments: issue reminders for overdue instalments")
@@ -205,7 +230,8 @@ def reminders_print(request: HttpRequest, municipality_id: int) -> HttpResponse:
     accounts = {a.taxpayer_id: a.formatted for a in IndividualAccount.objects.filter(
         taxpayer_id__in=[r.taxpayer_id for r in rows])}
     audit(request.user, AuditAction.READ_TAX, "payments.reminder", "", municipality_id=town.pk,
-          detail=f"reminders of {on_date} printed ({len(rows)})")
+          detail=Note(gettext_noop("reminders of %(day)s printed (%(count)s)"), day=on_date,
+                      count=len(rows)))
     response = HttpResponse(pdf.reminders_pdf(rows, town.name, accounts),
                             content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="upomnienia-{on_date}.pdf"'
@@ -220,10 +246,16 @@ def enforcement(request: HttpRequest, municipality_id: int) -> HttpResponse:
         cases = services.enforcement_cases(town.pk, on_date)
     except ValidationError as exc:
         return HttpResponseBadRequest("; ".join(exc.messages))
+    for c in cases:  # the sortable columns
+        c.update(name=c["taxpayer"].name, number=c["reminder"].number,
+                 delivered_on=c["reminder"].delivered_on)
+    listing = list_page(request, cases, ENFORCEMENT_SORTS,
+                        numeric=("days_since_delivery", "unpaid"))
     audit(request.user, AuditAction.READ_TAX, "payments.reminder", "", municipality_id=town.pk,
-          detail=f"enforcement list on {on_date} ({len(cases)})")
-    return render(request, "payments/enforcement.html", _ctx(request, town, cases=cases,
-                                                             on_date=on_date))
+          detail=Note(gettext_noop("enforcement list on %(day)s (%(count)s)"), day=on_date,
+                      count=len(cases)))
+    return render(request, "payments/enforcement.html", _ctx(
+        request, town, cases=listing.rows, listing=listing, on_date=on_date))
 
 
 @access(Capability.EDIT_TAX, description="tax payments: the bank of the individual accounts")
@@ -256,7 +288,8 @@ def accounts_give(request: HttpRequest, municipality_id: int) -> HttpResponse:
     except ValidationError as exc:
         return HttpResponseBadRequest("; ".join(exc.messages))
     audit(request.user, AuditAction.CREATE, "payments.individualaccount", "",
-          municipality_id=town.pk, detail=f"{n} individual accounts given")
+          municipality_id=town.pk, detail=Note(gettext_noop("individual accounts given: %(count)s"),
+                                                   count=n))
     messages.success(request, _("%(n)d individual accounts given.") % {"n": n})
     return redirect("payments:town", municipality_id=town.pk)
 

@@ -9,8 +9,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gis_app.accounts.roles import Capability
+from gis_app.audit.log import Note
 from registers.common.editing import (
     StaleEditError,
     audit_change,
@@ -150,7 +152,7 @@ def worksheet_save(user: Any, project_id: int, expected_version: int | None,
         after = snapshot(project, [*WORKSHEET_FIELDS, "version"])
         after["years"] = [[str(row.get(f) or 0) for f in CASHFLOW_FIELDS] for row in years]
         audit_change(user, project, before, after, municipality_id=project.municipality_id,
-                     detail="preliminary assessment")
+                     detail=Note(gettext_noop("preliminary assessment")))
     return project
 
 
@@ -161,7 +163,9 @@ def _add_part(user: Any, project: PppProject, part: Any, kind: str) -> Any:
         part.save()
         fields = [f.name for f in part._meta.fields if f.name not in ("id", "project")]
         audit_change(user, part, None, snapshot(part, fields), object_type=kind,
-                     municipality_id=project.municipality_id, detail=f"project {project.pk}")
+                     municipality_id=project.municipality_id,
+                     detail=Note(gettext_noop("project %(project)s"),
+                                 project=project.pk))
     return part
 
 

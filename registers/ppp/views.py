@@ -12,11 +12,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from gis_app.accounts.access import access, has_capability, municipality_ids
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from gis_app.params import id_param
 from layers.exports import EXPORT_FORMATS, write_table
@@ -53,7 +54,8 @@ def _export(request: HttpRequest, rows: list[dict[str, Any]], columns: list[tupl
     data, mime = write_table(rows, [(k, str(label)) for k, label in columns], fmt)
     for mid in sorted(municipality_ids(request.user, Capability.VIEW_LEASES)):
         audit(request.user, AuditAction.EXPORT, "ppp_project", "", municipality_id=mid,
-              detail=f"{fmt}, {len(rows)} rows, {request.get_full_path()}")
+              detail=Note(gettext_noop("%(format)s, rows: %(count)s, %(path)s"),
+                          format=fmt.upper(), count=len(rows), path=request.get_full_path()))
     response = HttpResponse(data, content_type=mime)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response

@@ -26,9 +26,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from layers.domain.calendar import next_working_day
 from registers.common.editing import StaleEditError
@@ -216,7 +216,8 @@ def assess_one(user: Any, taxpayer: Taxpayer, year: int) -> Assessment:
     """One taxpayer's assessment (audited read)."""
     result = assessments([taxpayer], YearContext.load(taxpayer.municipality_id, year))[0]
     audit(user, AuditAction.READ_TAX, "taxes.taxpayer", taxpayer.pk,
-          municipality_id=taxpayer.municipality_id, detail=f"assessment {year}")
+          municipality_id=taxpayer.municipality_id,
+          detail=Note(gettext_noop("assessment for %(year)s"), year=year))
     return result
 
 
@@ -523,8 +524,10 @@ def batch_run(batch: DecisionBatch, chunk: int = 500,
                 if new:
                     audit(None, AuditAction.CREATE, "taxes.decision", "",
                           municipality_id=batch.municipality_id,
-                          detail=f"batch {batch.pk}: {len(new)} decisions "
-                                 f"{new[0].number}…{new[-1].number}")
+                          detail=Note(gettext_noop("batch %(batch)s: decisions: %(count)s, "
+                                                   "%(first)s…%(last)s"),
+                                      batch=batch.pk, count=len(new), first=new[0].number,
+                                      last=new[-1].number))
             batch.refresh_from_db()
             if on_decisions and new:
                 on_decisions(new)

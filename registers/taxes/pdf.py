@@ -10,10 +10,10 @@ it is an administrative act addressed to a Polish taxpayer.
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from django.utils import translation
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -22,6 +22,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from layers import formats
 from registers.taxes.models import Decision, DecisionInstalment, TaxOfficeSettings
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
@@ -59,17 +60,6 @@ def _fonts() -> tuple[str, str]:
             return "DejaVuSans", "DejaVuSans-Bold"
     raise FontsMissing("DejaVu fonts not found: install fonts-dejavu-core "
                        "(scripts/install-system-deps.sh)")
-
-
-def zl(value: Decimal | str) -> str:
-    """1234.5 → '1 234,50 zł' (Polish notation)."""
-    d = Decimal(str(value)).quantize(Decimal("0.01"))
-    whole, frac = f"{d:,.2f}".split(".")
-    return f"{whole.replace(',', ' ')},{frac} zł"
-
-
-def num(value: Decimal | str) -> str:
-    return str(value).replace(".", ",")
 
 
 @cache
@@ -118,8 +108,9 @@ def render_decision(decision: Decision, payment_account: str = "",
     """
     if office is None:
         office = TaxOfficeSettings.objects.filter(municipality_id=decision.municipality_id).first()
-    return _build(_story(decision, payment_account, instalments, office), decision.number,
-                  office)
+    with translation.override("pl"):  # Polish numbers and dates, as the text
+        return _build(_story(decision, payment_account, instalments, office), decision.number,
+                      office)
 
 
 def render_decisions(items: list[tuple[Decision, list[DecisionInstalment], str]],
@@ -127,11 +118,12 @@ def render_decisions(items: list[tuple[Decision, list[DecisionInstalment], str]]
     """Many decisions in one PDF for printing, each from a new page: (decision, instalments,
     payment account) per item. The fonts are embedded once, not once per decision."""
     story: list = []
-    for n, (decision, instalments, account) in enumerate(items):
-        if n:
-            story.append(PageBreak())
-        story += _story(decision, account, instalments, office)
-    return _build(story, f"Decyzje ({len(items)})", office)
+    with translation.override("pl"):
+        for n, (decision, instalments, account) in enumerate(items):
+            if n:
+                story.append(PageBreak())
+            story += _story(decision, account, instalments, office)
+        return _build(story, f"Decyzje ({len(items)})", office)
 
 
 def _build(story: list, title: str, office: TaxOfficeSettings | None) -> bytes:
@@ -154,7 +146,7 @@ def _story(decision: Decision, payment_account: str,
     taxpayer = decision.taxpayer
     organ = office.organ if office else f"Organ podatkowy gminy {town.name}"
     sko = office.appeal_body if office else "Samorządowe Kolegium Odwoławcze"
-    issued = decision.issued_on.strftime("%d.%m.%Y") if decision.issued_on else "…………"
+    issued = formats.date(decision.issued_on) if decision.issued_on else "…………"
     out: list = []
     if decision.status in STATUS_MARK:
         out.append(Paragraph(STATUS_MARK[decision.status], st["mark"]))
@@ -184,24 +176,26 @@ def _story(decision: Decision, payment_account: str,
              "Kwota"]]
     for line in decision.lines:
         where = line.get("building_id") or line.get("cadastral_id") or ""
-        amount = "zwolniony" if line.get("exempt") else zl(line["amount"])
+        amount = "zwolniony" if line.get("exempt") else formats.money(line["amount"])
         rows.append([
             Paragraph(_esc(f"{TAX_NAME.get(line['tax'], '')}: {line['description']}"
                            + (f" ({line['basis']})" if line.get("basis") else "")), st["small"]),
             Paragraph(_esc(where), st["small"]),
-            f"{num(line['base'])} {line['unit']}", f"{num(line['rate'])} {line['rate_unit']}",
+            f"{formats.number(line['base'])} {line['unit']}",
+            f"{formats.rate(line['rate'])} {line['rate_unit']}",
             str(line["months"]), amount])
     out.append(_table(rows, [62 * mm, 38 * mm, 24 * mm, 26 * mm, 10 * mm, 20 * mm], regular,
                       bold))
     out.append(Spacer(1, 2 * mm))
     for kind in parts:
         if kind in decision.parts:
-            out.append(Paragraph(f"{TAX_NAME[kind]}: {zl(decision.parts[kind])}", st["base"]))
-    out.append(Paragraph(f"<b>Kwota do zapłaty za {decision.year} rok: {zl(decision.amount)}"
-                         "</b>", st["base"]))
+            out.append(Paragraph(f"{TAX_NAME[kind]}: {formats.money(decision.parts[kind])}",
+                                 st["base"]))
+    out.append(Paragraph(f"<b>Kwota do zapłaty za {decision.year} rok: "
+                         f"{formats.money(decision.amount)}</b>", st["base"]))
     out.append(Paragraph("Termin i raty płatności", st["head"]))
     inst_rows = [["Rata", "Termin płatności", "Kwota"]] + [
-        [str(i.number), i.due_date.strftime("%d.%m.%Y"), zl(i.amount)] for i in instalments]
+        [str(i.number), formats.date(i.due_date), formats.money(i.amount)] for i in instalments]
     out.append(_table(inst_rows, [20 * mm, 40 * mm, 30 * mm], regular, bold))
     out.append(Spacer(1, 2 * mm))
     if payment_account:

@@ -9,10 +9,11 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from gis_app.accounts.access import has_capability, municipality_ids
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from layers.models import Parcel
 from registers.taxes import rules
@@ -113,7 +114,9 @@ def card_section(user: Any, parcel: Parcel, year: int | None = None) -> dict | N
                    if obj.kind == "land" and obj.pk in taxed_land)
     contours = contour_taxes(parcel, year, business=business)
     audit(user, AuditAction.READ_TAX, "layers.parcel", parcel.cadastral_id,
-          municipality_id=parcel.municipality_id, detail=f"card tax section {year}")
+          municipality_id=parcel.municipality_id,
+          detail=Note(gettext_noop("tax section of the parcel card, %(year)s"),
+                      year=year))
     return {"year": year, "cadastral_id": parcel.cadastral_id, "lines": lines,
             "total": sum((line["amount"] for line in lines), rules.ZERO),
             "status": status, "klass": klass, "arrears": arrears,

@@ -22,9 +22,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext  # not _: this module uses _ for unused values
+from django.utils.translation import (
+    gettext,  # not _: this module uses _ for unused values
+    gettext_noop,
+)
 
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from layers import formats
 from layers.domain.text import normalize_text
@@ -231,7 +234,8 @@ def taxpayer_liability(user: Any, taxpayer: Taxpayer, year: int) -> TaxpayerLiab
     result = rules.liability([line for _, line in rows], threshold)
     plan = property_instalments(result.tax, year, taxpayer.legal_person, rows)
     audit(user, AuditAction.READ_TAX, "taxes.taxpayer", taxpayer.pk,
-          municipality_id=taxpayer.municipality_id, detail=f"liability {year}")
+          municipality_id=taxpayer.municipality_id,
+          detail=Note(gettext_noop("liability for %(year)s"), year=year))
     return TaxpayerLiability(taxpayer=taxpayer, year=year, rows=rows, joint=joint_rows,
                              result=result, instalments=plan, threshold=threshold,
                              resolution=resolution_for(taxpayer.municipality_id, year))
@@ -311,8 +315,10 @@ FROM (
     GROUP BY taxpayer_id
 ) AS tp
 JOIN taxes_taxpayer AS t ON t.id = tp.taxpayer_id
-ORDER BY t.name, t.id
+ORDER BY {order}
 """
+# the roll's sortable columns: their SQL (never the request's text)
+ROLL_ORDER = {"name": "t.name", "objects": "tp.n", "subtotal": "tp.subtotal", "tax": "tax"}
 
 
 @dataclass
@@ -355,11 +361,15 @@ def roll_record(municipality_id: int, year: int, result: Roll) -> None:
 
 
 def roll_rows(municipality_id: int, year: int, limit: int | None = None,
-              offset: int = 0) -> Iterator[dict[str, Any]]:
-    """Per-taxpayer decisions (one SQL statement), ordered by name."""
+              offset: int = 0, sort: str = "name") -> Iterator[dict[str, Any]]:
+    """Per-taxpayer decisions (one SQL statement), ordered by name or by ``sort`` (a key of
+    ``ROLL_ORDER``, ``-key`` descending; an unknown one orders by name)."""
     threshold = parameters_for(year).minimum_threshold
     kinds = dict(Taxpayer.Kind.choices)  # the export shows the label, never the code
-    sql = ROLL_ROWS_SQL + (" LIMIT %(limit)s OFFSET %(offset)s" if limit else "")
+    column = ROLL_ORDER.get(sort.lstrip("-"), "t.name")
+    direction = "DESC NULLS LAST" if sort.startswith("-") else "ASC NULLS LAST"
+    sql = (ROLL_ROWS_SQL.format(order=f"{column} {direction}, t.id {direction.split()[0]}")
+           + (" LIMIT %(limit)s OFFSET %(offset)s" if limit else ""))
     with connection.cursor() as cur:
         cur.execute(sql, {"m": municipality_id, "y": year, "thr": threshold,
                           "limit": limit, "offset": offset})
@@ -388,7 +398,9 @@ def roll_export(user: Any, municipality_id: int, year: int, fmt: str,
                  "tax": result.assessed_total})
     data, mime = write_table(rows, ROLL_COLUMNS, fmt, dialect)
     audit(user, AuditAction.EXPORT, "taxes.roll", f"{municipality_id}/{year}",
-          municipality_id=municipality_id, detail=f"tax roll {year} as {fmt}")
+          municipality_id=municipality_id,
+          detail=Note(gettext_noop("tax roll %(year)s as %(format)s"), year=year,
+                      format=fmt.upper()))
     return data, mime
 
 
@@ -499,7 +511,8 @@ def reconcile(municipality_id: int, on_date: date | None = None,
               municipality_id=municipality_id,
               after={"on_date": on_date.isoformat(), "found": sum(by_kind.values()),
                      "by_kind": by_kind, "leases_checked": leases_checked},
-              detail="reconciliation run" + ("" if user is not None else " (no user: a command)"))
+              detail=Note(gettext_noop("reconciliation run")) if user is not None
+              else Note(gettext_noop("reconciliation run (no user: a command)")))
     return ReconciliationResult(found=sum(by_kind.values()), by_kind=by_kind,
                                 leases_checked=leases_checked, note=note)
 
@@ -706,8 +719,9 @@ def declarations_import(user: Any, municipality: Municipality, text: str) -> Imp
         result.objects_created = len(objects)
         audit(user, AuditAction.IMPORT, "taxes.taxobject", "",
               municipality_id=municipality.pk,
-              detail=f"declarations CSV: {result.objects_created} objects, "
-                     f"{result.taxpayers_created} new taxpayers")
+              detail=Note(gettext_noop("declarations CSV: objects created: %(objects)s, new "
+                                       "taxpayers: %(taxpayers)s"),
+                          objects=result.objects_created, taxpayers=result.taxpayers_created))
     return result
 
 

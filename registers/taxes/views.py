@@ -8,26 +8,31 @@ from __future__ import annotations
 
 import logging
 import threading
+from types import SimpleNamespace
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from gis_app.accounts.access import access, has_capability, municipality_ids
 from gis_app.accounts.roles import Capability
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
+from gis_app.listing import list_page, requested_sort, sort_headers
 from gis_app.params import page_param, year_param
 from layers.domain.text import normalize_text
 from layers.exports import EXPORT_FORMATS, csv_dialect
 from layers.models import Municipality
 from registers.common.editing import attempt
+from registers.common.exports import list_export
 from registers.taxes import decisions, rules, services
 from registers.taxes.forms import (
     BatchForm,
@@ -113,18 +118,42 @@ def resolution_new(request: HttpRequest, municipality_id: int) -> HttpResponse:
                                                "title": _("New rate resolution")}, status=status)
 
 
-@access(Capability.VIEW_TAX, description="property tax: taxpayers of a municipality")
+TAXPAYER_COLUMNS = [
+    ("name", _l("name")), ("kind", _l("kind")), ("tax_id", _l("NIP / REGON")),
+    ("address", _l("address")), ("business", _l("business activity")),
+    ("external_ref", _l("reference in the tax system")), ("n_objects", _l("objects")),
+]
+TAXPAYER_SORTS = [(k, label) for k, label in TAXPAYER_COLUMNS
+                  if k in ("name", "kind", "tax_id", "n_objects")]
+
+
+def _taxpayer_row(t: Taxpayer) -> dict[str, Any]:
+    return {"name": t.name, "kind": t.get_kind_display(), "tax_id": t.tax_id,
+            "address": t.address, "business": t.business, "external_ref": t.external_ref,
+            "n_objects": t.n_objects}  # type: ignore[attr-defined]
+
+
+@access(Capability.VIEW_TAX, description="property tax: taxpayers of a municipality "
+                                         "(sortable; CSV/XLSX export, audited as a read)")
 def taxpayer_list(request: HttpRequest, municipality_id: int) -> HttpResponse:
     town = _municipality(request, municipality_id)
     qs = Taxpayer.objects.filter(municipality=town).annotate(n_objects=Count("tax_objects"))
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(external_ref=q) | Q(tax_id=q))
-    page = Paginator(qs.order_by("name", "id"), 50).get_page(page_param(request))
+    listing = list_page(request, qs.order_by("name", "id"), TAXPAYER_SORTS,
+                        numeric=("n_objects",))
+    # tax secrecy: the export is read (and audited) like the page, by the page's roles only
+    exported = list_export(request, listing.page.paginator.object_list, TAXPAYER_COLUMNS,
+                           f"taxpayers-{town.teryt}", "taxes.taxpayer", [town.pk],
+                           action=AuditAction.READ_OWNERS, row=_taxpayer_row)
+    if exported:
+        return exported
     audit(request.user, AuditAction.READ_OWNERS, "taxes.taxpayer", "",
-          municipality_id=town.pk, detail=f"taxpayer list q={normalize_text(q)!r}")
+          municipality_id=town.pk, detail=Note(gettext_noop("taxpayer list, search: %(query)s"),
+                                            query=repr(normalize_text(q))))
     return render(request, "taxes/taxpayers.html", {
-        "town": town, "page": page, "q": q, "year": _year(request),
+        "town": town, "listing": listing, "page": listing.page, "q": q, "year": _year(request),
         "can_edit": has_capability(request.user, Capability.EDIT_TAX, town.pk)})
 
 
@@ -252,6 +281,10 @@ def declarations_import(request: HttpRequest, municipality_id: int) -> HttpRespo
                                                  "columns": IMPORT_COLUMNS}, status=status)
 
 
+ROLL_SORTS = [("name", _l("name")), ("objects", _l("objects")), ("subtotal", _l("sum")),
+              ("tax", _l("tax"))]
+
+
 @access(Capability.VIEW_TAX, description="property tax: the tax roll of a year, CSV/XLSX export")
 def roll(request: HttpRequest, municipality_id: int) -> HttpResponse:
     town = _municipality(request, municipality_id)
@@ -265,7 +298,7 @@ def roll(request: HttpRequest, municipality_id: int) -> HttpResponse:
             data, mime = services.roll_export(request.user, town.pk, year, fmt,
                                                csv_dialect(request.GET))
             audit(request.user, AuditAction.READ_TAX, "taxes.roll", f"{town.pk}/{year}",
-                  municipality_id=town.pk, detail="export")
+                  municipality_id=town.pk, detail=Note(gettext_noop("export")))
             response = HttpResponse(data, content_type=mime)
             response["Content-Disposition"] = (
                 f'attachment; filename="tax-roll-{town.teryt}-{year}.{fmt}"')
@@ -275,13 +308,23 @@ def roll(request: HttpRequest, municipality_id: int) -> HttpResponse:
         return HttpResponseBadRequest("; ".join(exc.messages))
     services.roll_record(town.pk, year, result)
     page_no = page_param(request)
+    sort = requested_sort(request, [k for k, _label in ROLL_SORTS], "name")
+    query, headers = sort_headers(request, ROLL_SORTS, sort, numeric=("objects", "subtotal",
+                                                                      "tax"))
     rows = list(services.roll_rows(town.pk, year, limit=ROLL_PAGE,
-                                   offset=(page_no - 1) * ROLL_PAGE))
+                                   offset=(page_no - 1) * ROLL_PAGE, sort=sort))
     audit(request.user, AuditAction.READ_TAX, "taxes.roll", f"{town.pk}/{year}",
-          municipality_id=town.pk, detail=f"roll page {page_no}")
+          municipality_id=town.pk,
+          detail=Note(gettext_noop("tax roll, page %(page)s"), page=page_no))
     return render(request, "taxes/roll.html", {
         "town": town, "year": year, "roll": result, "rows": rows, "page_no": page_no,
+        "listing": SimpleNamespace(headers=headers, sort=sort, query=query.urlencode()),
         "has_next": len(rows) == ROLL_PAGE, "resolution": services.resolution_for(town.pk, year)})
+
+
+CASE_SORTS = [("estimated_loss", _l("estimated lost revenue [zł/year]")), ("kind", _l("kind")),
+              ("cadastral_id", _l("parcel")), ("building_id", _l("building")),
+              ("status", _l("status"))]
 
 
 @access(Capability.VIEW_TAX,
@@ -297,12 +340,12 @@ def case_list(request: HttpRequest, municipality_id: int) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind in ReconciliationCase.Kind.values:
         qs = qs.filter(kind=kind)
-    page = Paginator(qs.order_by("-estimated_loss", "fingerprint").select_related(
-        "status_changed_by"), 50).get_page(page_param(request))
+    listing = list_page(request, qs.order_by("-estimated_loss", "fingerprint").select_related(
+        "status_changed_by"), CASE_SORTS, numeric=("estimated_loss",))
     audit(request.user, AuditAction.READ_TAX, "taxes.reconciliationcase", "",
-          municipality_id=town.pk, detail="case list")
+          municipality_id=town.pk, detail=Note(gettext_noop("list of reconciliation cases")))
     return render(request, "taxes/cases.html", {
-        "town": town, "page": page, "status": status, "kind": kind,
+        "town": town, "listing": listing, "page": listing.page, "status": status, "kind": kind,
         "statuses": ReconciliationCase.Status.choices, "kinds": ReconciliationCase.Kind.choices,
         "form": CaseStatusForm(),
         "can_edit": has_capability(request.user, Capability.EDIT_TAX, town.pk)})
@@ -349,6 +392,11 @@ def _decision(request: HttpRequest, decision_id: int,
     return decision
 
 
+DECISION_SORTS = [("number", _l("number")), ("taxpayer", _l("taxpayer")), ("tax_kind", _l("tax")),
+                  ("issued_on", _l("date of issue")), ("delivered_on", _l("date of delivery")),
+                  ("amount", _l("amount [zł]")), ("status", _l("status"))]
+
+
 @access(Capability.VIEW_TAX, description="tax decisions: the register of a municipality's "
                                          "decisions by year and status")
 def decision_list(request: HttpRequest, municipality_id: int) -> HttpResponse:
@@ -358,12 +406,15 @@ def decision_list(request: HttpRequest, municipality_id: int) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in Decision.Status.values:
         qs = qs.filter(status=status)
-    page = Paginator(qs.order_by("number"), 50).get_page(request.GET.get("page"))
+    listing = list_page(request, qs.order_by("number", "id"), DECISION_SORTS,
+                        numeric=("amount",), fields={"taxpayer": "taxpayer__name"})
     audit(request.user, AuditAction.READ_TAX, "taxes.decision", "", municipality_id=town.pk,
-          detail=f"decision list {year} status={status!r}")
+          detail=Note(gettext_noop("decision list %(year)s, status: %(status)s"), year=year,
+                      status=Decision.Status(status).label
+                      if status in Decision.Status.values else "–"))
     batches = DecisionBatch.objects.filter(municipality=town).order_by("-started_at")[:5]
     return render(request, "taxes/decisions.html", {
-        "town": town, "year": year, "page": page, "status": status,
+        "town": town, "year": year, "listing": listing, "page": listing.page, "status": status,
         "statuses": Decision.Status.choices, "batches": batches,
         "can_edit": has_capability(request.user, Capability.EDIT_TAX, town.pk)})
 
@@ -373,7 +424,7 @@ def decision_list(request: HttpRequest, municipality_id: int) -> HttpResponse:
 def decision_detail(request: HttpRequest, decision_id: int) -> HttpResponse:
     decision = _decision(request, decision_id)
     audit(request.user, AuditAction.READ_TAX, "taxes.decision", decision.pk,
-          municipality_id=decision.municipality_id, detail="decision")
+          municipality_id=decision.municipality_id, detail=Note(gettext_noop("decision")))
     return render(request, "taxes/decision.html", {
         "town": decision.municipality, "d": decision,
         "instalments": decision.instalments.order_by("number"),
@@ -389,7 +440,7 @@ def decision_pdf(request: HttpRequest, decision_id: int) -> HttpResponse:
     account = decisions.payment_accounts([decision.taxpayer_id]).get(decision.taxpayer_id, "")
     data = render_decision(decision, payment_account=account)
     audit(request.user, AuditAction.READ_TAX, "taxes.decision", decision.pk,
-          municipality_id=decision.municipality_id, detail="decision PDF")
+          municipality_id=decision.municipality_id, detail=Note(gettext_noop("decision (PDF)")))
     response = HttpResponse(data, content_type="application/pdf")
     safe = decision.number.replace("/", "-").replace('"', "")
     response["Content-Disposition"] = f'inline; filename="decyzja-{safe}.pdf"'
@@ -474,7 +525,7 @@ def decision_batch(request: HttpRequest, municipality_id: int) -> HttpResponse:
         return redirect("taxes:batch", municipality_id=town.pk)
     batches = DecisionBatch.objects.filter(municipality=town).order_by("-started_at")[:10]
     audit(request.user, AuditAction.READ_TAX, "taxes.decisionbatch", "",
-          municipality_id=town.pk, detail="batch status")
+          municipality_id=town.pk, detail=Note(gettext_noop("batch status")))
     running = any(b.status == DecisionBatch.Status.RUNNING for b in batches)
     return render(request, "taxes/batch.html", {"town": town, "form": form, "batches": batches,
                                                 "running": running})

@@ -37,7 +37,7 @@ def test_inspector_takes_a_board_through_the_proceedings_on_a_phone(
             local_id=f"browser-{code}")
     demo.load_demo(town)
     AdvertisingFeeRate.objects.filter(municipality=town).delete()  # the statutory caps apply
-    board = AdvertisingDevice.objects.get(label="billboard 12 m² in zone A")
+    board = AdvertisingDevice.objects.get(label=demo.BILLBOARD_A)
     AdvertisingDevice.objects.filter(pk=board.pk).update(placed_from=date(2025, 6, 1),
                                                          proceedings_started=None)
     make_user("inspektor", town, (Role.LANDSCAPE_INSPECTOR,))

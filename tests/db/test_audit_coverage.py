@@ -217,8 +217,8 @@ def test_tax_resolution_taxpayer_object_case_import(world):  # noqa: F811
                                  f"{town.teryt}.0001.1;;50;;;;;;\n")
     assert result.ok, result.errors
     event = _last("import", "taxes.taxobject", mark)
-    assert event.user_id == user.pk and event.municipality_id == town.pk and "1 objects" in \
-        event.detail
+    assert event.user_id == user.pk and event.municipality_id == town.pk
+    assert "objects created: 1" in event.detail
 
 
 # --- reads ----------------------------------------------------------------------------------

@@ -81,3 +81,14 @@ def test_the_audit_viewer_reads_as_a_table_in_polish_with_geometry_changes(make_
     assert client.get("/audit/", {"object_type": "parcel", "object_id": "180501_1.0001.1"}
                       ).context["page"].paginator.count == 1
     assert client.get("/audit/", {"municipality": town.pk}).context["page"].paginator.count == 2
+    # a detail the code writes (the export's own event) is stored as a message with its
+    # parameters and shown in the reader's language; the log's text column keeps the English
+    assert client.get("/audit/", {"format": "csv"}).status_code == 200
+    export = AuditEvent.objects.filter(action="export", object_type="audit_event").get()
+    assert export.detail.startswith("audit log export (CSV), events: 2;")
+    assert export.detail_note["t"].startswith("audit log export (%(format)s)")
+    page = client.get("/audit/").content.decode()
+    assert "eksport dziennika zdarzeń (CSV), liczba zdarzeń: 2; filtry:" in page
+    english = Client(headers={"accept-language": "en"})
+    english.force_login(admin_user)
+    assert "audit log export (CSV), events: 2;" in english.get("/audit/").content.decode()

@@ -20,7 +20,8 @@ def test_grant_role_grants_and_audits(make_municipality, make_user):
     out = io.StringIO()
     call_command("grant_role", "pierwszy_admin", town.teryt, "administrator", stdout=out)
     assert Grant.objects.filter(user=user, municipality=town, role="administrator").exists()
-    event = AuditEvent.objects.get(object_type="accounts.grant", detail="manage.py grant_role")
+    event = AuditEvent.objects.get(object_type="accounts.grant",
+                                   detail="command manage.py grant_role")
     assert event.municipality_id == town.pk and event.after["role"] == "administrator"
     call_command("grant_role", "pierwszy_admin", town.teryt, "administrator", stdout=out)
     assert "already held" in out.getvalue()

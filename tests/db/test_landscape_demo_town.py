@@ -50,13 +50,13 @@ def test_demo_town_hooks(jaslo, client, make_user, settings):
     assert {c: a.code for c, a in areas.items()} == {"A": "A", "B": "B"}
     rows = {d.label: landscape_services.device_assessment(d, 2026, today=date(2026, 3, 10))
             for d in AdvertisingDevice.objects.filter(municipality=jaslo)}
-    big_a = rows["billboard 12 m² in zone A"]
+    big_a = rows[landscape_demo.BILLBOARD_A]
     assert big_a["outcome"] == "fail"
     assert ("max_area_m2", "§ 5 ust. 1 uchwała Nr DEMO/180501_1/2024") in {
         (f["rule"], f["citation"]) for f in big_a["findings"] if f["verdict"] == "fail"}
     assert big_a["penalty"].per_day == D("328.40")
-    assert rows["board 1.5 m² on a shop front"]["outcome"] == "pass"
-    big_b = rows["billboard 12 m² in zone B"]
+    assert rows[landscape_demo.SHOP_BOARD_A]["outcome"] == "pass"
+    big_b = rows[landscape_demo.BILLBOARD_B]
     assert big_b["outcome"] == "pass" and big_b["fee"].daily == D("8.21")
     # the boards stand on the town's plots and outside the protected landscape area
     assert all(d.parcel_cadastral_id for d in AdvertisingDevice.objects.filter(

@@ -62,7 +62,7 @@ def test_demo_board_verdicts_with_citations(zones):
     year = 2026
     rows = {d.label: services.device_assessment(d, year, today=date(2026, 3, 10))
             for d in AdvertisingDevice.objects.all()}
-    big_a = rows["billboard 12 m² in zone A"]
+    big_a = rows[demo.BILLBOARD_A]
     assert big_a["outcome"] == "fail"
     fails = {(f["rule"], f["citation"]) for f in big_a["findings"] if f["verdict"] == "fail"}
     assert ("max_area_m2", "§ 5 ust. 1 uchwała Nr DEMO/146301_1/2024") in fails
@@ -70,10 +70,10 @@ def test_demo_board_verdicts_with_citations(zones):
     assert big_a["fee"].daily == D("8.21")
     assert big_a["penalty"].per_day == D("328.40") and big_a["penalty"].days == 10
     assert big_a["penalty"].total == D("3284.00")
-    small_a = rows["board 1.5 m² on a shop front"]
+    small_a = rows[demo.SHOP_BOARD_A]
     assert small_a["outcome"] == "pass" and small_a["penalty"] is None
     assert small_a["fee"].days == 365
-    big_b = rows["billboard 12 m² in zone B"]
+    big_b = rows[demo.BILLBOARD_B]
     assert big_b["outcome"] == "pass"
     assert {f["citation"] for f in big_b["findings"]} >= {
         "§ 6 ust. 1 uchwała Nr DEMO/146301_1/2024"}

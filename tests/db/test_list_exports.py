@@ -76,6 +76,10 @@ def _lists(town: Municipality) -> list[tuple[str, str, tuple[str, ...]]]:
         (f"/payments/{town.pk}/debtors/", "format", ("csv", "xlsx")),
         ("/audit/", "format", ("csv", "xlsx")),
         ("/parking/revenue/", "format", ("csv", "xlsx")),
+        (f"/taxes/{town.pk}/taxpayers/", "export", ("csv", "xlsx")),
+        ("/landscape/devices/", "format", ("csv", "xlsx")),
+        ("/parking/", "export", ("csv", "xlsx")),
+        ("/leases/usufruct/", "export", ("csv", "xlsx")),
     ]
 
 

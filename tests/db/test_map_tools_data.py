@@ -79,7 +79,7 @@ def test_identify_lists_every_layer_at_the_point(town, registers_at_plot):
     assert [i["title"] for i in got["leases"]] == ["GN.6845.1.2026"]
     assert got["leases"][0]["link"] == f"/leases/{lease.pk}/"
     assert [i["title"] for i in got["offers"]] == ["Teren pod usługi"]
-    assert dict(got["offers"][0]["facts"])["Price"] == "420,000.00 zł"
+    assert dict(got["offers"][0]["facts"])["Price"] == "420,000.00\xa0zł"  # layers.formats.money
     # a building is reported where one stands
     assert [i["title"] for i in got["buildings"]] == []
     on_building = sections(identify(town.planner, X0 + 7, Y0 + 7))

@@ -19,7 +19,7 @@ def test_map_page_loads_only_local_assets(make_parcel):
     assert "/static/vendor/leaflet/leaflet.js" in html
     assert "/static/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js" in html
     assert "/static/vendor/proj4/proj4.js" in html
-    assert "/tiles/parcels/{z}/{x}/{y}.pbf" in html
+    assert "/tiles/parcels/{tz}/{x}/{y}.pbf" in html  # tz: 512-pixel tiles, one zoom out
 
 
 def test_health_reports_postgis():
@@ -62,12 +62,14 @@ def test_the_online_base_map_is_never_the_default():
 
 @pytest.mark.parametrize(("role", "shown", "hidden"), [
     (None, {"/", "/search/", "/leases/offers/", "/parking/"},
-     {"/taxes/", "/payments/", "/leases/", "/audit/", "/landscape/check/"}),
-    ("planner", {"/leases/", "/housing/", "/landscape/"}, {"/taxes/", "/payments/", "/audit/"}),
+     {"/taxes/", "/payments/", "/leases/", "/audit/", "/landscape/check/", "/imports/"}),
+    ("planner", {"/leases/", "/housing/", "/landscape/"},
+     {"/taxes/", "/payments/", "/audit/", "/imports/"}),
     ("tax_officer", {"/taxes/", "/payments/", "/leases/"},
-     {"/housing/", "/audit/", "/landscape/check/"}),
-    ("landscape_inspector", {"/landscape/check/", "/landscape/"}, {"/taxes/", "/leases/"}),
-    ("administrator", {"/audit/", "/leases/"}, {"/taxes/", "/landscape/check/"}),
+     {"/housing/", "/audit/", "/landscape/check/", "/imports/"}),
+    ("landscape_inspector", {"/landscape/check/", "/landscape/"},
+     {"/taxes/", "/leases/", "/imports/"}),
+    ("administrator", {"/audit/", "/leases/", "/imports/"}, {"/taxes/", "/landscape/check/"}),
 ])
 def test_main_menu_offers_what_the_role_may_open(make_municipality, make_user, role, shown,
                                                  hidden):

@@ -4,6 +4,7 @@ check against the tariff in force, towns an operator serves, and the OpenAPI doc
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from django.contrib.gis.geos import Point
@@ -140,6 +141,29 @@ def test_an_amount_off_the_fee_is_refused_with_the_fee(client, world):
     assert r.status_code == 422
     assert r.json()["code"] == "amount_mismatch" and r.json()["fee"] == FEE
     assert not ParkingSession.objects.exists()
+
+
+def test_a_repeat_whose_amount_no_longer_matches_is_answered_as_the_stored_session(
+        client, world):
+    # the start inserts first and looks for a repeat only when it finds the id taken or the
+    # fee refused: a repeat is still a repeat (or a conflict), never a fee error
+    call(client, "/sessions", start_body(world), world["token"])
+    same_wrong = call(client, "/sessions", start_body(world, amount="7.70"), world["token"])
+    assert same_wrong.status_code == 409 and same_wrong.json()["code"] == "duplicate_session"
+    assert ParkingSession.objects.filter(external_id="S-1").count() == 1
+
+
+def test_a_saved_tariff_change_reaches_the_fee_at_once(client, world):
+    # the tariff's rules are kept per process by (tariff, version): a save moves the version
+    from registers.parking import services
+    from registers.parking.models import Tariff
+
+    assert call(client, "/sessions", start_body(world), world["token"]).status_code == 201
+    t = Tariff.objects.get(zone=world["za"])
+    t.first_hour = Decimal("3.80")
+    services.tariff_save(None, t, expected_version=t.version)
+    r = call(client, "/sessions", start_body(world, session_id="S-2"), world["token"])
+    assert r.status_code == 422 and r.json()["fee"] == "8.00"  # 3.80 + 4.20
 
 
 def test_the_tolerance_is_a_setting(client, world, settings):

@@ -65,7 +65,7 @@ def test_plates_past_retention_are_blanked_the_rest_kept(world, settings):
     old.refresh_from_db()
     assert old.amount == D("3.60")  # the session stays for revenue figures
     e = AuditEvent.objects.get(object_type="parking.plates")
-    assert "1 session plates" in e.detail and "2 notice plates" in e.detail
+    assert "session plates: 1" in e.detail and "notice plates: 2" in e.detail
     assert purge_plates(NOW) == type(result)(0, 0)  # idempotent
 
 

@@ -121,8 +121,8 @@ def test_post_schedules_in_bulk_as_one_by_one(town):
     assert seqs == [("D.1", 2), ("D.2", 1), ("D.2", 2), ("D.3", 1)]
     details = set(AuditEvent.objects.filter(detail__startswith="charges of decision D.")
                   .values_list("object_id", "detail"))
-    assert (str(a.pk), "charges of decision D.1 (property 2025): 1 posted, 1 replaced, "
-                       "1 kept") in details and len(details) == 3
+    assert (str(a.pk), "charges of decision D.1 (property tax 2025): posted: 1, replaced: 1, "
+                       "kept: 1") in details and len(details) == 3
     with pytest.raises(ValueError, match="one schedule per taxpayer"):
         services.post_schedules(town.pk, [services.Schedule(c.pk, 2025, "forest", "X", new)] * 2)
 
@@ -282,8 +282,9 @@ def test_batch_posting_and_delivery_do_what_one_at_a_time_does(town):
     assert seqs == sorted(seqs) and len(set(seqs)) == 3
     details = dict(AuditEvent.objects.filter(object_type="taxes.taxpayer").values_list(
         "object_id", "detail"))
-    assert details == {str(t.pk): f"charges of decision PN.{i} (property 2025): 1 posted, "
-                       "0 replaced, 0 kept" for i, t in enumerate((one, a, b), start=1)}
+    assert details == {str(t.pk): f"charges of decision PN.{i} (property tax 2025): "
+                       "posted: 1, replaced: 0, kept: 0"
+                       for i, t in enumerate((one, a, b), start=1)}
     with pytest.raises(ValueError, match="one schedule per taxpayer"):
         services.post_schedules(town.pk, [
             services.Schedule(a.pk, 2025, "property", "X", plan),

@@ -40,7 +40,7 @@ def test_rotation_re_encrypts_every_pesel(make_municipality, settings, monkeypat
     for n, person in enumerate(people):
         person.refresh_from_db()
         assert pii.decrypt(person.pesel_encrypted) == f"8001011234{n}"
-    event = AuditEvent.objects.get(detail="manage.py rotate_pii_key")
+    event = AuditEvent.objects.get(detail="command manage.py rotate_pii_key")
     assert event.after == {"pesel_reencrypted": 3, "already_under_new_key": 0}
     assert "8001011234" not in str(event.after)
     # a second run changes nothing

@@ -107,6 +107,11 @@ def test_upload_queues_and_the_worker_imports_with_its_report(
     assert not Path(job.file).exists()  # the upload is removed once imported
     page = client.get(f"/imports/{job.pk}/").content.decode()
     assert 'id="rejections"' in page and "180501_1.0001.911" in page
+    # the reason is stored as the importer wrote it (the CLI's words) and shown in Polish
+    assert job.run.issues.get().reason == "geometry: a ring has 3 positions (at least 4 are " \
+        "needed)"
+    assert "geometria: liczba punktów pierścienia: 3 (potrzeba co najmniej 4)" in page
+    assert "działka" in page and "a ring has" not in page
     assert 'id="job-progress"' not in page
     assert jobs.execute(job.pk) is None  # a task delivered twice does nothing
 

@@ -56,3 +56,50 @@ def test_kw_control_digit():
 ])
 def test_tax_identifiers_by_their_check_digits(value, kind):
     assert tax_id_kind(value) == kind
+
+
+def test_dates_and_percentages_in_polish_and_english():
+    from datetime import date, datetime
+
+    with translation.override("pl"):
+        assert formats.date(date(2026, 3, 5)) == "05.03.2026"
+        assert formats.datetime(datetime(2026, 3, 5, 9, 7)) == "05.03.2026 09:07"
+        assert formats.percent(Decimal("0.055")) == f"5,50{NBSP}%"
+    with translation.override("en"):
+        assert formats.date(date(2026, 3, 5)) == "2026-03-05"  # never month first
+    assert formats.date(None) == formats.MISSING
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("1 234,5", Decimal("1234.5")), ("1234.50", Decimal("1234.50")),
+    (f"1{NBSP}234,50", Decimal("1234.50")), ("1\u202f000", Decimal("1000")), ("  ", None),
+    (None, None), ("0", Decimal("0")),
+])
+def test_one_number_parser_reads_what_people_type(text, value):
+    assert formats.parse_decimal(text) == value
+
+
+@pytest.mark.parametrize(("text", "out_of_range"), [
+    ("12a", False), ("1,2,3", False), ("NaN", False), ("inf", False), ("-1", True),
+    ("100001", True),
+])
+def test_the_number_parser_says_what_is_wrong(text, out_of_range):
+    with pytest.raises(formats.NumberError) as caught:
+        formats.parse_decimal(text, minimum=0, maximum=100000)
+    assert caught.value.out_of_range is out_of_range
+
+
+def test_no_pdf_keeps_a_formatting_copy_of_its_own():
+    """Issue #18: every PDF formats with layers.formats; the private helpers are gone."""
+    import re
+
+    from tests.conftest import REPO
+
+    pdfs = ["registers/taxes/pdf.py", "registers/housing/pdf.py", "registers/ppp/pdf.py",
+            "registers/payments/pdf.py", "layers/rasters/dossier.py", "map_ui/printing.py"]
+    private = re.compile(r"def (zl|num|_pct|_fmt_int)\(|:,\.\d?f\}|\.replace\(\"\.\", \",\"\)|"
+                         r"strftime\(\"%d\.%m\.%Y\"\)|:%d\.%m\.%Y\}")
+    for name in pdfs:
+        source = (REPO / name).read_text()
+        assert "formats." in source, name
+        assert not private.findall(source), (name, private.findall(source))

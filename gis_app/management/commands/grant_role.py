@@ -11,10 +11,11 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from gis_app.accounts.models import Grant
 from gis_app.accounts.roles import Role
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 
 
@@ -42,6 +43,7 @@ class Command(BaseCommand):
                 audit(None, AuditAction.CREATE, "accounts.grant", grant.pk,
                       municipality_id=municipality.pk,
                       after={"user": user.pk, "username": username, "role": role},
-                      detail="manage.py grant_role")
+                      detail=Note(gettext_noop("command manage.py %(command)s"),
+                                  command="grant_role"))
         self.stdout.write(f"{username}: {role} in {municipality.name} ({teryt})"
                           + ("" if created else " (already held)"))

@@ -21,8 +21,9 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
-from gis_app.audit.log import audit
+from gis_app.audit.log import Note, audit
 from gis_app.audit.models import AuditAction
 from gis_app.checks import pii_key_problem
 
@@ -77,6 +78,7 @@ class Command(BaseCommand):
                 subject.objects.bulk_update(batch, ["pesel_encrypted"])
             audit(None, AuditAction.UPDATE, "layers.subject", "",
                   after={"pesel_reencrypted": rotated, "already_under_new_key": already},
-                  detail="manage.py rotate_pii_key")
+                  detail=Note(gettext_noop("command manage.py %(command)s"),
+                              command="rotate_pii_key"))
         self.stdout.write(f"{rotated} PESEL(s) re-encrypted under the new key, "
                           f"{already} already under it")
