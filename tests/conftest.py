@@ -63,6 +63,9 @@ def pytest_configure(config) -> None:
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # the demo loads of the tests skip the parking demo's 60 days of simulated sessions (a few
+    # seconds each); tests/db/test_landscape_demo_town.py turns them on where it checks them
+    settings.GEOGMINA_DEMO_PARKING_ACTIVITY = False
 
 
 # Migrations that seed the yearly legal numbers (tax caps, minimum wages, fee caps, standards).

@@ -2,7 +2,8 @@
 
 Writes the EGiB 2021 GML and the GeoPackages under ``var/demo/``, imports them with the same
 services as ``import_cadastre`` and ``import_vector``, creates the demo users (DEBUG only) and
-calls each register's ``demo.load_demo(municipality)`` hook when that module exists.
+calls each register's ``demo.load_demo(municipality)`` hook when that module exists (with the
+module's ``DEMO_HOOK_OPTIONS`` as keywords, e.g. the parking demo's simulated activity).
 """
 
 from __future__ import annotations
@@ -142,8 +143,8 @@ class Command(BaseCommand):
                 continue
             started = time.monotonic()
             self.clock.phase(f"hook {name}")
-            try:
-                loader(town)
+            try:  # options only the demo command passes (the module's DEMO_HOOK_OPTIONS)
+                loader(town, **getattr(module, "DEMO_HOOK_OPTIONS", {}))
             except Exception as exc:
                 failures.append(f"{name}: {type(exc).__name__}: {exc}")
                 self.stderr.write(self.style.ERROR(f"demo: {name} failed: {exc}"))
