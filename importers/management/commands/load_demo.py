@@ -37,6 +37,9 @@ DEMO_USERS = {
     "urzednik": [Role.PROPERTY_OFFICER],
     "podatki": [Role.TAX_OFFICER],
     "inspektor": [Role.LANDSCAPE_INSPECTOR],
+    "kontrola": [Role.PARKING_CONTROLLER],
+    "strefa": [Role.PARKING_MANAGER],
+    "opieka": [Role.SOCIAL_WELFARE_OFFICER],
     "admin": [Role.ADMINISTRATOR],
 }
 VECTOR_MAPPING = {"code": "kod", "name": "nazwa", "kind": "rodzaj"}
