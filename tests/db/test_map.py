@@ -41,11 +41,11 @@ def test_layer_control_lists_only_layers_the_viewer_may_see(town, tax_layer, mak
 
     public = page()
     for name in ("parcels", "buildings", "land_uses", "parking_zones", "landscape_areas"):
-        assert f"/tiles/{name}/{{z}}/{{x}}/{{y}}.pbf" in public
+        assert f"/tiles/{name}/{{tz}}/{{x}}/{{y}}.pbf" in public  # 512-pixel tiles
     assert "tax_status_probe" not in public
     assert "tax_status_probe" not in page(town.planner)
     tax = make_user("tax_officer_a", town.a, (Role.TAX_OFFICER,))
-    assert "/tiles/tax_status_probe/{z}/{x}/{y}.pbf" in page(tax)
+    assert "/tiles/tax_status_probe/{tz}/{x}/{y}.pbf" in page(tax)
 
 
 def test_vector_layers_use_the_canvas_renderer_and_no_geojson_layer(town):
