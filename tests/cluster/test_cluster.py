@@ -98,7 +98,7 @@ def tile_urls(browser: Browser) -> dict[str, str]:
     status, _, body = browser.request("/")
     assert status == 200
     return {m.group(1): m.group(0) for m in re.finditer(
-        r"/tiles/([a-z_]+)/\{z\}/\{x\}/\{y\}\.pbf(?:\?v=[0-9.]+)?", body.decode())}
+        r"/tiles/([a-z_]+)/\{t?z\}/\{x\}/\{y\}\.pbf(?:\?v=[0-9.]+)?", body.decode())}
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +118,9 @@ def parcel():
 
 def _tile_path(template: str, zxy: tuple[int, int, int]) -> str:
     z, x, y = zxy
-    return template.replace("{z}", str(z)).replace("{x}", str(x)).replace("{y}", str(y))
+    # {tz}: the map's 512-pixel grid names the tile by its own zoom (map_ui/views.py)
+    return (template.replace("{tz}", str(z)).replace("{z}", str(z)).replace("{x}", str(x))
+            .replace("{y}", str(y)))
 
 
 def test_a_public_tile_is_served_from_the_edge_cache_without_reaching_django(parcel):
