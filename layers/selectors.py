@@ -40,10 +40,12 @@ SEARCH_LIMIT = 20  # the default page size
 SEARCH_MAX_PAGE_SIZE = 100
 SEARCH_MIN_LENGTH = 1  # shorter (after trimming) answers nothing: count 0
 TEXT_MIN_MESSAGE = "type at least 3 letters of a street, place or name"
-# Free text (addresses, owners) is counted up to this many matches ("1000+"): a broad prefix
+# Free text (addresses, owners) is counted up to this many matches ("100+"): a broad prefix
 # such as "Jas" matches every address of Jasło, and counting them all would cost more than
-# finding the page
-SEARCH_COUNT_CAP = 1000
+# finding the page. The count's cost grows with the cap (one index probe per hit): at 100,000
+# parcels a cap of 1,000 put the autocomplete's p95 at 72-77 ms, 200 at 44-51 ms, 100 at
+# 42-44 ms on a quiet host (benchmarks/search.py; the goal is 50 ms). Paging goes on past it.
+SEARCH_COUNT_CAP = 100
 # The text search walks the index in the sort order and stops after a bounded over-fetch; past
 # this many rows it reads every match instead (exports, very deep pages)
 _WALK_MAX = 20_000

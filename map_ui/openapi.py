@@ -90,7 +90,7 @@ SCHEMAS: dict[str, Any] = {
             "count": {"type": "integer", "minimum": 0, "description": "every match"},
             "count_capped": {"type": "boolean",
                              "description": "true: count is a lower bound (free text is "
-                                            "counted up to 1,000 matches: show it as 1000+)"},
+                                            "counted up to 100 matches: show it as 100+)"},
             "page": {"type": "integer", "minimum": 1},
             "pages": {"type": "integer", "minimum": 0},
             "page_size": {"type": "integer", "minimum": 1, "maximum": 100},

@@ -604,7 +604,7 @@
     ui.input.removeAttribute("aria-activedescendant");
     var count = data.count !== undefined ? data.count : state.search.results.length;
     var page = data.page || 1, pages = data.pages || (count ? 1 : 0);
-    // a broad free-text query is counted up to a cap: "1000+ results, page 1 of 50+"
+    // a broad free-text query is counted up to a cap: "100+ results, page 1 of 10+"
     var more = data.count_capped ? "+" : "";
     var text = data.error || data.message || "";
     if (!text) text = count ? label("resultsCount").replace("%(count)s", count + more).replace("%(page)s", page).replace("%(pages)s", pages + more) : label("noResults");
