@@ -184,6 +184,13 @@ def main() -> int:
                         "ORDER BY total_exec_time DESC LIMIT %s", [limit])
             return [[float(r[0]), r[1], r[2], r[3]] for r in cur.fetchall()]
 
+    if os.environ.get("BENCH_EXPLAIN"):  # plans of the import's slow statements, server log
+        with connection.cursor() as cur:
+            cur.execute("LOAD 'auto_explain'")
+            cur.execute("SET auto_explain.log_min_duration = %s", [os.environ["BENCH_EXPLAIN"]])
+            cur.execute("SET auto_explain.log_analyze = on")
+            cur.execute("SET auto_explain.log_nested_statements = on")
+
     def full(data, name):
         def run():
             if statements_on:
