@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -116,7 +117,7 @@ def _demo_leases(municipality: Municipality, objects: list[TaxObject],
             declaration=f"IN-1/L{lease['lease_id']}", note=DEMO_TAG))
 
 
-def _object(**fields) -> TaxObject:
+def _object(**fields: Any) -> TaxObject:
     """A demo tax object with every column given: a column left to its database default
     (``db_default``) makes ``bulk_create`` compile an expression per row (a third of the hook's
     CPU at 20,000 plots)."""
@@ -199,9 +200,9 @@ def load_demo(municipality: Municipality, user=None) -> Planted:
             p.geom_area_m2, 2)))
         if municipal:
             objects.append(_object(municipality=municipality, taxpayer=town, kind="land",
-                                     category="G3", cadastral_id=p.cadastral_id, parcel_row=p,
-                                     area_m2=area, exempt=True, exemption_basis=MUNICIPAL_BASIS,
-                                     note=DEMO_TAG))
+                                   category="G3", cadastral_id=p.cadastral_id, parcel_row=p,
+                                   area_m2=area, exempt=True, exemption_basis=MUNICIPAL_BASIS,
+                                   note=DEMO_TAG))
             continue
         property_m2 = None if pu is None else sum(
             (a for ofu, a in pu.items() if ofu in OTHER_PROPERTY_OFU or ofu in {"Ba", "Ws"}), D(0))
@@ -239,8 +240,8 @@ def load_demo(municipality: Municipality, user=None) -> Planted:
                 note=DEMO_TAG))
             continue
         obj = _object(municipality=municipality, taxpayer=main, kind="land",
-                        category=category, cadastral_id=p.cadastral_id, parcel_row=p,
-                        area_m2=declared, declaration=f"IN-1/{i + 1}", note=DEMO_TAG)
+                      category=category, cadastral_id=p.cadastral_id, parcel_row=p,
+                      area_m2=declared, declaration=f"IN-1/{i + 1}", note=DEMO_TAG)
         objects.append(obj)
         if rest:
             co_owners.append((obj, rest))

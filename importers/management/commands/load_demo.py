@@ -173,7 +173,6 @@ def _analyze_cadastre() -> None:
 
 def _boundary(town: Municipality):
     from django.contrib.gis.geos import GEOSGeometry
-    from django.db import connection
 
     with connection.cursor() as cur:
         cur.execute("""SELECT ST_AsEWKT(ST_Multi(ST_Buffer(ST_Buffer(ST_Union(
