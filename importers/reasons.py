@@ -1,4 +1,5 @@
-"""The importers' rejection reasons and phase names in the reader's language (issue #18).
+"""The importers' rejection reasons, phase names and failure messages in the reader's language
+(issue #18).
 
 The importers write their reasons in English, often from SQL (``concat_ws('; ', …)`` of the
 checks of one object), and that text stays what the CLI prints, the tests assert and the report
@@ -128,6 +129,88 @@ PATTERNS: list[tuple[re.Pattern[str], Any]] = [(re.compile(p + r"\Z", re.DOTALL)
        "swapped? urn:ogc:def:crs:EPSG::NNNN and http://www.opengis.net/def/crs/EPSG/0/NNNN "
        "promise northing (latitude) first; EPSG:NNNN is read easting (longitude) first")),
     (r"kind (?P<kind>.+) is not one of (?P<kinds>.+)", _("kind %(kind)s is not one of %(kinds)s")),
+    # -- why a whole run failed (``ImportRun.message``, the browser import's message): the
+    # importers' exceptions, cadastral, vector and raster; a file name or another tool's error
+    # text (libxml2's, GDAL's, PostgreSQL's) inside them is kept as written
+    (r"every one of the (?P<n>\d+) objects was rejected: nothing was stored",
+     _("all %(n)s objects were rejected: nothing was stored")),
+    (r"every one of the (?P<n>\d+) features was rejected: nothing was changed",
+     _("all %(n)s features were rejected: nothing was changed")),
+    (r"the source holds no features: nothing was changed",
+     _("the source holds no features: nothing was changed")),
+    (r"the file holds no cadastral features", _("the file holds no cadastral features")),
+    (r"interrupted: the import process ended before finishing \(killed or crashed\); its "
+     r"transaction was rolled back, nothing of it was stored",
+     _("interrupted: the import process ended before finishing (killed or crashed); its "
+       "transaction was rolled back, nothing of it was stored")),
+    (r"the database refused the import: (?P<error>.+)",
+     _("the database refused the import: %(error)s")),
+    (r"unexpected error \((?P<type>\w+)\): (?P<error>.*); nothing of the file was stored",
+     _("unexpected error (%(type)s): %(error)s; nothing of the file was stored")),
+    (r"malformed XML at line (?P<line>\d+), column (?P<column>\d+): (?P<error>.+)",
+     _("malformed XML at line %(line)s, column %(column)s: %(error)s")),
+    (r"root element (?P<name>'[^']*') is not a GML/WFS FeatureCollection",
+     _("root element %(name)s is not a GML/WFS FeatureCollection")),
+    (r"line (?P<line>\d+): (?P<name>\S+) in namespace (?P<ns>'[^']*'), which is neither the "
+     r"2015 \((?P<ns2015>[^)]*)\) nor the 2021 \((?P<ns2021>[^)]*)\) EGiB namespace",
+     _("line %(line)s: %(name)s in namespace %(ns)s, which is neither the 2015 (%(ns2015)s) "
+       "nor the 2021 (%(ns2021)s) EGiB namespace")),
+    (r"the file declares a DTD or entities \(line (?P<line>\d+)\); cadastral GML never does, "
+     r"so it is refused unread \(XXE / entity-expansion protection\)",
+     _("the file declares a DTD or entities (line %(line)s); cadastral GML never does, so it is "
+       "refused unread (XXE / entity-expansion protection)")),
+    (r"unknown coordinate reference system (?P<crs>.+)",
+     _("unknown coordinate reference system %(crs)s")),
+    (r"cannot tell the municipality from the identifiers: pass --municipality TERYT",
+     _("cannot tell the municipality from the identifiers: pass --municipality TERYT")),
+    (r"municipality (?P<teryt>\S+) is not in the database and the file does not define it "
+     r"\(its identifiers name: (?P<named>[^)]*)\)",
+     _("municipality %(teryt)s is not in the database and the file does not define it (its "
+       "identifiers name: %(named)s)")),
+    (r"(?P<file>.+) is not a (?P<formats>.+) file \(recognised by its content, not by its "
+     r"name\)",
+     _("%(file)s is not a %(formats)s file (recognised by its content, not by its name)")),
+    (r"the source has no coordinate reference system",
+     _("the source has no coordinate reference system")),
+    (r"column (?P<column>'[^']*') \(for (?P<field>\w+)\) is not in the source; it has "
+     r"(?P<columns>.*)",
+     _("column %(column)s (for %(field)s) is not in the source; it has %(columns)s")),
+    (r"cannot read the (?P<driver>\S+) source: (?P<error>.+)",
+     _("cannot read the %(driver)s source: %(error)s")),
+    (r"the file looks like (?P<driver>\S+) but GDAL reads it as (?P<other>\S+): refused",
+     _("the file looks like %(driver)s but GDAL reads it as %(other)s: refused")),
+    (r"(?P<file>[^:]+): the file is empty", _("%(file)s: the file is empty")),
+    (r"(?P<file>[^:]+): not a raster GDAL can read \(unsupported format, or a corrupt or "
+     r"truncated file\): (?P<error>.*)",
+     _("%(file)s: not a raster GDAL can read (unsupported format, or a corrupt or truncated "
+       "file): %(error)s")),
+    (r"(?P<file>[^:]+): unsupported format (?P<driver>\S+); a GeoTIFF is expected",
+     _("%(file)s: unsupported format %(driver)s; a GeoTIFF is expected")),
+    (r"(?P<file>[^:]+): the file has no coordinate reference system \(CRS\); add one "
+     r"\(e\.g\. gdal_edit\.py -a_srs EPSG:2180\) and import again",
+     _("%(file)s: the file has no coordinate reference system (CRS); add one (e.g. "
+       "gdal_edit.py -a_srs EPSG:2180) and import again")),
+    (r"(?P<file>[^:]+): the file has no georeferencing \(geotransform\)",
+     _("%(file)s: the file has no georeferencing (geotransform)")),
+    (r"(?P<file>[^:]+): absurd size (?P<width>\d+)×(?P<height>\d+) px \(limit (?P<side>\S+) "
+     r"px a side, (?P<total>\S+) px in all\); cut it into sheets",
+     _("%(file)s: absurd size %(width)s×%(height)s px (limit %(side)s px a side, %(total)s px "
+       "in all); cut it into sheets")),
+    (r"(?P<file>[^:]+): too small \((?P<width>\d+)×(?P<height>\d+) px\)",
+     _("%(file)s: too small (%(width)s×%(height)s px)")),
+    (r"(?P<file>[^:]+): an orthophoto needs 1, 3 or 4 bands, the file has (?P<n>\d+)",
+     _("%(file)s: an orthophoto needs 1, 3 or 4 bands, the file has %(n)s")),
+    (r"(?P<file>[^:]+): an orthophoto must be 8-bit \(uint8\), the file is (?P<dtype>\w+); "
+     r"scale it first \(gdal_translate -ot Byte -scale\)",
+     _("%(file)s: an orthophoto must be 8-bit (uint8), the file is %(dtype)s; scale it first "
+       "(gdal_translate -ot Byte -scale)")),
+    (r"(?P<file>[^:]+): an elevation model needs exactly 1 band, the file has (?P<n>\d+)",
+     _("%(file)s: an elevation model needs exactly 1 band, the file has %(n)s")),
+    (r"(?P<file>[^:]+): unsupported pixel type (?P<dtype>\w+)",
+     _("%(file)s: unsupported pixel type %(dtype)s")),
+    (r"(?P<file>[^:]+): absurd pixel size (?P<size>\S+) m \(accepted (?P<low>\S+)–"
+     r"(?P<high>\S+) m\)",
+     _("%(file)s: absurd pixel size %(size)s m (accepted %(low)s–%(high)s m)")),
 ]]
 
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from importers.models import ImportRun
+from importers.reasons import reason_text
 from layers.models import Municipality
 
 
@@ -60,6 +61,12 @@ class WebImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def message_text(self) -> str:
+        """The message in the reader's language: an importer's failure is stored as it wrote
+        it (English, what the CLI prints) and read through the reasons' catalogue."""
+        return reason_text(self.message)
 
     @property
     def finished(self) -> bool:

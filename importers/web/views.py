@@ -92,7 +92,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
 def _state(job: WebImport) -> dict:
     return {"id": job.pk, "status": job.status, "status_label": job.get_status_display(),
             "phase": jobs.phase_label(job.phase), "progress": job.progress, "staged": job.staged,
-            "finished": job.finished, "message": job.message,
+            "finished": job.finished, "message": job.message_text,
             "queue_position": jobs.queue_position(job) if job.status == "queued" else 0}
 
 

@@ -186,3 +186,22 @@ def test_cancel_queued_and_running_leaves_nothing(client, admin, town, tmp_path,
     assert seen[:2] == ["reading", "checking"] and seen[-1].startswith("merging")
     assert result.run.status == ImportRun.Status.FAILED and reporter.cancel_seen
     assert not Parcel.objects.exists()  # nothing half-written
+
+
+def test_a_failed_import_says_why_in_polish(client, admin, town, tmp_path,
+                                            django_capture_on_commit_callbacks):
+    """The importer's own failure (here: every object rejected) is kept as it wrote it, for
+    the CLI and the run's record, and read in Polish on the page and in its state."""
+    client.force_login(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, town, gml(tmp_path, count=0))  # only the plot with a 3-point ring
+    job = WebImport.objects.get()
+    assert jobs.execute(job.pk).status == "failed"
+    job.refresh_from_db()
+    assert job.message == job.run.message == ("every one of the 1 objects was rejected: "
+                                              "nothing was stored")
+    polish = "odrzucono wszystkie obiekty (1): nic nie zapisano"
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+    assert polish in page and "every one of" not in page
+    assert client.get(f"/imports/{job.pk}/state.json").json()["message"] == polish
+    assert not Parcel.objects.exists()

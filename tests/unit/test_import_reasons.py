@@ -67,3 +67,51 @@ def test_polish_of_every_form_keeps_its_parameters_and_unknown_text_stays():
             "brak geometrii"
         assert phase_label("merging parcels") == "scalanie z rejestrem: działki"
         assert reasons.feature_type_label("landuse") == "kontur użytku gruntowego"
+
+
+#: why whole runs failed, as the importers write them (``ImportRun.message``; the browser
+#: import shows it): cadastral, vector and raster
+FAILED = [
+    ("every one of the 3 objects was rejected: nothing was stored",
+     "odrzucono wszystkie obiekty (3): nic nie zapisano"),
+    ("every one of the 2 features was rejected: nothing was changed",
+     "odrzucono wszystkie obiekty (2): nic nie zmieniono"),
+    ("the file holds no cadastral features",
+     "plik nie zawiera obiektów ewidencji gruntów i budynków"),
+    ("malformed XML at line 7, column 12: Opening and ending tag mismatch: a line 1 and b",
+     "błędny XML w wierszu 7, kolumna 12: Opening and ending tag mismatch: a line 1 and b"),
+    ("unknown coordinate reference system 'EPSG:9999'",
+     "nieznany układ współrzędnych 'EPSG:9999'"),
+    ("the file declares a DTD or entities (line 1); cadastral GML never does, so it is refused "
+     "unread (XXE / entity-expansion protection)",
+     "plik deklaruje DTD lub encje (wiersz 1); GML ewidencyjny nigdy tego nie robi, więc "
+     "odrzucono go bez czytania (ochrona przed XXE i rozwijaniem encji)"),
+    ("line 4: Dzialka in namespace 'urn:x', which is neither the 2015 "
+     "(urn:gugik:specyfikacje:gmlas:ewidencjaGruntowBudynkow:1.0) nor the 2021 "
+     "(urn:gugik:specyfikacje:gmlas:ewidencjaGruntowBudynkow:2.0) EGiB namespace",
+     "wiersz 4: Dzialka w przestrzeni nazw 'urn:x', która nie jest przestrzenią nazw EGiB ani "
+     "z 2015 r. (urn:gugik:specyfikacje:gmlas:ewidencjaGruntowBudynkow:1.0), ani z 2021 r. "
+     "(urn:gugik:specyfikacje:gmlas:ewidencjaGruntowBudynkow:2.0)"),
+    ("interrupted: the import process ended before finishing (killed or crashed); its "
+     "transaction was rolled back, nothing of it was stored",
+     "przerwano: proces importu zakończył się przed końcem pracy (zabity lub awaria); jego "
+     "transakcję wycofano, nic z niego nie zapisano"),
+    ("the source has no coordinate reference system", "źródło nie ma układu współrzędnych"),
+    ("column 'nazwa' (for name) is not in the source; it has kod, geometry",
+     "kolumny 'nazwa' (dla pola name) nie ma w źródle; są w nim: kod, geometry"),
+    ("orto.tif: the file has no coordinate reference system (CRS); add one (e.g. gdal_edit.py "
+     "-a_srs EPSG:2180) and import again",
+     "orto.tif: plik nie ma układu współrzędnych (CRS); dodaj go (np. gdal_edit.py -a_srs "
+     "EPSG:2180) i zaimportuj ponownie"),
+    ("dem.tif: an elevation model needs exactly 1 band, the file has 3",
+     "dem.tif: numeryczny model terenu potrzebuje dokładnie 1 kanału, plik ma 3"),
+]
+
+
+@pytest.mark.parametrize(("written", "polish"), FAILED)
+def test_failed_runs_read_in_polish_and_keep_other_tools_words(written, polish):
+    assert reasons.is_known(written), written
+    with translation.override("pl"):
+        assert reasons.reason_text(written) == polish
+    with translation.override("en"):
+        assert reasons.reason_text(written) == written
