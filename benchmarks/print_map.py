@@ -54,7 +54,7 @@ def main() -> int:
     from layers.tiles.registry import tile_layer
     from layers.tiles.views import render_tile
     from map_ui.basemaps import all_base_maps
-    from map_ui.printing import _TO_4326, _tile_range, print_zoom
+    from map_ui.printing import TO_4326, print_zoom, tile_range
 
     with connection.cursor() as cur:  # the densest 200 m square: the most parcels to draw
         cur.execute("""
@@ -86,12 +86,12 @@ def main() -> int:
         """The tile functions the print calls, for the same tiles, on the same connection."""
         half_w, half_h = map_mm[0] / 2000 * scale, map_mm[1] / 2000 * scale
         extent = (e - half_w, n - half_h, e + half_w, n + half_h)
-        lat = _TO_4326.transform(e, n)[1]
+        lat = TO_4326.transform(e, n)[1]
         t = time.perf_counter()
         for name in LAYERS.split(","):
             layer = tile_layer(name)
             z = print_zoom(scale, lat, layer)
-            xs, ys = _tile_range(extent, z)
+            xs, ys = tile_range(extent, z)
             for x in xs:
                 for y in ys:
                     render_tile(layer, z, x, y, [])

@@ -183,7 +183,7 @@ def main() -> int:
 
     from django.db import connections
 
-    from registers.taxes.management.commands.issue_decisions import _parts, _render_job
+    from registers.taxes.management.commands.issue_decisions import render_job, split_parts
 
     items = [(d, inst[d.pk], "12 3456 7890 1234 5678 9012 3456") for d in sample]
     all_decisions = issued * batch.total / max(1, batch.done)
@@ -199,13 +199,13 @@ def main() -> int:
               f"CPU); for {all_decisions:.0f} decisions: {wall / len(items) * all_decisions:.0f} s")
         for workers in (1, 2):
             connections.close_all()
-            jobs = [(part, office) for part in _parts(items, workers)]
+            jobs = [(part, office) for part in split_parts(items, workers)]
             t0, c0 = time.perf_counter(), time.process_time()
             if workers == 1:
-                results = list(map(_render_job, jobs))
+                results = list(map(render_job, jobs))
             else:
                 with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-                    results = list(pool.map(_render_job, jobs))
+                    results = list(pool.map(render_job, jobs))
             for n, data in enumerate(results):
                 (Path(folder) / f"print-{workers}-{n}.pdf").write_bytes(data)
             wall, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -224,14 +224,14 @@ def main() -> int:
     # what `issue_decisions --pdf-dir --workers N` does: the batch goes on with the next chunk
     # while the workers render the last one; the next slice of the same batch, measured whole
     if args.limit and batch.done < batch.total:
-        from registers.taxes.management.commands.issue_decisions import _pdf_writer
+        from registers.taxes.management.commands.issue_decisions import pdf_writer
 
         start = batch.done
         with tempfile.TemporaryDirectory() as folder:
             children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             load0 = os.getloadavg()
             t0, c0 = time.perf_counter(), time.process_time()
-            writer = _pdf_writer(Path(folder), town.pk, args.workers)
+            writer = pdf_writer(Path(folder), town.pk, args.workers)
             db0 = _backend_cpu()
 
             def progress2(done: int, issued: int) -> None:
@@ -266,14 +266,14 @@ def main() -> int:
 def _whole(batch, town, args, t_base: float) -> int:
     """The whole roll issued and printed at once, as the command does it."""
     from registers.taxes import decisions
-    from registers.taxes.management.commands.issue_decisions import _pdf_writer
+    from registers.taxes.management.commands.issue_decisions import pdf_writer
     from registers.taxes.models import Decision
 
     with tempfile.TemporaryDirectory() as folder:
         children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         load0 = os.getloadavg()
         t0, c0 = time.perf_counter(), time.process_time()
-        writer = _pdf_writer(Path(folder), town.pk, args.workers)
+        writer = pdf_writer(Path(folder), town.pk, args.workers)
         db0 = _backend_cpu()
         try:
             decisions.batch_run(batch, chunk=args.chunk, on_decisions=writer)

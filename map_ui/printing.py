@@ -50,7 +50,7 @@ EASTING_RANGE = (100_000.0, 900_000.0)
 NORTHING_RANGE = (100_000.0, 800_000.0)
 
 _TO_2180 = Transformer.from_crs(3857, 2180, always_xy=True)
-_TO_4326 = Transformer.from_crs(2180, 4326, always_xy=True)
+TO_4326 = Transformer.from_crs(2180, 4326, always_xy=True)
 _MM = 72.0 / 25.4  # PDF points per millimetre
 
 
@@ -161,9 +161,9 @@ def print_zoom(scale: int, lat: float, layer: TileLayer) -> int:
     return min(max(z, layer.min_zoom), min(layer.max_zoom, 20))
 
 
-def _tile_range(extent: tuple[float, float, float, float], z: int
+def tile_range(extent: tuple[float, float, float, float], z: int
                 ) -> tuple[range, range]:
-    xs, ys = _TO_4326.transform([extent[0], extent[2], extent[0], extent[2]],
+    xs, ys = TO_4326.transform([extent[0], extent[2], extent[0], extent[2]],
                                 [extent[1], extent[1], extent[3], extent[3]])
     n = 2 ** z
 
@@ -224,9 +224,9 @@ def layer_data(layer: TileLayer, extent: tuple[float, float, float, float], scal
     """The layer's features in the extent, read through its tile function as the map's tiles."""
     import mapbox_vector_tile
 
-    lat = _TO_4326.transform((extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2)[1]
+    lat = TO_4326.transform((extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2)[1]
     z = print_zoom(scale, lat, layer)
-    xs, ys = _tile_range(extent, z)
+    xs, ys = tile_range(extent, z)
     data = LayerData(layer, z)
     if len(xs) * len(ys) > MAX_TILES_PER_LAYER:
         data.skipped = True

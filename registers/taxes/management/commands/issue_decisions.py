@@ -59,7 +59,7 @@ class Command(BaseCommand):
             raise CommandError("--chunk must be at least 1")
         on_decisions = None
         if opts["pdf_dir"]:
-            on_decisions = _pdf_writer(opts["pdf_dir"], batch.municipality_id,
+            on_decisions = pdf_writer(opts["pdf_dir"], batch.municipality_id,
                                        max(1, opts["workers"]))
         bar = tqdm(total=batch.total, initial=batch.done, unit=" taxpayers",
                    desc=f"decisions {batch.year}", disable=opts["no_progress"])
@@ -82,7 +82,7 @@ class Command(BaseCommand):
                           f"{batch.done} taxpayers gone through")
 
 
-def _render_job(job: tuple) -> bytes:
+def render_job(job: tuple) -> bytes:
     """Render a part of a chunk as one print file in a worker process (no database access:
     everything is passed in)."""
     from registers.taxes.pdf import render_decisions
@@ -91,7 +91,7 @@ def _render_job(job: tuple) -> bytes:
     return render_decisions(items, office)
 
 
-def _parts(items: list, n: int) -> list[list]:
+def split_parts(items: list, n: int) -> list[list]:
     size = -(-len(items) // n)
     return [items[i:i + size] for i in range(0, len(items), size)]
 
@@ -101,7 +101,7 @@ def _save(folder: Path, part: list, data: bytes) -> None:
     (folder / f"{first}--{last}.pdf".replace("/", "-")).write_bytes(data)
 
 
-def _pdf_writer(folder: Path, municipality_id: int, workers: int
+def pdf_writer(folder: Path, municipality_id: int, workers: int
                 ) -> Callable[[list[Decision]], None]:
     """A callback writing each chunk's PDFs, rendered by ``workers`` processes.
 
@@ -152,11 +152,11 @@ def _pdf_writer(folder: Path, municipality_id: int, workers: int
         items = [(rows[pk], inst.get(pk, []), accounts.get(rows[pk].taxpayer_id, ""))
                  for pk in ids]
         # one print file per worker and chunk: the fonts are embedded once per file
-        for part in _parts(items, workers):
+        for part in split_parts(items, workers):
             if pool is None:
-                _save(folder, part, _render_job((part, office)))
+                _save(folder, part, render_job((part, office)))
             else:
-                pending.append((part, pool.submit(_render_job, (part, office))))
+                pending.append((part, pool.submit(render_job, (part, office))))
         drain(2 * workers)
 
     def finish() -> None:
