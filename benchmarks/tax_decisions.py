@@ -71,6 +71,10 @@ def _backend_cpu() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class Stop(Exception):
+    """Raised from a progress callback: the batch records itself as stopped (resumable)."""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--parcels", type=int, default=100_000)
@@ -143,9 +147,6 @@ def main() -> int:
     db0 = _backend_cpu()
     t0 = time.perf_counter()
     c0 = time.process_time()
-
-    class Stop(Exception):
-        pass
 
     def progress(done: int, issued: int) -> None:
         if args.limit and done >= args.limit:
@@ -224,76 +225,69 @@ def main() -> int:
     # what `issue_decisions --pdf-dir --workers N` does: the batch goes on with the next chunk
     # while the workers render the last one; the next slice of the same batch, measured whole
     if args.limit and batch.done < batch.total:
-        from registers.taxes.management.commands.issue_decisions import pdf_writer
-
         start = batch.done
-        with tempfile.TemporaryDirectory() as folder:
-            children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            load0 = os.getloadavg()
-            t0, c0 = time.perf_counter(), time.process_time()
-            writer = pdf_writer(Path(folder), town.pk, args.workers)
-            db0 = _backend_cpu()
 
-            def progress2(done: int, issued: int) -> None:
-                if done - start >= args.limit:
-                    raise Stop
+        def progress2(done: int, issued: int) -> None:
+            if done - start >= args.limit:
+                raise Stop
 
-            try:
-                with contextlib.suppress(Stop):
-                    decisions.batch_run(batch, chunk=args.chunk, progress=progress2,
-                                        on_decisions=writer)
-                db_cpu = _backend_cpu() - db0
-            finally:
-                writer.finish()
-            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-            children = resource.getrusage(resource.RUSAGE_CHILDREN)
-            child_cpu = (children.ru_utime + children.ru_stime
-                         - children0.ru_utime - children0.ru_stime)
-            files = list(Path(folder).glob("*.pdf"))
-            batch.refresh_from_db()
-            n = batch.done - start
-            whole = wall / n * batch.total
-            print(f"batch + print files overlapped, {args.workers} workers: {n} taxpayers, "
-                  f"{len(files)} files in {wall:.1f} s ({1000 * wall / n:.2f} ms/taxpayer; "
-                  f"CPU per taxpayer: Python {1000 * cpu / n:.2f} ms, workers "
-                  f"{1000 * child_cpu / n:.2f} ms, PostgreSQL {1000 * db_cpu / n:.2f} ms); "
-                  f"load average {load0[0]:.1f} → {os.getloadavg()[0]:.1f}; whole roll "
-                  f"extrapolated from this slice of {n}: {whole:.0f} s = {whole / 60:.1f} min "
-                  f"(goal < 10 min), {whole / t_base:.0f} × the baseline")
+        m = _issue_and_print(batch, town, args.workers, args.chunk, progress2)
+        batch.refresh_from_db()
+        n = batch.done - start
+        whole = m["wall"] / n * batch.total
+        print(f"batch + print files overlapped, {args.workers} workers: {n} taxpayers, "
+              f"{m['files']} files in {m['wall']:.1f} s ({1000 * m['wall'] / n:.2f} "
+              f"ms/taxpayer; CPU per taxpayer: Python {1000 * m['cpu'] / n:.2f} ms, workers "
+              f"{1000 * m['child_cpu'] / n:.2f} ms, PostgreSQL {1000 * m['db_cpu'] / n:.2f} "
+              f"ms); load average {m['load0'][0]:.1f} → {os.getloadavg()[0]:.1f}; whole roll "
+              f"extrapolated from this slice of {n}: {whole:.0f} s = {whole / 60:.1f} min "
+              f"(goal < 10 min), {whole / t_base:.0f} × the baseline")
     return 0
 
 
-def _whole(batch, town, args, t_base: float) -> int:
-    """The whole roll issued and printed at once, as the command does it."""
+def _issue_and_print(batch, town, workers: int, chunk: int, progress=None) -> dict:
+    """Run the batch (until ``progress`` raises Stop) with the print files written as
+    ``issue_decisions --pdf-dir --workers N`` does; wall time and the CPU of this process, the
+    render workers and PostgreSQL."""
     from registers.taxes import decisions
     from registers.taxes.management.commands.issue_decisions import pdf_writer
-    from registers.taxes.models import Decision
 
     with tempfile.TemporaryDirectory() as folder:
         children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         load0 = os.getloadavg()
         t0, c0 = time.perf_counter(), time.process_time()
-        writer = pdf_writer(Path(folder), town.pk, args.workers)
+        writer = pdf_writer(Path(folder), town.pk, workers)
         db0 = _backend_cpu()
         try:
-            decisions.batch_run(batch, chunk=args.chunk, on_decisions=writer)
+            with contextlib.suppress(Stop):
+                decisions.batch_run(batch, chunk=chunk, progress=progress,
+                                    on_decisions=writer)
             db_cpu = _backend_cpu() - db0
         finally:
             writer.finish()
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        child_cpu = (children.ru_utime + children.ru_stime
-                     - children0.ru_utime - children0.ru_stime)
         files = list(Path(folder).glob("*.pdf"))
-        size = sum(f.stat().st_size for f in files) / 1e6
+        return {"wall": wall, "cpu": cpu, "db_cpu": db_cpu, "load0": load0,
+                "child_cpu": (children.ru_utime + children.ru_stime
+                              - children0.ru_utime - children0.ru_stime),
+                "files": len(files), "mb": sum(f.stat().st_size for f in files) / 1e6}
+
+
+def _whole(batch, town, args, t_base: float) -> int:
+    """The whole roll issued and printed at once, as the command does it."""
+    from registers.taxes.models import Decision
+
+    m = _issue_and_print(batch, town, args.workers, args.chunk)
     batch.refresh_from_db()
     issued = Decision.objects.filter(batch=batch).count()
     print(f"whole roll, issued and printed ({args.workers} workers): {batch.done} taxpayers, "
-          f"{issued} decisions, {len(files)} print files ({size:.0f} MB) in {wall:.1f} s = "
-          f"{wall / 60:.1f} min (goal < 10 min), {wall / t_base:.0f} × the baseline; CPU: "
-          f"Python {cpu:.0f} s, workers {child_cpu:.0f} s, PostgreSQL {db_cpu:.0f} s; load "
-          f"average {load0[0]:.1f} → {os.getloadavg()[0]:.1f}; max RSS {_rss_mb():.0f} MB")
-    return 0 if wall < 600 else 1
+          f"{issued} decisions, {m['files']} print files ({m['mb']:.0f} MB) in "
+          f"{m['wall']:.1f} s = {m['wall'] / 60:.1f} min (goal < 10 min), "
+          f"{m['wall'] / t_base:.0f} × the baseline; CPU: Python {m['cpu']:.0f} s, workers "
+          f"{m['child_cpu']:.0f} s, PostgreSQL {m['db_cpu']:.0f} s; load average "
+          f"{m['load0'][0]:.1f} → {os.getloadavg()[0]:.1f}; max RSS {_rss_mb():.0f} MB")
+    return 0 if m["wall"] < 600 else 1
 
 
 if __name__ == "__main__":
